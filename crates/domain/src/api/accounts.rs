@@ -1,0 +1,66 @@
+//! Accounts and their API keys on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::account::AccountKind;
+use crate::money::Currency;
+use crate::region::{PaymentMethod, Region};
+
+/// Registers a customer. Kind and region are chosen now and never change (DESIGN.md §2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct NewAccount {
+    /// The customer's display name.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
+    pub name: String,
+    pub kind: AccountKind,
+    pub region: Region,
+}
+
+/// A customer account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Account {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: AccountKind,
+    pub region: Region,
+    /// The currency every price and charge of this account is in, fixed by its region.
+    pub currency: Currency,
+    /// The payment methods its region offers.
+    pub payment_methods: Vec<PaymentMethod>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One page of accounts, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct AccountPage {
+    pub items: Vec<Account>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Creates an API key for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct NewApiKey {
+    /// What the key is for ("billing integration", "alice's console").
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
+    pub name: String,
+}
+
+/// A key just created. `key` is shown this once: the server keeps only its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct CreatedApiKey {
+    pub id: Uuid,
+    pub name: String,
+    /// The key's first characters, enough to recognise it in a list.
+    pub prefix: String,
+    /// The secret, to send as `Authorization: Bearer <key>`.
+    pub key: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,348 @@
+//! The catalog on the wire, and the admin's product definitions.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::amount::Amount;
+use crate::account::AccountKind;
+use crate::calendar::Cycle;
+use crate::catalog::{
+    BonusGrant, InvalidProductCode, Price, Product, ProductCode, ProductKind,
+    default_annual_price,
+};
+use crate::money::Currency;
+
+/// A price: per cycle (`null` for one-time products) and per currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct PriceEntry {
+    pub cycle: Option<Cycle>,
+    pub currency: Currency,
+    pub amount: Amount,
+}
+
+/// What every paid term grants on top.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Bonus {
+    /// The product granted.
+    pub product: String,
+    /// Units granted per unit bought.
+    pub per_unit: u32,
+}
+
+/// A product and its rules, with its prices in every currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ProductView {
+    pub code: String,
+    pub name: String,
+    pub kind: ProductKind,
+    /// Editions of one family: held one per account when `one_per_account`, upgraded by tier.
+    pub family: String,
+    /// The edition's rank in its family (higher is more).
+    pub tier: Option<u32>,
+    /// Quantity means seats, and seats can be added mid-term.
+    pub seat_based: bool,
+    pub auto_renewable: bool,
+    /// Days of free trial, when the product has one.
+    pub trial_days: Option<u32>,
+    /// One-time products: months each unit stays valid after payment.
+    pub validity_months: Option<u32>,
+    pub bonus: Option<Bonus>,
+    /// The only account kind that may buy it, when restricted.
+    pub account_kind: Option<AccountKind>,
+    pub one_per_account: bool,
+    /// Each unit is activated on one host.
+    pub host_bound: bool,
+    /// The most units one order may buy.
+    pub max_quantity: u32,
+    /// Whether it can be bought now.
+    pub active: bool,
+    pub prices: Vec<PriceEntry>,
+}
+
+/// The catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ProductList {
+    pub items: Vec<ProductView>,
+}
+
+impl From<&Product> for ProductView {
+    fn from(p: &Product) -> Self {
+        ProductView {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+            kind: p.kind,
+            family: p.family.clone(),
+            tier: p.tier,
+            seat_based: p.seat_based,
+            auto_renewable: p.auto_renewable,
+            trial_days: p.trial_days,
+            validity_months: p.validity_months,
+            bonus: p.bonus.as_ref().map(|b| Bonus {
+                product: b.product.to_string(),
+                per_unit: b.per_unit,
+            }),
+            account_kind: p.account_kind,
+            one_per_account: p.one_per_account,
+            host_bound: p.host_bound,
+            max_quantity: p.max_quantity,
+            active: p.active,
+            prices: p
+                .prices
+                .iter()
+                .map(|price| PriceEntry {
+                    cycle: price.cycle,
+                    currency: price.amount.currency(),
+                    amount: Amount::of(price.amount),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An admin's definition of a product, to create or replace it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ProductInput {
+    /// `[a-z][a-z0-9_]*`, at most 32 characters; never changes once created.
+    pub code: String,
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
+    pub name: String,
+    pub kind: ProductKind,
+    /// Defaults to the product's code (a family of its own).
+    #[serde(default)]
+    pub family: Option<String>,
+    #[serde(default)]
+    pub tier: Option<u32>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub seat_based: bool,
+    /// Defaults to true for term products; one-time products never renew.
+    #[serde(default)]
+    pub auto_renewable: Option<bool>,
+    #[serde(default)]
+    pub trial_days: Option<u32>,
+    /// Required for one-time products.
+    #[serde(default)]
+    pub validity_months: Option<u32>,
+    #[serde(default)]
+    pub bonus: Option<Bonus>,
+    #[serde(default)]
+    pub account_kind: Option<AccountKind>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub one_per_account: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub host_bound: bool,
+    /// Defaults to 1000.
+    #[serde(default)]
+    pub max_quantity: Option<u32>,
+    /// Defaults to true.
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// Term products: a `month` price per currency, and a `year` price that defaults to ten
+    /// months. One-time products: one price per currency with `cycle` null.
+    pub prices: Vec<PriceEntry>,
+}
+
+/// Why a product definition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InvalidProduct {
+    #[error(transparent)]
+    Code(#[from] InvalidProductCode),
+    #[error("name must not be blank")]
+    BlankName,
+    #[error("a one-time product needs validity_months of at least 1")]
+    ValidityRequired,
+    #[error("only one-time products have validity_months")]
+    ValidityOnTerm,
+    #[error("a one-time product never renews and has no trial, seats or bonus")]
+    OneTimeTermRules,
+    #[error("{0}")]
+    Price(String),
+    #[error("max_quantity must be at least 1")]
+    MaxQuantity,
+    #[error("a bonus grants at least one unit per unit bought")]
+    BonusPerUnit,
+}
+
+impl ProductInput {
+    /// The product this definition describes, with its rules checked and the annual price
+    /// defaulted to ten months ("buy a year, pay ten months", DESIGN.md §1).
+    pub fn to_product(&self) -> Result<Product, InvalidProduct> {
+        let code = ProductCode::parse(&self.code)?;
+        if self.name.trim().is_empty() {
+            return Err(InvalidProduct::BlankName);
+        }
+        let one_time = self.kind == ProductKind::OneTime;
+        match (one_time, self.validity_months) {
+            (true, None | Some(0)) => return Err(InvalidProduct::ValidityRequired),
+            (false, Some(_)) => return Err(InvalidProduct::ValidityOnTerm),
+            _ => {}
+        }
+        if one_time
+            && (self.auto_renewable == Some(true)
+                || self.trial_days.is_some()
+                || self.seat_based
+                || self.bonus.is_some())
+        {
+            return Err(InvalidProduct::OneTimeTermRules);
+        }
+        let max_quantity = self.max_quantity.unwrap_or(1000);
+        if max_quantity == 0 {
+            return Err(InvalidProduct::MaxQuantity);
+        }
+        let bonus = match &self.bonus {
+            Some(b) if b.per_unit == 0 => return Err(InvalidProduct::BonusPerUnit),
+            Some(b) => Some(BonusGrant {
+                product: ProductCode::parse(&b.product)?,
+                per_unit: b.per_unit,
+            }),
+            None => None,
+        };
+        Ok(Product {
+            family: self.family.clone().unwrap_or_else(|| code.to_string()),
+            code,
+            name: self.name.trim().to_owned(),
+            kind: self.kind,
+            tier: self.tier,
+            seat_based: self.seat_based,
+            auto_renewable: !one_time && self.auto_renewable.unwrap_or(true),
+            trial_days: self.trial_days,
+            validity_months: self.validity_months,
+            bonus,
+            account_kind: self.account_kind,
+            one_per_account: self.one_per_account,
+            host_bound: self.host_bound,
+            max_quantity,
+            active: self.active.unwrap_or(true),
+            prices: self.checked_prices(one_time)?,
+        })
+    }
+
+    fn checked_prices(&self, one_time: bool) -> Result<Vec<Price>, InvalidProduct> {
+        let mut seen = HashSet::new();
+        let mut prices = Vec::new();
+        for entry in &self.prices {
+            let amount = entry.amount.in_currency(entry.currency);
+            if amount.amount().is_sign_negative() {
+                return Err(InvalidProduct::Price(format!(
+                    "{} {} is negative",
+                    entry.amount, entry.currency
+                )));
+            }
+            if one_time != entry.cycle.is_none() {
+                return Err(InvalidProduct::Price(if one_time {
+                    "a one-time product's prices have no cycle".to_owned()
+                } else {
+                    "a term product's prices each name a cycle, month or year".to_owned()
+                }));
+            }
+            if !seen.insert((entry.cycle, entry.currency)) {
+                return Err(InvalidProduct::Price(format!(
+                    "two prices for the same cycle in {}",
+                    entry.currency
+                )));
+            }
+            prices.push(Price {
+                cycle: entry.cycle,
+                amount,
+            });
+        }
+        for currency in Currency::ALL {
+            let has = |cycle| seen.contains(&(cycle, currency));
+            if one_time || has(Some(Cycle::Year)) || !has(Some(Cycle::Month)) {
+                continue;
+            }
+            let monthly = prices
+                .iter()
+                .find(|p| p.cycle == Some(Cycle::Month) && p.amount.currency() == currency)
+                .map(|p| p.amount);
+            if let Some(annual) = monthly.and_then(default_annual_price) {
+                prices.push(Price {
+                    cycle: Some(Cycle::Year),
+                    amount: annual,
+                });
+            }
+        }
+        if prices.is_empty() {
+            return Err(InvalidProduct::Price(
+                "a product needs at least one price".to_owned(),
+            ));
+        }
+        Ok(prices)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    fn term_input() -> ProductInput {
+        ProductInput {
+            code: "backup".to_owned(),
+            name: "Backup".to_owned(),
+            kind: ProductKind::Term,
+            family: None,
+            tier: None,
+            seat_based: false,
+            auto_renewable: None,
+            trial_days: None,
+            validity_months: None,
+            bonus: None,
+            account_kind: None,
+            one_per_account: false,
+            host_bound: false,
+            max_quantity: None,
+            active: None,
+            prices: vec![PriceEntry {
+                cycle: Some(Cycle::Month),
+                currency: Currency::Usd,
+                amount: "12.50".parse().expect("amount"),
+            }],
+        }
+    }
+
+    #[test]
+    fn an_annual_price_defaults_to_ten_months() {
+        let product = term_input().to_product().expect("valid");
+        assert_eq!(
+            product.price(Some(Cycle::Year), Currency::Usd).map(|m| m.amount()),
+            Some(dec!(125.00))
+        );
+        assert_eq!(product.family, "backup");
+        assert!(product.auto_renewable);
+    }
+
+    #[test]
+    fn one_time_products_need_a_validity_and_cycle_less_prices() {
+        let mut input = ProductInput {
+            kind: ProductKind::OneTime,
+            ..term_input()
+        };
+        assert_eq!(input.to_product(), Err(InvalidProduct::ValidityRequired));
+        input.validity_months = Some(3);
+        assert!(matches!(input.to_product(), Err(InvalidProduct::Price(_))));
+        input.prices[0].cycle = None;
+        let product = input.to_product().expect("valid");
+        assert!(!product.auto_renewable);
+    }
+
+    #[test]
+    fn negative_and_duplicate_prices_are_refused() {
+        let mut input = term_input();
+        input.prices[0].amount = "-1.00".parse().expect("amount");
+        assert!(matches!(input.to_product(), Err(InvalidProduct::Price(_))));
+        let mut input = term_input();
+        input.prices.push(input.prices[0].clone());
+        assert!(matches!(input.to_product(), Err(InvalidProduct::Price(_))));
+    }
+}

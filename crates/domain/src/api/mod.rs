@@ -1,0 +1,25 @@
+//! The REST API's data types, defined once for the server and every client.
+//!
+//! Serde gives the wire format to the client; with the `openapi` feature (the server's) the
+//! same types derive poem-openapi's schemas, and the two agree because field names are used as
+//! written and enums are spelled `snake_case` (currencies `UPPERCASE`) on both sides.
+
+pub mod accounts;
+pub mod amount;
+pub mod catalog;
+pub mod problem;
+pub mod quotes;
+
+pub use accounts::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
+pub use amount::Amount;
+pub use catalog::{Bonus, PriceEntry, ProductInput, ProductList, ProductView};
+pub use problem::Problem;
+pub use quotes::{
+    AddSeatsRequest, Period, PurchaseRequest, QuoteLineView, QuoteRequest, QuoteView,
+    UpgradeRequest,
+};
+
+/// The most items one page of a list may hold.
+pub const MAX_PAGE_LIMIT: u32 = 200;
+/// Items per page when the request does not say.
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;

@@ -1,0 +1,61 @@
+//! The injectable source of "now" (DESIGN.md §2): every rule takes the time as an argument,
+//! and the server reads it from a [`Clock`], so tests and the demo's sandbox can move time the
+//! way a billing "test clock" does.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Duration, Utc};
+
+/// Where the current time comes from.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The machine's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that runs with the machine's but can be moved forward: `now` is the system time
+/// plus an offset that only grows, so time never runs backwards for the server.
+#[derive(Debug, Default, Clone)]
+pub struct OffsetClock {
+    offset: Arc<Mutex<Duration>>,
+}
+
+impl OffsetClock {
+    /// Moves the clock forward by `by` (negative durations are ignored: time never goes back).
+    pub fn advance(&self, by: Duration) {
+        if by > Duration::zero() {
+            let mut offset = self.offset.lock().unwrap_or_else(PoisonError::into_inner);
+            *offset += by;
+        }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        let offset = *self.offset.lock().unwrap_or_else(PoisonError::into_inner);
+        Utc::now() + offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_offset_clock_moves_forward_and_never_back() {
+        let clock = OffsetClock::default();
+        clock.advance(Duration::days(30));
+        clock.advance(Duration::days(-400));
+        let ahead = clock.now() - Utc::now();
+        assert!(ahead > Duration::days(29) && ahead <= Duration::days(30));
+    }
+}

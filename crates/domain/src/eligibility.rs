@@ -1,0 +1,188 @@
+//! Who may buy what, how many, and how they pay (DESIGN.md §1–§3). Each check returns the
+//! typed [`Refusal`] that the API reports with its stable code.
+
+use crate::account::AccountKind;
+use crate::calendar::Cycle;
+use crate::catalog::{Product, ProductKind};
+use crate::money::Currency;
+use crate::refusal::Refusal;
+use crate::region::{PaymentMethod, Region};
+
+/// The account asking, as far as the rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buyer {
+    pub kind: AccountKind,
+    pub region: Region,
+}
+
+/// At most three years' worth of cycles can be paid up front (DESIGN.md §3).
+pub const MAX_YEARS_UP_FRONT: u32 = 3;
+
+/// The product is on sale and sold to this kind of account (Enterprise only to enterprise
+/// accounts; the individual cloud editions only to individual accounts).
+pub fn check_product_for(buyer: Buyer, product: &Product) -> Result<(), Refusal> {
+    if !product.active {
+        return Err(Refusal::ProductUnavailable {
+            product: product.code.clone(),
+        });
+    }
+    match product.account_kind {
+        Some(required) if required != buyer.kind => Err(Refusal::AccountKindNotAllowed {
+            product: product.code.clone(),
+            required,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Term products need a cycle; one-time products must not have one.
+pub fn check_cycle(product: &Product, cycle: Option<Cycle>) -> Result<(), Refusal> {
+    match (product.kind, cycle) {
+        (ProductKind::Term, None) => Err(Refusal::CycleRequired {
+            product: product.code.clone(),
+        }),
+        (ProductKind::OneTime, Some(_)) => Err(Refusal::CycleNotAllowed {
+            product: product.code.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A quantity is at least one and at most the product's per-order maximum.
+pub fn check_quantity(product: &Product, quantity: u32) -> Result<(), Refusal> {
+    if (1..=product.max_quantity).contains(&quantity) {
+        Ok(())
+    } else {
+        Err(Refusal::QuantityOutOfRange {
+            min: 1,
+            max: product.max_quantity,
+            got: quantity,
+        })
+    }
+}
+
+/// The most cycles that may be paid up front: three years' worth (36 months, 3 years); a
+/// one-time product is bought once.
+pub fn max_periods(cycle: Option<Cycle>) -> u32 {
+    match cycle {
+        Some(cycle) => MAX_YEARS_UP_FRONT * 12 / cycle.months(),
+        None => 1,
+    }
+}
+
+/// `periods` is between one and [`max_periods`].
+pub fn check_periods(cycle: Option<Cycle>, periods: u32) -> Result<(), Refusal> {
+    let max = max_periods(cycle);
+    if (1..=max).contains(&periods) {
+        Ok(())
+    } else {
+        Err(Refusal::PeriodsOutOfRange { max, got: periods })
+    }
+}
+
+/// An order is charged in the region's currency with one of the region's methods
+/// (DESIGN.md §2): anything else is refused, never converted.
+pub fn check_payment(
+    region: Region,
+    currency: Currency,
+    method: PaymentMethod,
+) -> Result<(), Refusal> {
+    let expected = region.currency();
+    if currency != expected {
+        return Err(Refusal::CurrencyMismatch {
+            region,
+            expected,
+            got: currency,
+        });
+    }
+    if !region.offers(method) {
+        return Err(Refusal::PaymentMethodNotOffered { region, method });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::fixtures;
+
+    const CN_INDIVIDUAL: Buyer = Buyer {
+        kind: AccountKind::Individual,
+        region: Region::Cn,
+    };
+
+    #[test]
+    fn enterprise_is_for_enterprise_accounts_only() {
+        assert_eq!(
+            check_product_for(CN_INDIVIDUAL, &fixtures::enterprise()).map_err(|r| r.code()),
+            Err("account_kind_not_allowed")
+        );
+        let enterprise = Buyer {
+            kind: AccountKind::Enterprise,
+            ..CN_INDIVIDUAL
+        };
+        assert!(check_product_for(enterprise, &fixtures::enterprise()).is_ok());
+    }
+
+    #[test]
+    fn an_inactive_product_cannot_be_bought() {
+        let retired = Product {
+            active: false,
+            ..fixtures::dr()
+        };
+        assert_eq!(
+            check_product_for(CN_INDIVIDUAL, &retired).map_err(|r| r.code()),
+            Err("product_unavailable")
+        );
+    }
+
+    #[test]
+    fn quantity_must_be_within_range() {
+        let dr = fixtures::dr();
+        assert!(check_quantity(&dr, 1).is_ok());
+        assert!(check_quantity(&dr, dr.max_quantity).is_ok());
+        for bad in [0, dr.max_quantity + 1, u32::MAX] {
+            assert_eq!(
+                check_quantity(&dr, bad).map_err(|r| r.code()),
+                Err("quantity_out_of_range")
+            );
+        }
+    }
+
+    #[test]
+    fn up_to_three_years_can_be_paid_up_front() {
+        assert!(check_periods(Some(Cycle::Month), 36).is_ok());
+        assert!(check_periods(Some(Cycle::Month), 37).is_err());
+        assert!(check_periods(Some(Cycle::Year), 3).is_ok());
+        assert!(check_periods(Some(Cycle::Year), 4).is_err());
+        assert!(check_periods(None, 1).is_ok());
+        assert!(check_periods(None, 2).is_err());
+        assert!(check_periods(Some(Cycle::Year), 0).is_err());
+    }
+
+    #[test]
+    fn term_products_need_a_cycle_and_one_time_products_refuse_one() {
+        assert_eq!(
+            check_cycle(&fixtures::dr(), None).map_err(|r| r.code()),
+            Err("cycle_required")
+        );
+        assert_eq!(
+            check_cycle(&fixtures::failback(), Some(Cycle::Month)).map_err(|r| r.code()),
+            Err("cycle_not_allowed")
+        );
+    }
+
+    #[test]
+    fn a_cn_account_cannot_pay_in_usd_or_with_paypal() {
+        assert_eq!(
+            check_payment(Region::Cn, Currency::Usd, PaymentMethod::Alipay).map_err(|r| r.code()),
+            Err("currency_mismatch")
+        );
+        assert_eq!(
+            check_payment(Region::Cn, Currency::Cny, PaymentMethod::Paypal).map_err(|r| r.code()),
+            Err("payment_method_not_allowed")
+        );
+        assert!(check_payment(Region::Cn, Currency::Cny, PaymentMethod::WechatPay).is_ok());
+        assert!(check_payment(Region::Intl, Currency::Usd, PaymentMethod::Paypal).is_ok());
+    }
+}

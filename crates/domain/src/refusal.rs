@@ -1,0 +1,132 @@
+//! Typed refusals: every "no" the rules can say, each with a stable `code` that the API puts
+//! in its problem+json answers, and a message that says what to do instead.
+
+use thiserror::Error;
+
+use crate::account::AccountKind;
+use crate::calendar::Cycle;
+use crate::catalog::ProductCode;
+use crate::money::{Currency, MoneyError};
+use crate::region::{PaymentMethod, Region};
+
+/// Why an upgrade is refused (DESIGN.md §5). All share the code `upgrade_not_allowed`; the
+/// [`UpgradeRefusal::reason`] tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UpgradeRefusal {
+    #[error("a trial cannot be upgraded, running or ended: buy {current} first, then upgrade")]
+    Trial { current: ProductCode },
+    #[error("{from} cannot go back to {to}: downgrades are not supported")]
+    Downgrade { from: ProductCode, to: ProductCode },
+    #[error("the subscription is already {current}")]
+    SameEdition { current: ProductCode },
+    #[error(
+        "{from} cannot be upgraded to {to}: {to} is sold to enterprise accounts, register an enterprise account instead"
+    )]
+    ToEnterprise { from: ProductCode, to: ProductCode },
+    #[error("{from} and {to} are not editions of one family: buy {to} as a new purchase")]
+    OtherFamily { from: ProductCode, to: ProductCode },
+    #[error(
+        "only a paid subscription with time left can be upgraded: renew or buy {current} first"
+    )]
+    NotActive { current: ProductCode },
+}
+
+impl UpgradeRefusal {
+    /// A stable word for the kind of refusal, carried as `reason` next to the code.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            UpgradeRefusal::Trial { .. } => "trial",
+            UpgradeRefusal::Downgrade { .. } => "downgrade",
+            UpgradeRefusal::SameEdition { .. } => "same_edition",
+            UpgradeRefusal::ToEnterprise { .. } => "enterprise_requires_new_account",
+            UpgradeRefusal::OtherFamily { .. } => "other_family",
+            UpgradeRefusal::NotActive { .. } => "not_active",
+        }
+    }
+}
+
+/// A purchase, upgrade or seat addition the rules refuse.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("{product} is not on sale")]
+    ProductUnavailable { product: ProductCode },
+    #[error("{product} is sold to {} accounts only", required.as_str())]
+    AccountKindNotAllowed {
+        product: ProductCode,
+        required: AccountKind,
+    },
+    #[error("{product} is sold by the month or the year: choose a cycle")]
+    CycleRequired { product: ProductCode },
+    #[error("{product} is bought once and has no cycle: leave the cycle out")]
+    CycleNotAllowed { product: ProductCode },
+    #[error("{product} has no {} price in {currency}", cycle.map_or("one-time", Cycle::as_str))]
+    PriceNotSet {
+        product: ProductCode,
+        cycle: Option<Cycle>,
+        currency: Currency,
+    },
+    #[error("quantity must be between {min} and {max}, not {got}")]
+    QuantityOutOfRange { min: u32, max: u32, got: u32 },
+    #[error("periods paid up front must be between 1 and {max}, not {got}")]
+    PeriodsOutOfRange { max: u32, got: u32 },
+    #[error("region {} is charged in {expected}, not {got}", region.as_str())]
+    CurrencyMismatch {
+        region: Region,
+        expected: Currency,
+        got: Currency,
+    },
+    #[error("region {} does not offer {}: use one of {}", region.as_str(), method.as_str(),
+        region.payment_methods().iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))]
+    PaymentMethodNotOffered {
+        region: Region,
+        method: PaymentMethod,
+    },
+    #[error(
+        "the account already holds a subscription in the {family} family: upgrade it or add seats instead"
+    )]
+    AlreadySubscribed { family: String },
+    #[error(transparent)]
+    Upgrade(#[from] UpgradeRefusal),
+    #[error("{product} is not sold by the seat: seats can only be added to enterprise subscriptions")]
+    SeatsNotAllowed { product: ProductCode },
+    #[error("only a paid subscription with time left can be given more seats: renew it first")]
+    SubscriptionNotActive,
+    #[error("the amount is out of range")]
+    AmountOutOfRange,
+}
+
+impl Refusal {
+    /// The stable code the API answers with; integrations match on it, so it never changes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::ProductUnavailable { .. } => "product_unavailable",
+            Refusal::AccountKindNotAllowed { .. } => "account_kind_not_allowed",
+            Refusal::CycleRequired { .. } => "cycle_required",
+            Refusal::CycleNotAllowed { .. } => "cycle_not_allowed",
+            Refusal::PriceNotSet { .. } => "price_not_set",
+            Refusal::QuantityOutOfRange { .. } => "quantity_out_of_range",
+            Refusal::PeriodsOutOfRange { .. } => "periods_out_of_range",
+            Refusal::CurrencyMismatch { .. } => "currency_mismatch",
+            Refusal::PaymentMethodNotOffered { .. } => "payment_method_not_allowed",
+            Refusal::AlreadySubscribed { .. } => "already_subscribed",
+            Refusal::Upgrade(_) => "upgrade_not_allowed",
+            Refusal::SeatsNotAllowed { .. } => "seats_not_allowed",
+            Refusal::SubscriptionNotActive => "subscription_not_active",
+            Refusal::AmountOutOfRange => "amount_out_of_range",
+        }
+    }
+
+    /// The finer reason, for refusals that share a code.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Refusal::Upgrade(upgrade) => Some(upgrade.reason()),
+            _ => None,
+        }
+    }
+}
+
+impl From<MoneyError> for Refusal {
+    fn from(_: MoneyError) -> Self {
+        Refusal::AmountOutOfRange
+    }
+}

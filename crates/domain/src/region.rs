@@ -1,0 +1,115 @@
+//! Regions: where an account's data lives, which fixes its currency and payment methods
+//! (DESIGN.md §2).
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Currency;
+
+/// The storage region an account picks when it registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
+pub enum Region {
+    /// Inside China: CNY, Alipay and WeChat Pay.
+    Cn,
+    /// Everywhere else: USD, PayPal and card.
+    Intl,
+}
+
+/// How a customer pays on the provider's hosted page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
+pub enum PaymentMethod {
+    Alipay,
+    WechatPay,
+    Paypal,
+    Card,
+}
+
+impl Region {
+    /// Every price and charge for an account of this region is in this currency; prices are set
+    /// per currency and never converted at run time.
+    pub fn currency(self) -> Currency {
+        match self {
+            Region::Cn => Currency::Cny,
+            Region::Intl => Currency::Usd,
+        }
+    }
+
+    /// The payment methods the region offers, in the order a checkout lists them. `card` is the
+    /// optional second method for `intl` (DESIGN.md §2).
+    pub fn payment_methods(self) -> &'static [PaymentMethod] {
+        match self {
+            Region::Cn => &[PaymentMethod::Alipay, PaymentMethod::WechatPay],
+            Region::Intl => &[PaymentMethod::Paypal, PaymentMethod::Card],
+        }
+    }
+
+    /// Whether an order of this region may be paid with `method`.
+    pub fn offers(self, method: PaymentMethod) -> bool {
+        self.payment_methods().contains(&method)
+    }
+
+    /// The wire and storage spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::Cn => "cn",
+            Region::Intl => "intl",
+        }
+    }
+
+    /// Parses the wire and storage spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "cn" => Some(Region::Cn),
+            "intl" => Some(Region::Intl),
+            _ => None,
+        }
+    }
+}
+
+impl PaymentMethod {
+    /// The wire and storage spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Alipay => "alipay",
+            PaymentMethod::WechatPay => "wechat_pay",
+            PaymentMethod::Paypal => "paypal",
+            PaymentMethod::Card => "card",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn china_pays_in_cny_with_alipay_or_wechat_pay() {
+        assert_eq!(Region::Cn.currency(), Currency::Cny);
+        assert!(Region::Cn.offers(PaymentMethod::Alipay));
+        assert!(Region::Cn.offers(PaymentMethod::WechatPay));
+        assert!(!Region::Cn.offers(PaymentMethod::Paypal));
+        assert!(!Region::Cn.offers(PaymentMethod::Card));
+    }
+
+    #[test]
+    fn elsewhere_pays_in_usd_with_paypal_or_card() {
+        assert_eq!(Region::Intl.currency(), Currency::Usd);
+        assert!(Region::Intl.offers(PaymentMethod::Paypal));
+        assert!(Region::Intl.offers(PaymentMethod::Card));
+        assert!(!Region::Intl.offers(PaymentMethod::Alipay));
+        assert!(!Region::Intl.offers(PaymentMethod::WechatPay));
+    }
+
+    #[test]
+    fn spellings_round_trip() {
+        for region in [Region::Cn, Region::Intl] {
+            assert_eq!(Region::parse(region.as_str()), Some(region));
+        }
+        assert_eq!(Region::parse("eu"), None);
+    }
+}
