@@ -1,1 +1,23 @@
+//! Entitle's schema: one migration per change, applied in order at every start.
+//!
+//! Money is stored as integer minor units (`BIGINT`) on every database: SeaORM reads a SQLite
+//! `Decimal` column through `f64` and loses digits (DESIGN.md §11), so the store converts to
+//! `rust_decimal::Decimal` at its edge. Times are UTC.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_foundation;
+mod m20261124_000002_default_catalog;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_foundation::Migration),
+            Box::new(m20261124_000002_default_catalog::Migration),
+        ]
+    }
+}

@@ -4,12 +4,18 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, DurationRound, Duration, Utc};
 
 /// Where the current time comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current instant, in UTC.
+    /// The current instant, in UTC, to the microsecond: the precision PostgreSQL keeps, so a
+    /// time read back from the store equals the time that was written.
     fn now(&self) -> DateTime<Utc>;
+}
+
+/// `t` cut to whole microseconds.
+fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(Duration::microseconds(1)).unwrap_or(t)
 }
 
 /// The machine's clock.
@@ -18,7 +24,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        to_micros(Utc::now())
     }
 }
 
@@ -42,7 +48,7 @@ impl OffsetClock {
 impl Clock for OffsetClock {
     fn now(&self) -> DateTime<Utc> {
         let offset = *self.offset.lock().unwrap_or_else(PoisonError::into_inner);
-        Utc::now() + offset
+        to_micros(Utc::now() + offset)
     }
 }
 
@@ -57,5 +63,12 @@ mod tests {
         clock.advance(Duration::days(-400));
         let ahead = clock.now() - Utc::now();
         assert!(ahead > Duration::days(29) && ahead <= Duration::days(30));
+    }
+
+    #[test]
+    fn readings_are_whole_microseconds() {
+        use chrono::Timelike;
+        assert_eq!(SystemClock.now().nanosecond() % 1000, 0);
+        assert_eq!(OffsetClock::default().now().nanosecond() % 1000, 0);
     }
 }

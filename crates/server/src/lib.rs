@@ -1,1 +1,21 @@
+//! Entitle's REST server.
+//!
+//! A request flows one way: handler (`*/api.rs`, HTTP only) → service (`*/service.rs`, loads
+//! what the rules need) → `entitle_domain` decides → store writes → response. Errors are
+//! typed per layer ([`error::ServiceError`]) and mapped to problem+json once, in [`problem`].
 
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod error;
+mod pagination;
+mod health;
+pub mod problem;
+pub mod quotes;
+pub mod store;
+pub mod subscriptions;
+
+pub use app::{AppState, api_service, app, bind, local_addr, openapi_json, openapi_yaml, serve};
+pub use config::Config;

@@ -1,0 +1,95 @@
+//! `/v1/accounts`: HTTP in, service call, HTTP out.
+
+use entitle_domain::api::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi, Tags};
+use uuid::Uuid;
+
+use super::service;
+use crate::app::AppState;
+use crate::auth::ApiKey;
+use crate::pagination::PageRequest;
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+enum AccountTags {
+    /// Customers and their API keys.
+    Accounts,
+}
+
+#[derive(ApiResponse)]
+enum AccountCreated {
+    /// Registered.
+    #[oai(status = 201)]
+    Created(Json<Account>),
+}
+
+#[derive(ApiResponse)]
+enum ApiKeyCreated {
+    /// Created; `key` is shown this once.
+    #[oai(status = 201)]
+    Created(Json<CreatedApiKey>),
+}
+
+pub struct AccountsApi;
+
+#[OpenApi(tag = "AccountTags::Accounts")]
+impl AccountsApi {
+    /// Register an account (admin). Kind and region never change afterwards.
+    #[oai(path = "/v1/accounts", method = "post", operation_id = "create_account")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        body: Json<NewAccount>,
+    ) -> Result<AccountCreated, ApiError> {
+        let account = service::create(&state, principal, body.0).await?;
+        Ok(AccountCreated::Created(Json(account.view())))
+    }
+
+    /// List accounts, oldest first (admin).
+    #[oai(path = "/v1/accounts", method = "get", operation_id = "list_accounts")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        /// Items per page, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<AccountPage>, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        Ok(Json(service::list(&state, principal, page).await?))
+    }
+
+    /// Get an account (admin, or the account's own key).
+    #[oai(path = "/v1/accounts/:id", method = "get", operation_id = "get_account")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<Account>, ApiError> {
+        Ok(Json(service::load(&state, principal, id.0).await?.view()))
+    }
+
+    /// Create an API key for an account (admin). The answer holds the key, shown this once.
+    #[oai(
+        path = "/v1/accounts/:id/api-keys",
+        method = "post",
+        operation_id = "create_api_key"
+    )]
+    async fn create_api_key(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        body: Json<NewApiKey>,
+    ) -> Result<ApiKeyCreated, ApiError> {
+        let key = service::create_api_key(&state, principal, id.0, body.0).await?;
+        Ok(ApiKeyCreated::Created(Json(key)))
+    }
+}

@@ -1,0 +1,4 @@
+//! Accounts: customers, their kind and region, and their API keys (DESIGN.md §2, §7).
+
+pub mod api;
+pub mod service;

@@ -1,0 +1,136 @@
+//! Registering and reading accounts, and issuing their API keys.
+
+use entitle_domain::api::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
+use entitle_domain::eligibility::Buyer;
+use entitle_domain::{AccountKind, Region};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::{Principal, keys};
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::PageRequest;
+use crate::store::entity::account;
+
+/// An account as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: AccountKind,
+    pub region: Region,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl AccountRecord {
+    fn from_model(model: account::Model) -> ServiceResult<Self> {
+        Ok(AccountRecord {
+            kind: AccountKind::parse(&model.kind)
+                .ok_or_else(|| ServiceError::Corrupt(format!("account kind {:?}", model.kind)))?,
+            region: Region::parse(&model.region).ok_or_else(|| {
+                ServiceError::Corrupt(format!("account region {:?}", model.region))
+            })?,
+            id: model.id,
+            name: model.name,
+            created_at: model.created_at,
+        })
+    }
+
+    /// The buyer the pricing rules see.
+    pub fn buyer(&self) -> Buyer {
+        Buyer {
+            kind: self.kind,
+            region: self.region,
+        }
+    }
+
+    /// The wire form.
+    pub fn view(&self) -> Account {
+        Account {
+            id: self.id,
+            name: self.name.clone(),
+            kind: self.kind,
+            region: self.region,
+            currency: self.region.currency(),
+            payment_methods: self.region.payment_methods().to_vec(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// Registers a customer (admin only). Kind and region are fixed from now on.
+pub async fn create(
+    state: &AppState,
+    principal: Principal,
+    input: NewAccount,
+) -> ServiceResult<AccountRecord> {
+    principal.require_admin()?;
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(ServiceError::Invalid("name must not be blank".to_owned()));
+    }
+    let model = account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_owned()),
+        kind: Set(input.kind.as_str().to_owned()),
+        region: Set(input.region.as_str().to_owned()),
+        created_at: Set(state.clock.now()),
+    }
+    .insert(&state.db)
+    .await?;
+    AccountRecord::from_model(model)
+}
+
+/// Loads an account the principal may see; another account's is `not_found`.
+pub async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<AccountRecord> {
+    principal.require_account(id)?;
+    let model = account::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("account"))?;
+    AccountRecord::from_model(model)
+}
+
+/// One page of accounts, oldest first (admin only).
+pub async fn list(
+    state: &AppState,
+    principal: Principal,
+    page: PageRequest,
+) -> ServiceResult<AccountPage> {
+    principal.require_admin()?;
+    let mut query = account::Entity::find().order_by_asc(account::Column::Id);
+    if let Some(after) = page.after {
+        query = query.filter(account::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch()).all(&state.db).await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.id);
+    let items = rows
+        .into_iter()
+        .map(|row| AccountRecord::from_model(row).map(|a| a.view()))
+        .collect::<ServiceResult<_>>()?;
+    Ok(AccountPage { items, next_cursor })
+}
+
+/// Issues an API key for an account (admin only); the secret is in the answer and nowhere
+/// else.
+pub async fn create_api_key(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+    input: NewApiKey,
+) -> ServiceResult<CreatedApiKey> {
+    principal.require_admin()?;
+    let account = load(state, principal, account_id).await?;
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(ServiceError::Invalid("name must not be blank".to_owned()));
+    }
+    let (key, secret) = keys::create(state, Some(account.id), name).await?;
+    Ok(CreatedApiKey {
+        id: key.id,
+        name: key.name,
+        prefix: key.prefix,
+        key: secret,
+        created_at: key.created_at,
+    })
+}

@@ -1,0 +1,112 @@
+//! Wiring: the shared state, the routes, and serving them.
+
+use std::sync::Arc;
+
+use entitle_domain::Clock;
+use entitle_domain::clock::SystemClock;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::Tracing;
+use poem::{Endpoint, EndpointExt, Route, Server};
+use poem_openapi::OpenApiService;
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::accounts::api::AccountsApi;
+use crate::auth::keys;
+use crate::catalog::api::CatalogApi;
+use crate::config::Config;
+use crate::health::HealthApi;
+use crate::problem::problem_for_error;
+use crate::quotes::api::QuotesApi;
+use crate::store;
+
+/// What every handler and service shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    /// The hash of the bootstrap admin key, when one is configured.
+    pub bootstrap_admin_hash: Option<String>,
+}
+
+impl AppState {
+    /// Connects to the configured database (migrating it) and reads time from `clock`.
+    pub async fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, DbErr> {
+        let db = store::connect(&config.database_url).await?;
+        Ok(AppState {
+            db,
+            clock,
+            bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(keys::hash),
+            config: Arc::new(config),
+        })
+    }
+
+    /// State on the machine's clock.
+    pub async fn with_system_clock(config: Config) -> Result<Self, DbErr> {
+        AppState::new(config, Arc::new(SystemClock)).await
+    }
+}
+
+type Apis = (HealthApi, AccountsApi, CatalogApi, QuotesApi);
+
+/// The API with its OpenAPI description.
+pub fn api_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (HealthApi, AccountsApi, CatalogApi, QuotesApi),
+        "Entitle",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "License subscriptions: catalog, quotes, orders, licenses. Errors are \
+         application/problem+json with a stable `code`. Money is a decimal string with \
+         exactly two decimals next to its ISO 4217 currency.",
+    )
+}
+
+/// The spec as JSON, exactly as `openapi/openapi.json` is committed.
+pub fn openapi_json() -> String {
+    api_service().spec()
+}
+
+/// The spec as YAML, exactly as `openapi/openapi.yaml` is committed.
+pub fn openapi_yaml() -> String {
+    api_service().spec_yaml()
+}
+
+/// The whole HTTP application over `state`.
+pub fn app(state: AppState) -> impl Endpoint {
+    let api = api_service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .data(state)
+        .catch_all_error(problem_for_error)
+        .with(Tracing)
+}
+
+/// Binds `listen` ("127.0.0.1:8080", or port 0 for any free port).
+pub async fn bind(listen: &str) -> std::io::Result<TcpAcceptor> {
+    TcpListener::bind(listen.to_owned()).into_acceptor().await
+}
+
+/// The address an acceptor is bound to, for logs and tests.
+pub fn local_addr(acceptor: &TcpAcceptor) -> Option<std::net::SocketAddr> {
+    acceptor
+        .local_addr()
+        .into_iter()
+        .find_map(|addr| addr.as_socket_addr().copied())
+}
+
+/// Serves `state` on `acceptor` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    state: AppState,
+    acceptor: TcpAcceptor,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(app(state), shutdown, None)
+        .await
+}

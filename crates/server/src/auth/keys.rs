@@ -1,0 +1,106 @@
+//! API keys: made from 192 random bits, shown once, stored as a SHA-256 hash.
+//!
+//! A fast hash is the right one here: the keys are random and long, so there is nothing to
+//! brute-force, and the hash is the lookup index (a unique column).
+
+use rand::RngCore;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::Principal;
+use crate::app::AppState;
+use crate::error::ServiceResult;
+use crate::store::entity::api_key;
+
+/// Every key starts with this, so a leaked one is recognisable in a scan.
+const KEY_PREFIX: &str = "ent_";
+/// Characters of a key kept in clear as its visible prefix.
+const VISIBLE_CHARS: usize = 12;
+
+/// A freshly made key: the secret to show once, and what the store keeps.
+pub struct NewKey {
+    pub secret: String,
+    pub prefix: String,
+    pub hash: String,
+}
+
+/// Makes a new random key.
+pub fn generate() -> NewKey {
+    let mut bytes = [0_u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("{KEY_PREFIX}{}", hex::encode(bytes));
+    NewKey {
+        prefix: secret[..VISIBLE_CHARS].to_owned(),
+        hash: hash(&secret),
+        secret,
+    }
+}
+
+/// The stored form of a key.
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Stores a new key for `account_id` (`None`: an admin key) and returns its secret.
+pub async fn create(
+    state: &AppState,
+    account_id: Option<Uuid>,
+    name: &str,
+) -> ServiceResult<(api_key::Model, String)> {
+    let key = generate();
+    let model = api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account_id),
+        role: Set(if account_id.is_some() { "account" } else { "admin" }.to_owned()),
+        name: Set(name.to_owned()),
+        prefix: Set(key.prefix),
+        key_hash: Set(key.hash),
+        created_at: Set(state.clock.now()),
+        revoked_at: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok((model, key.secret))
+}
+
+/// The principal a presented key stands for, if it is the bootstrap admin key or a stored key
+/// that is not revoked.
+pub async fn principal_for(state: &AppState, presented: &str) -> ServiceResult<Option<Principal>> {
+    let presented_hash = hash(presented);
+    // Compared as hashes, so the comparison's timing says nothing about the secret.
+    if state
+        .bootstrap_admin_hash
+        .as_deref()
+        .is_some_and(|bootstrap| bootstrap == presented_hash)
+    {
+        return Ok(Some(Principal::Admin));
+    }
+    let stored = api_key::Entity::find()
+        .filter(api_key::Column::KeyHash.eq(presented_hash))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(&state.db)
+        .await?;
+    Ok(stored.and_then(|key| match (key.role.as_str(), key.account_id) {
+        ("admin", None) => Some(Principal::Admin),
+        ("account", Some(account)) => Some(Principal::Account(account)),
+        _ => None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_prefixed_and_stored_only_as_hashes() {
+        let a = generate();
+        let b = generate();
+        assert_ne!(a.secret, b.secret);
+        assert!(a.secret.starts_with(KEY_PREFIX));
+        assert_eq!(a.secret.len(), KEY_PREFIX.len() + 48);
+        assert!(a.secret.starts_with(&a.prefix));
+        assert_eq!(a.hash, hash(&a.secret));
+        assert!(!a.hash.contains(&a.secret[KEY_PREFIX.len()..]));
+    }
+}

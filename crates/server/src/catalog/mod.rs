@@ -1,0 +1,6 @@
+//! The catalog: products and prices as data (DESIGN.md §1), read by anyone with a key and
+//! edited by admins.
+
+pub mod api;
+pub mod service;
+mod store;

@@ -1,0 +1,91 @@
+//! Reading and editing the catalog.
+
+use entitle_domain::Product;
+use entitle_domain::api::ProductInput;
+use sea_orm::TransactionTrait;
+
+use super::store;
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ServiceError, ServiceResult};
+
+/// Every product with its prices in every currency (any key).
+pub async fn list(state: &AppState) -> ServiceResult<Vec<Product>> {
+    store::all(&state.db).await
+}
+
+/// One product (any key).
+pub async fn get(state: &AppState, code: &str) -> ServiceResult<Product> {
+    store::find(&state.db, code)
+        .await?
+        .ok_or(ServiceError::NotFound("product"))
+}
+
+/// A product named in a request: an unknown one is the request's fault, not a missing page.
+pub async fn named(state: &AppState, code: &str) -> ServiceResult<Product> {
+    store::find(&state.db, code)
+        .await?
+        .ok_or_else(|| ServiceError::UnknownProduct(format!("no product {code:?} in the catalog")))
+}
+
+/// Creates a product (admin). Its code must be new.
+pub async fn create(
+    state: &AppState,
+    principal: Principal,
+    input: ProductInput,
+) -> ServiceResult<Product> {
+    principal.require_admin()?;
+    save(state, input, None).await
+}
+
+/// Replaces an existing product's definition and prices (admin). Its code never changes.
+pub async fn update(
+    state: &AppState,
+    principal: Principal,
+    code: &str,
+    input: ProductInput,
+) -> ServiceResult<Product> {
+    principal.require_admin()?;
+    if input.code != code {
+        return Err(ServiceError::Invalid(format!(
+            "the body's code {:?} differs from the path's {code:?}: a product's code never changes",
+            input.code
+        )));
+    }
+    save(state, input, Some(code)).await
+}
+
+async fn save(
+    state: &AppState,
+    input: ProductInput,
+    existing: Option<&str>,
+) -> ServiceResult<Product> {
+    let product = input
+        .to_product()
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let created_at = store::created_at(&txn, product.code.as_str()).await?;
+    match (existing, created_at) {
+        (None, Some(_)) => {
+            return Err(ServiceError::Conflict {
+                code: "product_exists",
+                detail: format!("product {} exists: update it with PUT", product.code),
+            });
+        }
+        (Some(_), None) => return Err(ServiceError::NotFound("product")),
+        _ => {}
+    }
+    if let Some(bonus) = &product.bonus {
+        let granted = store::find(&txn, bonus.product.as_str()).await?;
+        if !granted.is_some_and(|p| p.kind == entitle_domain::ProductKind::OneTime) {
+            return Err(ServiceError::Invalid(format!(
+                "bonus product {} must be an existing one-time product",
+                bonus.product
+            )));
+        }
+    }
+    store::save(&txn, &product, created_at, now).await?;
+    txn.commit().await?;
+    Ok(product)
+}

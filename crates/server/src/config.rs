@@ -1,0 +1,26 @@
+//! The server's settings. The `entitle` binary fills them from flags and environment variables
+//! (`entitle serve --help` lists each).
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The database: `sqlite://entitle.db?mode=rwc` (the embedded default) or a
+    /// `postgres://` URL.
+    pub database_url: String,
+    /// The base URL the server is reached at, used in the links it hands out (checkout pages,
+    /// return URLs).
+    pub public_url: String,
+    /// When set, accepted as an admin key: how a fresh install gets its first key.
+    pub bootstrap_admin_key: Option<String>,
+}
+
+impl Config {
+    /// The defaults for a local server on `127.0.0.1:8080` with SQLite.
+    pub fn local(database_url: impl Into<String>) -> Self {
+        Config {
+            database_url: database_url.into(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            bootstrap_admin_key: None,
+        }
+    }
+}

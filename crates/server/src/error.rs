@@ -1,0 +1,39 @@
+//! The service layer's errors: what went wrong, in the domain's words. The API edge maps each
+//! to an HTTP status and a stable problem code once, in [`crate::problem`].
+
+use entitle_domain::Refusal;
+use sea_orm::DbErr;
+use thiserror::Error;
+
+/// Why a service call did not do what was asked.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// The thing does not exist, or the caller may not see it (an account key reaching
+    /// another account gets this too, never the other account's data).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller's key may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The request is well-formed but says something impossible.
+    #[error("{0}")]
+    Invalid(String),
+    /// A product, cycle or other catalog entry named in the request does not exist.
+    #[error("{0}")]
+    UnknownProduct(String),
+    /// The request conflicts with what is stored.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// A rule of the domain refused.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The database failed; the caller sees a 500 and the log has the cause.
+    #[error("database error: {0}")]
+    Store(#[from] DbErr),
+    /// Stored data no longer parses as the domain expects.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Results of service calls.
+pub type ServiceResult<T> = Result<T, ServiceError>;

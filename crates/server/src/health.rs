@@ -1,0 +1,56 @@
+//! Liveness and readiness probes, open to all.
+
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
+
+use crate::app::AppState;
+use crate::problem::ApiError;
+use crate::store;
+
+#[derive(Tags)]
+enum HealthTags {
+    /// Probes for load balancers and orchestrators.
+    Health,
+}
+
+/// A probe's answer.
+#[derive(Object)]
+struct Health {
+    /// `ok`.
+    status: String,
+}
+
+#[derive(ApiResponse)]
+enum HealthResponse {
+    /// Up.
+    #[oai(status = 200)]
+    Ok(Json<Health>),
+}
+
+pub struct HealthApi;
+
+#[OpenApi(tag = "HealthTags::Health")]
+impl HealthApi {
+    /// Liveness: the process answers.
+    #[oai(path = "/healthz", method = "get", operation_id = "healthz")]
+    async fn healthz(&self) -> HealthResponse {
+        HealthResponse::Ok(Json(Health {
+            status: "ok".to_owned(),
+        }))
+    }
+
+    /// Readiness: the database answers too.
+    #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
+    async fn readyz(
+        &self,
+        state: poem::web::Data<&AppState>,
+    ) -> Result<HealthResponse, ApiError> {
+        if store::ping(&state.db).await {
+            Ok(HealthResponse::Ok(Json(Health {
+                status: "ok".to_owned(),
+            })))
+        } else {
+            Err(ApiError::unavailable("the database does not answer"))
+        }
+    }
+}

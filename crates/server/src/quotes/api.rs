@@ -1,0 +1,37 @@
+//! `/v1/accounts/{id}/quotes`: HTTP in, service call, HTTP out.
+
+use entitle_domain::api::{QuoteRequest, QuoteView};
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{OpenApi, Tags};
+use uuid::Uuid;
+
+use super::service;
+use crate::app::AppState;
+use crate::auth::ApiKey;
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+enum QuoteTags {
+    /// Prices before anything is created.
+    Quotes,
+}
+
+pub struct QuotesApi;
+
+#[OpenApi(tag = "QuoteTags::Quotes")]
+impl QuotesApi {
+    /// Price a purchase, an upgrade or a seat addition for an account, line by line. Nothing
+    /// is created.
+    #[oai(path = "/v1/accounts/:id/quotes", method = "post", operation_id = "create_quote")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        body: Json<QuoteRequest>,
+    ) -> Result<Json<QuoteView>, ApiError> {
+        Ok(Json(service::quote(&state, principal, id.0, &body.0).await?))
+    }
+}

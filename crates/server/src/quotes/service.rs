@@ -1,0 +1,80 @@
+//! Gathering what the pricing rules need and asking them for a price.
+
+use entitle_domain::api::{QuoteRequest, QuoteView};
+use entitle_domain::pricing::{PurchaseChoice, quote_purchase};
+use entitle_domain::proration::{quote_add_seats, quote_upgrade};
+use entitle_domain::Quote;
+use uuid::Uuid;
+
+use crate::accounts::service as accounts;
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::catalog::service as catalog;
+use crate::error::{ServiceError, ServiceResult};
+use crate::subscriptions::store as subscriptions;
+
+/// Prices `request` for the account `account_id` at the clock's now.
+pub async fn quote(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+    request: &QuoteRequest,
+) -> ServiceResult<QuoteView> {
+    let account = accounts::load(state, principal, account_id).await?;
+    let quote = price(state, &account, request).await?;
+    Ok(QuoteView::new(&quote, account.region.payment_methods()))
+}
+
+/// The domain's price for `request` by `account`; shared by quotes and orders.
+pub async fn price(
+    state: &AppState,
+    account: &accounts::AccountRecord,
+    request: &QuoteRequest,
+) -> ServiceResult<Quote> {
+    let now = state.clock.now();
+    let buyer = account.buyer();
+    let quote = match request {
+        QuoteRequest::Purchase(purchase) => {
+            let product = catalog::named(state, &purchase.product).await?;
+            let held = if product.one_per_account {
+                let family: Vec<String> = catalog::list(state)
+                    .await?
+                    .into_iter()
+                    .filter(|p| p.same_family(&product))
+                    .map(|p| p.code.to_string())
+                    .collect();
+                subscriptions::live_among(&state.db, account.id, &family, now).await?
+            } else {
+                None
+            };
+            let choice = PurchaseChoice {
+                cycle: purchase.cycle,
+                quantity: purchase.quantity,
+                periods: purchase.periods,
+            };
+            quote_purchase(buyer, &product, choice, held.as_ref(), now)?
+        }
+        QuoteRequest::Upgrade(upgrade) => {
+            let held = held_subscription(state, account.id, upgrade.subscription_id).await?;
+            let current = catalog::named(state, held.product.as_str()).await?;
+            let target = catalog::named(state, &upgrade.target_product).await?;
+            quote_upgrade(buyer, &held, &current, &target, now)?
+        }
+        QuoteRequest::AddSeats(seats) => {
+            let held = held_subscription(state, account.id, seats.subscription_id).await?;
+            let product = catalog::named(state, held.product.as_str()).await?;
+            quote_add_seats(buyer, &held, &product, seats.seats, now)?
+        }
+    };
+    Ok(quote)
+}
+
+async fn held_subscription(
+    state: &AppState,
+    account_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<entitle_domain::subscription::HeldSubscription> {
+    subscriptions::find_for_account(&state.db, account_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("subscription"))
+}

@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "subscriptions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub product_code: String,
+    pub cycle: String,
+    pub quantity: i32,
+    pub status: String,
+    pub trial: bool,
+    pub auto_renew: bool,
+    /// Where the first period started: the k-th period ends k cycles after it.
+    pub anchor_at: DateTimeUtc,
+    pub current_period_start: DateTimeUtc,
+    pub current_period_end: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

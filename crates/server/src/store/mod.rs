@@ -1,0 +1,37 @@
+//! The database: connecting, migrating, and the SeaORM entities.
+//!
+//! SQLite is the embedded default and PostgreSQL the production store; the same code and the
+//! same tests run on both. Money is kept in integer minor units (see the migration crate).
+
+pub mod entity;
+
+use std::time::Duration;
+
+use entitle_migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+
+/// Connects to `url` and brings the schema up to date.
+///
+/// SQLite gets a pool of several connections (SeaORM opens one unless told otherwise) and the
+/// WAL journal, so readers never wait for a writer; sqlx sets a busy timeout and turns foreign
+/// keys on for each connection (DESIGN.md §11).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let sqlite = url.starts_with("sqlite:");
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(if sqlite { 8 } else { 16 })
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if sqlite {
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Whether the database answers, for the readiness probe.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
