@@ -1,1 +1,214 @@
+//! A typed async client for Entitle's REST API, over the domain's API types: the same structs
+//! the server's spec is generated from, so client and server cannot drift apart.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), entitle_client::ClientError> {
+//! let client = entitle_client::Client::new("http://127.0.0.1:8080", "ent_…")?;
+//! let products = client.list_products().await?;
+//! # Ok(()) }
+//! ```
 
+use std::time::Duration;
+
+use entitle_domain::api::{
+    Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey, Problem, ProductInput,
+    ProductList, ProductView, QuoteRequest, QuoteView,
+};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+use uuid::Uuid;
+
+/// Why a call did not return what was asked.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    /// The server answered with a problem report.
+    #[error("{} {}: {}", problem.status, problem.code, problem.detail)]
+    Api { status: StatusCode, problem: Problem },
+    /// The server answered with an error that is not a problem report.
+    #[error("HTTP {status}: {body}")]
+    Http { status: StatusCode, body: String },
+    /// The server could not be reached, or the answer was cut off or unreadable.
+    #[error("cannot reach the server: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// The base URL is not a URL.
+    #[error("invalid server URL {0:?}")]
+    InvalidUrl(String),
+}
+
+impl ClientError {
+    /// The problem's stable code, when the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { problem, .. } => Some(&problem.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ClientError::Api { status, .. } | ClientError::Http { status, .. } => Some(*status),
+            ClientError::Transport(err) => err.status(),
+            ClientError::InvalidUrl(_) => None,
+        }
+    }
+}
+
+/// A connection to one Entitle server with one API key.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    api_key: String,
+}
+
+impl Client {
+    /// A client for the server at `base_url` (`http://127.0.0.1:8080`) using `api_key`.
+    pub fn new(base_url: &str, api_key: &str) -> Result<Self, ClientError> {
+        let base = base_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::InvalidUrl(base_url.to_owned()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Client {
+            http,
+            base,
+            api_key: api_key.to_owned(),
+        })
+    }
+
+    /// The same server with another key.
+    pub fn with_key(&self, api_key: &str) -> Client {
+        Client {
+            api_key: api_key.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.api_key)
+    }
+
+    async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ClientError> {
+        let response = request.send().await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response.json().await?);
+        }
+        let body = response.text().await?;
+        match serde_json::from_str::<Problem>(&body) {
+            Ok(problem) => Err(ClientError::Api { status, problem }),
+            Err(_) => Err(ClientError::Http { status, body }),
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        Self::send(self.request(Method::GET, path)).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Self::send(self.request(Method::POST, path).json(body)).await
+    }
+
+    async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Self::send(self.request(Method::PUT, path).json(body)).await
+    }
+
+    /// `GET /readyz`: whether the server and its database answer.
+    pub async fn ready(&self) -> Result<(), ClientError> {
+        self.get::<serde_json::Value>("/readyz").await.map(|_| ())
+    }
+
+    /// `POST /v1/accounts` (admin).
+    pub async fn create_account(&self, account: &NewAccount) -> Result<Account, ClientError> {
+        self.post("/v1/accounts", account).await
+    }
+
+    /// `GET /v1/accounts` (admin), one page.
+    pub async fn list_accounts(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<AccountPage, ClientError> {
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(limit) = limit {
+            query.push(("limit", limit.to_string()));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_owned()));
+        }
+        Self::send(self.request(Method::GET, "/v1/accounts").query(&query)).await
+    }
+
+    /// `GET /v1/accounts/{id}`.
+    pub async fn get_account(&self, id: Uuid) -> Result<Account, ClientError> {
+        self.get(&format!("/v1/accounts/{id}")).await
+    }
+
+    /// `POST /v1/accounts/{id}/api-keys` (admin).
+    pub async fn create_api_key(
+        &self,
+        account_id: Uuid,
+        key: &NewApiKey,
+    ) -> Result<CreatedApiKey, ClientError> {
+        self.post(&format!("/v1/accounts/{account_id}/api-keys"), key)
+            .await
+    }
+
+    /// `GET /v1/catalog/products`.
+    pub async fn list_products(&self) -> Result<Vec<ProductView>, ClientError> {
+        self.get::<ProductList>("/v1/catalog/products")
+            .await
+            .map(|list| list.items)
+    }
+
+    /// `GET /v1/catalog/products/{code}`.
+    pub async fn get_product(&self, code: &str) -> Result<ProductView, ClientError> {
+        self.get(&format!("/v1/catalog/products/{code}")).await
+    }
+
+    /// `POST /v1/catalog/products` (admin).
+    pub async fn create_product(&self, product: &ProductInput) -> Result<ProductView, ClientError> {
+        self.post("/v1/catalog/products", product).await
+    }
+
+    /// `PUT /v1/catalog/products/{code}` (admin).
+    pub async fn update_product(
+        &self,
+        code: &str,
+        product: &ProductInput,
+    ) -> Result<ProductView, ClientError> {
+        self.put(&format!("/v1/catalog/products/{code}"), product)
+            .await
+    }
+
+    /// `POST /v1/accounts/{id}/quotes`.
+    pub async fn quote(
+        &self,
+        account_id: Uuid,
+        request: &QuoteRequest,
+    ) -> Result<QuoteView, ClientError> {
+        self.post(&format!("/v1/accounts/{account_id}/quotes"), request)
+            .await
+    }
+}

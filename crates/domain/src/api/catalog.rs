@@ -72,7 +72,19 @@ pub struct ProductList {
 }
 
 impl From<&Product> for ProductView {
+    /// The wire form, prices in a stable order: by cycle (one-time, month, year), then
+    /// currency.
     fn from(p: &Product) -> Self {
+        let mut prices: Vec<PriceEntry> = p
+            .prices
+            .iter()
+            .map(|price| PriceEntry {
+                cycle: price.cycle,
+                currency: price.amount.currency(),
+                amount: Amount::of(price.amount),
+            })
+            .collect();
+        prices.sort_by_key(|price| (price.cycle.map(Cycle::months), price.currency));
         ProductView {
             code: p.code.to_string(),
             name: p.name.clone(),
@@ -92,15 +104,7 @@ impl From<&Product> for ProductView {
             host_bound: p.host_bound,
             max_quantity: p.max_quantity,
             active: p.active,
-            prices: p
-                .prices
-                .iter()
-                .map(|price| PriceEntry {
-                    cycle: price.cycle,
-                    currency: price.amount.currency(),
-                    amount: Amount::of(price.amount),
-                })
-                .collect(),
+            prices,
         }
     }
 }

@@ -1,0 +1,162 @@
+//! Accounts and API keys: who may see and do what (DESIGN.md §2, §7).
+
+use entitle_client::Client;
+use entitle_domain::api::{NewAccount, NewApiKey};
+use entitle_domain::{AccountKind, Currency, PaymentMethod, Region};
+
+use crate::on_both_databases;
+
+pub fn new_account(name: &str, kind: AccountKind, region: Region) -> NewAccount {
+    NewAccount {
+        name: name.to_owned(),
+        kind,
+        region,
+    }
+}
+
+/// Registers an account and returns it with a client holding its own key.
+pub async fn account_with_key(
+    app: &crate::harness::TestApp,
+    name: &str,
+    kind: AccountKind,
+    region: Region,
+) -> (entitle_domain::api::Account, Client) {
+    let account = app
+        .admin
+        .create_account(&new_account(name, kind, region))
+        .await
+        .expect("create account");
+    let key = app
+        .admin
+        .create_api_key(account.id, &NewApiKey { name: "console".to_owned() })
+        .await
+        .expect("create key");
+    (account, app.admin.with_key(&key.key))
+}
+
+on_both_databases! {
+    async fn an_account_takes_its_region_currency_and_methods(app) {
+        let cn = app
+            .admin
+            .create_account(&new_account("Acme Shanghai", AccountKind::Individual, Region::Cn))
+            .await
+            .expect("create");
+        assert_eq!(cn.currency, Currency::Cny);
+        assert_eq!(cn.payment_methods, vec![PaymentMethod::Alipay, PaymentMethod::WechatPay]);
+        let intl = app
+            .admin
+            .create_account(&new_account("Acme Berlin", AccountKind::Enterprise, Region::Intl))
+            .await
+            .expect("create");
+        assert_eq!(intl.currency, Currency::Usd);
+        assert_eq!(intl.kind, AccountKind::Enterprise);
+        assert_eq!(app.admin.get_account(cn.id).await.expect("get"), cn);
+    }
+
+    async fn accounts_are_listed_in_pages_oldest_first(app) {
+        let mut created = Vec::new();
+        for n in 0..5 {
+            let account = app
+                .admin
+                .create_account(&new_account(&format!("Customer {n}"), AccountKind::Individual, Region::Intl))
+                .await
+                .expect("create");
+            created.push(account.id);
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = app.admin.list_accounts(Some(2), cursor.as_deref()).await.expect("page");
+            assert!(page.items.len() <= 2);
+            seen.extend(page.items.iter().map(|a| a.id));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, created);
+        let too_many = app.admin.list_accounts(Some(201), None).await.expect_err("refused");
+        assert_eq!(too_many.status().map(|s| s.as_u16()), Some(400));
+        assert_eq!(too_many.code(), Some("validation_failed"));
+    }
+
+    async fn an_account_key_sees_its_own_account_and_nothing_else(app) {
+        let (own, client) =
+            account_with_key(&app, "Own", AccountKind::Individual, Region::Cn).await;
+        let (other, _) =
+            account_with_key(&app, "Other", AccountKind::Individual, Region::Cn).await;
+        assert_eq!(client.get_account(own.id).await.expect("own account").id, own.id);
+
+        let hidden = client.get_account(other.id).await.expect_err("hidden");
+        assert_eq!(hidden.code(), Some("not_found"));
+        assert_eq!(hidden.status().map(|s| s.as_u16()), Some(404));
+
+        let listing = client.list_accounts(None, None).await.expect_err("admin only");
+        assert_eq!(listing.code(), Some("forbidden"));
+        let creating = client
+            .create_account(&new_account("Mine", AccountKind::Individual, Region::Cn))
+            .await
+            .expect_err("admin only");
+        assert_eq!(creating.code(), Some("forbidden"));
+        let key = client
+            .create_api_key(own.id, &NewApiKey { name: "more".to_owned() })
+            .await
+            .expect_err("admin only");
+        assert_eq!(key.code(), Some("forbidden"));
+    }
+
+    async fn unknown_keys_are_refused_with_a_problem(app) {
+        let stranger = app.admin.with_key("ent_0000000000000000");
+        let refused = stranger.list_products().await.expect_err("refused");
+        assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
+        assert_eq!(refused.code(), Some("unauthorized"));
+
+        let response = app.http.get(app.url("/v1/catalog/products")).send().await.expect("request");
+        assert_eq!(response.status(), 401);
+        assert_eq!(
+            response.headers()["content-type"].to_str().expect("header"),
+            "application/problem+json"
+        );
+    }
+
+    async fn a_key_is_shown_once_and_stored_only_as_a_hash(app) {
+        use sea_orm::{ConnectionTrait, Statement};
+
+        let account = app
+            .admin
+            .create_account(&new_account("Keyed", AccountKind::Individual, Region::Intl))
+            .await
+            .expect("create");
+        let key = app
+            .admin
+            .create_api_key(account.id, &NewApiKey { name: "integration".to_owned() })
+            .await
+            .expect("key");
+        assert!(key.key.starts_with(&key.prefix));
+        let rows = app
+            .db
+            .query_all_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT prefix, key_hash FROM api_keys",
+            ))
+            .await
+            .expect("read keys");
+        assert_eq!(rows.len(), 1);
+        let stored_hash: String = rows[0].try_get("", "key_hash").expect("hash");
+        assert_ne!(stored_hash, key.key);
+        assert!(!stored_hash.contains(&key.key[4..]));
+        assert_eq!(
+            app.admin.with_key(&key.key).get_account(account.id).await.expect("works").id,
+            account.id
+        );
+    }
+
+    async fn blank_names_are_refused(app) {
+        let refused = app
+            .admin
+            .create_account(&new_account("   ", AccountKind::Individual, Region::Cn))
+            .await
+            .expect_err("blank");
+        assert_eq!(refused.code(), Some("validation_failed"));
+    }
+}

@@ -1,0 +1,202 @@
+//! Starts the real server on an ephemeral port against a fresh database, and hands the test a
+//! client for it. Each scenario runs on SQLite and, when `ENTITLE_TEST_POSTGRES_URL` is set, on
+//! PostgreSQL, each test in a database of its own so tests run in parallel.
+//!
+//! PostgreSQL databases are copies of a template migrated once per schema version
+//! (`CREATE DATABASE … TEMPLATE …`), dropped when the test ends, pass or fail.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use entitle_client::Client;
+use entitle_domain::clock::OffsetClock;
+use entitle_migration::{Migrator, MigratorTrait};
+use entitle_server::{AppState, Config};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+
+/// The admin key every test server accepts (the bootstrap key).
+pub const ADMIN_KEY: &str = "test-admin-key";
+const POSTGRES_ENV: &str = "ENTITLE_TEST_POSTGRES_URL";
+
+/// Which database a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub base_url: String,
+    /// A client with the admin key.
+    pub admin: Client,
+    /// Plain HTTP, for requests the typed client would never send.
+    pub http: reqwest::Client,
+    /// The server's database, for arranging what the API cannot create yet.
+    pub db: DatabaseConnection,
+}
+
+impl TestApp {
+    /// An absolute URL on the server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// Runs `scenario` against a fresh server on `backend`.
+pub async fn run<F, Fut>(backend: Backend, scenario: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let url = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
+            let app = start(&url).await;
+            scenario(app).await;
+        }
+        Backend::Postgres => {
+            let Ok(base) = std::env::var(POSTGRES_ENV) else {
+                eprintln!("NOT RUN on PostgreSQL: set {POSTGRES_ENV} to run it");
+                return;
+            };
+            let template = template(&base).await;
+            let name = format!("entitle_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&base).await.expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .await
+                .expect("create the test database");
+            let app = start(&with_database(&base, &name)).await;
+            // Run in a task so that a failing scenario still lets the database be dropped.
+            let outcome = tokio::spawn(scenario(app)).await;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .expect("drop the test database");
+            if let Err(failure) = outcome {
+                std::panic::resume_unwind(failure.into_panic());
+            }
+        }
+    }
+}
+
+async fn start(database_url: &str) -> TestApp {
+    let clock = OffsetClock::default();
+    let config = Config {
+        database_url: database_url.to_owned(),
+        public_url: "http://127.0.0.1".to_owned(),
+        bootstrap_admin_key: Some(ADMIN_KEY.to_owned()),
+    };
+    let state = AppState::new(config, Arc::new(clock))
+        .await
+        .expect("open the database");
+    let db = state.db.clone();
+    let acceptor = entitle_server::bind("127.0.0.1:0").await.expect("bind");
+    let addr = entitle_server::local_addr(&acceptor).expect("bound address");
+    tokio::spawn(entitle_server::serve(
+        state,
+        acceptor,
+        std::future::pending(),
+    ));
+    let base_url = format!("http://{addr}");
+    TestApp {
+        admin: Client::new(&base_url, ADMIN_KEY).expect("client"),
+        http: reqwest::Client::new(),
+        base_url,
+        db,
+    }
+}
+
+/// `base` with its database name replaced by `name`.
+fn with_database(base: &str, name: &str) -> String {
+    let (url, query) = base.split_once('?').map_or((base, None), |(u, q)| (u, Some(q)));
+    let root = url.rsplit_once('/').map_or(url, |(root, _)| root);
+    match query {
+        Some(query) => format!("{root}/{name}?{query}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// The template database for the current schema, made once per schema version.
+async fn template(base: &str) -> String {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let names: Vec<String> = Migrator::migrations()
+                .iter()
+                .map(|m| m.name().to_owned())
+                .collect();
+            let fingerprint = hex::encode(&Sha256::digest(names.join(",").as_bytes())[..6]);
+            let name = format!("entitle_tpl_{fingerprint}");
+            let admin = Database::connect(base).await.expect("connect to PostgreSQL");
+            let exists = admin
+                .query_one_raw(sea_orm::Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+                ))
+                .await
+                .expect("look for the template")
+                .is_some();
+            if !exists {
+                // Built under a private name and renamed, so that concurrent test processes
+                // never see a half-migrated template.
+                let building = format!("{name}_{}", uuid::Uuid::new_v4().simple());
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {building}"))
+                    .await
+                    .expect("create the template");
+                let db = Database::connect(&with_database(base, &building))
+                    .await
+                    .expect("connect to the template");
+                Migrator::up(&db, None).await.expect("migrate the template");
+                db.close().await.expect("close the template");
+                let renamed = admin
+                    .execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                    .await;
+                if renamed.is_err() {
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE {building} WITH (FORCE)"))
+                        .await
+                        .expect("drop the spare template");
+                }
+            }
+            name
+        })
+        .await
+        .clone()
+}
+
+/// Declares scenarios that run once on SQLite and once on PostgreSQL:
+///
+/// ```ignore
+/// on_both_databases! {
+///     async fn name(app) { … }
+/// }
+/// ```
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn scenario($app: $crate::harness::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    $crate::harness::run($crate::harness::Backend::Sqlite, scenario).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    $crate::harness::run($crate::harness::Backend::Postgres, scenario).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_databases;

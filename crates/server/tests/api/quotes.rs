@@ -1,0 +1,197 @@
+//! Quotes over HTTP (DESIGN.md §3, §5): the server prices, line by line.
+
+use chrono::Duration;
+use entitle_domain::api::{AddSeatsRequest, PurchaseRequest, QuoteRequest, UpgradeRequest};
+use entitle_domain::quote::LineKind;
+use entitle_domain::{AccountKind, Currency, Cycle, PaymentMethod, Region, add_months};
+use sea_orm::{ActiveModelTrait, Set};
+use uuid::Uuid;
+
+use crate::accounts::account_with_key;
+use crate::harness::TestApp;
+use crate::on_both_databases;
+
+fn purchase(product: &str, cycle: Option<Cycle>, quantity: u32) -> QuoteRequest {
+    QuoteRequest::Purchase(PurchaseRequest {
+        product: product.to_owned(),
+        cycle,
+        quantity,
+        periods: 1,
+    })
+}
+
+/// Stores a subscription directly: until the purchase flow creates them, this is how an
+/// upgrade or seat quote gets something to price.
+async fn held_subscription(
+    app: &TestApp,
+    account: Uuid,
+    product: &str,
+    quantity: i32,
+    trial: bool,
+    ends_in: Duration,
+) -> Uuid {
+    use entitle_server::store::entity::subscription;
+    let now = chrono::Utc::now();
+    let id = Uuid::now_v7();
+    subscription::ActiveModel {
+        id: Set(id),
+        account_id: Set(account),
+        product_code: Set(product.to_owned()),
+        cycle: Set("year".to_owned()),
+        quantity: Set(quantity),
+        status: Set("active".to_owned()),
+        trial: Set(trial),
+        auto_renew: Set(true),
+        anchor_at: Set(now - Duration::days(30)),
+        current_period_start: Set(now - Duration::days(30)),
+        current_period_end: Set(now + ends_in),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("store subscription");
+    id
+}
+
+on_both_databases! {
+    async fn three_annual_dr_licenses_for_a_cn_account(app) {
+        let (account, client) = account_with_key(&app, "Acme", AccountKind::Individual, Region::Cn).await;
+        let quote = client
+            .quote(account.id, &purchase("dr", Some(Cycle::Year), 3))
+            .await
+            .expect("quote");
+        assert_eq!(quote.currency, Currency::Cny);
+        assert_eq!(quote.total.to_string(), "5970.00");
+        assert_eq!(quote.payment_methods, vec![PaymentMethod::Alipay, PaymentMethod::WechatPay]);
+        assert_eq!(quote.lines[0].unit_price.to_string(), "1990.00");
+        assert_eq!(quote.lines[0].periods, Some(1));
+        assert_eq!(quote.lines[1].kind, LineKind::Bonus);
+        assert_eq!(quote.lines[1].product, "failback");
+        assert_eq!(quote.lines[1].quantity, 3);
+        assert_eq!(Some(quote.period.end), add_months(quote.period.start, 12));
+    }
+
+    async fn an_intl_account_is_quoted_in_usd(app) {
+        let (account, client) = account_with_key(&app, "Acme", AccountKind::Individual, Region::Intl).await;
+        let request = QuoteRequest::Purchase(PurchaseRequest {
+            product: "dr".to_owned(),
+            cycle: Some(Cycle::Month),
+            quantity: 2,
+            periods: 3,
+        });
+        let quote = client.quote(account.id, &request).await.expect("quote");
+        assert_eq!(quote.currency, Currency::Usd);
+        assert_eq!(quote.total.to_string(), "174.00");
+        assert_eq!(Some(quote.period.end), add_months(quote.period.start, 3));
+        let failback = client.quote(account.id, &purchase("failback", None, 2)).await.expect("quote");
+        assert_eq!(failback.total.to_string(), "30.00");
+        assert_eq!(Some(failback.period.end), add_months(failback.period.start, 3));
+    }
+
+    async fn purchase_refusals_carry_their_codes(app) {
+        let (account, client) = account_with_key(&app, "Solo", AccountKind::Individual, Region::Cn).await;
+        let cases = [
+            (purchase("enterprise", Some(Cycle::Year), 3), "account_kind_not_allowed"),
+            (purchase("dr", None, 1), "cycle_required"),
+            (purchase("failback", Some(Cycle::Month), 1), "cycle_not_allowed"),
+            (purchase("dr", Some(Cycle::Month), 0), "quantity_out_of_range"),
+            (purchase("dr", Some(Cycle::Month), 100_000), "quantity_out_of_range"),
+            (purchase("nothing", Some(Cycle::Month), 1), "unknown_product"),
+            (
+                QuoteRequest::Purchase(PurchaseRequest {
+                    product: "dr".to_owned(),
+                    cycle: Some(Cycle::Year),
+                    quantity: 1,
+                    periods: 4,
+                }),
+                "periods_out_of_range",
+            ),
+        ];
+        for (request, code) in cases {
+            let refused = client.quote(account.id, &request).await.expect_err("refused");
+            assert_eq!(refused.code(), Some(code), "{request:?}");
+            assert_eq!(refused.status().map(|s| s.as_u16()), Some(422), "{request:?}");
+        }
+    }
+
+    async fn an_account_cannot_quote_for_another(app) {
+        let (_, client) = account_with_key(&app, "A", AccountKind::Individual, Region::Cn).await;
+        let (other, _) = account_with_key(&app, "B", AccountKind::Individual, Region::Cn).await;
+        let refused = client
+            .quote(other.id, &purchase("dr", Some(Cycle::Month), 1))
+            .await
+            .expect_err("hidden");
+        assert_eq!(refused.code(), Some("not_found"));
+    }
+
+    async fn an_upgrade_with_100_days_left_bills_four_months_of_the_difference(app) {
+        let (account, client) = account_with_key(&app, "Up", AccountKind::Individual, Region::Cn).await;
+        let premium = held_subscription(&app, account.id, "premium", 1, false, Duration::days(100)).await;
+        let request = QuoteRequest::Upgrade(UpgradeRequest {
+            subscription_id: premium,
+            target_product: "premium_plus".to_owned(),
+        });
+        let quote = client.quote(account.id, &request).await.expect("quote");
+        let line = &quote.lines[0];
+        assert_eq!(line.months_left, Some(4));
+        assert_eq!(line.months_billed, Some(4));
+        // Premium Plus 128.00 − Premium 68.00, for 4 months.
+        assert_eq!(line.unit_price.to_string(), "60.00");
+        assert_eq!(quote.total.to_string(), "240.00");
+    }
+
+    async fn upgrade_refusals_say_what_to_do_instead(app) {
+        let (account, client) = account_with_key(&app, "Trial", AccountKind::Individual, Region::Cn).await;
+        let trial = held_subscription(&app, account.id, "premium", 1, true, Duration::days(10)).await;
+        let refused = client
+            .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
+                subscription_id: trial,
+                target_product: "premium_plus".to_owned(),
+            }))
+            .await
+            .expect_err("trial");
+        assert_eq!(refused.code(), Some("upgrade_not_allowed"));
+        let entitle_client::ClientError::Api { problem, .. } = refused else {
+            panic!("not a problem report");
+        };
+        assert_eq!(problem.reason.as_deref(), Some("trial"));
+        assert!(problem.detail.contains("buy premium first"), "{}", problem.detail);
+
+        let plus = held_subscription(&app, account.id, "premium_plus", 1, false, Duration::days(100)).await;
+        let downgrade = client
+            .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
+                subscription_id: plus,
+                target_product: "premium".to_owned(),
+            }))
+            .await
+            .expect_err("downgrade");
+        assert_eq!(downgrade.code(), Some("upgrade_not_allowed"));
+
+        let missing = client
+            .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
+                subscription_id: Uuid::now_v7(),
+                target_product: "premium_plus".to_owned(),
+            }))
+            .await
+            .expect_err("missing");
+        assert_eq!(missing.code(), Some("not_found"));
+    }
+
+    async fn seats_bill_per_seat_for_billable_months_left(app) {
+        let (account, client) = account_with_key(&app, "Corp", AccountKind::Enterprise, Region::Intl).await;
+        let ends = add_months(chrono::Utc::now(), 13).expect("in range") - chrono::Utc::now();
+        let enterprise = held_subscription(&app, account.id, "enterprise", 10, false, ends + Duration::hours(1)).await;
+        let quote = client
+            .quote(account.id, &QuoteRequest::AddSeats(AddSeatsRequest {
+                subscription_id: enterprise,
+                seats: 5,
+            }))
+            .await
+            .expect("quote");
+        // 14 months left bill 10 + 2 = 12; 14.90 × 5 seats × 12.
+        assert_eq!(quote.lines[0].months_left, Some(14));
+        assert_eq!(quote.lines[0].months_billed, Some(12));
+        assert_eq!(quote.total.to_string(), "894.00");
+    }
+}
