@@ -40,8 +40,8 @@ const SEEDS: [Seed; 5] = [
         one_per_account: false,
         host_bound: true,
         max_quantity: 1000,
-        cny_minor: 199_00,
-        usd_minor: 29_00,
+        cny_minor: 19900,
+        usd_minor: 2900,
     },
     Seed {
         code: "failback",
@@ -57,8 +57,8 @@ const SEEDS: [Seed; 5] = [
         one_per_account: false,
         host_bound: true,
         max_quantity: 1000,
-        cny_minor: 99_00,
-        usd_minor: 15_00,
+        cny_minor: 9900,
+        usd_minor: 1500,
     },
     Seed {
         code: "premium",
@@ -74,8 +74,8 @@ const SEEDS: [Seed; 5] = [
         one_per_account: true,
         host_bound: false,
         max_quantity: 1,
-        cny_minor: 68_00,
-        usd_minor: 9_90,
+        cny_minor: 6800,
+        usd_minor: 990,
     },
     Seed {
         code: "premium_plus",
@@ -91,8 +91,8 @@ const SEEDS: [Seed; 5] = [
         one_per_account: true,
         host_bound: false,
         max_quantity: 1,
-        cny_minor: 128_00,
-        usd_minor: 19_90,
+        cny_minor: 12800,
+        usd_minor: 1990,
     },
     Seed {
         code: "enterprise",
@@ -108,8 +108,8 @@ const SEEDS: [Seed; 5] = [
         one_per_account: true,
         host_bound: false,
         max_quantity: 10_000,
-        cny_minor: 98_00,
-        usd_minor: 14_90,
+        cny_minor: 9800,
+        usd_minor: 1490,
     },
 ];
 

@@ -1,1 +1,3 @@
+//! End-to-end tests: the built `entitle` binary, driven from outside as a new user would.
 
+mod serve;

@@ -11,8 +11,8 @@
 use std::time::Duration;
 
 use entitle_domain::api::{
-    Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey, Problem, ProductInput,
-    ProductList, ProductView, QuoteRequest, QuoteView,
+    Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey, Problem, ProductInput, ProductList,
+    ProductView, QuoteRequest, QuoteView,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
@@ -25,7 +25,10 @@ use uuid::Uuid;
 pub enum ClientError {
     /// The server answered with a problem report.
     #[error("{} {}: {}", problem.status, problem.code, problem.detail)]
-    Api { status: StatusCode, problem: Problem },
+    Api {
+        status: StatusCode,
+        problem: Box<Problem>,
+    },
     /// The server answered with an error that is not a problem report.
     #[error("HTTP {status}: {body}")]
     Http { status: StatusCode, body: String },
@@ -109,7 +112,10 @@ impl Client {
         }
         let body = response.text().await?;
         match serde_json::from_str::<Problem>(&body) {
-            Ok(problem) => Err(ClientError::Api { status, problem }),
+            Ok(problem) => Err(ClientError::Api {
+                status,
+                problem: Box::new(problem),
+            }),
             Err(_) => Err(ClientError::Http { status, body }),
         }
     }

@@ -84,7 +84,9 @@ mod tests {
     use super::*;
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).single().expect("valid date")
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
+            .single()
+            .expect("valid date")
     }
 
     #[test]
@@ -138,9 +140,8 @@ mod tests {
 
     fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
         // 2000-01-01 .. 2100-01-01
-        (946_684_800_i64..4_102_444_800).prop_map(|s| {
-            DateTime::from_timestamp(s, 0).expect("in chrono's range")
-        })
+        (946_684_800_i64..4_102_444_800)
+            .prop_map(|s| DateTime::from_timestamp(s, 0).expect("in chrono's range"))
     }
 
     proptest! {

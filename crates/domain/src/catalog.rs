@@ -181,7 +181,14 @@ mod tests {
     fn product_codes_are_lowercase_identifiers() {
         assert!(ProductCode::parse("premium_plus").is_ok());
         assert!(ProductCode::parse("dr").is_ok());
-        for bad in ["", "Premium", "9lives", "has space", "dash-ed", &"x".repeat(33)] {
+        for bad in [
+            "",
+            "Premium",
+            "9lives",
+            "has space",
+            "dash-ed",
+            &"x".repeat(33),
+        ] {
             assert!(ProductCode::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -199,7 +206,9 @@ mod tests {
     fn prices_are_per_cycle_and_per_currency() {
         let product = crate::catalog::fixtures::dr();
         assert_eq!(
-            product.price(Some(Cycle::Year), Currency::Cny).map(Money::amount),
+            product
+                .price(Some(Cycle::Year), Currency::Cny)
+                .map(Money::amount),
             Some(dec!(1990.00))
         );
         assert_eq!(product.price(None, Currency::Cny), None);

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, DurationRound, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 
 /// Where the current time comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {

@@ -137,7 +137,9 @@ mod tests {
         assert_eq!(quote.total.amount(), dec!(5970.00));
         assert_eq!(
             quote.coverage.end,
-            Utc.with_ymd_and_hms(2027, 1, 31, 9, 30, 0).single().expect("valid")
+            Utc.with_ymd_and_hms(2027, 1, 31, 9, 30, 0)
+                .single()
+                .expect("valid")
         );
     }
 
@@ -156,7 +158,9 @@ mod tests {
         // Jan 31 + 3 months, from the anchor: Apr 30.
         assert_eq!(
             quote.coverage.end,
-            Utc.with_ymd_and_hms(2026, 4, 30, 9, 30, 0).single().expect("valid")
+            Utc.with_ymd_and_hms(2026, 4, 30, 9, 30, 0)
+                .single()
+                .expect("valid")
         );
     }
 
@@ -169,7 +173,9 @@ mod tests {
         assert_eq!(quote.lines[0].periods, None);
         assert_eq!(
             quote.coverage.end,
-            Utc.with_ymd_and_hms(2026, 4, 30, 9, 30, 0).single().expect("valid")
+            Utc.with_ymd_and_hms(2026, 4, 30, 9, 30, 0)
+                .single()
+                .expect("valid")
         );
     }
 

@@ -246,7 +246,10 @@ mod tests {
         };
         for held in [running, ended] {
             let result = quote_upgrade(CN, &held, &premium, &plus, now());
-            assert_eq!(result.as_ref().map_err(Refusal::code).err(), Some("upgrade_not_allowed"));
+            assert_eq!(
+                result.as_ref().map_err(Refusal::code).err(),
+                Some("upgrade_not_allowed")
+            );
             assert_eq!(refusal_reason(result), Some("trial"));
         }
     }
@@ -267,7 +270,11 @@ mod tests {
         let held = paid(&premium, now() + Duration::days(100));
         let refusal = quote_upgrade(CN, &held, &premium, &enterprise, now()).expect_err("refused");
         assert_eq!(refusal.reason(), Some("enterprise_requires_new_account"));
-        assert!(refusal.to_string().contains("register an enterprise account"));
+        assert!(
+            refusal
+                .to_string()
+                .contains("register an enterprise account")
+        );
     }
 
     #[test]
@@ -301,7 +308,10 @@ mod tests {
         let enterprise = fixtures::enterprise();
         let held = HeldSubscription {
             quantity: 10,
-            ..paid(&enterprise, add_months(now(), 5).expect("in range") + Duration::hours(1))
+            ..paid(
+                &enterprise,
+                add_months(now(), 5).expect("in range") + Duration::hours(1),
+            )
         };
         let quote =
             quote_add_seats(ENTERPRISE_INTL, &held, &enterprise, 5, now()).expect("allowed");

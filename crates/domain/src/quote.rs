@@ -95,7 +95,9 @@ impl Quote {
     ) -> Result<Quote, Refusal> {
         let total = lines
             .iter()
-            .try_fold(Money::zero(currency), |sum, line| sum.checked_add(line.total))?
+            .try_fold(Money::zero(currency), |sum, line| {
+                sum.checked_add(line.total)
+            })?
             .round_to_minor();
         Ok(Quote {
             currency,

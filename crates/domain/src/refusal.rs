@@ -87,7 +87,9 @@ pub enum Refusal {
     AlreadySubscribed { family: String },
     #[error(transparent)]
     Upgrade(#[from] UpgradeRefusal),
-    #[error("{product} is not sold by the seat: seats can only be added to enterprise subscriptions")]
+    #[error(
+        "{product} is not sold by the seat: seats can only be added to enterprise subscriptions"
+    )]
     SeatsNotAllowed { product: ProductCode },
     #[error("only a paid subscription with time left can be given more seats: renew it first")]
     SubscriptionNotActive,

@@ -41,10 +41,7 @@ impl HealthApi {
 
     /// Readiness: the database answers too.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
-    async fn readyz(
-        &self,
-        state: poem::web::Data<&AppState>,
-    ) -> Result<HealthResponse, ApiError> {
+    async fn readyz(&self, state: poem::web::Data<&AppState>) -> Result<HealthResponse, ApiError> {
         if store::ping(&state.db).await {
             Ok(HealthResponse::Ok(Json(Health {
                 status: "ok".to_owned(),

@@ -18,10 +18,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
     Problem {
         kind: format!("urn:entitle:problem:{code}"),
-        title: status
-            .canonical_reason()
-            .unwrap_or("Error")
-            .to_owned(),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail: detail.into(),
         code: code.to_owned(),

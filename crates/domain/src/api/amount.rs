@@ -22,7 +22,9 @@ pub struct Amount(Decimal);
 
 /// Why a string is not an amount.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{0:?} is not an amount: write a decimal string with exactly two decimals, like \"199.00\"")]
+#[error(
+    "{0:?} is not an amount: write a decimal string with exactly two decimals, like \"199.00\""
+)]
 pub struct InvalidAmount(pub String);
 
 impl Amount {
@@ -162,11 +164,22 @@ mod tests {
 
     #[test]
     fn only_two_decimal_strings_are_amounts() {
-        assert_eq!("199.00".parse::<Amount>().map(Amount::value), Ok(dec!(199.00)));
-        assert_eq!("-0.50".parse::<Amount>().map(Amount::value), Ok(dec!(-0.50)));
-        for bad in ["199", "199.0", "199.000", "1e3", ".50", "abc", "", "1.5O", "+1.00"] {
+        assert_eq!(
+            "199.00".parse::<Amount>().map(Amount::value),
+            Ok(dec!(199.00))
+        );
+        assert_eq!(
+            "-0.50".parse::<Amount>().map(Amount::value),
+            Ok(dec!(-0.50))
+        );
+        for bad in [
+            "199", "199.0", "199.000", "1e3", ".50", "abc", "", "1.5O", "+1.00",
+        ] {
             assert!(bad.parse::<Amount>().is_err(), "{bad:?} accepted");
         }
-        assert!(serde_json::from_str::<Amount>("199.00").is_err(), "a JSON number accepted");
+        assert!(
+            serde_json::from_str::<Amount>("199.00").is_err(),
+            "a JSON number accepted"
+        );
     }
 }

@@ -9,8 +9,7 @@ use super::amount::Amount;
 use crate::account::AccountKind;
 use crate::calendar::Cycle;
 use crate::catalog::{
-    BonusGrant, InvalidProductCode, Price, Product, ProductCode, ProductKind,
-    default_annual_price,
+    BonusGrant, InvalidProductCode, Price, Product, ProductCode, ProductKind, default_annual_price,
 };
 use crate::money::Currency;
 
@@ -319,7 +318,9 @@ mod tests {
     fn an_annual_price_defaults_to_ten_months() {
         let product = term_input().to_product().expect("valid");
         assert_eq!(
-            product.price(Some(Cycle::Year), Currency::Usd).map(|m| m.amount()),
+            product
+                .price(Some(Cycle::Year), Currency::Usd)
+                .map(|m| m.amount()),
             Some(dec!(125.00))
         );
         assert_eq!(product.family, "backup");

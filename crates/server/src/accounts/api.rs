@@ -38,7 +38,11 @@ pub struct AccountsApi;
 #[OpenApi(tag = "AccountTags::Accounts")]
 impl AccountsApi {
     /// Register an account (admin). Kind and region never change afterwards.
-    #[oai(path = "/v1/accounts", method = "post", operation_id = "create_account")]
+    #[oai(
+        path = "/v1/accounts",
+        method = "post",
+        operation_id = "create_account"
+    )]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -66,7 +70,11 @@ impl AccountsApi {
     }
 
     /// Get an account (admin, or the account's own key).
-    #[oai(path = "/v1/accounts/:id", method = "get", operation_id = "get_account")]
+    #[oai(
+        path = "/v1/accounts/:id",
+        method = "get",
+        operation_id = "get_account"
+    )]
     async fn get(
         &self,
         state: Data<&AppState>,

@@ -3,7 +3,9 @@
 use entitle_domain::api::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::{AccountKind, Region};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -82,7 +84,11 @@ pub async fn create(
 }
 
 /// Loads an account the principal may see; another account's is `not_found`.
-pub async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<AccountRecord> {
+pub async fn load(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<AccountRecord> {
     principal.require_account(id)?;
     let model = account::Entity::find_by_id(id)
         .one(&state.db)

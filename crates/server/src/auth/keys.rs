@@ -52,7 +52,12 @@ pub async fn create(
     let model = api_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),
-        role: Set(if account_id.is_some() { "account" } else { "admin" }.to_owned()),
+        role: Set(if account_id.is_some() {
+            "account"
+        } else {
+            "admin"
+        }
+        .to_owned()),
         name: Set(name.to_owned()),
         prefix: Set(key.prefix),
         key_hash: Set(key.hash),
@@ -81,11 +86,13 @@ pub async fn principal_for(state: &AppState, presented: &str) -> ServiceResult<O
         .filter(api_key::Column::RevokedAt.is_null())
         .one(&state.db)
         .await?;
-    Ok(stored.and_then(|key| match (key.role.as_str(), key.account_id) {
-        ("admin", None) => Some(Principal::Admin),
-        ("account", Some(account)) => Some(Principal::Account(account)),
-        _ => None,
-    }))
+    Ok(
+        stored.and_then(|key| match (key.role.as_str(), key.account_id) {
+            ("admin", None) => Some(Principal::Admin),
+            ("account", Some(account)) => Some(Principal::Account(account)),
+            _ => None,
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -27,9 +27,9 @@ impl Principal {
     pub fn require_admin(self) -> ServiceResult<()> {
         match self {
             Principal::Admin => Ok(()),
-            Principal::Account(_) => Err(ServiceError::Forbidden(
-                "this operation needs an admin key",
-            )),
+            Principal::Account(_) => {
+                Err(ServiceError::Forbidden("this operation needs an admin key"))
+            }
         }
     }
 

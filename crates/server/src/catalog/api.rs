@@ -29,7 +29,11 @@ pub struct CatalogApi;
 #[OpenApi(tag = "CatalogTags::Catalog")]
 impl CatalogApi {
     /// List the products, each with its rules and its prices in every currency.
-    #[oai(path = "/v1/catalog/products", method = "get", operation_id = "list_products")]
+    #[oai(
+        path = "/v1/catalog/products",
+        method = "get",
+        operation_id = "list_products"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,
@@ -42,7 +46,11 @@ impl CatalogApi {
     }
 
     /// Get one product.
-    #[oai(path = "/v1/catalog/products/:code", method = "get", operation_id = "get_product")]
+    #[oai(
+        path = "/v1/catalog/products/:code",
+        method = "get",
+        operation_id = "get_product"
+    )]
     async fn get(
         &self,
         state: Data<&AppState>,
@@ -54,7 +62,11 @@ impl CatalogApi {
     }
 
     /// Create a product (admin). A term product's annual price defaults to ten months.
-    #[oai(path = "/v1/catalog/products", method = "post", operation_id = "create_product")]
+    #[oai(
+        path = "/v1/catalog/products",
+        method = "post",
+        operation_id = "create_product"
+    )]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -66,7 +78,11 @@ impl CatalogApi {
     }
 
     /// Replace a product's definition and prices (admin).
-    #[oai(path = "/v1/catalog/products/:code", method = "put", operation_id = "update_product")]
+    #[oai(
+        path = "/v1/catalog/products/:code",
+        method = "put",
+        operation_id = "update_product"
+    )]
     async fn update(
         &self,
         state: Data<&AppState>,

@@ -58,7 +58,10 @@ fn to_domain(row: product::Model, prices: Vec<product_price::Model>) -> ServiceR
         tier: row.tier.map(|t| to_u32(t, "tier")).transpose()?,
         seat_based: row.seat_based,
         auto_renewable: row.auto_renewable,
-        trial_days: row.trial_days.map(|d| to_u32(d, "trial days")).transpose()?,
+        trial_days: row
+            .trial_days
+            .map(|d| to_u32(d, "trial days"))
+            .transpose()?,
         validity_months: row
             .validity_months
             .map(|m| to_u32(m, "validity months"))
@@ -89,7 +92,10 @@ pub async fn all(db: &impl ConnectionTrait) -> ServiceResult<Vec<Product>> {
         .all(db)
         .await?
     {
-        prices.entry(price.product_code.clone()).or_default().push(price);
+        prices
+            .entry(price.product_code.clone())
+            .or_default()
+            .push(price);
     }
     rows.into_iter()
         .map(|row| {
@@ -158,9 +164,10 @@ pub async fn save(
         .prices
         .iter()
         .map(|price| {
-            let minor = price.amount.to_minor().map_err(|e| {
-                ServiceError::Invalid(format!("price {}: {e}", price.amount))
-            })?;
+            let minor = price
+                .amount
+                .to_minor()
+                .map_err(|e| ServiceError::Invalid(format!("price {}: {e}", price.amount)))?;
             Ok(product_price::ActiveModel {
                 product_code: Set(code.clone()),
                 cycle: Set(price.cycle.map_or(ONCE, Cycle::as_str).to_owned()),

@@ -24,7 +24,11 @@ pub struct QuotesApi;
 impl QuotesApi {
     /// Price a purchase, an upgrade or a seat addition for an account, line by line. Nothing
     /// is created.
-    #[oai(path = "/v1/accounts/:id/quotes", method = "post", operation_id = "create_quote")]
+    #[oai(
+        path = "/v1/accounts/:id/quotes",
+        method = "post",
+        operation_id = "create_quote"
+    )]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -32,6 +36,8 @@ impl QuotesApi {
         id: Path<Uuid>,
         body: Json<QuoteRequest>,
     ) -> Result<Json<QuoteView>, ApiError> {
-        Ok(Json(service::quote(&state, principal, id.0, &body.0).await?))
+        Ok(Json(
+            service::quote(&state, principal, id.0, &body.0).await?,
+        ))
     }
 }

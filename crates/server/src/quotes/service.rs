@@ -1,9 +1,9 @@
 //! Gathering what the pricing rules need and asking them for a price.
 
+use entitle_domain::Quote;
 use entitle_domain::api::{QuoteRequest, QuoteView};
 use entitle_domain::pricing::{PurchaseChoice, quote_purchase};
 use entitle_domain::proration::{quote_add_seats, quote_upgrade};
-use entitle_domain::Quote;
 use uuid::Uuid;
 
 use crate::accounts::service as accounts;

@@ -28,7 +28,12 @@ pub async fn account_with_key(
         .expect("create account");
     let key = app
         .admin
-        .create_api_key(account.id, &NewApiKey { name: "console".to_owned() })
+        .create_api_key(
+            account.id,
+            &NewApiKey {
+                name: "console".to_owned(),
+            },
+        )
         .await
         .expect("create key");
     (account, app.admin.with_key(&key.key))

@@ -65,7 +65,9 @@ where
             };
             let template = template(&base).await;
             let name = format!("entitle_t_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&base).await.expect("connect to PostgreSQL");
+            let admin = Database::connect(&base)
+                .await
+                .expect("connect to PostgreSQL");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .await
@@ -113,7 +115,9 @@ async fn start(database_url: &str) -> TestApp {
 
 /// `base` with its database name replaced by `name`.
 fn with_database(base: &str, name: &str) -> String {
-    let (url, query) = base.split_once('?').map_or((base, None), |(u, q)| (u, Some(q)));
+    let (url, query) = base
+        .split_once('?')
+        .map_or((base, None), |(u, q)| (u, Some(q)));
     let root = url.rsplit_once('/').map_or(url, |(root, _)| root);
     match query {
         Some(query) => format!("{root}/{name}?{query}"),
@@ -132,7 +136,9 @@ async fn template(base: &str) -> String {
                 .collect();
             let fingerprint = hex::encode(&Sha256::digest(names.join(",").as_bytes())[..6]);
             let name = format!("entitle_tpl_{fingerprint}");
-            let admin = Database::connect(base).await.expect("connect to PostgreSQL");
+            let admin = Database::connect(base)
+                .await
+                .expect("connect to PostgreSQL");
             let exists = admin
                 .query_one_raw(sea_orm::Statement::from_string(
                     admin.get_database_backend(),

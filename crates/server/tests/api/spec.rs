@@ -3,7 +3,9 @@
 use std::path::Path;
 
 fn committed(file: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../openapi")
+        .join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
@@ -35,7 +37,10 @@ fn every_operation_has_an_id_a_summary_and_problem_responses() {
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().expect("operations") {
             let name = format!("{method} {path}");
-            assert!(operation["operationId"].is_string(), "{name}: no operationId");
+            assert!(
+                operation["operationId"].is_string(),
+                "{name}: no operationId"
+            );
             assert!(operation["summary"].is_string(), "{name}: no summary");
             if path.starts_with("/v1/") {
                 let unauthorized = &operation["responses"]["401"]["content"];
@@ -54,5 +59,8 @@ fn money_is_a_two_decimal_string_in_the_spec() {
         serde_json::from_str(&entitle_server::openapi_json()).expect("spec");
     let total = &spec["components"]["schemas"]["QuoteView"]["properties"]["total"];
     assert_eq!(total["type"], "string", "{total}");
-    assert_eq!(total["pattern"], entitle_domain::api::amount::AMOUNT_PATTERN);
+    assert_eq!(
+        total["pattern"],
+        entitle_domain::api::amount::AMOUNT_PATTERN
+    );
 }

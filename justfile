@@ -1,0 +1,27 @@
+# Short names for the everyday commands; each is a thin wrapper over cargo.
+
+# The server on ./entitle.db, with an admin key for a first session.
+serve:
+    ENTITLE_BOOTSTRAP_ADMIN_KEY="${ENTITLE_BOOTSTRAP_ADMIN_KEY:-admin-secret}" cargo run -- serve
+
+# Every test (PostgreSQL ones too when ENTITLE_TEST_POSTGRES_URL is set).
+test:
+    cargo test --workspace
+
+# Every test, on PostgreSQL as well, against the local server.
+test-all:
+    ENTITLE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo test --workspace
+
+# Formatting and lints, as CI runs them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Regenerate the committed OpenAPI spec.
+openapi:
+    cargo run -q -- openapi > openapi/openapi.json
+    cargo run -q -- openapi --format yaml > openapi/openapi.yaml
+
+# What CI runs.
+ci:
+    bash .ci/run
