@@ -12,6 +12,9 @@
 //! - [`pricing`]: quotes for a new purchase.
 //! - [`proration`]: billable months, upgrade and seat-addition quotes.
 //! - [`quote`]: the priced answer every quote returns.
+//! - [`orders`]: order states and what may move them.
+//! - [`fulfillment`]: what a paid order grants.
+//! - [`licenses`]: license states, consuming and host activation.
 //! - [`clock`]: the injectable source of "now".
 //! - [`api`]: the REST API's data types, shared by the server and its clients.
 
@@ -21,7 +24,10 @@ pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod eligibility;
+pub mod fulfillment;
+pub mod licenses;
 pub mod money;
+pub mod orders;
 pub mod pricing;
 pub mod proration;
 pub mod quote;

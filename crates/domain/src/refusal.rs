@@ -95,6 +95,12 @@ pub enum Refusal {
     SubscriptionNotActive,
     #[error("the amount is out of range")]
     AmountOutOfRange,
+    #[error("{product} never renews: leave auto_renew off")]
+    AutoRenewNotAllowed { product: ProductCode },
+    #[error("{product} has no free trial: buy it instead")]
+    TrialNotOffered { product: ProductCode },
+    #[error("this account has had its free trial: buy the edition instead")]
+    TrialAlreadyUsed,
 }
 
 impl Refusal {
@@ -115,6 +121,9 @@ impl Refusal {
             Refusal::SeatsNotAllowed { .. } => "seats_not_allowed",
             Refusal::SubscriptionNotActive => "subscription_not_active",
             Refusal::AmountOutOfRange => "amount_out_of_range",
+            Refusal::AutoRenewNotAllowed { .. } => "auto_renew_not_allowed",
+            Refusal::TrialNotOffered { .. } => "trial_not_offered",
+            Refusal::TrialAlreadyUsed => "trial_already_used",
         }
     }
 

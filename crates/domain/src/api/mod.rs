@@ -6,13 +6,25 @@
 
 pub mod accounts;
 pub mod amount;
+pub mod audit;
 pub mod catalog;
+pub mod licenses;
+pub mod orders;
 pub mod problem;
 pub mod quotes;
 
 pub use accounts::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
 pub use amount::Amount;
+pub use audit::{AuditEvent, AuditPage};
 pub use catalog::{Bonus, PriceEntry, ProductInput, ProductList, ProductView};
+pub use licenses::{
+    ActivateLicense, ConsumeLicense, License, LicensePage, Subscription, SubscriptionPage,
+    SubscriptionPatch,
+};
+pub use orders::{
+    AddSeatsOrder, Checkout, Order, OrderPage, OrderRequest, PaymentChoice, PurchaseOrder,
+    TrialOrder, UpgradeOrder,
+};
 pub use problem::Problem;
 pub use quotes::{
     AddSeatsRequest, Period, PurchaseRequest, QuoteLineView, QuoteRequest, QuoteView,

@@ -1,0 +1,31 @@
+//! The audit log on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One state change: who, what, when, before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// `admin`, `account:<id>`, `provider:<name>` or `system`.
+    pub actor: String,
+    pub account_id: Option<Uuid>,
+    /// `order.created`, `order.paid`, `license.granted`, `license.consumed`, …
+    pub action: String,
+    /// `order`, `license`, `subscription`, `api_key`.
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// One page of audit events, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,94 @@
+//! Licenses and subscriptions on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::calendar::Cycle;
+use crate::licenses::{LicenseSource, LicenseStatus};
+use crate::region::PaymentMethod;
+use crate::subscription::SubscriptionStatus;
+
+/// A license. Its expiry date is always given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct License {
+    pub id: Uuid,
+    /// The license key the product is activated with.
+    pub key: String,
+    pub product: String,
+    pub status: LicenseStatus,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub source: LicenseSource,
+    /// The order that paid for it (for a bonus, the order of its term).
+    pub order_id: Option<Uuid>,
+    pub subscription_id: Option<Uuid>,
+    /// The host it is activated on (host-bound products).
+    pub host: Option<String>,
+    pub consumed_at: Option<DateTime<Utc>>,
+    /// What consumed it (a failback run's reference).
+    pub consumed_reference: Option<String>,
+}
+
+/// One page of licenses, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct LicensePage {
+    pub items: Vec<License>,
+    pub next_cursor: Option<String>,
+}
+
+/// Activates a host-bound license on a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ActivateLicense {
+    /// Host name or address: letters, digits, `.`, `-`, `_`, `:`.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 253)))]
+    pub host: String,
+}
+
+/// Consumes a one-time license for one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ConsumeLicense {
+    /// What consumed it, e.g. the failback run's id.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
+    pub reference: String,
+}
+
+/// A subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Subscription {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub product: String,
+    pub cycle: Cycle,
+    /// Units, or seats.
+    pub quantity: u32,
+    pub status: SubscriptionStatus,
+    /// A free trial: never paid, cannot be upgraded.
+    pub trial: bool,
+    pub auto_renew: bool,
+    pub current_period_start: DateTime<Utc>,
+    pub current_period_end: DateTime<Utc>,
+    /// The saved method renewals are charged to.
+    pub payment_method: Option<PaymentMethod>,
+}
+
+/// One page of subscriptions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct SubscriptionPage {
+    pub items: Vec<Subscription>,
+    pub next_cursor: Option<String>,
+}
+
+/// Changes a subscription. Turning auto-renew off is not a cancellation: the subscription
+/// runs to its period's end and then does not renew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct SubscriptionPatch {
+    pub auto_renew: bool,
+}

@@ -1,0 +1,174 @@
+//! Orders on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::amount::Amount;
+use super::quotes::{AddSeatsRequest, PurchaseRequest, QuoteLineView, QuoteRequest, UpgradeRequest};
+use crate::calendar::Cycle;
+use crate::money::Currency;
+use crate::orders::{OrderStatus, OrderType};
+use crate::region::PaymentMethod;
+
+/// How the customer will pay, and where the provider sends the browser afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct PaymentChoice {
+    /// One of the account's region's methods.
+    pub payment_method: PaymentMethod,
+    /// When given, must be the region's currency: a check, never a conversion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub currency: Option<Currency>,
+    /// Where the payment page sends the browser when done (default: a "payment complete"
+    /// page of this server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none, validator(max_length = 2000)))]
+    pub return_url: Option<String>,
+}
+
+/// A new purchase to pay for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct PurchaseOrder {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(flatten))]
+    pub item: PurchaseRequest,
+    /// Renew at each period's end (term products). Default: on where the product renews.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub auto_renew: Option<bool>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(flatten))]
+    pub payment: PaymentChoice,
+}
+
+/// An edition upgrade to pay for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct UpgradeOrder {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(flatten))]
+    pub item: UpgradeRequest,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(flatten))]
+    pub payment: PaymentChoice,
+}
+
+/// Seats to pay for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct AddSeatsOrder {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(flatten))]
+    pub item: AddSeatsRequest,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(flatten))]
+    pub payment: PaymentChoice,
+}
+
+/// A free trial, started at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct TrialOrder {
+    /// A product with a trial (`premium`).
+    pub product: String,
+}
+
+/// What to order, told apart by `type`: the bodies of quotes plus how to pay, or a trial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Union))]
+#[cfg_attr(feature = "openapi", oai(discriminator_name = "type"))]
+pub enum OrderRequest {
+    #[cfg_attr(feature = "openapi", oai(mapping = "purchase"))]
+    Purchase(PurchaseOrder),
+    #[cfg_attr(feature = "openapi", oai(mapping = "upgrade"))]
+    Upgrade(UpgradeOrder),
+    #[cfg_attr(feature = "openapi", oai(mapping = "add_seats"))]
+    AddSeats(AddSeatsOrder),
+    #[cfg_attr(feature = "openapi", oai(mapping = "trial"))]
+    Trial(TrialOrder),
+}
+
+impl OrderRequest {
+    /// The quote this order is priced by; a trial is free and has none.
+    pub fn quote_request(&self) -> Option<QuoteRequest> {
+        match self {
+            OrderRequest::Purchase(o) => Some(QuoteRequest::Purchase(o.item.clone())),
+            OrderRequest::Upgrade(o) => Some(QuoteRequest::Upgrade(o.item.clone())),
+            OrderRequest::AddSeats(o) => Some(QuoteRequest::AddSeats(o.item.clone())),
+            OrderRequest::Trial(_) => None,
+        }
+    }
+
+    /// How it will be paid; a trial is not paid.
+    pub fn payment(&self) -> Option<&PaymentChoice> {
+        match self {
+            OrderRequest::Purchase(o) => Some(&o.payment),
+            OrderRequest::Upgrade(o) => Some(&o.payment),
+            OrderRequest::AddSeats(o) => Some(&o.payment),
+            OrderRequest::Trial(_) => None,
+        }
+    }
+
+    /// The order's type.
+    pub fn order_type(&self) -> OrderType {
+        match self {
+            OrderRequest::Purchase(_) => OrderType::Purchase,
+            OrderRequest::Upgrade(_) => OrderType::Upgrade,
+            OrderRequest::AddSeats(_) => OrderType::AddSeats,
+            OrderRequest::Trial(_) => OrderType::Trial,
+        }
+    }
+}
+
+/// The provider's hosted payment page for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Checkout {
+    /// `sandbox`, or a real provider's name.
+    pub provider: String,
+    /// Open this in a browser to pay.
+    pub url: String,
+    /// The page stops taking payment then, and the unpaid order expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Order {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", oai(rename = "type"))]
+    pub kind: OrderType,
+    pub status: OrderStatus,
+    /// The product bought, or the edition upgraded to.
+    pub product: String,
+    pub cycle: Option<Cycle>,
+    pub quantity: u32,
+    /// The subscription an upgrade or seats apply to, or the one a purchase created.
+    pub subscription_id: Option<Uuid>,
+    pub auto_renew: Option<bool>,
+    /// The lines as quoted when the order was made: the price never changes afterwards.
+    pub lines: Vec<QuoteLineView>,
+    pub currency: Currency,
+    pub total: Amount,
+    pub payment_method: Option<PaymentMethod>,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub canceled_at: Option<DateTime<Utc>>,
+    /// Where to pay; absent for trials.
+    pub checkout: Option<Checkout>,
+}
+
+/// One page of orders, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct OrderPage {
+    pub items: Vec<Order>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,240 @@
+//! Licenses: what a customer holds after paying (DESIGN.md §3). Each carries its validity,
+//! always visible; a one-time license is consumed once; a host-bound license is activated on
+//! one host at a time.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Where a license stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
+pub enum LicenseStatus {
+    /// Usable (a one-time license: available, not yet consumed).
+    Active,
+    /// Its validity ended.
+    Expired,
+    /// A one-time license used by one run.
+    Consumed,
+}
+
+/// How a license came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
+pub enum LicenseSource {
+    /// Bought.
+    Order,
+    /// Extended or granted by a renewal.
+    Renewal,
+    /// Granted free with a paid term (DR's failback licenses).
+    Bonus,
+    /// A free trial.
+    Trial,
+}
+
+macro_rules! spelled {
+    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $ty {
+            /// The wire and storage spelling.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text),*
+                }
+            }
+
+            /// Parses the wire and storage spelling.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($ty::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+spelled!(LicenseStatus { Active => "active", Expired => "expired", Consumed => "consumed" });
+spelled!(LicenseSource { Order => "order", Renewal => "renewal", Bonus => "bonus", Trial => "trial" });
+
+/// Why a license cannot do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LicenseRefusal {
+    #[error("this license was consumed already; buy or use another failback license")]
+    AlreadyConsumed,
+    #[error("this license expired on {0}; renew or buy a new one")]
+    Expired(DateTime<Utc>),
+    #[error("only one-time licenses are consumed; this one is used for its whole term")]
+    NotConsumable,
+    #[error("this product is not activated on hosts")]
+    NotHostBound,
+    #[error("this license is active on host {0}: deactivate it there first")]
+    ActiveElsewhere(String),
+    #[error("a consumed license cannot be moved to a host")]
+    Consumed,
+}
+
+impl LicenseRefusal {
+    /// The stable code the API answers with.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LicenseRefusal::AlreadyConsumed => "license_already_consumed",
+            LicenseRefusal::Expired(_) => "license_expired",
+            LicenseRefusal::NotConsumable => "license_not_consumable",
+            LicenseRefusal::NotHostBound => "license_not_host_bound",
+            LicenseRefusal::ActiveElsewhere(_) => "license_active_elsewhere",
+            LicenseRefusal::Consumed => "license_consumed",
+        }
+    }
+
+    /// Whether the refusal is a conflict with the license's state (409) rather than a request
+    /// that could never apply to it (422).
+    pub fn is_conflict(&self) -> bool {
+        !matches!(
+            self,
+            LicenseRefusal::NotConsumable | LicenseRefusal::NotHostBound
+        )
+    }
+}
+
+/// A license's facts as the rules need them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseState {
+    /// The stored status: `active` or `consumed`, or `expired` once the expiry job has run.
+    pub stored: LicenseStatus,
+    pub valid_until: DateTime<Utc>,
+    pub host: Option<String>,
+}
+
+impl LicenseState {
+    /// The status at `now`: a license past its end is expired even before the expiry job
+    /// records it; a consumed one stays consumed.
+    pub fn status_at(&self, now: DateTime<Utc>) -> LicenseStatus {
+        match self.stored {
+            LicenseStatus::Active if now >= self.valid_until => LicenseStatus::Expired,
+            other => other,
+        }
+    }
+
+    /// A one-time license is consumed once, while valid.
+    pub fn check_consume(&self, one_time: bool, now: DateTime<Utc>) -> Result<(), LicenseRefusal> {
+        if !one_time {
+            return Err(LicenseRefusal::NotConsumable);
+        }
+        match self.status_at(now) {
+            LicenseStatus::Consumed => Err(LicenseRefusal::AlreadyConsumed),
+            LicenseStatus::Expired => Err(LicenseRefusal::Expired(self.valid_until)),
+            LicenseStatus::Active => Ok(()),
+        }
+    }
+
+    /// A host-bound license is activated on one host at a time, while valid; activating it
+    /// again on the same host changes nothing.
+    pub fn check_activate(
+        &self,
+        host_bound: bool,
+        host: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LicenseRefusal> {
+        if !host_bound {
+            return Err(LicenseRefusal::NotHostBound);
+        }
+        match self.status_at(now) {
+            LicenseStatus::Consumed => return Err(LicenseRefusal::Consumed),
+            LicenseStatus::Expired => return Err(LicenseRefusal::Expired(self.valid_until)),
+            LicenseStatus::Active => {}
+        }
+        match &self.host {
+            Some(current) if current != host => {
+                Err(LicenseRefusal::ActiveElsewhere(current.clone()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A host name as a license records it: 1–253 characters of letters, digits, `.`, `-`, `_`
+/// and `:` (names, IPv4 and IPv6 addresses).
+pub fn valid_host(host: &str) -> bool {
+    (1..=253).contains(&host.len())
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    fn license(stored: LicenseStatus, ends_in_days: i64) -> LicenseState {
+        LicenseState {
+            stored,
+            valid_until: Utc::now() + Duration::days(ends_in_days),
+            host: None,
+        }
+    }
+
+    #[test]
+    fn a_one_time_license_is_consumed_once() {
+        let now = Utc::now();
+        assert!(license(LicenseStatus::Active, 30).check_consume(true, now).is_ok());
+        assert_eq!(
+            license(LicenseStatus::Consumed, 30)
+                .check_consume(true, now)
+                .map_err(|r| r.code()),
+            Err("license_already_consumed")
+        );
+    }
+
+    #[test]
+    fn an_expired_license_cannot_be_consumed_even_before_the_job_marks_it() {
+        let stale = license(LicenseStatus::Active, -1);
+        assert_eq!(stale.status_at(Utc::now()), LicenseStatus::Expired);
+        assert_eq!(
+            stale.check_consume(true, Utc::now()).map_err(|r| r.code()),
+            Err("license_expired")
+        );
+    }
+
+    #[test]
+    fn term_licenses_are_not_consumed() {
+        assert_eq!(
+            license(LicenseStatus::Active, 30)
+                .check_consume(false, Utc::now())
+                .map_err(|r| r.code()),
+            Err("license_not_consumable")
+        );
+    }
+
+    #[test]
+    fn a_host_bound_license_lives_on_one_host_at_a_time() {
+        let now = Utc::now();
+        let mut held = license(LicenseStatus::Active, 30);
+        assert!(held.check_activate(true, "db-1", now).is_ok());
+        held.host = Some("db-1".to_owned());
+        assert!(held.check_activate(true, "db-1", now).is_ok());
+        assert_eq!(
+            held.check_activate(true, "db-2", now).map_err(|r| r.code()),
+            Err("license_active_elsewhere")
+        );
+        assert_eq!(
+            held.check_activate(false, "db-1", now).map_err(|r| r.code()),
+            Err("license_not_host_bound")
+        );
+    }
+
+    #[test]
+    fn host_names_are_checked() {
+        assert!(valid_host("db-1.example.com"));
+        assert!(valid_host("10.0.0.7"));
+        assert!(valid_host("fe80::1"));
+        assert!(!valid_host(""));
+        assert!(!valid_host("has space"));
+        assert!(!valid_host(&"h".repeat(254)));
+    }
+}

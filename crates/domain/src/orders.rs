@@ -1,0 +1,180 @@
+//! Orders and their states (DESIGN.md §3).
+//!
+//! `pending_payment` → `paid` (final: fulfilled) | `expired` (unpaid past its checkout's
+//! lifetime) | `canceled` (by the customer, only while unpaid) | `failed` (the payment was
+//! declined). Purchases are final: a paid order can never be canceled, refunded or revoked.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// What an order buys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
+pub enum OrderType {
+    /// New units of a product.
+    Purchase,
+    /// An edition upgrade of a held subscription.
+    Upgrade,
+    /// Seats added to a seat-based subscription.
+    AddSeats,
+    /// A free trial, started at once without payment.
+    Trial,
+}
+
+impl OrderType {
+    /// The wire and storage spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderType::Purchase => "purchase",
+            OrderType::Upgrade => "upgrade",
+            OrderType::AddSeats => "add_seats",
+            OrderType::Trial => "trial",
+        }
+    }
+
+    /// Parses the wire and storage spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OrderType::Purchase,
+            OrderType::Upgrade,
+            OrderType::AddSeats,
+            OrderType::Trial,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
+}
+
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    Expired,
+    Canceled,
+    Failed,
+}
+
+/// Why an order cannot move as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum OrderRefusal {
+    #[error(
+        "a paid order is final: licenses are delivered on payment and cannot be refunded, canceled or revoked; turn auto-renew off to stop renewals"
+    )]
+    NonRefundable,
+    #[error("only an unpaid order can be canceled; this one is {}", .0.as_str())]
+    NotCancelable(OrderStatus),
+}
+
+impl OrderRefusal {
+    /// The stable code the API answers with.
+    pub fn code(self) -> &'static str {
+        match self {
+            OrderRefusal::NonRefundable => "order_non_refundable",
+            OrderRefusal::NotCancelable(_) => "order_not_cancelable",
+        }
+    }
+}
+
+impl OrderStatus {
+    /// Every status, in a stable order.
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
+        OrderStatus::Expired,
+        OrderStatus::Canceled,
+        OrderStatus::Failed,
+    ];
+
+    /// The wire and storage spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Expired => "expired",
+            OrderStatus::Canceled => "canceled",
+            OrderStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the wire and storage spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Whether a confirmed payment fulfills an order in this state. Money that reached the
+    /// provider is never lost: a payment for an expired, canceled or failed order still
+    /// fulfills it. Only a paid order ignores it (a second delivery of the same payment).
+    pub fn accepts_payment(self) -> bool {
+        self != OrderStatus::Paid
+    }
+
+    /// The states a payment moves from, for the store's conditional update.
+    pub fn payable() -> Vec<OrderStatus> {
+        OrderStatus::ALL
+            .into_iter()
+            .filter(|s| s.accepts_payment())
+            .collect()
+    }
+
+    /// Canceling: only while unpaid; a paid order is non-refundable.
+    pub fn cancel(self) -> Result<OrderStatus, OrderRefusal> {
+        match self {
+            OrderStatus::PendingPayment => Ok(OrderStatus::Canceled),
+            OrderStatus::Paid => Err(OrderRefusal::NonRefundable),
+            other => Err(OrderRefusal::NotCancelable(other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paid_order_cannot_be_canceled() {
+        assert_eq!(
+            OrderStatus::Paid.cancel().map_err(OrderRefusal::code),
+            Err("order_non_refundable")
+        );
+    }
+
+    #[test]
+    fn only_an_unpaid_order_can_be_canceled() {
+        assert_eq!(
+            OrderStatus::PendingPayment.cancel(),
+            Ok(OrderStatus::Canceled)
+        );
+        for closed in [
+            OrderStatus::Expired,
+            OrderStatus::Canceled,
+            OrderStatus::Failed,
+        ] {
+            assert_eq!(
+                closed.cancel().map_err(OrderRefusal::code),
+                Err("order_not_cancelable")
+            );
+        }
+    }
+
+    #[test]
+    fn a_payment_is_never_lost_but_never_counted_twice() {
+        assert!(OrderStatus::Expired.accepts_payment());
+        assert!(OrderStatus::PendingPayment.accepts_payment());
+        assert!(!OrderStatus::Paid.accepts_payment());
+        assert!(!OrderStatus::payable().contains(&OrderStatus::Paid));
+    }
+
+    #[test]
+    fn spellings_round_trip() {
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(OrderType::parse("add_seats"), Some(OrderType::AddSeats));
+    }
+}
