@@ -11,13 +11,19 @@ use poem_openapi::OpenApiService;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::accounts::api::AccountsApi;
+use crate::audit::api::AuditApi;
 use crate::auth::keys;
 use crate::catalog::api::CatalogApi;
 use crate::config::Config;
 use crate::health::HealthApi;
+use crate::licenses::api::LicensesApi;
+use crate::orders::api::OrdersApi;
+use crate::payments::sandbox::{self, SandboxProvider};
+use crate::payments::callback::sandbox_callback;
 use crate::problem::problem_for_error;
 use crate::quotes::api::QuotesApi;
-use crate::store;
+use crate::subscriptions::api::SubscriptionsApi;
+use crate::{orders, store};
 
 /// What every handler and service shares.
 #[derive(Clone, Debug)]
@@ -27,15 +33,25 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The hash of the bootstrap admin key, when one is configured.
     pub bootstrap_admin_hash: Option<String>,
+    /// The payment provider (the built-in sandbox).
+    pub payments: Arc<SandboxProvider>,
 }
 
 impl AppState {
     /// Connects to the configured database (migrating it) and reads time from `clock`.
     pub async fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, DbErr> {
         let db = store::connect(&config.database_url).await?;
+        let payments = Arc::new(SandboxProvider::new(
+            db.clone(),
+            clock.clone(),
+            &config.sandbox_secret,
+            &config.public_url,
+            config.sandbox_decline_renewals,
+        ));
         Ok(AppState {
             db,
             clock,
+            payments,
             bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(keys::hash),
             config: Arc::new(config),
         })
@@ -47,12 +63,30 @@ impl AppState {
     }
 }
 
-type Apis = (HealthApi, AccountsApi, CatalogApi, QuotesApi);
+type Apis = (
+    HealthApi,
+    AccountsApi,
+    CatalogApi,
+    QuotesApi,
+    OrdersApi,
+    LicensesApi,
+    SubscriptionsApi,
+    AuditApi,
+);
 
 /// The API with its OpenAPI description.
 pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AccountsApi, CatalogApi, QuotesApi),
+        (
+            HealthApi,
+            AccountsApi,
+            CatalogApi,
+            QuotesApi,
+            OrdersApi,
+            LicensesApi,
+            SubscriptionsApi,
+            AuditApi,
+        ),
         "Entitle",
         env!("CARGO_PKG_VERSION"),
     )
@@ -82,6 +116,11 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
+        .at(sandbox::CALLBACK_PATH, poem::post(sandbox_callback))
+        .at("/sandbox/checkout/:session", poem::get(sandbox::pages::show))
+        .at("/sandbox/checkout/:session/pay", poem::post(sandbox::pages::pay))
+        .at("/sandbox/checkout/:session/cancel", poem::get(sandbox::pages::cancel))
+        .at("/sandbox/return/:order", poem::get(sandbox::pages::returned))
         .data(state)
         .catch_all_error(problem_for_error)
         .with(Tracing)
@@ -100,13 +139,36 @@ pub fn local_addr(acceptor: &TcpAcceptor) -> Option<std::net::SocketAddr> {
         .find_map(|addr| addr.as_socket_addr().copied())
 }
 
+/// How often the server expires unpaid orders and the sandbox retries unacknowledged
+/// callbacks.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Expires unpaid orders past their checkout and redelivers the sandbox's unacknowledged
+/// callbacks, forever. Both claim their work with conditional updates, so several servers on
+/// one database can run this at once.
+async fn housekeeping(state: AppState) {
+    let mut ticks = tokio::time::interval(HOUSEKEEPING_EVERY);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = orders::service::expire_due(&state).await {
+            tracing::warn!(error = %err, "expiring unpaid orders failed");
+        }
+        if let Err(err) = state.payments.redeliver().await {
+            tracing::warn!(error = %err, "redelivering sandbox callbacks failed");
+        }
+    }
+}
+
 /// Serves `state` on `acceptor` until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     state: AppState,
     acceptor: TcpAcceptor,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    Server::new_with_acceptor(acceptor)
+    let chores = tokio::spawn(housekeeping(state.clone()));
+    let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app(state), shutdown, None)
-        .await
+        .await;
+    chores.abort();
+    served
 }

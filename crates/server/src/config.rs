@@ -12,6 +12,13 @@ pub struct Config {
     pub public_url: String,
     /// When set, accepted as an admin key: how a fresh install gets its first key.
     pub bootstrap_admin_key: Option<String>,
+    /// How long an unpaid order's checkout stays open before the order expires.
+    pub order_ttl: chrono::Duration,
+    /// The secret the sandbox provider signs its callbacks with. Several servers on one
+    /// database must share it.
+    pub sandbox_secret: String,
+    /// Make the sandbox decline saved-method (renewal) charges.
+    pub sandbox_decline_renewals: bool,
 }
 
 impl Config {
@@ -21,6 +28,9 @@ impl Config {
             database_url: database_url.into(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             bootstrap_admin_key: None,
+            order_ttl: chrono::Duration::minutes(30),
+            sandbox_secret: "entitle-sandbox-secret".to_owned(),
+            sandbox_decline_renewals: false,
         }
     }
 }

@@ -2,6 +2,8 @@
 //! to an HTTP status and a stable problem code once, in [`crate::problem`].
 
 use entitle_domain::Refusal;
+use entitle_domain::licenses::LicenseRefusal;
+use entitle_domain::orders::OrderRefusal;
 use sea_orm::DbErr;
 use thiserror::Error;
 
@@ -21,12 +23,24 @@ pub enum ServiceError {
     /// A product, cycle or other catalog entry named in the request does not exist.
     #[error("{0}")]
     UnknownProduct(String),
+    /// An `Idempotency-Key` was sent again with another body.
+    #[error("this Idempotency-Key was used with another request body: use a new key for a new order")]
+    IdempotencyKeyReused,
+    /// A payment provider's callback was not believed; nothing changed.
+    #[error(transparent)]
+    Callback(#[from] crate::payments::CallbackRejection),
     /// The request conflicts with what is stored.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
     /// A rule of the domain refused.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The order's state does not allow it (a paid order is final).
+    #[error(transparent)]
+    Order(#[from] OrderRefusal),
+    /// The license's state or product does not allow it.
+    #[error(transparent)]
+    License(LicenseRefusal),
     /// The database failed; the caller sees a 500 and the log has the cause.
     #[error("database error: {0}")]
     Store(#[from] DbErr),

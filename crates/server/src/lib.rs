@@ -6,12 +6,16 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod error;
 mod health;
+pub mod licenses;
+pub mod orders;
 mod pagination;
+pub mod payments;
 pub mod problem;
 pub mod quotes;
 pub mod store;

@@ -103,6 +103,32 @@ impl From<ServiceError> for ApiError {
                 report.reason = refusal.reason().map(str::to_owned);
                 ApiError::Unprocessable(Json(report))
             }
+            ServiceError::IdempotencyKeyReused => ApiError::Unprocessable(Json(problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                detail,
+            ))),
+            ServiceError::Callback(rejection) => {
+                tracing::warn!(code = rejection.code(), %detail, "payment callback rejected");
+                ApiError::BadRequest(Json(problem(
+                    StatusCode::BAD_REQUEST,
+                    rejection.code(),
+                    detail,
+                )))
+            }
+            ServiceError::Order(refusal) => ApiError::Conflict(Json(problem(
+                StatusCode::CONFLICT,
+                refusal.code(),
+                detail,
+            ))),
+            ServiceError::License(refusal) if refusal.is_conflict() => ApiError::Conflict(Json(
+                problem(StatusCode::CONFLICT, refusal.code(), detail),
+            )),
+            ServiceError::License(refusal) => ApiError::Unprocessable(Json(problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.code(),
+                detail,
+            ))),
             ServiceError::Store(_) | ServiceError::Corrupt(_) => {
                 tracing::error!(error = %detail, "request failed in the store");
                 ApiError::Internal(Json(problem(

@@ -3,4 +3,4 @@
 
 pub mod api;
 pub mod service;
-mod store;
+pub mod store;

@@ -28,6 +28,16 @@ pub async fn named(state: &AppState, code: &str) -> ServiceResult<Product> {
         .ok_or_else(|| ServiceError::UnknownProduct(format!("no product {code:?} in the catalog")))
 }
 
+/// The codes of every product in `product`'s family (its editions), itself included.
+pub async fn family_codes(state: &AppState, product: &Product) -> ServiceResult<Vec<String>> {
+    Ok(list(state)
+        .await?
+        .into_iter()
+        .filter(|p| p.same_family(product))
+        .map(|p| p.code.to_string())
+        .collect())
+}
+
 /// Creates a product (admin). Its code must be new.
 pub async fn create(
     state: &AppState,

@@ -37,12 +37,7 @@ pub async fn price(
         QuoteRequest::Purchase(purchase) => {
             let product = catalog::named(state, &purchase.product).await?;
             let held = if product.one_per_account {
-                let family: Vec<String> = catalog::list(state)
-                    .await?
-                    .into_iter()
-                    .filter(|p| p.same_family(&product))
-                    .map(|p| p.code.to_string())
-                    .collect();
+                let family = catalog::family_codes(state, &product).await?;
                 subscriptions::live_among(&state.db, account.id, &family, now).await?
             } else {
                 None

@@ -1,4 +1,7 @@
-//! Subscriptions an account holds. They are created by fulfilment (the purchase flow); the
-//! rules read them to price upgrades and seats and to keep editions one per account.
+//! Subscriptions an account holds: created by fulfilment (the purchase flow), read by the
+//! rules to price upgrades and seats and to keep editions one per account, and changed by the
+//! customer only in whether they renew.
 
+pub mod api;
+pub mod service;
 pub mod store;

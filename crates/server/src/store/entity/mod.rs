@@ -3,6 +3,11 @@
 
 pub mod account;
 pub mod api_key;
+pub mod audit_event;
+pub mod checkout_session;
+pub mod license;
+pub mod order;
 pub mod product;
 pub mod product_price;
+pub mod sandbox_charge;
 pub mod subscription;

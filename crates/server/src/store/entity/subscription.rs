@@ -18,6 +18,10 @@ pub struct Model {
     pub current_period_end: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The saved method renewals are charged to.
+    pub payment_method: Option<String>,
+    /// The order that created it.
+    pub order_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,44 @@
+//! `/v1/audit-events`: HTTP in, service call, HTTP out.
+
+use entitle_domain::api::AuditPage;
+use poem::web::Data;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{OpenApi, Tags};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::ApiKey;
+use crate::pagination::PageRequest;
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+enum AuditTags {
+    /// Every state change: who, what, when, before and after.
+    Audit,
+}
+
+pub struct AuditApi;
+
+#[OpenApi(tag = "AuditTags::Audit")]
+impl AuditApi {
+    /// List audit events, oldest first (admin: all, or one account's; an account key: its own).
+    #[oai(path = "/v1/audit-events", method = "get", operation_id = "list_audit_events")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        /// Only this account's events.
+        account_id: Query<Option<Uuid>>,
+        /// Items per page, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<AuditPage>, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        Ok(Json(
+            super::list(&state, principal, account_id.0, page).await?,
+        ))
+    }
+}

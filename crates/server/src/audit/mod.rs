@@ -1,0 +1,143 @@
+//! The audit log (DESIGN.md §7): every state change appended with who, what, when, before and
+//! after, in the same transaction as the change itself, so the log and the data never
+//! disagree.
+
+pub mod api;
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::{AuditEvent, AuditPage};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::PageRequest;
+use crate::store::entity::audit_event;
+
+/// Who made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Admin,
+    Account(Uuid),
+    /// A payment provider's callback.
+    Provider(&'static str),
+    /// The server itself (expiry, renewals).
+    System,
+}
+
+impl From<Principal> for Actor {
+    fn from(principal: Principal) -> Self {
+        match principal {
+            Principal::Admin => Actor::Admin,
+            Principal::Account(id) => Actor::Account(id),
+        }
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Admin => f.write_str("admin"),
+            Actor::Account(id) => write!(f, "account:{id}"),
+            Actor::Provider(name) => write!(f, "provider:{name}"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+/// One change to record.
+pub struct Change<'a> {
+    pub actor: Actor,
+    pub account_id: Option<Uuid>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Uuid,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// The JSON snapshot of `value` for `before`/`after`.
+pub fn snapshot(value: &impl Serialize) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}
+
+fn row(change: Change<'_>, at: DateTime<Utc>) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(at),
+        actor: Set(change.actor.to_string()),
+        account_id: Set(change.account_id),
+        action: Set(change.action.to_owned()),
+        entity: Set(change.entity.to_owned()),
+        entity_id: Set(change.entity_id),
+        before: Set(change.before.map(|v| v.to_string())),
+        after: Set(change.after.map(|v| v.to_string())),
+    }
+}
+
+/// Appends `changes` on `db` (the transaction that makes them).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    changes: Vec<Change<'_>>,
+) -> ServiceResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = changes.into_iter().map(|c| row(c, at)).collect();
+    for chunk in rows.chunks(500) {
+        audit_event::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
+}
+
+fn view(row: audit_event::Model) -> ServiceResult<AuditEvent> {
+    let parse = |text: Option<String>| -> ServiceResult<Option<serde_json::Value>> {
+        text.map(|t| serde_json::from_str(&t).map_err(|e| ServiceError::Corrupt(e.to_string())))
+            .transpose()
+    };
+    Ok(AuditEvent {
+        id: row.id,
+        at: row.at,
+        actor: row.actor,
+        account_id: row.account_id,
+        action: row.action,
+        entity: row.entity,
+        entity_id: row.entity_id,
+        before: parse(row.before)?,
+        after: parse(row.after)?,
+    })
+}
+
+/// One page of the log, oldest first: an admin's of any account (or all), an account key's
+/// of its own account only.
+pub async fn list(
+    state: &AppState,
+    principal: Principal,
+    account_id: Option<Uuid>,
+    page: PageRequest,
+) -> ServiceResult<AuditPage> {
+    let scope = match (principal, account_id) {
+        (Principal::Admin, scope) => scope,
+        (Principal::Account(own), None) => Some(own),
+        (Principal::Account(own), Some(asked)) => {
+            principal.require_account(asked)?;
+            Some(own)
+        }
+    };
+    let mut query = audit_event::Entity::find().order_by_asc(audit_event::Column::Id);
+    if let Some(account) = scope {
+        query = query.filter(audit_event::Column::AccountId.eq(account));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(audit_event::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch()).all(&state.db).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(AuditPage {
+        items: rows.into_iter().map(view).collect::<ServiceResult<_>>()?,
+        next_cursor,
+    })
+}

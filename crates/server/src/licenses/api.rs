@@ -1,0 +1,124 @@
+//! `/v1/licenses` and `/v1/accounts/{id}/licenses`: HTTP in, service call, HTTP out.
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::{ActivateLicense, ConsumeLicense, License, LicensePage};
+use entitle_domain::licenses::{LicenseSource, LicenseStatus};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{OpenApi, Tags};
+use uuid::Uuid;
+
+use super::service::{self, LicenseFilter};
+use crate::app::AppState;
+use crate::auth::ApiKey;
+use crate::pagination::PageRequest;
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+enum LicenseTags {
+    /// What customers hold: keys, validity, hosts, one-time use.
+    Licenses,
+}
+
+pub struct LicensesApi;
+
+#[OpenApi(tag = "LicenseTags::Licenses")]
+impl LicensesApi {
+    /// List an account's licenses, oldest first.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/v1/accounts/:id/licenses", method = "get", operation_id = "list_licenses")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        /// Only this product's licenses.
+        product: Query<Option<String>>,
+        /// Only licenses in this status (a license past its end counts as expired).
+        status: Query<Option<LicenseStatus>>,
+        /// Only licenses from this source.
+        source: Query<Option<LicenseSource>>,
+        /// Only licenses whose validity ends before this time (RFC 3339).
+        expiring_before: Query<Option<DateTime<Utc>>>,
+        /// Items per page, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<LicensePage>, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let filter = LicenseFilter {
+            product: product.0,
+            status: status.0,
+            source: source.0,
+            expiring_before: expiring_before.0,
+        };
+        Ok(Json(
+            service::list(&state, principal, id.0, filter, page).await?,
+        ))
+    }
+
+    /// Get a license: key, product, status, validity, source order, host.
+    #[oai(path = "/v1/licenses/:id", method = "get", operation_id = "get_license")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<License>, ApiError> {
+        Ok(Json(service::get(&state, principal, id.0).await?))
+    }
+
+    /// Activate a host-bound license on a host (one host at a time).
+    #[oai(
+        path = "/v1/licenses/:id/activate",
+        method = "post",
+        operation_id = "activate_license"
+    )]
+    async fn activate(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        body: Json<ActivateLicense>,
+    ) -> Result<Json<License>, ApiError> {
+        Ok(Json(
+            service::set_host(&state, principal, id.0, Some(&body.0.host)).await?,
+        ))
+    }
+
+    /// Deactivate a host-bound license, freeing it for another host.
+    #[oai(
+        path = "/v1/licenses/:id/deactivate",
+        method = "post",
+        operation_id = "deactivate_license"
+    )]
+    async fn deactivate(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<License>, ApiError> {
+        Ok(Json(service::set_host(&state, principal, id.0, None).await?))
+    }
+
+    /// Consume a one-time license for one run. A second time answers 409
+    /// `license_already_consumed`; an expired one 409 `license_expired`.
+    #[oai(
+        path = "/v1/licenses/:id/consume",
+        method = "post",
+        operation_id = "consume_license"
+    )]
+    async fn consume(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        body: Json<ConsumeLicense>,
+    ) -> Result<Json<License>, ApiError> {
+        Ok(Json(
+            service::consume(&state, principal, id.0, &body.0.reference).await?,
+        ))
+    }
+}

@@ -1,0 +1,224 @@
+//! Reading licenses, and the three things a customer does with one: consume it, activate it
+//! on a host, deactivate it.
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::{License, LicensePage};
+use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
+use entitle_domain::ProductKind;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use uuid::Uuid;
+
+use super::store;
+use crate::accounts::service as accounts;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::Principal;
+use crate::catalog::service as catalog;
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::PageRequest;
+use crate::store::entity::license;
+
+/// Narrows a license list.
+#[derive(Debug, Clone, Default)]
+pub struct LicenseFilter {
+    pub product: Option<String>,
+    pub status: Option<LicenseStatus>,
+    pub source: Option<LicenseSource>,
+    /// Only licenses whose validity ends before this instant.
+    pub expiring_before: Option<DateTime<Utc>>,
+}
+
+/// One page of an account's licenses, oldest first.
+pub async fn list(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+    filter: LicenseFilter,
+    page: PageRequest,
+) -> ServiceResult<LicensePage> {
+    accounts::load(state, principal, account_id).await?;
+    let now = state.clock.now();
+    let mut query = license::Entity::find()
+        .filter(license::Column::AccountId.eq(account_id))
+        .order_by_asc(license::Column::Id);
+    if let Some(product) = filter.product {
+        query = query.filter(license::Column::ProductCode.eq(product));
+    }
+    if let Some(source) = filter.source {
+        query = query.filter(license::Column::Source.eq(source.as_str()));
+    }
+    if let Some(before) = filter.expiring_before {
+        query = query.filter(license::Column::ValidUntil.lt(before));
+    }
+    // The status a reader sees counts a license past its end as expired, stored or not.
+    let active = LicenseStatus::Active.as_str();
+    query = match filter.status {
+        Some(LicenseStatus::Active) => query
+            .filter(license::Column::Status.eq(active))
+            .filter(license::Column::ValidUntil.gt(now)),
+        Some(LicenseStatus::Expired) => query.filter(
+            Condition::any()
+                .add(license::Column::Status.eq(LicenseStatus::Expired.as_str()))
+                .add(
+                    Condition::all()
+                        .add(license::Column::Status.eq(active))
+                        .add(license::Column::ValidUntil.lte(now)),
+                ),
+        ),
+        Some(LicenseStatus::Consumed) => {
+            query.filter(license::Column::Status.eq(LicenseStatus::Consumed.as_str()))
+        }
+        None => query,
+    };
+    if let Some(after) = page.after {
+        query = query.filter(license::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch()).all(&state.db).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(LicensePage {
+        items: rows
+            .into_iter()
+            .map(|r| store::view(r, now))
+            .collect::<ServiceResult<_>>()?,
+        next_cursor,
+    })
+}
+
+async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<license::Model> {
+    let row = license::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("license"))?;
+    principal
+        .require_account(row.account_id)
+        .map_err(|_| ServiceError::NotFound("license"))?;
+    Ok(row)
+}
+
+/// One license.
+pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<License> {
+    store::view(load(state, principal, id).await?, state.clock.now())
+}
+
+/// Consumes a one-time license for one run, once. The update is conditional on the license
+/// still being available, so two concurrent consumes cannot both succeed.
+pub async fn consume(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+    reference: &str,
+) -> ServiceResult<License> {
+    let reference = reference.trim();
+    if reference.is_empty() {
+        return Err(ServiceError::Invalid("reference must not be blank".to_owned()));
+    }
+    let row = load(state, principal, id).await?;
+    let product = catalog::named(state, &row.product_code).await?;
+    let now = state.clock.now();
+    store::state(&row)?
+        .check_consume(product.kind == ProductKind::OneTime, now)
+        .map_err(ServiceError::License)?;
+    let txn = state.db.begin().await?;
+    let updated = license::Entity::update_many()
+        .col_expr(license::Column::Status, Expr::value(LicenseStatus::Consumed.as_str()))
+        .col_expr(license::Column::ConsumedAt, Expr::value(now))
+        .col_expr(license::Column::ConsumedReference, Expr::value(reference))
+        .col_expr(license::Column::UpdatedAt, Expr::value(now))
+        .filter(license::Column::Id.eq(id))
+        .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+        .filter(license::Column::ValidUntil.gt(now))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(ServiceError::License(LicenseRefusal::AlreadyConsumed));
+    }
+    let after = license::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("license"))?;
+    let before_view = store::view(row.clone(), now)?;
+    let after_view = store::view(after, now)?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: Some(row.account_id),
+            action: "license.consumed",
+            entity: "license",
+            entity_id: id,
+            before: snapshot(&before_view),
+            after: snapshot(&after_view),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after_view)
+}
+
+/// Activates a host-bound license on `host` (or deactivates it with `None`).
+pub async fn set_host(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+    host: Option<&str>,
+) -> ServiceResult<License> {
+    let row = load(state, principal, id).await?;
+    let product = catalog::named(state, &row.product_code).await?;
+    let now = state.clock.now();
+    let host = host.map(str::trim);
+    if let Some(host) = host {
+        if !valid_host(host) {
+            return Err(ServiceError::Invalid(format!(
+                "{host:?} is not a host name: use letters, digits, '.', '-', '_' or ':'"
+            )));
+        }
+        store::state(&row)?
+            .check_activate(product.host_bound, host, now)
+            .map_err(ServiceError::License)?;
+    } else if !product.host_bound {
+        return Err(ServiceError::License(LicenseRefusal::NotHostBound));
+    }
+    if row.host.as_deref() == host {
+        return store::view(row, now);
+    }
+    let txn = state.db.begin().await?;
+    let mut condition = license::Entity::update_many()
+        .col_expr(license::Column::Host, Expr::value(host.map(str::to_owned)))
+        .col_expr(license::Column::UpdatedAt, Expr::value(now))
+        .filter(license::Column::Id.eq(id));
+    // Only from the host it was read with: a concurrent activation elsewhere wins or loses whole.
+    condition = match &row.host {
+        Some(current) => condition.filter(license::Column::Host.eq(current.clone())),
+        None => condition.filter(license::Column::Host.is_null()),
+    };
+    if condition.exec(&txn).await?.rows_affected == 0 {
+        return Err(ServiceError::Conflict {
+            code: "license_changed",
+            detail: "the license changed while this request ran: read it again".to_owned(),
+        });
+    }
+    let after = license::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("license"))?;
+    let before_view = store::view(row.clone(), now)?;
+    let after_view = store::view(after, now)?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: Some(row.account_id),
+            action: if host.is_some() { "license.activated" } else { "license.deactivated" },
+            entity: "license",
+            entity_id: id,
+            before: snapshot(&before_view),
+            after: snapshot(&after_view),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after_view)
+}

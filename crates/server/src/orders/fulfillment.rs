@@ -1,0 +1,369 @@
+//! Fulfilment (DESIGN.md §3): in one transaction, the order becomes `paid` and what it bought
+//! is granted — licenses active at once, their period starting at the moment of payment.
+//!
+//! The order is claimed with a conditional update (`… WHERE status IN (payable)`), which is
+//! correct on SQLite and PostgreSQL alike: of two deliveries of one payment, or twenty at
+//! once, exactly one finds the order unpaid and grants; the others change nothing.
+
+use chrono::{DateTime, Utc};
+use entitle_domain::fulfillment::{Grant, grant_purchase, grant_seats};
+use entitle_domain::licenses::LicenseStatus;
+use entitle_domain::orders::{OrderStatus, OrderType};
+use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::{Cycle, PaymentMethod};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::store;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::catalog::store as catalog;
+use crate::error::{ServiceError, ServiceResult};
+use crate::licenses::store::{self as licenses, Owner};
+use crate::store::entity::{checkout_session, license, order, subscription};
+use crate::subscriptions::store as subscriptions;
+
+/// Who receives a grant, and on whose behalf.
+pub struct Delivery {
+    pub account_id: Uuid,
+    pub order_id: Uuid,
+    /// The method the order was paid with, saved on a new subscription for its renewals.
+    pub method: Option<PaymentMethod>,
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+}
+
+/// Writes `grant` (a subscription and its licenses) and returns the audit entries for it.
+pub async fn apply_grant(
+    txn: &DatabaseTransaction,
+    delivery: Delivery,
+    grant: &Grant,
+) -> ServiceResult<Vec<Change<'static>>> {
+    let mut changes = Vec::new();
+    let subscription_id = match &grant.subscription {
+        Some(sub) => {
+            let row = subscriptions::insert_grant(
+                txn,
+                delivery.account_id,
+                sub,
+                delivery.order_id,
+                delivery.method,
+                delivery.now,
+            )
+            .await?;
+            order::Entity::update_many()
+                .col_expr(order::Column::SubscriptionId, Expr::value(row.id))
+                .filter(order::Column::Id.eq(delivery.order_id))
+                .exec(txn)
+                .await?;
+            changes.push(Change {
+                actor: delivery.actor,
+                account_id: Some(delivery.account_id),
+                action: "subscription.created",
+                entity: "subscription",
+                entity_id: row.id,
+                before: None,
+                after: snapshot(&subscriptions::view(&row)?),
+            });
+            Some(row.id)
+        }
+        None => None,
+    };
+    let owner = Owner {
+        account_id: delivery.account_id,
+        subscription_id,
+        order_id: Some(delivery.order_id),
+    };
+    for batch in &grant.licenses {
+        let rows = licenses::insert_grant(txn, owner, batch, delivery.now).await?;
+        for row in rows {
+            changes.push(license_granted(delivery.actor, row, delivery.now)?);
+        }
+    }
+    Ok(changes)
+}
+
+fn license_granted(
+    actor: Actor,
+    row: license::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Change<'static>> {
+    Ok(Change {
+        actor,
+        account_id: Some(row.account_id),
+        action: "license.granted",
+        entity: "license",
+        entity_id: row.id,
+        before: None,
+        after: snapshot(&licenses::view(row, now)?),
+    })
+}
+
+/// Marks `order_id` paid at `paid_at` and grants what it bought, in one transaction. Returns
+/// `false`, changing nothing, when the order was already paid (a repeated delivery).
+pub async fn fulfil(
+    state: &AppState,
+    order_id: Uuid,
+    paid_at: DateTime<Utc>,
+    actor: Actor,
+) -> ServiceResult<bool> {
+    let now = state.clock.now();
+    // Read before the claim: on SQLite a transaction that reads and then writes can be refused
+    // when another writer went first; one that starts with its write just waits its turn.
+    let before = store::load_view(&state.db, order_id).await?;
+    let txn = state.db.begin().await?;
+    let claimed = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid.as_str()))
+        .col_expr(order::Column::PaidAt, Expr::value(paid_at))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order_id))
+        .filter(
+            order::Column::Status.is_in(OrderStatus::payable().into_iter().map(|s| s.as_str())),
+        )
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(false);
+    }
+    let row = order::Entity::find_by_id(order_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("order"))?;
+    let mut changes = grant_order(&txn, &row, paid_at, actor, now).await?;
+    checkout_session::Entity::update_many()
+        .col_expr(checkout_session::Column::Status, Expr::value("paid"))
+        .filter(checkout_session::Column::OrderId.eq(order_id))
+        .exec(&txn)
+        .await?;
+    let paid = store::load_view(&txn, order_id).await?;
+    changes.insert(
+        0,
+        Change {
+            actor,
+            account_id: Some(row.account_id),
+            action: "order.paid",
+            entity: "order",
+            entity_id: order_id,
+            before: snapshot(&before),
+            after: snapshot(&paid),
+        },
+    );
+    audit::record(&txn, now, changes).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn grant_order(
+    txn: &DatabaseTransaction,
+    row: &order::Model,
+    paid_at: DateTime<Utc>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Change<'static>>> {
+    let kind = OrderType::parse(&row.kind)
+        .ok_or_else(|| ServiceError::Corrupt(format!("order type {:?}", row.kind)))?;
+    let product = catalog::find(txn, &row.product_code)
+        .await?
+        .ok_or(ServiceError::NotFound("product"))?;
+    let quantity = u32::try_from(row.quantity)
+        .map_err(|_| ServiceError::Corrupt(format!("order quantity {}", row.quantity)))?;
+    let method = subscriptions::payment_method(row.payment_method.as_deref())?;
+    match kind {
+        OrderType::Purchase => {
+            let cycle = row
+                .cycle
+                .as_deref()
+                .map(|c| Cycle::parse(c).ok_or_else(|| ServiceError::Corrupt(format!("cycle {c:?}"))))
+                .transpose()?;
+            let periods = u32::try_from(row.periods)
+                .map_err(|_| ServiceError::Corrupt(format!("order periods {}", row.periods)))?;
+            let grant = grant_purchase(
+                &product,
+                cycle,
+                quantity,
+                periods,
+                row.auto_renew.unwrap_or(false),
+                paid_at,
+            )?;
+            let mut changes = Vec::new();
+            if product.one_per_account {
+                changes.extend(end_trials(txn, row.account_id, &product.family, actor, now).await?);
+            }
+            let delivery = Delivery {
+                account_id: row.account_id,
+                order_id: row.id,
+                method,
+                actor,
+                now,
+            };
+            changes.extend(apply_grant(txn, delivery, &grant).await?);
+            Ok(changes)
+        }
+        OrderType::Upgrade => upgrade(txn, row, actor, now).await,
+        OrderType::AddSeats => add_seats(txn, row, quantity, paid_at, actor, now).await,
+        OrderType::Trial => Err(ServiceError::Corrupt(
+            "a trial order is never paid later".to_owned(),
+        )),
+    }
+}
+
+/// Buying an edition ends the trial it replaces, with its license.
+async fn end_trials(
+    txn: &DatabaseTransaction,
+    account_id: Uuid,
+    family: &str,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Change<'static>>> {
+    let family_products: Vec<String> = catalog::all(txn)
+        .await?
+        .into_iter()
+        .filter(|p| p.family == family)
+        .map(|p| p.code.to_string())
+        .collect();
+    let trials = subscription::Entity::find()
+        .filter(subscription::Column::AccountId.eq(account_id))
+        .filter(subscription::Column::ProductCode.is_in(family_products))
+        .filter(subscription::Column::Trial.eq(true))
+        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
+        .all(txn)
+        .await?;
+    let mut changes = Vec::new();
+    for trial in trials {
+        let before = subscriptions::view(&trial)?;
+        subscription::Entity::update_many()
+            .col_expr(
+                subscription::Column::Status,
+                Expr::value(SubscriptionStatus::Expired.as_str()),
+            )
+            .col_expr(subscription::Column::CurrentPeriodEnd, Expr::value(now))
+            .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+            .filter(subscription::Column::Id.eq(trial.id))
+            .exec(txn)
+            .await?;
+        license::Entity::update_many()
+            .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired.as_str()))
+            .col_expr(license::Column::ValidUntil, Expr::value(now))
+            .col_expr(license::Column::UpdatedAt, Expr::value(now))
+            .filter(license::Column::SubscriptionId.eq(trial.id))
+            .exec(txn)
+            .await?;
+        let after = subscription_view(txn, trial.id).await?;
+        changes.push(Change {
+            actor,
+            account_id: Some(account_id),
+            action: "subscription.trial_replaced",
+            entity: "subscription",
+            entity_id: trial.id,
+            before: snapshot(&before),
+            after: snapshot(&after),
+        });
+    }
+    Ok(changes)
+}
+
+async fn subscription_view(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> ServiceResult<entitle_domain::api::Subscription> {
+    let row = subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("subscription"))?;
+    subscriptions::view(&row)
+}
+
+async fn target_subscription(
+    txn: &DatabaseTransaction,
+    row: &order::Model,
+) -> ServiceResult<subscription::Model> {
+    let id = row
+        .subscription_id
+        .ok_or_else(|| ServiceError::Corrupt("order without its subscription".to_owned()))?;
+    subscription::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::NotFound("subscription"))
+}
+
+/// An upgrade moves the subscription and its licenses to the new edition at once; the end
+/// date and cycle do not change (DESIGN.md §5).
+async fn upgrade(
+    txn: &DatabaseTransaction,
+    row: &order::Model,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Change<'static>>> {
+    let sub = target_subscription(txn, row).await?;
+    let before = subscriptions::view(&sub)?;
+    subscription::Entity::update_many()
+        .col_expr(subscription::Column::ProductCode, Expr::value(row.product_code.clone()))
+        .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+        .filter(subscription::Column::Id.eq(sub.id))
+        .exec(txn)
+        .await?;
+    license::Entity::update_many()
+        .col_expr(license::Column::ProductCode, Expr::value(row.product_code.clone()))
+        .col_expr(license::Column::UpdatedAt, Expr::value(now))
+        .filter(license::Column::SubscriptionId.eq(sub.id))
+        .filter(license::Column::ProductCode.eq(sub.product_code.clone()))
+        .exec(txn)
+        .await?;
+    let after = subscription_view(txn, sub.id).await?;
+    Ok(vec![Change {
+        actor,
+        account_id: Some(row.account_id),
+        action: "subscription.upgraded",
+        entity: "subscription",
+        entity_id: sub.id,
+        before: snapshot(&before),
+        after: snapshot(&after),
+    }])
+}
+
+/// New seats: the subscription's quantity grows and each seat gets a license ending with it.
+async fn add_seats(
+    txn: &DatabaseTransaction,
+    row: &order::Model,
+    seats: u32,
+    paid_at: DateTime<Utc>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Change<'static>>> {
+    let sub = target_subscription(txn, row).await?;
+    let before = subscriptions::view(&sub)?;
+    subscription::Entity::update_many()
+        .col_expr(
+            subscription::Column::Quantity,
+            Expr::col(subscription::Column::Quantity).add(row.quantity),
+        )
+        .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+        .filter(subscription::Column::Id.eq(sub.id))
+        .exec(txn)
+        .await?;
+    let grant = grant_seats(&subscriptions::held(sub.clone())?, seats, paid_at);
+    let owner = Owner {
+        account_id: row.account_id,
+        subscription_id: Some(sub.id),
+        order_id: Some(row.id),
+    };
+    let mut changes = Vec::new();
+    let after = subscription_view(txn, sub.id).await?;
+    changes.push(Change {
+        actor,
+        account_id: Some(row.account_id),
+        action: "subscription.seats_added",
+        entity: "subscription",
+        entity_id: sub.id,
+        before: snapshot(&before),
+        after: snapshot(&after),
+    });
+    for license in licenses::insert_grant(txn, owner, &grant, now).await? {
+        changes.push(license_granted(actor, license, now)?);
+    }
+    Ok(changes)
+}

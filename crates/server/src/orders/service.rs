@@ -1,0 +1,481 @@
+//! Creating, reading, canceling and expiring orders.
+//!
+//! Creating an order takes an `Idempotency-Key`: a repeat with the same key and body answers
+//! the first order; the same key with another body is refused (`idempotency_key_reused`). The
+//! key is unique per account in the store, so two concurrent requests with one key make one
+//! order. Decision: a trial is an order too (type `trial`, total 0, created `paid`), so the
+//! account's history and audit log show when and how every subscription started.
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::{Order, OrderPage, OrderRequest, TrialOrder};
+use entitle_domain::eligibility::check_payment;
+use entitle_domain::fulfillment::{auto_renew_choice, check_trial, grant_trial};
+use entitle_domain::orders::{OrderStatus, OrderType};
+use entitle_domain::{Money, ProductKind, Refusal};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{fulfillment, store};
+use crate::accounts::service::{self as accounts, AccountRecord};
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::Principal;
+use crate::catalog::service as catalog;
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::PageRequest;
+use crate::payments::PaymentProvider;
+use crate::quotes::service as quotes;
+use crate::store::entity::{checkout_session, order};
+use crate::subscriptions::store as subscriptions;
+
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// A fingerprint of the request body as parsed, so that the same order sent with other
+/// whitespace or field order is still "the same body".
+fn request_hash(request: &OrderRequest) -> ServiceResult<String> {
+    let canonical = serde_json::to_vec(request)
+        .map_err(|e| ServiceError::Invalid(format!("unreadable order: {e}")))?;
+    Ok(hex::encode(Sha256::digest(canonical)))
+}
+
+async fn find_by_key(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    key: &str,
+) -> ServiceResult<Option<order::Model>> {
+    Ok(order::Entity::find()
+        .filter(order::Column::AccountId.eq(account_id))
+        .filter(order::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
+}
+
+/// The first answer for a repeated key, or the refusal of a reused one.
+async fn replay(state: &AppState, existing: order::Model, hash: &str) -> ServiceResult<Order> {
+    if existing.request_hash.as_deref() != Some(hash) {
+        return Err(ServiceError::IdempotencyKeyReused);
+    }
+    store::load_view(&state.db, existing.id).await
+}
+
+/// Creates an order for `account_id` (or, for a trial, starts it at once).
+pub async fn create(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+    idempotency_key: &str,
+    request: &OrderRequest,
+) -> ServiceResult<Order> {
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(ServiceError::Invalid(format!(
+            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+        )));
+    }
+    let account = accounts::load(state, principal, account_id).await?;
+    let hash = request_hash(request)?;
+    if let Some(existing) = find_by_key(&state.db, account.id, key).await? {
+        return replay(state, existing, &hash).await;
+    }
+    let ticket = Ticket {
+        actor: Actor::from(principal),
+        key,
+        hash: &hash,
+        now: state.clock.now(),
+    };
+    let created = match request {
+        OrderRequest::Trial(trial) => start_trial(state, &account, trial, &ticket).await,
+        _ => open_order(state, &account, request, &ticket).await,
+    };
+    match created {
+        // Another request with the same key won the race: answer as a repeat of it.
+        Err(ServiceError::Store(err)) if is_unique_violation(&err) => {
+            match find_by_key(&state.db, account.id, key).await? {
+                Some(existing) => replay(state, existing, &hash).await,
+                None => Err(ServiceError::Store(err)),
+            }
+        }
+        other => other,
+    }
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// What every new order records about its request.
+struct Ticket<'a> {
+    actor: Actor,
+    key: &'a str,
+    hash: &'a str,
+    now: DateTime<Utc>,
+}
+
+/// A paid order in `pending_payment`, with its checkout session at the provider.
+async fn open_order(
+    state: &AppState,
+    account: &AccountRecord,
+    request: &OrderRequest,
+    ticket: &Ticket<'_>,
+) -> ServiceResult<Order> {
+    let (Some(quote_request), Some(payment)) = (request.quote_request(), request.payment()) else {
+        return Err(ServiceError::Invalid("this order is not paid".to_owned()));
+    };
+    let region = account.region;
+    check_payment(
+        region,
+        payment.currency.unwrap_or(region.currency()),
+        payment.payment_method,
+    )?;
+    let quote = quotes::price(state, account, &quote_request).await?;
+    let (cycle, periods, auto_renew, subscription_id) = match request {
+        OrderRequest::Purchase(purchase) => {
+            let product = catalog::named(state, &purchase.item.product).await?;
+            let auto_renew = match product.kind {
+                ProductKind::Term => Some(auto_renew_choice(&product, purchase.auto_renew)?),
+                ProductKind::OneTime => {
+                    auto_renew_choice(&product, purchase.auto_renew)?;
+                    None
+                }
+            };
+            (purchase.item.cycle, purchase.item.periods, auto_renew, None)
+        }
+        OrderRequest::Upgrade(upgrade) => (None, 1, None, Some(upgrade.item.subscription_id)),
+        OrderRequest::AddSeats(seats) => (None, 1, None, Some(seats.item.subscription_id)),
+        OrderRequest::Trial(_) => {
+            return Err(ServiceError::Invalid("a trial is started, not paid".to_owned()));
+        }
+    };
+    let main = quote
+        .lines
+        .first()
+        .ok_or_else(|| ServiceError::Invalid("nothing to order".to_owned()))?;
+    let total_minor = quote
+        .total
+        .to_minor()
+        .map_err(|_| Refusal::AmountOutOfRange)?;
+    let lines: Vec<_> = entitle_domain::api::QuoteView::new(&quote, &[]).lines;
+    let expires_at = ticket.now + state.config.order_ttl;
+    let order_id = Uuid::now_v7();
+    let session_id = Uuid::now_v7();
+
+    let txn = state.db.begin().await?;
+    order::ActiveModel {
+        id: Set(order_id),
+        account_id: Set(account.id),
+        kind: Set(request.order_type().as_str().to_owned()),
+        status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
+        product_code: Set(main.product.to_string()),
+        cycle: Set(cycle.map(|c| c.as_str().to_owned())),
+        quantity: Set(to_i32(main.quantity)?),
+        periods: Set(to_i32(periods)?),
+        subscription_id: Set(subscription_id),
+        auto_renew: Set(auto_renew),
+        lines: Set(serde_json::to_string(&lines)
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?),
+        currency: Set(quote.currency.code().to_owned()),
+        total_minor: Set(total_minor),
+        payment_method: Set(Some(payment.payment_method.as_str().to_owned())),
+        return_url: Set(payment.return_url.clone()),
+        idempotency_key: Set(Some(ticket.key.to_owned())),
+        request_hash: Set(Some(ticket.hash.to_owned())),
+        created_at: Set(ticket.now),
+        expires_at: Set(Some(expires_at)),
+        paid_at: Set(None),
+        canceled_at: Set(None),
+        updated_at: Set(ticket.now),
+    }
+    .insert(&txn)
+    .await?;
+    checkout_session::ActiveModel {
+        id: Set(session_id),
+        order_id: Set(order_id),
+        provider: Set(state.payments.name().to_owned()),
+        url: Set(state.payments.checkout_url(session_id)),
+        amount_minor: Set(total_minor),
+        currency: Set(quote.currency.code().to_owned()),
+        payment_method: Set(payment.payment_method.as_str().to_owned()),
+        status: Set("open".to_owned()),
+        created_at: Set(ticket.now),
+        expires_at: Set(expires_at),
+    }
+    .insert(&txn)
+    .await?;
+    let created = store::load_view(&txn, order_id).await?;
+    audit::record(
+        &txn,
+        ticket.now,
+        vec![Change {
+            actor: ticket.actor,
+            account_id: Some(account.id),
+            action: "order.created",
+            entity: "order",
+            entity_id: order_id,
+            before: None,
+            after: snapshot(&created),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+fn to_i32(value: u32) -> ServiceResult<i32> {
+    i32::try_from(value).map_err(|_| ServiceError::Invalid(format!("{value} is too large")))
+}
+
+/// Starts a free trial at once: an order of type `trial`, paid with nothing, and its
+/// subscription.
+async fn start_trial(
+    state: &AppState,
+    account: &AccountRecord,
+    trial: &TrialOrder,
+    ticket: &Ticket<'_>,
+) -> ServiceResult<Order> {
+    let product = catalog::named(state, &trial.product).await?;
+    let family = catalog::family_codes(state, &product).await?;
+    let held = subscriptions::live_among(&state.db, account.id, &family, ticket.now).await?;
+    let used = subscriptions::trial_used(&state.db, account.id, &family).await?;
+    check_trial(account.buyer(), &product, used, held.filter(|h| !h.trial).as_ref())?;
+    let grant = grant_trial(&product, ticket.now)?;
+    let currency = account.region.currency();
+    let order_id = Uuid::now_v7();
+
+    let txn = state.db.begin().await?;
+    order::ActiveModel {
+        id: Set(order_id),
+        account_id: Set(account.id),
+        kind: Set(OrderType::Trial.as_str().to_owned()),
+        status: Set(OrderStatus::Paid.as_str().to_owned()),
+        product_code: Set(product.code.to_string()),
+        cycle: Set(None),
+        quantity: Set(1),
+        periods: Set(1),
+        subscription_id: Set(None),
+        auto_renew: Set(Some(false)),
+        lines: Set("[]".to_owned()),
+        currency: Set(currency.code().to_owned()),
+        total_minor: Set(Money::zero(currency).to_minor().unwrap_or(0)),
+        payment_method: Set(None),
+        return_url: Set(None),
+        idempotency_key: Set(Some(ticket.key.to_owned())),
+        request_hash: Set(Some(ticket.hash.to_owned())),
+        created_at: Set(ticket.now),
+        expires_at: Set(None),
+        paid_at: Set(Some(ticket.now)),
+        canceled_at: Set(None),
+        updated_at: Set(ticket.now),
+    }
+    .insert(&txn)
+    .await?;
+    let mut changes = fulfillment::apply_grant(
+        &txn,
+        fulfillment::Delivery {
+            account_id: account.id,
+            order_id,
+            method: None,
+            actor: ticket.actor,
+            now: ticket.now,
+        },
+        &grant,
+    )
+    .await?;
+    let created = store::load_view(&txn, order_id).await?;
+    changes.insert(
+        0,
+        Change {
+            actor: ticket.actor,
+            account_id: Some(account.id),
+            action: "order.created",
+            entity: "order",
+            entity_id: order_id,
+            before: None,
+            after: snapshot(&created),
+        },
+    );
+    audit::record(&txn, ticket.now, changes).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<order::Model> {
+    let row = order::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("order"))?;
+    principal
+        .require_account(row.account_id)
+        .map_err(|_| ServiceError::NotFound("order"))?;
+    Ok(row)
+}
+
+/// One order. An unpaid order past its checkout's lifetime is expired as it is read.
+pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
+    let row = load(state, principal, id).await?;
+    let now = state.clock.now();
+    if store::status(&row)? == OrderStatus::PendingPayment
+        && row.expires_at.is_some_and(|at| at <= now)
+    {
+        expire(state, row.id).await?;
+    }
+    store::load_view(&state.db, id).await
+}
+
+/// One page of an account's orders, oldest first, optionally of one status.
+pub async fn list(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+    status: Option<OrderStatus>,
+    page: PageRequest,
+) -> ServiceResult<OrderPage> {
+    accounts::load(state, principal, account_id).await?;
+    let mut query = order::Entity::find()
+        .filter(order::Column::AccountId.eq(account_id))
+        .order_by_asc(order::Column::Id);
+    if let Some(status) = status {
+        query = query.filter(order::Column::Status.eq(status.as_str()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(order::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch()).all(&state.db).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let session = store::session_of(&state.db, row.id).await?;
+        items.push(store::view(row, session)?);
+    }
+    Ok(OrderPage { items, next_cursor })
+}
+
+/// Moves an order from `from` to `to` if it is still in `from`, closes its checkout session
+/// with `session_status`, and records the change; `false` when the order had already moved.
+async fn transition(
+    state: &AppState,
+    order_id: Uuid,
+    from: &[OrderStatus],
+    to: OrderStatus,
+    session_status: &str,
+    actor: Actor,
+    action: &str,
+) -> ServiceResult<bool> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let before = store::load_view(&txn, order_id).await?;
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(to.as_str()))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order_id))
+        .filter(order::Column::Status.is_in(from.iter().map(|s| s.as_str())));
+    if to == OrderStatus::Canceled {
+        update = update.col_expr(order::Column::CanceledAt, Expr::value(now));
+    }
+    if update.exec(&txn).await?.rows_affected == 0 {
+        return Ok(false);
+    }
+    checkout_session::Entity::update_many()
+        .col_expr(checkout_session::Column::Status, Expr::value(session_status))
+        .filter(checkout_session::Column::OrderId.eq(order_id))
+        .filter(checkout_session::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?;
+    let after = store::load_view(&txn, order_id).await?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor,
+            account_id: Some(after.account_id),
+            action,
+            entity: "order",
+            entity_id: order_id,
+            before: snapshot(&before),
+            after: snapshot(&after),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Cancels an unpaid order. A paid one is final: `order_non_refundable`.
+pub async fn cancel(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
+    load(state, principal, id).await?;
+    cancel_as(state, id, Actor::from(principal)).await
+}
+
+/// Cancels an unpaid order on behalf of `actor` (the customer, or the customer leaving the
+/// provider's page).
+pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResult<Order> {
+    store::load_view(&state.db, id).await?.status.cancel()?;
+    let canceled = transition(
+        state,
+        id,
+        &[OrderStatus::PendingPayment],
+        OrderStatus::Canceled,
+        "canceled",
+        actor,
+        "order.canceled",
+    )
+    .await?;
+    let order = store::load_view(&state.db, id).await?;
+    if !canceled {
+        // It moved while we looked (paid, most likely): refuse as its new state says.
+        order.status.cancel()?;
+    }
+    Ok(order)
+}
+
+/// Records a declined payment: the order is `failed` (if it was still unpaid).
+pub async fn mark_failed(state: &AppState, id: Uuid, actor: Actor) -> ServiceResult<bool> {
+    transition(
+        state,
+        id,
+        &[OrderStatus::PendingPayment, OrderStatus::Expired],
+        OrderStatus::Failed,
+        "declined",
+        actor,
+        "order.failed",
+    )
+    .await
+}
+
+async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
+    transition(
+        state,
+        id,
+        &[OrderStatus::PendingPayment],
+        OrderStatus::Expired,
+        "expired",
+        Actor::System,
+        "order.expired",
+    )
+    .await
+}
+
+/// Expires every unpaid order past its checkout's lifetime; returns how many. Each order is
+/// claimed by a conditional update, so several servers may run this at once.
+pub async fn expire_due(state: &AppState) -> ServiceResult<usize> {
+    let now = state.clock.now();
+    let due = order::Entity::find()
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::ExpiresAt.lte(now))
+        .order_by_asc(order::Column::Id)
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    let mut expired = 0;
+    for row in due {
+        if expire(state, row.id).await? {
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}

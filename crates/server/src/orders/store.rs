@@ -1,0 +1,82 @@
+//! Orders between the tables and the API's [`Order`].
+
+use entitle_domain::api::{Amount, Checkout, Order, QuoteLineView};
+use entitle_domain::orders::{OrderStatus, OrderType};
+use entitle_domain::{Currency, Cycle, Money};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::entity::{checkout_session, order};
+use crate::subscriptions::store::payment_method;
+
+fn corrupt(what: &str, value: &str) -> ServiceError {
+    ServiceError::Corrupt(format!("order {what} {value:?}"))
+}
+
+/// The stored status.
+pub fn status(row: &order::Model) -> ServiceResult<OrderStatus> {
+    OrderStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))
+}
+
+/// The stored total.
+pub fn total(row: &order::Model) -> ServiceResult<Money> {
+    let currency = Currency::parse(&row.currency).ok_or_else(|| corrupt("currency", &row.currency))?;
+    Ok(Money::from_minor(row.total_minor, currency))
+}
+
+/// The wire form, with its checkout session when it has one.
+pub fn view(row: order::Model, session: Option<checkout_session::Model>) -> ServiceResult<Order> {
+    let total = total(&row)?;
+    let lines: Vec<QuoteLineView> =
+        serde_json::from_str(&row.lines).map_err(|e| corrupt("lines", &e.to_string()))?;
+    Ok(Order {
+        id: row.id,
+        account_id: row.account_id,
+        kind: OrderType::parse(&row.kind).ok_or_else(|| corrupt("type", &row.kind))?,
+        status: status(&row)?,
+        cycle: row
+            .cycle
+            .as_deref()
+            .map(|c| Cycle::parse(c).ok_or_else(|| corrupt("cycle", c)))
+            .transpose()?,
+        quantity: u32::try_from(row.quantity)
+            .map_err(|_| corrupt("quantity", &row.quantity.to_string()))?,
+        product: row.product_code,
+        subscription_id: row.subscription_id,
+        auto_renew: row.auto_renew,
+        lines,
+        currency: total.currency(),
+        total: Amount::of(total),
+        payment_method: payment_method(row.payment_method.as_deref())?,
+        created_at: row.created_at,
+        paid_at: row.paid_at,
+        canceled_at: row.canceled_at,
+        checkout: session.map(|s| Checkout {
+            provider: s.provider,
+            url: s.url,
+            expires_at: s.expires_at,
+        }),
+    })
+}
+
+/// The checkout session of `order_id`, if it has one.
+pub async fn session_of(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> ServiceResult<Option<checkout_session::Model>> {
+    Ok(checkout_session::Entity::find()
+        .filter(checkout_session::Column::OrderId.eq(order_id))
+        .one(db)
+        .await?)
+}
+
+/// The wire form of the order `order_id`, read on `db`.
+pub async fn load_view(db: &impl ConnectionTrait, order_id: Uuid) -> ServiceResult<Order> {
+    let row = order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("order"))?;
+    let session = session_of(db, order_id).await?;
+    view(row, session)
+}

@@ -1,0 +1,262 @@
+//! The built-in sandbox provider (DESIGN.md §8): a hosted payment page served by this server,
+//! signed callbacks to `POST /v1/payments/sandbox/callback`, and saved-method charges for
+//! renewals, so the whole flow works on one machine with no account anywhere.
+//!
+//! The sandbox keeps its own ledger (`sandbox_charges`), as a real provider would: every
+//! payment it took or declined, and whether the merchant acknowledged the callback. A
+//! callback that was not acknowledged (the server was down, the request failed) is delivered
+//! again by [`SandboxProvider::redeliver`], as real providers retry.
+
+pub mod pages;
+pub mod signature;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::Amount;
+use entitle_domain::{Clock, Currency, Money, PaymentMethod};
+use poem::http::HeaderMap;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider, SavedCharge};
+use crate::store::entity::sandbox_charge;
+
+/// The provider's name on orders and checkouts.
+pub const NAME: &str = "sandbox";
+/// Where the sandbox delivers its callbacks, below the server's public URL.
+pub const CALLBACK_PATH: &str = "/v1/payments/sandbox/callback";
+/// Callbacks not acknowledged after this many attempts are left for an operator.
+const MAX_ATTEMPTS: i32 = 20;
+
+/// The callback body the sandbox sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackBody {
+    pub event_id: Uuid,
+    /// `payment.succeeded` or `payment.failed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub session_id: Option<Uuid>,
+    pub order_id: Uuid,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl CallbackBody {
+    fn of(charge: &sandbox_charge::Model) -> Result<Self, DbErr> {
+        let currency = Currency::parse(&charge.currency)
+            .ok_or_else(|| DbErr::Custom(format!("currency {:?}", charge.currency)))?;
+        Ok(CallbackBody {
+            event_id: charge.id,
+            kind: if charge.outcome == "succeeded" {
+                "payment.succeeded"
+            } else {
+                "payment.failed"
+            }
+            .to_owned(),
+            session_id: charge.session_id,
+            order_id: charge.order_id,
+            amount: Amount::of(Money::from_minor(charge.amount_minor, currency)),
+            currency,
+            occurred_at: charge.occurred_at,
+        })
+    }
+}
+
+/// The sandbox provider.
+#[derive(Debug)]
+pub struct SandboxProvider {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    secret: Vec<u8>,
+    public_url: String,
+    http: reqwest::Client,
+    decline_saved_charges: AtomicBool,
+}
+
+impl SandboxProvider {
+    /// A sandbox whose pages and callbacks live under `public_url`, signing with `secret`.
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        secret: &str,
+        public_url: &str,
+        decline_saved_charges: bool,
+    ) -> Self {
+        SandboxProvider {
+            db,
+            clock,
+            secret: secret.as_bytes().to_vec(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            decline_saved_charges: AtomicBool::new(decline_saved_charges),
+        }
+    }
+
+    /// Makes saved-method charges decline (or succeed again), to watch renewals fail.
+    pub fn set_decline_saved_charges(&self, decline: bool) {
+        self.decline_saved_charges.store(decline, Ordering::SeqCst);
+    }
+
+    /// The signature header value for `body`, signed now.
+    pub fn sign(&self, body: &[u8]) -> String {
+        signature::sign(&self.secret, self.clock.now().timestamp(), body)
+    }
+
+    /// Records a payment on the sandbox's ledger and delivers its callback.
+    pub async fn record_payment(
+        &self,
+        session_id: Option<Uuid>,
+        order_id: Uuid,
+        amount: Money,
+        method: PaymentMethod,
+        outcome: PaymentOutcome,
+    ) -> Result<sandbox_charge::Model, DbErr> {
+        let amount_minor = amount
+            .to_minor()
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        let charge = sandbox_charge::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            session_id: Set(session_id),
+            order_id: Set(order_id),
+            outcome: Set(match outcome {
+                PaymentOutcome::Succeeded => "succeeded",
+                PaymentOutcome::Declined => "declined",
+            }
+            .to_owned()),
+            amount_minor: Set(amount_minor),
+            currency: Set(amount.currency().code().to_owned()),
+            payment_method: Set(method.as_str().to_owned()),
+            occurred_at: Set(self.clock.now()),
+            delivered_at: Set(None),
+            attempts: Set(0),
+        }
+        .insert(&self.db)
+        .await?;
+        self.deliver(&charge).await?;
+        Ok(charge)
+    }
+
+    /// Sends the callback of `charge` once; records the attempt, and the acknowledgement when
+    /// the merchant answers 2xx.
+    async fn deliver(&self, charge: &sandbox_charge::Model) -> Result<bool, DbErr> {
+        let body = serde_json::to_vec(&CallbackBody::of(charge)?)
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        let delivered = self
+            .http
+            .post(format!("{}{CALLBACK_PATH}", self.public_url))
+            .header(signature::HEADER, self.sign(&body))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .is_ok_and(|response| response.status().is_success());
+        let mut update = sandbox_charge::Entity::update_many()
+            .col_expr(
+                sandbox_charge::Column::Attempts,
+                Expr::col(sandbox_charge::Column::Attempts).add(1),
+            )
+            .filter(sandbox_charge::Column::Id.eq(charge.id));
+        if delivered {
+            update = update.col_expr(
+                sandbox_charge::Column::DeliveredAt,
+                Expr::value(self.clock.now()),
+            );
+        } else {
+            tracing::warn!(event_id = %charge.id, "sandbox callback not acknowledged; will retry");
+        }
+        update.exec(&self.db).await?;
+        Ok(delivered)
+    }
+
+    /// Delivers again every callback the merchant has not acknowledged; returns how many were
+    /// acknowledged now.
+    pub async fn redeliver(&self) -> Result<usize, DbErr> {
+        let pending = sandbox_charge::Entity::find()
+            .filter(sandbox_charge::Column::DeliveredAt.is_null())
+            .filter(sandbox_charge::Column::Attempts.lt(MAX_ATTEMPTS))
+            .order_by_asc(sandbox_charge::Column::Id)
+            .limit(100)
+            .all(&self.db)
+            .await?;
+        let mut acknowledged = 0;
+        for charge in &pending {
+            if self.deliver(charge).await? {
+                acknowledged += 1;
+            }
+        }
+        Ok(acknowledged)
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for SandboxProvider {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn checkout_url(&self, session_id: Uuid) -> String {
+        format!("{}/sandbox/checkout/{session_id}", self.public_url)
+    }
+
+    fn verify_callback(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<PaymentNotice, CallbackRejection> {
+        let header = headers
+            .get(signature::HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(CallbackRejection::MissingSignature)?;
+        signature::verify(&self.secret, header, body, now)?;
+        let parsed: CallbackBody = serde_json::from_slice(body)
+            .map_err(|e| CallbackRejection::Malformed(e.to_string()))?;
+        let outcome = match parsed.kind.as_str() {
+            "payment.succeeded" => PaymentOutcome::Succeeded,
+            "payment.failed" => PaymentOutcome::Declined,
+            other => {
+                return Err(CallbackRejection::Malformed(format!(
+                    "unknown event type {other:?}"
+                )));
+            }
+        };
+        Ok(PaymentNotice {
+            event_id: parsed.event_id,
+            outcome,
+            session_id: parsed.session_id,
+            order_id: parsed.order_id,
+            amount: parsed.amount.in_currency(parsed.currency),
+            occurred_at: parsed.occurred_at,
+        })
+    }
+
+    async fn charge_saved(
+        &self,
+        order_id: Uuid,
+        amount: Money,
+        method: PaymentMethod,
+    ) -> Result<SavedCharge, DbErr> {
+        let outcome = if self.decline_saved_charges.load(Ordering::SeqCst) {
+            PaymentOutcome::Declined
+        } else {
+            PaymentOutcome::Succeeded
+        };
+        let charge = self
+            .record_payment(None, order_id, amount, method, outcome)
+            .await?;
+        Ok(SavedCharge {
+            event_id: charge.id,
+            outcome,
+            occurred_at: charge.occurred_at,
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! The sandbox's hosted payment page: the order's lines, amount and currency, a "payment
+//! details" form for the chosen method, a Subscribe button and a cancel link. Paying records
+//! the payment on the sandbox's ledger, sends the signed callback, and sends the browser back
+//! to the order's `return_url` (default: a small "payment complete" page).
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::Order;
+use entitle_domain::orders::OrderStatus;
+use entitle_domain::{Cycle, Money, PaymentMethod};
+use html_escape::encode_text as esc;
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Form, Html, Path};
+use poem::{IntoResponse, Response, handler};
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::error::{ServiceError, ServiceResult};
+use crate::orders::{service as orders, store};
+use crate::payments::PaymentOutcome;
+use crate::store::entity::{checkout_session, order};
+
+/// Who the customer is paying, as the page shows it.
+const MERCHANT: &str = "Entitle Software (sandbox)";
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;\
+         margin:2rem auto;padding:0 1rem}}table{{width:100%;border-collapse:collapse}}\
+         td,th{{padding:.3rem;border-bottom:1px solid #ddd;text-align:left}}\
+         .total{{font-size:1.4rem;font-weight:bold}}button{{font-size:1.1rem;padding:.5rem 1.5rem}}\
+         label{{display:block;margin:.5rem 0}}</style></head><body>{body}</body></html>",
+        title = esc(title),
+    ))
+}
+
+fn message(status: StatusCode, title: &str, text: &str) -> Response {
+    page(title, &format!("<h1>{}</h1><p>{}</p>", esc(title), esc(text)))
+        .with_status(status)
+        .into_response()
+}
+
+struct Checkout {
+    session: checkout_session::Model,
+    order: Order,
+    return_url: Option<String>,
+}
+
+async fn checkout(state: &AppState, session_id: Uuid) -> ServiceResult<Checkout> {
+    let session = checkout_session::Entity::find_by_id(session_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("checkout session"))?;
+    let row = order::Entity::find_by_id(session.order_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("order"))?;
+    let return_url = row.return_url.clone();
+    let order = store::view(row, Some(session.clone()))?;
+    Ok(Checkout {
+        session,
+        order,
+        return_url,
+    })
+}
+
+/// Why the page will not take a payment now, if it will not.
+fn closed_reason(checkout: &Checkout, now: DateTime<Utc>) -> Option<&'static str> {
+    if checkout.session.status != "open" {
+        return Some("This checkout is closed: the order was paid, canceled or declined.");
+    }
+    if checkout.session.expires_at <= now {
+        return Some("This checkout expired. Start the purchase again from your console.");
+    }
+    None
+}
+
+fn method_fields(method: Option<PaymentMethod>) -> &'static str {
+    match method {
+        Some(PaymentMethod::Alipay) => {
+            "<label>Alipay account <input name=\"account\" value=\"buyer@alipay.example\"></label>"
+        }
+        Some(PaymentMethod::WechatPay) => {
+            "<label>WeChat ID <input name=\"account\" value=\"wxid_sandbox\"></label>\
+             <p>In production WeChat Pay shows a QR code to scan here.</p>"
+        }
+        Some(PaymentMethod::Paypal) => {
+            "<label>PayPal email <input name=\"account\" value=\"buyer@paypal.example\"></label>"
+        }
+        Some(PaymentMethod::Card) | None => {
+            "<label>Card number <input name=\"account\" value=\"4242 4242 4242 4242\"></label>\
+             <label>Expiry <input name=\"expiry\" value=\"12/30\"></label>"
+        }
+    }
+}
+
+/// `GET /sandbox/checkout/{session}`: the hosted payment page.
+#[handler]
+pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Response {
+    let checkout = match checkout(&state, session_id).await {
+        Ok(checkout) => checkout,
+        Err(_) => {
+            return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+        }
+    };
+    let order = &checkout.order;
+    if let Some(reason) = closed_reason(&checkout, state.clock.now()) {
+        return message(StatusCode::GONE, "Checkout closed", reason);
+    }
+    let lines: String = order
+        .lines
+        .iter()
+        .map(|line| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
+                esc(&line.product),
+                line.quantity,
+                line.months_billed
+                    .map(|m| format!("{m} months billed"))
+                    .or(line
+                        .periods
+                        .map(|p| format!("{p} × {}", order.cycle.map_or("", Cycle::as_str))))
+                    .unwrap_or_default(),
+                line.total,
+                order.currency
+            )
+        })
+        .collect();
+    let method = order.payment_method;
+    let body = format!(
+        "<h1>Pay {merchant}</h1>\
+         <p>Order <code>{id}</code></p>\
+         <table><tr><th>Product</th><th>Qty</th><th></th><th>Amount</th></tr>{lines}</table>\
+         <p class=\"total\">Total: {total} {currency}</p>\
+         <p>Licenses take effect the moment payment completes. Digital licenses are \
+         non-refundable.</p>\
+         <form method=\"post\" action=\"/sandbox/checkout/{session}/pay\">\
+         <fieldset><legend>Payment details ({method})</legend>{fields}</fieldset>\
+         <p><button name=\"outcome\" value=\"succeed\">Subscribe</button> \
+         <button name=\"outcome\" value=\"decline\">Decline (test)</button></p></form>\
+         <p><a href=\"/sandbox/checkout/{session}/cancel\">Cancel and return</a></p>",
+        merchant = esc(MERCHANT),
+        id = order.id,
+        total = order.total,
+        currency = order.currency,
+        session = session_id,
+        method = method.map_or("card", PaymentMethod::as_str),
+        fields = method_fields(method),
+    );
+    page(&format!("Pay {}", order.total), &body).into_response()
+}
+
+/// The form the page posts.
+#[derive(Debug, Deserialize)]
+pub struct PayForm {
+    /// `succeed` or `decline`.
+    outcome: String,
+}
+
+fn redirect(to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .finish()
+}
+
+fn return_to(checkout: &Checkout) -> String {
+    checkout
+        .return_url
+        .clone()
+        .unwrap_or_else(|| format!("/sandbox/return/{}", checkout.order.id))
+}
+
+/// `POST /sandbox/checkout/{session}/pay`: takes (or declines) the payment, sends the signed
+/// callback, and sends the browser back.
+#[handler]
+pub async fn pay(
+    state: Data<&AppState>,
+    Path(session_id): Path<Uuid>,
+    Form(form): Form<PayForm>,
+) -> Response {
+    let outcome = match form.outcome.as_str() {
+        "succeed" => PaymentOutcome::Succeeded,
+        "decline" => PaymentOutcome::Declined,
+        _ => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Unknown choice",
+                "Choose Subscribe or Decline.",
+            );
+        }
+    };
+    let Ok(checkout) = checkout(&state, session_id).await else {
+        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+    };
+    if let Some(reason) = closed_reason(&checkout, state.clock.now()) {
+        return message(StatusCode::GONE, "Checkout closed", reason);
+    }
+    let amount = Money::new(checkout.order.total.value(), checkout.order.currency);
+    let method = checkout.order.payment_method.unwrap_or(PaymentMethod::Card);
+    match state
+        .payments
+        .record_payment(Some(session_id), checkout.order.id, amount, method, outcome)
+        .await
+    {
+        Ok(_) => redirect(&return_to(&checkout)),
+        Err(err) => {
+            tracing::error!(error = %err, "sandbox could not record a payment");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Payment not taken",
+                "The sandbox could not record the payment; nothing was charged. Try again.",
+            )
+        }
+    }
+}
+
+/// `GET /sandbox/checkout/{session}/cancel`: the customer leaves without paying.
+#[handler]
+pub async fn cancel(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Response {
+    let Ok(checkout) = checkout(&state, session_id).await else {
+        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+    };
+    if checkout.order.status == OrderStatus::PendingPayment {
+        if let Err(err) =
+            orders::cancel_as(&state, checkout.order.id, Actor::Provider(super::NAME)).await
+        {
+            tracing::warn!(error = %err, "sandbox cancel link");
+        }
+    }
+    redirect(&return_to(&checkout))
+}
+
+/// `GET /sandbox/return/{order}`: where the browser lands when the order has no return URL.
+#[handler]
+pub async fn returned(state: Data<&AppState>, Path(order_id): Path<Uuid>) -> Response {
+    let Ok(order) = store::load_view(&state.db, order_id).await else {
+        return message(StatusCode::NOT_FOUND, "Order not found", "No such order.");
+    };
+    let (title, text) = match order.status {
+        OrderStatus::Paid => (
+            "Payment complete",
+            "Your licenses are active. Return to your console.",
+        ),
+        OrderStatus::Failed => ("Payment declined", "Nothing was charged. Return to your console."),
+        OrderStatus::Canceled => ("Payment canceled", "Nothing was charged. Return to your console."),
+        OrderStatus::Expired => ("Checkout expired", "Nothing was charged. Return to your console."),
+        OrderStatus::PendingPayment => (
+            "Payment processing",
+            "The payment is being confirmed. Return to your console; it will show the result.",
+        ),
+    };
+    message(StatusCode::OK, title, text)
+}

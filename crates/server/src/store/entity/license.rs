@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "licenses")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub key: String,
+    pub account_id: Uuid,
+    pub product_code: String,
+    pub subscription_id: Option<Uuid>,
+    pub order_id: Option<Uuid>,
+    pub source: String,
+    pub status: String,
+    pub valid_from: DateTimeUtc,
+    pub valid_until: DateTimeUtc,
+    pub host: Option<String>,
+    pub consumed_at: Option<DateTimeUtc>,
+    pub consumed_reference: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

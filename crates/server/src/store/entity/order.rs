@@ -1,0 +1,38 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub account_id: Uuid,
+    #[sea_orm(column_name = "type")]
+    pub kind: String,
+    pub status: String,
+    pub product_code: String,
+    pub cycle: Option<String>,
+    pub quantity: i32,
+    pub periods: i32,
+    pub subscription_id: Option<Uuid>,
+    pub auto_renew: Option<bool>,
+    /// The quoted lines, JSON.
+    #[sea_orm(column_type = "Text")]
+    pub lines: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub payment_method: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub return_url: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub expires_at: Option<DateTimeUtc>,
+    pub paid_at: Option<DateTimeUtc>,
+    pub canceled_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

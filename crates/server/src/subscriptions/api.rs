@@ -1,0 +1,76 @@
+//! `/v1/subscriptions` and `/v1/accounts/{id}/subscriptions`: HTTP in, service call, HTTP out.
+
+use entitle_domain::api::{Subscription, SubscriptionPage, SubscriptionPatch};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{OpenApi, Tags};
+use uuid::Uuid;
+
+use super::service;
+use crate::app::AppState;
+use crate::auth::ApiKey;
+use crate::pagination::PageRequest;
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+enum SubscriptionTags {
+    /// Term products held: periods, quantity, auto-renew.
+    Subscriptions,
+}
+
+pub struct SubscriptionsApi;
+
+#[OpenApi(tag = "SubscriptionTags::Subscriptions")]
+impl SubscriptionsApi {
+    /// List an account's subscriptions, oldest first.
+    #[oai(
+        path = "/v1/accounts/:id/subscriptions",
+        method = "get",
+        operation_id = "list_subscriptions"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        /// Items per page, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<SubscriptionPage>, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        Ok(Json(service::list(&state, principal, id.0, page).await?))
+    }
+
+    /// Get a subscription.
+    #[oai(path = "/v1/subscriptions/:id", method = "get", operation_id = "get_subscription")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<Subscription>, ApiError> {
+        Ok(Json(service::get(&state, principal, id.0).await?))
+    }
+
+    /// Turn auto-renew on or off. Off is not a cancellation: the subscription runs to its
+    /// period's end and then does not renew.
+    #[oai(
+        path = "/v1/subscriptions/:id",
+        method = "patch",
+        operation_id = "update_subscription"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        body: Json<SubscriptionPatch>,
+    ) -> Result<Json<Subscription>, ApiError> {
+        Ok(Json(
+            service::set_auto_renew(&state, principal, id.0, body.0.auto_renew).await?,
+        ))
+    }
+}

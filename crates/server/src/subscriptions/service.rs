@@ -1,0 +1,109 @@
+//! Reading subscriptions and turning auto-renew on or off.
+
+use entitle_domain::api::{Subscription, SubscriptionPage};
+use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::Refusal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use uuid::Uuid;
+
+use super::store;
+use crate::accounts::service as accounts;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::Principal;
+use crate::catalog::service as catalog;
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::PageRequest;
+use crate::store::entity::subscription;
+
+/// One page of an account's subscriptions, oldest first.
+pub async fn list(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+    page: PageRequest,
+) -> ServiceResult<SubscriptionPage> {
+    accounts::load(state, principal, account_id).await?;
+    let mut query = subscription::Entity::find()
+        .filter(subscription::Column::AccountId.eq(account_id))
+        .order_by_asc(subscription::Column::Id);
+    if let Some(after) = page.after {
+        query = query.filter(subscription::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch()).all(&state.db).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(SubscriptionPage {
+        items: rows.iter().map(store::view).collect::<ServiceResult<_>>()?,
+        next_cursor,
+    })
+}
+
+async fn load(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<subscription::Model> {
+    let row = subscription::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("subscription"))?;
+    principal
+        .require_account(row.account_id)
+        .map_err(|_| ServiceError::NotFound("subscription"))?;
+    Ok(row)
+}
+
+/// One subscription.
+pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Subscription> {
+    store::view(&load(state, principal, id).await?)
+}
+
+/// Turns auto-renew on or off. Off is not a cancellation: the subscription runs to its
+/// period's end. Products that never renew, trials and ended subscriptions refuse `true`.
+pub async fn set_auto_renew(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+    auto_renew: bool,
+) -> ServiceResult<Subscription> {
+    let row = load(state, principal, id).await?;
+    if row.auto_renew == auto_renew {
+        return store::view(&row);
+    }
+    if auto_renew {
+        let product = catalog::named(state, &row.product_code).await?;
+        if !product.auto_renewable || row.trial {
+            return Err(Refusal::AutoRenewNotAllowed {
+                product: product.code,
+            }
+            .into());
+        }
+        if row.status == SubscriptionStatus::Expired.as_str() {
+            return Err(Refusal::SubscriptionNotActive.into());
+        }
+    }
+    let now = state.clock.now();
+    let before = store::view(&row)?;
+    let txn = state.db.begin().await?;
+    let mut model = row.clone().into_active_model();
+    model.auto_renew = Set(auto_renew);
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    let after = store::view(&updated)?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: Some(row.account_id),
+            action: "subscription.changed",
+            entity: "subscription",
+            entity_id: row.id,
+            before: snapshot(&before),
+            after: snapshot(&after),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
