@@ -55,6 +55,16 @@ struct ServeArgs {
     /// Accepted as an admin API key: how a fresh install gets its first key.
     #[arg(long, env = "ENTITLE_BOOTSTRAP_ADMIN_KEY", hide_env_values = true)]
     bootstrap_admin_key: Option<String>,
+    /// Minutes an unpaid order's checkout stays open before the order expires.
+    #[arg(long, env = "ENTITLE_ORDER_TTL_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    order_ttl_minutes: u32,
+    /// The secret the sandbox payment provider signs its callbacks with (default: a random one
+    /// per process; servers sharing a database must share it).
+    #[arg(long, env = "ENTITLE_SANDBOX_SECRET", hide_env_values = true)]
+    sandbox_secret: Option<String>,
+    /// Make the sandbox decline saved-method (renewal) charges.
+    #[arg(long, env = "ENTITLE_SANDBOX_DECLINE_RENEWALS")]
+    sandbox_decline_renewals: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -102,6 +112,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .public_url
             .unwrap_or_else(|| format!("http://{}", args.listen)),
         bootstrap_admin_key: args.bootstrap_admin_key.filter(|k| !k.is_empty()),
+        order_ttl: chrono::Duration::minutes(i64::from(args.order_ttl_minutes)),
+        sandbox_secret: args
+            .sandbox_secret
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
+        sandbox_decline_renewals: args.sandbox_decline_renewals,
     };
     let state = AppState::with_system_clock(config)
         .await

@@ -11,9 +11,13 @@
 use std::time::Duration;
 
 use entitle_domain::api::{
-    Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey, Problem, ProductInput, ProductList,
-    ProductView, QuoteRequest, QuoteView,
+    Account, AccountPage, ActivateLicense, AuditPage, ConsumeLicense, CreatedApiKey, License,
+    LicensePage, NewAccount, NewApiKey, Order, OrderPage, OrderRequest, Problem, ProductInput,
+    ProductList, ProductView, QuoteRequest, QuoteView, Subscription, SubscriptionPage,
+    SubscriptionPatch,
 };
+use entitle_domain::licenses::{LicenseSource, LicenseStatus};
+use entitle_domain::orders::OrderStatus;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -56,6 +60,37 @@ impl ClientError {
             ClientError::Transport(err) => err.status(),
             ClientError::InvalidUrl(_) => None,
         }
+    }
+}
+
+/// Which licenses to list.
+#[derive(Debug, Clone, Default)]
+pub struct LicenseQuery {
+    pub product: Option<String>,
+    pub status: Option<LicenseStatus>,
+    pub source: Option<LicenseSource>,
+    pub expiring_before: Option<chrono::DateTime<chrono::Utc>>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// `limit` and `cursor` as query pairs.
+fn page_query(limit: Option<u32>, cursor: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(limit) = limit {
+        query.push(("limit", limit.to_string()));
+    }
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    query
+}
+
+/// The wire spelling of a query enum value.
+fn spelled(value: &impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => String::new(),
     }
 }
 
@@ -156,13 +191,7 @@ impl Client {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<AccountPage, ClientError> {
-        let mut query: Vec<(&str, String)> = Vec::new();
-        if let Some(limit) = limit {
-            query.push(("limit", limit.to_string()));
-        }
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor.to_owned()));
-        }
+        let query = page_query(limit, cursor);
         Self::send(self.request(Method::GET, "/v1/accounts").query(&query)).await
     }
 
@@ -216,5 +245,158 @@ impl Client {
     ) -> Result<QuoteView, ClientError> {
         self.post(&format!("/v1/accounts/{account_id}/quotes"), request)
             .await
+    }
+
+    /// `POST /v1/accounts/{id}/orders` with an `Idempotency-Key`.
+    pub async fn create_order(
+        &self,
+        account_id: Uuid,
+        idempotency_key: &str,
+        request: &OrderRequest,
+    ) -> Result<Order, ClientError> {
+        Self::send(
+            self.request(Method::POST, &format!("/v1/accounts/{account_id}/orders"))
+                .header("Idempotency-Key", idempotency_key)
+                .json(request),
+        )
+        .await
+    }
+
+    /// `GET /v1/orders/{id}`.
+    pub async fn get_order(&self, id: Uuid) -> Result<Order, ClientError> {
+        self.get(&format!("/v1/orders/{id}")).await
+    }
+
+    /// `GET /v1/accounts/{id}/orders`, one page.
+    pub async fn list_orders(
+        &self,
+        account_id: Uuid,
+        status: Option<OrderStatus>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<OrderPage, ClientError> {
+        let mut query = page_query(limit, cursor);
+        if let Some(status) = status {
+            query.push(("status", status.as_str().to_owned()));
+        }
+        Self::send(
+            self.request(Method::GET, &format!("/v1/accounts/{account_id}/orders"))
+                .query(&query),
+        )
+        .await
+    }
+
+    /// `POST /v1/orders/{id}/cancel`.
+    pub async fn cancel_order(&self, id: Uuid) -> Result<Order, ClientError> {
+        self.post(&format!("/v1/orders/{id}/cancel"), &serde_json::json!({}))
+            .await
+    }
+
+    /// `GET /v1/accounts/{id}/licenses`, one page.
+    pub async fn list_licenses(
+        &self,
+        account_id: Uuid,
+        filter: &LicenseQuery,
+    ) -> Result<LicensePage, ClientError> {
+        let mut query = page_query(filter.limit, filter.cursor.as_deref());
+        if let Some(product) = &filter.product {
+            query.push(("product", product.clone()));
+        }
+        if let Some(status) = filter.status {
+            query.push(("status", spelled(&status)));
+        }
+        if let Some(source) = filter.source {
+            query.push(("source", spelled(&source)));
+        }
+        if let Some(before) = filter.expiring_before {
+            query.push(("expiring_before", before.to_rfc3339()));
+        }
+        Self::send(
+            self.request(Method::GET, &format!("/v1/accounts/{account_id}/licenses"))
+                .query(&query),
+        )
+        .await
+    }
+
+    /// `GET /v1/licenses/{id}`.
+    pub async fn get_license(&self, id: Uuid) -> Result<License, ClientError> {
+        self.get(&format!("/v1/licenses/{id}")).await
+    }
+
+    /// `POST /v1/licenses/{id}/activate`.
+    pub async fn activate_license(&self, id: Uuid, host: &str) -> Result<License, ClientError> {
+        let body = ActivateLicense {
+            host: host.to_owned(),
+        };
+        self.post(&format!("/v1/licenses/{id}/activate"), &body)
+            .await
+    }
+
+    /// `POST /v1/licenses/{id}/deactivate`.
+    pub async fn deactivate_license(&self, id: Uuid) -> Result<License, ClientError> {
+        self.post(
+            &format!("/v1/licenses/{id}/deactivate"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// `POST /v1/licenses/{id}/consume`.
+    pub async fn consume_license(&self, id: Uuid, reference: &str) -> Result<License, ClientError> {
+        let body = ConsumeLicense {
+            reference: reference.to_owned(),
+        };
+        self.post(&format!("/v1/licenses/{id}/consume"), &body)
+            .await
+    }
+
+    /// `GET /v1/accounts/{id}/subscriptions`, one page.
+    pub async fn list_subscriptions(
+        &self,
+        account_id: Uuid,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<SubscriptionPage, ClientError> {
+        let query = page_query(limit, cursor);
+        Self::send(
+            self.request(
+                Method::GET,
+                &format!("/v1/accounts/{account_id}/subscriptions"),
+            )
+            .query(&query),
+        )
+        .await
+    }
+
+    /// `GET /v1/subscriptions/{id}`.
+    pub async fn get_subscription(&self, id: Uuid) -> Result<Subscription, ClientError> {
+        self.get(&format!("/v1/subscriptions/{id}")).await
+    }
+
+    /// `PATCH /v1/subscriptions/{id}`: turn auto-renew on or off.
+    pub async fn set_auto_renew(
+        &self,
+        id: Uuid,
+        auto_renew: bool,
+    ) -> Result<Subscription, ClientError> {
+        Self::send(
+            self.request(Method::PATCH, &format!("/v1/subscriptions/{id}"))
+                .json(&SubscriptionPatch { auto_renew }),
+        )
+        .await
+    }
+
+    /// `GET /v1/audit-events`, one page (optionally one account's).
+    pub async fn list_audit_events(
+        &self,
+        account_id: Option<Uuid>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<AuditPage, ClientError> {
+        let mut query = page_query(limit, cursor);
+        if let Some(account_id) = account_id {
+            query.push(("account_id", account_id.to_string()));
+        }
+        Self::send(self.request(Method::GET, "/v1/audit-events").query(&query)).await
     }
 }

@@ -204,7 +204,10 @@ mod tests {
     fn three_annual_dr_licenses_bring_three_failbacks_ending_with_the_term() {
         let grant = grant_purchase(&fixtures::dr(), Some(Cycle::Year), 3, 1, true, paid_at())
             .expect("granted");
-        let year_later = Utc.with_ymd_and_hms(2027, 1, 31, 10, 0, 0).single().expect("valid");
+        let year_later = Utc
+            .with_ymd_and_hms(2027, 1, 31, 10, 0, 0)
+            .single()
+            .expect("valid");
         let subscription = grant.subscription.expect("a subscription");
         assert_eq!(subscription.period_end, year_later);
         assert_eq!(subscription.anchor, paid_at());
@@ -226,7 +229,9 @@ mod tests {
         assert_eq!(grant.licenses[0].count, 2);
         assert_eq!(
             grant.licenses[0].valid_until,
-            Utc.with_ymd_and_hms(2026, 4, 30, 10, 0, 0).single().expect("valid")
+            Utc.with_ymd_and_hms(2026, 4, 30, 10, 0, 0)
+                .single()
+                .expect("valid")
         );
     }
 

@@ -182,7 +182,11 @@ mod tests {
     #[test]
     fn a_one_time_license_is_consumed_once() {
         let now = Utc::now();
-        assert!(license(LicenseStatus::Active, 30).check_consume(true, now).is_ok());
+        assert!(
+            license(LicenseStatus::Active, 30)
+                .check_consume(true, now)
+                .is_ok()
+        );
         assert_eq!(
             license(LicenseStatus::Consumed, 30)
                 .check_consume(true, now)
@@ -223,7 +227,8 @@ mod tests {
             Err("license_active_elsewhere")
         );
         assert_eq!(
-            held.check_activate(false, "db-1", now).map_err(|r| r.code()),
+            held.check_activate(false, "db-1", now)
+                .map_err(|r| r.code()),
             Err("license_not_host_bound")
         );
     }

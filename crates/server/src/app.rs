@@ -18,8 +18,8 @@ use crate::config::Config;
 use crate::health::HealthApi;
 use crate::licenses::api::LicensesApi;
 use crate::orders::api::OrdersApi;
-use crate::payments::sandbox::{self, SandboxProvider};
 use crate::payments::callback::sandbox_callback;
+use crate::payments::sandbox::{self, SandboxProvider};
 use crate::problem::problem_for_error;
 use crate::quotes::api::QuotesApi;
 use crate::subscriptions::api::SubscriptionsApi;
@@ -117,10 +117,22 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .at(sandbox::CALLBACK_PATH, poem::post(sandbox_callback))
-        .at("/sandbox/checkout/:session", poem::get(sandbox::pages::show))
-        .at("/sandbox/checkout/:session/pay", poem::post(sandbox::pages::pay))
-        .at("/sandbox/checkout/:session/cancel", poem::get(sandbox::pages::cancel))
-        .at("/sandbox/return/:order", poem::get(sandbox::pages::returned))
+        .at(
+            "/sandbox/checkout/:session",
+            poem::get(sandbox::pages::show),
+        )
+        .at(
+            "/sandbox/checkout/:session/pay",
+            poem::post(sandbox::pages::pay),
+        )
+        .at(
+            "/sandbox/checkout/:session/cancel",
+            poem::get(sandbox::pages::cancel),
+        )
+        .at(
+            "/sandbox/return/:order",
+            poem::get(sandbox::pages::returned),
+        )
         .data(state)
         .catch_all_error(problem_for_error)
         .with(Tracing)

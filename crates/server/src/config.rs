@@ -22,14 +22,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults for a local server on `127.0.0.1:8080` with SQLite.
-    pub fn local(database_url: impl Into<String>) -> Self {
+    /// The defaults for a server at `public_url` on `database_url`: orders expire after 30
+    /// minutes unpaid (DESIGN.md §3), the sandbox signs with `sandbox_secret`.
+    pub fn new(database_url: &str, public_url: &str, sandbox_secret: &str) -> Self {
         Config {
-            database_url: database_url.into(),
-            public_url: "http://127.0.0.1:8080".to_owned(),
+            database_url: database_url.to_owned(),
+            public_url: public_url.to_owned(),
             bootstrap_admin_key: None,
             order_ttl: chrono::Duration::minutes(30),
-            sandbox_secret: "entitle-sandbox-secret".to_owned(),
+            sandbox_secret: sandbox_secret.to_owned(),
             sandbox_decline_renewals: false,
         }
     }

@@ -24,7 +24,9 @@ pub enum ServiceError {
     #[error("{0}")]
     UnknownProduct(String),
     /// An `Idempotency-Key` was sent again with another body.
-    #[error("this Idempotency-Key was used with another request body: use a new key for a new order")]
+    #[error(
+        "this Idempotency-Key was used with another request body: use a new key for a new order"
+    )]
     IdempotencyKeyReused,
     /// A payment provider's callback was not believed; nothing changed.
     #[error(transparent)]

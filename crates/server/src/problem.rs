@@ -116,14 +116,12 @@ impl From<ServiceError> for ApiError {
                     detail,
                 )))
             }
-            ServiceError::Order(refusal) => ApiError::Conflict(Json(problem(
-                StatusCode::CONFLICT,
-                refusal.code(),
-                detail,
-            ))),
-            ServiceError::License(refusal) if refusal.is_conflict() => ApiError::Conflict(Json(
-                problem(StatusCode::CONFLICT, refusal.code(), detail),
-            )),
+            ServiceError::Order(refusal) => {
+                ApiError::Conflict(Json(problem(StatusCode::CONFLICT, refusal.code(), detail)))
+            }
+            ServiceError::License(refusal) if refusal.is_conflict() => {
+                ApiError::Conflict(Json(problem(StatusCode::CONFLICT, refusal.code(), detail)))
+            }
             ServiceError::License(refusal) => ApiError::Unprocessable(Json(problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 refusal.code(),

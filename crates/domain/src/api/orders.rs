@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::amount::Amount;
-use super::quotes::{AddSeatsRequest, PurchaseRequest, QuoteLineView, QuoteRequest, UpgradeRequest};
+use super::quotes::{
+    AddSeatsRequest, PurchaseRequest, QuoteLineView, QuoteRequest, UpgradeRequest,
+};
 use crate::calendar::Cycle;
 use crate::money::Currency;
 use crate::orders::{OrderStatus, OrderType};
@@ -24,7 +26,10 @@ pub struct PaymentChoice {
     /// Where the payment page sends the browser when done (default: a "payment complete"
     /// page of this server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none, validator(max_length = 2000)))]
+    #[cfg_attr(
+        feature = "openapi",
+        oai(skip_serializing_if_is_none, validator(max_length = 2000))
+    )]
     pub return_url: Option<String>,
 }
 

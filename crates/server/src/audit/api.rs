@@ -23,7 +23,11 @@ pub struct AuditApi;
 #[OpenApi(tag = "AuditTags::Audit")]
 impl AuditApi {
     /// List audit events, oldest first (admin: all, or one account's; an account key: its own).
-    #[oai(path = "/v1/audit-events", method = "get", operation_id = "list_audit_events")]
+    #[oai(
+        path = "/v1/audit-events",
+        method = "get",
+        operation_id = "list_audit_events"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,

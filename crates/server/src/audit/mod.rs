@@ -6,7 +6,9 @@ pub mod api;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::{AuditEvent, AuditPage};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -88,7 +90,9 @@ pub async fn record(
     }
     let rows: Vec<_> = changes.into_iter().map(|c| row(c, at)).collect();
     for chunk in rows.chunks(500) {
-        audit_event::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+        audit_event::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

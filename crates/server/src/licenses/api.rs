@@ -27,7 +27,11 @@ pub struct LicensesApi;
 impl LicensesApi {
     /// List an account's licenses, oldest first.
     #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/v1/accounts/:id/licenses", method = "get", operation_id = "list_licenses")]
+    #[oai(
+        path = "/v1/accounts/:id/licenses",
+        method = "get",
+        operation_id = "list_licenses"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,
@@ -60,7 +64,11 @@ impl LicensesApi {
     }
 
     /// Get a license: key, product, status, validity, source order, host.
-    #[oai(path = "/v1/licenses/:id", method = "get", operation_id = "get_license")]
+    #[oai(
+        path = "/v1/licenses/:id",
+        method = "get",
+        operation_id = "get_license"
+    )]
     async fn get(
         &self,
         state: Data<&AppState>,
@@ -100,7 +108,9 @@ impl LicensesApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<License>, ApiError> {
-        Ok(Json(service::set_host(&state, principal, id.0, None).await?))
+        Ok(Json(
+            service::set_host(&state, principal, id.0, None).await?,
+        ))
     }
 
     /// Consume a one-time license for one run. A second time answers 409

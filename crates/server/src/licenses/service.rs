@@ -2,11 +2,13 @@
 //! on a host, deactivate it.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::ProductKind;
 use entitle_domain::api::{License, LicensePage};
 use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
-use entitle_domain::ProductKind;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::store;
@@ -111,7 +113,9 @@ pub async fn consume(
 ) -> ServiceResult<License> {
     let reference = reference.trim();
     if reference.is_empty() {
-        return Err(ServiceError::Invalid("reference must not be blank".to_owned()));
+        return Err(ServiceError::Invalid(
+            "reference must not be blank".to_owned(),
+        ));
     }
     let row = load(state, principal, id).await?;
     let product = catalog::named(state, &row.product_code).await?;
@@ -121,7 +125,10 @@ pub async fn consume(
         .map_err(ServiceError::License)?;
     let txn = state.db.begin().await?;
     let updated = license::Entity::update_many()
-        .col_expr(license::Column::Status, Expr::value(LicenseStatus::Consumed.as_str()))
+        .col_expr(
+            license::Column::Status,
+            Expr::value(LicenseStatus::Consumed.as_str()),
+        )
         .col_expr(license::Column::ConsumedAt, Expr::value(now))
         .col_expr(license::Column::ConsumedReference, Expr::value(reference))
         .col_expr(license::Column::UpdatedAt, Expr::value(now))
@@ -211,7 +218,11 @@ pub async fn set_host(
         vec![Change {
             actor: Actor::from(principal),
             account_id: Some(row.account_id),
-            action: if host.is_some() { "license.activated" } else { "license.deactivated" },
+            action: if host.is_some() {
+                "license.activated"
+            } else {
+                "license.deactivated"
+            },
             entity: "license",
             entity_id: id,
             before: snapshot(&before_view),

@@ -129,8 +129,11 @@ mod tests {
         assert!(key.starts_with("DR-"));
         let groups: Vec<&str> = key.split('-').skip(1).collect();
         assert_eq!(groups.len(), 4);
-        assert!(groups.iter().all(|g| g.len() == 5
-            && g.bytes().all(|b| KEY_ALPHABET.contains(&b))));
+        assert!(
+            groups
+                .iter()
+                .all(|g| g.len() == 5 && g.bytes().all(|b| KEY_ALPHABET.contains(&b)))
+        );
         assert_ne!(new_key("dr"), key);
     }
 }

@@ -34,7 +34,11 @@ pub struct OrdersApi;
 impl OrdersApi {
     /// Create an order: priced by the server, paid on the provider's hosted page at
     /// `checkout.url`. `{"type":"trial","product":"premium"}` starts a trial at once.
-    #[oai(path = "/v1/accounts/:id/orders", method = "post", operation_id = "create_order")]
+    #[oai(
+        path = "/v1/accounts/:id/orders",
+        method = "post",
+        operation_id = "create_order"
+    )]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -42,10 +46,7 @@ impl OrdersApi {
         id: Path<Uuid>,
         /// Makes the request safe to repeat: the same key and body answer the same order; the
         /// same key with another body is refused with `idempotency_key_reused`.
-        #[oai(
-            name = "Idempotency-Key",
-            validator(min_length = 1, max_length = 255)
-        )]
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<String>,
         body: Json<OrderRequest>,
     ) -> Result<OrderCreated, ApiError> {
@@ -54,7 +55,11 @@ impl OrdersApi {
     }
 
     /// List an account's orders, oldest first.
-    #[oai(path = "/v1/accounts/:id/orders", method = "get", operation_id = "list_orders")]
+    #[oai(
+        path = "/v1/accounts/:id/orders",
+        method = "get",
+        operation_id = "list_orders"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,
@@ -87,7 +92,11 @@ impl OrdersApi {
 
     /// Cancel an unpaid order. A paid order is final and answers 409 `order_non_refundable`;
     /// there is no refund operation.
-    #[oai(path = "/v1/orders/:id/cancel", method = "post", operation_id = "cancel_order")]
+    #[oai(
+        path = "/v1/orders/:id/cancel",
+        method = "post",
+        operation_id = "cancel_order"
+    )]
     async fn cancel(
         &self,
         state: Data<&AppState>,

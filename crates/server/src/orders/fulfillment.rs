@@ -13,8 +13,7 @@ use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{Cycle, PaymentMethod};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -117,13 +116,14 @@ pub async fn fulfil(
     let before = store::load_view(&state.db, order_id).await?;
     let txn = state.db.begin().await?;
     let claimed = order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid.as_str()))
+        .col_expr(
+            order::Column::Status,
+            Expr::value(OrderStatus::Paid.as_str()),
+        )
         .col_expr(order::Column::PaidAt, Expr::value(paid_at))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(order_id))
-        .filter(
-            order::Column::Status.is_in(OrderStatus::payable().into_iter().map(|s| s.as_str())),
-        )
+        .filter(order::Column::Status.is_in(OrderStatus::payable().into_iter().map(|s| s.as_str())))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -177,7 +177,9 @@ async fn grant_order(
             let cycle = row
                 .cycle
                 .as_deref()
-                .map(|c| Cycle::parse(c).ok_or_else(|| ServiceError::Corrupt(format!("cycle {c:?}"))))
+                .map(|c| {
+                    Cycle::parse(c).ok_or_else(|| ServiceError::Corrupt(format!("cycle {c:?}")))
+                })
                 .transpose()?;
             let periods = u32::try_from(row.periods)
                 .map_err(|_| ServiceError::Corrupt(format!("order periods {}", row.periods)))?;
@@ -246,7 +248,10 @@ async fn end_trials(
             .exec(txn)
             .await?;
         license::Entity::update_many()
-            .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired.as_str()))
+            .col_expr(
+                license::Column::Status,
+                Expr::value(LicenseStatus::Expired.as_str()),
+            )
             .col_expr(license::Column::ValidUntil, Expr::value(now))
             .col_expr(license::Column::UpdatedAt, Expr::value(now))
             .filter(license::Column::SubscriptionId.eq(trial.id))
@@ -301,13 +306,19 @@ async fn upgrade(
     let sub = target_subscription(txn, row).await?;
     let before = subscriptions::view(&sub)?;
     subscription::Entity::update_many()
-        .col_expr(subscription::Column::ProductCode, Expr::value(row.product_code.clone()))
+        .col_expr(
+            subscription::Column::ProductCode,
+            Expr::value(row.product_code.clone()),
+        )
         .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
         .filter(subscription::Column::Id.eq(sub.id))
         .exec(txn)
         .await?;
     license::Entity::update_many()
-        .col_expr(license::Column::ProductCode, Expr::value(row.product_code.clone()))
+        .col_expr(
+            license::Column::ProductCode,
+            Expr::value(row.product_code.clone()),
+        )
         .col_expr(license::Column::UpdatedAt, Expr::value(now))
         .filter(license::Column::SubscriptionId.eq(sub.id))
         .filter(license::Column::ProductCode.eq(sub.product_code.clone()))

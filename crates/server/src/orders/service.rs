@@ -149,7 +149,9 @@ async fn open_order(
         OrderRequest::Upgrade(upgrade) => (None, 1, None, Some(upgrade.item.subscription_id)),
         OrderRequest::AddSeats(seats) => (None, 1, None, Some(seats.item.subscription_id)),
         OrderRequest::Trial(_) => {
-            return Err(ServiceError::Invalid("a trial is started, not paid".to_owned()));
+            return Err(ServiceError::Invalid(
+                "a trial is started, not paid".to_owned(),
+            ));
         }
     };
     let main = quote
@@ -242,7 +244,12 @@ async fn start_trial(
     let family = catalog::family_codes(state, &product).await?;
     let held = subscriptions::live_among(&state.db, account.id, &family, ticket.now).await?;
     let used = subscriptions::trial_used(&state.db, account.id, &family).await?;
-    check_trial(account.buyer(), &product, used, held.filter(|h| !h.trial).as_ref())?;
+    check_trial(
+        account.buyer(),
+        &product,
+        used,
+        held.filter(|h| !h.trial).as_ref(),
+    )?;
     let grant = grant_trial(&product, ticket.now)?;
     let currency = account.region.currency();
     let order_id = Uuid::now_v7();
@@ -381,7 +388,10 @@ async fn transition(
         return Ok(false);
     }
     checkout_session::Entity::update_many()
-        .col_expr(checkout_session::Column::Status, Expr::value(session_status))
+        .col_expr(
+            checkout_session::Column::Status,
+            Expr::value(session_status),
+        )
         .filter(checkout_session::Column::OrderId.eq(order_id))
         .filter(checkout_session::Column::Status.eq("open"))
         .exec(&txn)

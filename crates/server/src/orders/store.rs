@@ -21,7 +21,8 @@ pub fn status(row: &order::Model) -> ServiceResult<OrderStatus> {
 
 /// The stored total.
 pub fn total(row: &order::Model) -> ServiceResult<Money> {
-    let currency = Currency::parse(&row.currency).ok_or_else(|| corrupt("currency", &row.currency))?;
+    let currency =
+        Currency::parse(&row.currency).ok_or_else(|| corrupt("currency", &row.currency))?;
     Ok(Money::from_minor(row.total_minor, currency))
 }
 

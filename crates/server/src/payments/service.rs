@@ -32,7 +32,9 @@ pub async fn apply(
         }
     }
     if store::total(&row)? != notice.amount {
-        return Err(mismatch("the amount or currency differs from the order's total"));
+        return Err(mismatch(
+            "the amount or currency differs from the order's total",
+        ));
     }
     let actor = Actor::Provider(provider);
     match notice.outcome {

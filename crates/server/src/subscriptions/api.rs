@@ -45,7 +45,11 @@ impl SubscriptionsApi {
     }
 
     /// Get a subscription.
-    #[oai(path = "/v1/subscriptions/:id", method = "get", operation_id = "get_subscription")]
+    #[oai(
+        path = "/v1/subscriptions/:id",
+        method = "get",
+        operation_id = "get_subscription"
+    )]
     async fn get(
         &self,
         state: Data<&AppState>,

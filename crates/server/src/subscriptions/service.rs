@@ -1,9 +1,12 @@
 //! Reading subscriptions and turning auto-renew on or off.
 
+use entitle_domain::Refusal;
 use entitle_domain::api::{Subscription, SubscriptionPage};
 use entitle_domain::subscription::SubscriptionStatus;
-use entitle_domain::Refusal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::store;

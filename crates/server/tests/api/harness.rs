@@ -18,6 +18,8 @@ use tokio::sync::OnceCell;
 
 /// The admin key every test server accepts (the bootstrap key).
 pub const ADMIN_KEY: &str = "test-admin-key";
+/// The secret the test server's sandbox signs callbacks with.
+pub const SANDBOX_SECRET: &str = "test-sandbox-secret";
 const POSTGRES_ENV: &str = "ENTITLE_TEST_POSTGRES_URL";
 
 /// Which database a scenario runs on.
@@ -36,6 +38,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's database, for arranging what the API cannot create yet.
     pub db: DatabaseConnection,
+    /// The server's clock, movable.
+    pub clock: OffsetClock,
 }
 
 impl TestApp {
@@ -88,28 +92,29 @@ where
 
 async fn start(database_url: &str) -> TestApp {
     let clock = OffsetClock::default();
-    let config = Config {
-        database_url: database_url.to_owned(),
-        public_url: "http://127.0.0.1".to_owned(),
-        bootstrap_admin_key: Some(ADMIN_KEY.to_owned()),
-    };
-    let state = AppState::new(config, Arc::new(clock))
+    let acceptor = entitle_server::bind("127.0.0.1:0").await.expect("bind");
+    let addr = entitle_server::local_addr(&acceptor).expect("bound address");
+    let base_url = format!("http://{addr}");
+    let mut config = Config::new(database_url, &base_url, SANDBOX_SECRET);
+    config.bootstrap_admin_key = Some(ADMIN_KEY.to_owned());
+    let state = AppState::new(config, Arc::new(clock.clone()))
         .await
         .expect("open the database");
     let db = state.db.clone();
-    let acceptor = entitle_server::bind("127.0.0.1:0").await.expect("bind");
-    let addr = entitle_server::local_addr(&acceptor).expect("bound address");
     tokio::spawn(entitle_server::serve(
         state,
         acceptor,
         std::future::pending(),
     ));
-    let base_url = format!("http://{addr}");
     TestApp {
         admin: Client::new(&base_url, ADMIN_KEY).expect("client"),
-        http: reqwest::Client::new(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client"),
         base_url,
         db,
+        clock,
     }
 }
 

@@ -6,7 +6,12 @@ mod accounts;
 mod catalog;
 mod errors;
 mod health;
+mod licenses;
+mod orders;
+mod payments;
+mod purchase;
 mod quotes;
 mod spec;
+mod subscriptions;
 
 pub(crate) use harness::on_both_databases;

@@ -20,8 +20,8 @@ fn purchase(product: &str, cycle: Option<Cycle>, quantity: u32) -> QuoteRequest 
     })
 }
 
-/// Stores a subscription directly: until the purchase flow creates them, this is how an
-/// upgrade or seat quote gets something to price.
+/// Stores a subscription directly, to price against an exact distance from its end (the
+/// purchase flow always starts periods now).
 async fn held_subscription(
     app: &TestApp,
     account: Uuid,
@@ -47,6 +47,8 @@ async fn held_subscription(
         current_period_end: Set(now + ends_in),
         created_at: Set(now),
         updated_at: Set(now),
+        payment_method: Set(Some("alipay".to_owned())),
+        order_id: Set(None),
     }
     .insert(&app.db)
     .await

@@ -39,9 +39,12 @@ fn page(title: &str, body: &str) -> Html<String> {
 }
 
 fn message(status: StatusCode, title: &str, text: &str) -> Response {
-    page(title, &format!("<h1>{}</h1><p>{}</p>", esc(title), esc(text)))
-        .with_status(status)
-        .into_response()
+    page(
+        title,
+        &format!("<h1>{}</h1><p>{}</p>", esc(title), esc(text)),
+    )
+    .with_status(status)
+    .into_response()
 }
 
 struct Checkout {
@@ -104,7 +107,11 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
     let checkout = match checkout(&state, session_id).await {
         Ok(checkout) => checkout,
         Err(_) => {
-            return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+            return message(
+                StatusCode::NOT_FOUND,
+                "Checkout not found",
+                "No such checkout.",
+            );
         }
     };
     let order = &checkout.order;
@@ -195,7 +202,11 @@ pub async fn pay(
         }
     };
     let Ok(checkout) = checkout(&state, session_id).await else {
-        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+        return message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "No such checkout.",
+        );
     };
     if let Some(reason) = closed_reason(&checkout, state.clock.now()) {
         return message(StatusCode::GONE, "Checkout closed", reason);
@@ -223,14 +234,17 @@ pub async fn pay(
 #[handler]
 pub async fn cancel(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Response {
     let Ok(checkout) = checkout(&state, session_id).await else {
-        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+        return message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "No such checkout.",
+        );
     };
-    if checkout.order.status == OrderStatus::PendingPayment {
-        if let Err(err) =
+    if checkout.order.status == OrderStatus::PendingPayment
+        && let Err(err) =
             orders::cancel_as(&state, checkout.order.id, Actor::Provider(super::NAME)).await
-        {
-            tracing::warn!(error = %err, "sandbox cancel link");
-        }
+    {
+        tracing::warn!(error = %err, "sandbox cancel link");
     }
     redirect(&return_to(&checkout))
 }
@@ -246,9 +260,18 @@ pub async fn returned(state: Data<&AppState>, Path(order_id): Path<Uuid>) -> Res
             "Payment complete",
             "Your licenses are active. Return to your console.",
         ),
-        OrderStatus::Failed => ("Payment declined", "Nothing was charged. Return to your console."),
-        OrderStatus::Canceled => ("Payment canceled", "Nothing was charged. Return to your console."),
-        OrderStatus::Expired => ("Checkout expired", "Nothing was charged. Return to your console."),
+        OrderStatus::Failed => (
+            "Payment declined",
+            "Nothing was charged. Return to your console.",
+        ),
+        OrderStatus::Canceled => (
+            "Payment canceled",
+            "Nothing was charged. Return to your console.",
+        ),
+        OrderStatus::Expired => (
+            "Checkout expired",
+            "Nothing was charged. Return to your console.",
+        ),
         OrderStatus::PendingPayment => (
             "Payment processing",
             "The payment is being confirmed. Return to your console; it will show the result.",

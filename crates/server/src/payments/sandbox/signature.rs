@@ -90,9 +90,15 @@ mod tests {
     fn an_old_or_future_callback_is_stale() {
         let now = Utc::now();
         let old = sign(SECRET, (now - Duration::minutes(6)).timestamp(), b"x");
-        assert_eq!(verify(SECRET, &old, b"x", now), Err(CallbackRejection::Stale));
+        assert_eq!(
+            verify(SECRET, &old, b"x", now),
+            Err(CallbackRejection::Stale)
+        );
         let future = sign(SECRET, (now + Duration::minutes(6)).timestamp(), b"x");
-        assert_eq!(verify(SECRET, &future, b"x", now), Err(CallbackRejection::Stale));
+        assert_eq!(
+            verify(SECRET, &future, b"x", now),
+            Err(CallbackRejection::Stale)
+        );
         let recent = sign(SECRET, (now - Duration::minutes(4)).timestamp(), b"x");
         assert_eq!(verify(SECRET, &recent, b"x", now), Ok(()));
     }
