@@ -9,6 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::audit::{self, Actor, Change};
 use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
@@ -132,6 +133,21 @@ pub async fn create_api_key(
         return Err(ServiceError::Invalid("name must not be blank".to_owned()));
     }
     let (key, secret) = keys::create(state, Some(account.id), name).await?;
+    audit::record(
+        &state.db,
+        key.created_at,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: Some(account.id),
+            action: "api_key.created",
+            entity: "api_key",
+            entity_id: key.id,
+            before: None,
+            // The prefix only: the secret never reaches the log.
+            after: Some(serde_json::json!({ "name": key.name, "prefix": key.prefix })),
+        }],
+    )
+    .await?;
     Ok(CreatedApiKey {
         id: key.id,
         name: key.name,
