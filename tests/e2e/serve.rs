@@ -106,6 +106,57 @@ async fn the_readme_curl_session_works_against_entitle_serve() {
     assert_eq!(quote["currency"], "CNY");
     assert_eq!(quote["total"], "5970.00");
     assert_eq!(quote["lines"][1]["product"], "failback");
+
+    // Buy it: order, pay on the sandbox's hosted page, read the licenses.
+    let order: Value = http
+        .post(format!("{}/v1/accounts/{id}/orders", server.base_url))
+        .bearer_auth(key)
+        .header("Idempotency-Key", "first-dr-order")
+        .json(
+            &json!({"type": "purchase", "product": "dr", "cycle": "year", "quantity": 3,
+                      "auto_renew": true, "payment_method": "alipay"}),
+        )
+        .send()
+        .await
+        .expect("order")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(order["status"], "pending_payment");
+    let checkout = order["checkout"]["url"].as_str().expect("checkout url");
+    let paid = http
+        .post(format!("{checkout}/pay"))
+        .form(&[("outcome", "succeed")])
+        .send()
+        .await
+        .expect("pay")
+        .text()
+        .await
+        .expect("page");
+    assert!(paid.contains("Payment complete"), "{paid}");
+    let licenses: Value = http
+        .get(format!("{}/v1/accounts/{id}/licenses", server.base_url))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("licenses")
+        .json()
+        .await
+        .expect("json");
+    let items = licenses["items"].as_array().expect("items");
+    assert_eq!(items.len(), 6, "3 DR and 3 bonus failback licenses");
+    assert!(items.iter().all(|l| l["status"] == "active"));
+    let refused = http
+        .post(format!(
+            "{}/v1/orders/{}/cancel",
+            server.base_url,
+            order["id"].as_str().expect("id")
+        ))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(refused.status(), 409);
 }
 
 #[test]
