@@ -106,11 +106,14 @@ fn init_logging() {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging();
+    let acceptor = entitle_server::bind(&args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = entitle_server::local_addr(&acceptor)
+        .with_context(|| format!("no address bound for {}", args.listen))?;
     let config = Config {
         database_url: args.database.database_url,
-        public_url: args
-            .public_url
-            .unwrap_or_else(|| format!("http://{}", args.listen)),
+        public_url: args.public_url.unwrap_or_else(|| default_public_url(addr)),
         bootstrap_admin_key: args.bootstrap_admin_key.filter(|k| !k.is_empty()),
         order_ttl: chrono::Duration::minutes(i64::from(args.order_ttl_minutes)),
         sandbox_secret: args
@@ -122,15 +125,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::with_system_clock(config)
         .await
         .context("opening the database")?;
-    let acceptor = entitle_server::bind(&args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    if let Some(addr) = entitle_server::local_addr(&acceptor) {
-        tracing::info!(%addr, "entitle is listening");
-        println!("entitle is listening on http://{addr}");
-    }
+    tracing::info!(%addr, "entitle is listening");
+    println!("entitle is listening on http://{addr}");
     entitle_server::serve(state, acceptor, shutdown_signal()).await?;
     Ok(())
+}
+
+/// The URL of the bound address, as links handed out should spell it: the port actually
+/// bound (`--listen :0` picks one), and loopback for a wildcard address.
+fn default_public_url(addr: std::net::SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    format!("http://{host}")
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.
