@@ -1,8 +1,13 @@
 //! `entitle`: the license subscription service and its console, in one binary.
 //!
+//! - `entitle demo`: a server on a fresh SQLite database with demo accounts, and the console;
 //! - `entitle serve`: the REST server (SQLite by default, PostgreSQL with a `postgres://` URL);
+//! - `entitle tui`: the console, against any server;
+//! - `entitle info`: the paths the console uses;
 //! - `entitle migrate`: bring a database's schema up to date and exit;
 //! - `entitle openapi`: print the OpenAPI spec the server serves.
+
+mod demo;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -18,8 +23,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a demo: a server on a fresh SQLite database with demo accounts, and the console.
+    Demo(ConsoleArgs),
     /// Run the REST server (migrates the database first).
     Serve(ServeArgs),
+    /// Open the console against a server.
+    Tui(TuiArgs),
+    /// Print the configuration and log paths the console uses.
+    Info,
     /// Apply the schema migrations to the database and exit.
     Migrate(DatabaseArgs),
     /// Print the OpenAPI spec.
@@ -67,6 +78,32 @@ struct ServeArgs {
     sandbox_decline_renewals: bool,
 }
 
+#[derive(Args, Clone, Copy)]
+struct ConsoleArgs {
+    /// No colours (also with NO_COLOR set): emphasis by reverse video and bold.
+    #[arg(long)]
+    no_color: bool,
+    /// Leave the mouse to the terminal, for selecting text (toggle with `m`).
+    #[arg(long)]
+    no_mouse: bool,
+}
+
+#[derive(Args)]
+struct TuiArgs {
+    /// The server's URL (default: `server` in the config file, else http://127.0.0.1:8080).
+    #[arg(long, env = "ENTITLE_SERVER")]
+    server: Option<String>,
+    /// The API key (default: `api_key` in the config file).
+    #[arg(long, env = "ENTITLE_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// The account an admin key opens on (default: `account` in the config file, else the
+    /// first account).
+    #[arg(long, env = "ENTITLE_ACCOUNT")]
+    account: Option<uuid::Uuid>,
+    #[command(flatten)]
+    console: ConsoleArgs,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum SpecFormat {
     Json,
@@ -77,7 +114,24 @@ enum SpecFormat {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => run_demo(args).await,
         Command::Serve(args) => serve(args).await,
+        Command::Tui(args) => run_tui(args).await,
+        Command::Info => {
+            println!(
+                "config directory: {}",
+                entitle_tui::config::config_dir().display()
+            );
+            println!(
+                "config file:      {}",
+                entitle_tui::config::config_file().display()
+            );
+            println!(
+                "log file:         {}",
+                entitle_tui::config::log_file().display()
+            );
+            Ok(())
+        }
         Command::Migrate(args) => {
             init_logging();
             entitle_server::store::connect(&args.database_url)
@@ -95,6 +149,68 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The console owns the screen: its logs (and the demo server's) go to a file only.
+fn log_to_file() -> anyhow::Result<()> {
+    let path = entitle_tui::config::log_file();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening the log {}", path.display()))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .init();
+    Ok(())
+}
+
+async fn run_tui(args: TuiArgs) -> anyhow::Result<()> {
+    log_to_file()?;
+    let file = entitle_tui::config::load(&entitle_tui::config::config_file())?;
+    let server = args
+        .server
+        .or(file.server)
+        .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
+    let api_key = args.api_key.or(file.api_key).context(
+        "no API key: pass --api-key, set ENTITLE_API_KEY, or put api_key in the config file \
+         (entitle info shows where)",
+    )?;
+    entitle_tui::run(entitle_tui::Options {
+        server,
+        api_key,
+        account: args.account.or(file.account),
+        no_color: args.console.no_color,
+        no_mouse: args.console.no_mouse,
+    })
+    .await?;
+    Ok(())
+}
+
+async fn run_demo(args: ConsoleArgs) -> anyhow::Result<()> {
+    log_to_file()?;
+    eprintln!("Starting the demo server and its accounts…");
+    let demo = demo::start().await?;
+    tracing::info!(url = %demo.base_url, admin_key = "(demo)", "demo server is up");
+    let result = entitle_tui::run(entitle_tui::Options {
+        server: demo.base_url.clone(),
+        api_key: demo.console_key.clone(),
+        account: None,
+        no_color: args.no_color,
+        no_mouse: args.no_mouse,
+    })
+    .await;
+    let _ = demo.stop.send(());
+    let _ = demo.server.await;
+    drop(demo.dir);
+    let _ = demo.admin_key;
+    result?;
+    Ok(())
 }
 
 fn init_logging() {

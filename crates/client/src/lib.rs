@@ -11,10 +11,10 @@
 use std::time::Duration;
 
 use entitle_domain::api::{
-    Account, AccountPage, ActivateLicense, AuditPage, ConsumeLicense, CreatedApiKey, License,
-    LicensePage, NewAccount, NewApiKey, Order, OrderPage, OrderRequest, Problem, ProductInput,
-    ProductList, ProductView, QuoteRequest, QuoteView, Subscription, SubscriptionPage,
-    SubscriptionPatch,
+    Account, AccountPage, AccountSummary, ActivateLicense, AuditPage, ConsumeLicense,
+    CreatedApiKey, License, LicensePage, NewAccount, NewApiKey, Order, OrderPage, OrderRequest,
+    Problem, ProductInput, ProductList, ProductView, QuoteRequest, QuoteView, Subscription,
+    SubscriptionPage, SubscriptionPatch, WhoAmI,
 };
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::OrderStatus;
@@ -110,6 +110,7 @@ impl Client {
             return Err(ClientError::InvalidUrl(base_url.to_owned()));
         }
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .build()?;
@@ -198,6 +199,42 @@ impl Client {
     /// `GET /v1/accounts/{id}`.
     pub async fn get_account(&self, id: Uuid) -> Result<Account, ClientError> {
         self.get(&format!("/v1/accounts/{id}")).await
+    }
+
+    /// `GET /v1/me`: who this client's key belongs to.
+    pub async fn who_am_i(&self) -> Result<WhoAmI, ClientError> {
+        self.get("/v1/me").await
+    }
+
+    /// Completes a sandbox checkout as its hosted page's Subscribe (or Decline) button does:
+    /// the sandbox takes the payment and sends its signed callback. Only for the built-in
+    /// sandbox provider, whose page takes a plain form.
+    pub async fn complete_sandbox_checkout(
+        &self,
+        checkout_url: &str,
+        succeed: bool,
+    ) -> Result<(), ClientError> {
+        let outcome = if succeed { "succeed" } else { "decline" };
+        let response = self
+            .http
+            .post(format!("{checkout_url}/pay"))
+            .form(&[("outcome", outcome)])
+            .send()
+            .await?;
+        let status = response.status();
+        if status.is_success() || status.is_redirection() {
+            Ok(())
+        } else {
+            Err(ClientError::Http {
+                status,
+                body: response.text().await.unwrap_or_default(),
+            })
+        }
+    }
+
+    /// `GET /v1/accounts/{id}/summary`.
+    pub async fn account_summary(&self, id: Uuid) -> Result<AccountSummary, ClientError> {
+        self.get(&format!("/v1/accounts/{id}/summary")).await
     }
 
     /// `POST /v1/accounts/{id}/api-keys` (admin).

@@ -1,4 +1,19 @@
-//! Entitle's operator console (ratatui), built on `entitle-client`: one model, messages,
-//! `update` and `view` (The Elm Architecture), so the console's logic is testable without a
-//! terminal. The console itself lands with the console issue; this crate holds its place in
-//! the workspace so the dependency direction (tui → client → domain) is fixed from the start.
+//! `entitle tui`: the operator console.
+//!
+//! Built as The Elm Architecture: one [`model::Model`], a [`model::Msg`] for everything that
+//! happens (a key, a reply from the server, a tick), [`update::update`] that turns a message
+//! into a new model and [`model::Command`]s (requests to run, a URL to open), and
+//! [`views::draw`] that renders the model. Only [`runtime`] touches the terminal and the
+//! network, and it never blocks: requests run on tasks and come back as messages, so the
+//! console's logic is tested without a terminal and the screen never freezes.
+
+pub mod browser;
+pub mod config;
+pub mod model;
+pub mod runtime;
+pub mod theme;
+pub mod update;
+pub mod views;
+pub mod wizard;
+
+pub use runtime::{Options, run};

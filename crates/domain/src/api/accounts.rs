@@ -64,3 +64,34 @@ pub struct CreatedApiKey {
     pub key: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// How many active licenses an account holds of one product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ProductCount {
+    pub product: String,
+    pub count: u64,
+}
+
+/// An account at a glance: what the console's Home view shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct AccountSummary {
+    pub account: Account,
+    /// Active licenses per product.
+    pub active_licenses: Vec<ProductCount>,
+    /// Active licenses whose validity ends within 30 days.
+    pub expiring_within_30_days: u64,
+    /// Orders waiting for payment.
+    pub unpaid_orders: u64,
+}
+
+/// Who a key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct WhoAmI {
+    /// `admin` or `account`.
+    pub role: String,
+    /// The key's account, for an account key.
+    pub account_id: Option<Uuid>,
+}

@@ -13,7 +13,10 @@ pub mod orders;
 pub mod problem;
 pub mod quotes;
 
-pub use accounts::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
+pub use accounts::{
+    Account, AccountPage, AccountSummary, CreatedApiKey, NewAccount, NewApiKey, ProductCount,
+    WhoAmI,
+};
 pub use amount::Amount;
 pub use audit::{AuditEvent, AuditPage};
 pub use catalog::{Bonus, PriceEntry, ProductInput, ProductList, ProductView};

@@ -1,6 +1,8 @@
 //! `/v1/accounts`: HTTP in, service call, HTTP out.
 
-use entitle_domain::api::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
+use entitle_domain::api::{
+    Account, AccountPage, AccountSummary, CreatedApiKey, NewAccount, NewApiKey, WhoAmI,
+};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -37,6 +39,21 @@ pub struct AccountsApi;
 
 #[OpenApi(tag = "AccountTags::Accounts")]
 impl AccountsApi {
+    /// Who this key belongs to: an admin, or an account (and which).
+    #[oai(path = "/v1/me", method = "get", operation_id = "who_am_i")]
+    async fn me(&self, ApiKey(principal): ApiKey) -> Json<WhoAmI> {
+        Json(match principal {
+            crate::auth::Principal::Admin => WhoAmI {
+                role: "admin".to_owned(),
+                account_id: None,
+            },
+            crate::auth::Principal::Account(id) => WhoAmI {
+                role: "account".to_owned(),
+                account_id: Some(id),
+            },
+        })
+    }
+
     /// Register an account (admin). Kind and region never change afterwards.
     #[oai(
         path = "/v1/accounts",
@@ -82,6 +99,22 @@ impl AccountsApi {
         id: Path<Uuid>,
     ) -> Result<Json<Account>, ApiError> {
         Ok(Json(service::load(&state, principal, id.0).await?.view()))
+    }
+
+    /// The account at a glance: active licenses per product, licenses expiring within 30
+    /// days, unpaid orders.
+    #[oai(
+        path = "/v1/accounts/:id/summary",
+        method = "get",
+        operation_id = "get_account_summary"
+    )]
+    async fn summary(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<AccountSummary>, ApiError> {
+        Ok(Json(service::summary(&state, principal, id.0).await?))
     }
 
     /// Create an API key for an account (admin). The answer holds the key, shown this once.

@@ -1,10 +1,15 @@
 //! Registering and reading accounts, and issuing their API keys.
 
-use entitle_domain::api::{Account, AccountPage, CreatedApiKey, NewAccount, NewApiKey};
+use entitle_domain::api::{
+    Account, AccountPage, AccountSummary, CreatedApiKey, NewAccount, NewApiKey, ProductCount,
+};
 use entitle_domain::eligibility::Buyer;
+use entitle_domain::licenses::LicenseStatus;
+use entitle_domain::orders::OrderStatus;
 use entitle_domain::{AccountKind, Region};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -13,7 +18,7 @@ use crate::audit::{self, Actor, Change};
 use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
-use crate::store::entity::account;
+use crate::store::entity::{account, license, order};
 
 /// An account as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,5 +159,53 @@ pub async fn create_api_key(
         prefix: key.prefix,
         key: secret,
         created_at: key.created_at,
+    })
+}
+
+/// The account at a glance: active licenses per product, what expires within 30 days, and
+/// the orders waiting for payment. Counted in the database, so it costs the same at 100 000
+/// licenses as at ten.
+pub async fn summary(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+) -> ServiceResult<AccountSummary> {
+    let account = load(state, principal, account_id).await?;
+    let now = state.clock.now();
+    let active = || {
+        license::Entity::find()
+            .filter(license::Column::AccountId.eq(account_id))
+            .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+            .filter(license::Column::ValidUntil.gt(now))
+    };
+    let per_product: Vec<(String, i64)> = active()
+        .select_only()
+        .column(license::Column::ProductCode)
+        .column_as(license::Column::Id.count(), "count")
+        .group_by(license::Column::ProductCode)
+        .order_by_asc(license::Column::ProductCode)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let expiring = active()
+        .filter(license::Column::ValidUntil.lte(now + chrono::Duration::days(30)))
+        .count(&state.db)
+        .await?;
+    let unpaid = order::Entity::find()
+        .filter(order::Column::AccountId.eq(account_id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .count(&state.db)
+        .await?;
+    Ok(AccountSummary {
+        account: account.view(),
+        active_licenses: per_product
+            .into_iter()
+            .map(|(product, count)| ProductCount {
+                product,
+                count: u64::try_from(count).unwrap_or(0),
+            })
+            .collect(),
+        expiring_within_30_days: expiring,
+        unpaid_orders: unpaid,
     })
 }

@@ -88,6 +88,9 @@ on_both_databases! {
     async fn an_account_key_sees_its_own_account_and_nothing_else(app) {
         let (own, client) =
             account_with_key(&app, "Own", AccountKind::Individual, Region::Cn).await;
+        let me = client.who_am_i().await.expect("me");
+        assert_eq!((me.role.as_str(), me.account_id), ("account", Some(own.id)));
+        assert_eq!(app.admin.who_am_i().await.expect("me").role, "admin");
         let (other, _) =
             account_with_key(&app, "Other", AccountKind::Individual, Region::Cn).await;
         assert_eq!(client.get_account(own.id).await.expect("own account").id, own.id);

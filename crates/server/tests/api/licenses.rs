@@ -75,6 +75,13 @@ on_both_databases! {
         let pages = query(LicenseQuery { limit: Some(2), ..Default::default() }).await;
         assert_eq!(pages.len(), 2);
 
+        let summary = client.account_summary(account.id).await.expect("summary");
+        let counts: Vec<(String, u64)> =
+            summary.active_licenses.iter().map(|c| (c.product.clone(), c.count)).collect();
+        assert_eq!(counts, vec![("dr".to_owned(), 2), ("failback".to_owned(), 3)]);
+        assert_eq!(summary.expiring_within_30_days, 0);
+        assert_eq!(summary.unpaid_orders, 0);
+
         app.clock.advance(Duration::days(100));
         assert_eq!(query(LicenseQuery { status: Some(LicenseStatus::Expired), ..Default::default() }).await.len(), 1);
         assert_eq!(query(LicenseQuery { status: Some(LicenseStatus::Active), ..Default::default() }).await.len(), 4);

@@ -1,0 +1,464 @@
+//! The console's state, the messages that change it, and the commands it asks the runtime
+//! to carry out.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+use entitle_domain::api::{
+    Account, AccountSummary, License, LicensePage, Order, OrderRequest, ProductView, QuoteRequest,
+    QuoteView, Subscription,
+};
+use uuid::Uuid;
+
+use crate::theme::Theme;
+use crate::wizard::Wizard;
+
+/// Tells one request from another, so a reply to a request that a newer one replaced is
+/// dropped (DESIGN.md §10).
+pub type RequestId = u64;
+
+/// The views, switched with `1`…`5`, Tab and Shift-Tab, or `:name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Home,
+    Licenses,
+    Subscriptions,
+    Orders,
+    Catalog,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Home,
+        Tab::Licenses,
+        Tab::Subscriptions,
+        Tab::Orders,
+        Tab::Catalog,
+    ];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Home => "Home",
+            Tab::Licenses => "Licenses",
+            Tab::Subscriptions => "Subscriptions",
+            Tab::Orders => "Orders",
+            Tab::Catalog => "Catalog",
+        }
+    }
+
+    /// The `:` command that jumps to it.
+    pub fn command(self) -> &'static str {
+        match self {
+            Tab::Home => "home",
+            Tab::Licenses => "licenses",
+            Tab::Subscriptions => "subs",
+            Tab::Orders => "orders",
+            Tab::Catalog => "catalog",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Data fetched from the server: the last answer is kept (with its age) while a new request
+/// runs, and an error says why and when it happened. Never an empty list while a request
+/// hangs.
+#[derive(Debug, Clone)]
+pub struct Remote<T> {
+    pub data: Option<T>,
+    pub loaded_at: Option<DateTime<Utc>>,
+    pub error: Option<(String, DateTime<Utc>)>,
+    pub pending: Option<RequestId>,
+}
+
+impl<T> Default for Remote<T> {
+    fn default() -> Self {
+        Remote {
+            data: None,
+            loaded_at: None,
+            error: None,
+            pending: None,
+        }
+    }
+}
+
+impl<T> Remote<T> {
+    /// A request `id` started; only its reply will be accepted.
+    pub fn start(&mut self, id: RequestId) {
+        self.pending = Some(id);
+    }
+
+    /// Whether `id` is the request this data waits for.
+    pub fn expects(&self, id: RequestId) -> bool {
+        self.pending == Some(id)
+    }
+
+    /// Takes the reply to `id` at `now`; a stale reply is dropped (returns `false`).
+    pub fn accept(&mut self, id: RequestId, result: Result<T, String>, now: DateTime<Utc>) -> bool {
+        if !self.expects(id) {
+            return false;
+        }
+        self.pending = None;
+        match result {
+            Ok(data) => {
+                self.data = Some(data);
+                self.loaded_at = Some(now);
+                self.error = None;
+            }
+            Err(message) => self.error = Some((message, now)),
+        }
+        true
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.pending.is_some()
+    }
+}
+
+/// A selection in a list, and the first row shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves by `delta` rows within `len`, keeping the selection inside a window of `height`.
+    pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            *self = Cursor::default();
+            return;
+        }
+        let target = self.selected as isize + delta;
+        self.selected = target.clamp(0, len as isize - 1) as usize;
+        self.scroll_into_view(height);
+    }
+
+    /// Jumps to row `index`.
+    pub fn jump(&mut self, index: usize, len: usize, height: usize) {
+        self.selected = index.min(len.saturating_sub(1));
+        self.scroll_into_view(height);
+    }
+
+    fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+}
+
+/// How the licenses table is sorted (`o` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LicenseSort {
+    /// As the server lists them: oldest first.
+    #[default]
+    Created,
+    Product,
+    Status,
+    ValidUntil,
+}
+
+impl LicenseSort {
+    pub fn next(self) -> Self {
+        match self {
+            LicenseSort::Created => LicenseSort::Product,
+            LicenseSort::Product => LicenseSort::Status,
+            LicenseSort::Status => LicenseSort::ValidUntil,
+            LicenseSort::ValidUntil => LicenseSort::Created,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LicenseSort::Created => "created",
+            LicenseSort::Product => "product",
+            LicenseSort::Status => "status",
+            LicenseSort::ValidUntil => "valid until",
+        }
+    }
+}
+
+/// The licenses table: pages fetched as the selection nears the end of what is loaded, and
+/// only the visible rows drawn, so it stays fast at 100 000 licenses.
+#[derive(Debug, Clone, Default)]
+pub struct LicenseTable {
+    pub rows: Vec<License>,
+    /// Where the next page starts; `None` once everything is loaded.
+    pub next_cursor: Option<String>,
+    pub complete: bool,
+    /// The page request in flight, and what failed last.
+    pub page: Remote<()>,
+    /// The request in flight is for the first page again: its answer replaces the rows.
+    pub reloading: bool,
+    /// Indices into `rows` in display order, after the filter and the sort.
+    pub shown: Vec<usize>,
+    pub filter: String,
+    pub filtering: bool,
+    pub sort: LicenseSort,
+    pub cursor: Cursor,
+}
+
+impl LicenseTable {
+    /// Rebuilds the display order after the rows, the filter or the sort changed. The filter
+    /// matches the key, the product and the status, case-insensitively.
+    pub fn reshape(&mut self) {
+        let needle = self.filter.to_lowercase();
+        let rows = &self.rows;
+        let mut shown: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                needle.is_empty() || {
+                    let l = &rows[i];
+                    l.key.to_lowercase().contains(&needle)
+                        || l.product.contains(&needle)
+                        || status_word(l).contains(&needle)
+                }
+            })
+            .collect();
+        match self.sort {
+            LicenseSort::Created => {}
+            LicenseSort::Product => shown.sort_by(|&a, &b| rows[a].product.cmp(&rows[b].product)),
+            LicenseSort::Status => shown.sort_by_key(|&i| status_word(&rows[i])),
+            LicenseSort::ValidUntil => shown.sort_by_key(|&i| rows[i].valid_until),
+        }
+        self.shown = shown;
+        let len = self.shown.len();
+        if self.cursor.selected >= len {
+            self.cursor = Cursor::default();
+            self.cursor.jump(len.saturating_sub(1), len, 1);
+        }
+    }
+
+    /// Appends a page.
+    pub fn append(&mut self, page: LicensePage) {
+        self.rows.extend(page.items);
+        self.complete = page.next_cursor.is_none();
+        self.next_cursor = page.next_cursor;
+        self.reshape();
+    }
+
+    /// The license under the cursor.
+    pub fn selected(&self) -> Option<&License> {
+        self.shown
+            .get(self.cursor.selected)
+            .and_then(|&i| self.rows.get(i))
+    }
+}
+
+/// A license's status as a word.
+pub fn status_word(license: &License) -> &'static str {
+    match license.status {
+        entitle_domain::licenses::LicenseStatus::Active => "active",
+        entitle_domain::licenses::LicenseStatus::Expired => "expired",
+        entitle_domain::licenses::LicenseStatus::Consumed => "consumed",
+    }
+}
+
+/// A change the operator must confirm; the dialog's default is Cancel and only `y` confirms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Consume(Uuid),
+    Activate(Uuid, String),
+    Deactivate(Uuid),
+    SetAutoRenew(Uuid, bool),
+    CancelOrder(Uuid),
+    /// Create the order and continue on the third-party payment platform.
+    PlaceOrder {
+        key: String,
+        request: OrderRequest,
+    },
+}
+
+/// A confirmation dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub action: Action,
+}
+
+/// Following an order from "Subscribe Now" to paid (or expired, canceled, failed).
+#[derive(Debug, Clone)]
+pub struct PaymentWatch {
+    /// Known once the order is created.
+    pub order: Option<Order>,
+    /// Why the browser was not opened, if it was not: the URL is then shown to copy.
+    pub not_opened: Option<String>,
+    /// Whether the browser was launched.
+    pub opened: bool,
+    pub poll: Option<RequestId>,
+    pub error: Option<String>,
+    pub copied: bool,
+}
+
+/// Whatever is drawn over the current view; Esc closes the top one.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    /// The `:` command line.
+    Command(String),
+    Confirm(Confirm),
+    Detail(License),
+    /// Asking for the host to activate a license on.
+    HostInput {
+        license: Uuid,
+        host: String,
+    },
+    Wizard(Box<Wizard>),
+    Payment(Box<PaymentWatch>),
+}
+
+/// How serious a status-line message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Error,
+}
+
+/// The whole console.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub account: Account,
+    pub server: String,
+    pub theme: Theme,
+    pub tab: Tab,
+    pub summary: Remote<AccountSummary>,
+    pub licenses: LicenseTable,
+    pub subscriptions: Remote<Vec<Subscription>>,
+    pub subscription_cursor: Cursor,
+    pub orders: Remote<Vec<Order>>,
+    pub order_cursor: Cursor,
+    pub catalog: Remote<Vec<ProductView>>,
+    pub catalog_cursor: Cursor,
+    pub overlays: Vec<Overlay>,
+    pub message: Option<(String, Level)>,
+    /// Licenses granted by the payment just received, shown highlighted.
+    pub fresh_order: Option<Uuid>,
+    /// A payment still followed after its dialog was closed.
+    pub background: Option<PaymentWatch>,
+    pub next_request: RequestId,
+    pub now: DateTime<Utc>,
+    pub tick: u64,
+    /// Rows the tables can show, from the terminal's height.
+    pub page_size: usize,
+    pub mouse: bool,
+    pub can_launch_browser: bool,
+    pub quit: bool,
+}
+
+impl Model {
+    /// A console for `account` on `server`, nothing loaded yet.
+    pub fn new(account: Account, server: &str, theme: Theme, now: DateTime<Utc>) -> Self {
+        Model {
+            account,
+            server: server.to_owned(),
+            theme,
+            tab: Tab::Home,
+            summary: Remote::default(),
+            licenses: LicenseTable::default(),
+            subscriptions: Remote::default(),
+            subscription_cursor: Cursor::default(),
+            orders: Remote::default(),
+            order_cursor: Cursor::default(),
+            catalog: Remote::default(),
+            catalog_cursor: Cursor::default(),
+            overlays: Vec::new(),
+            message: None,
+            fresh_order: None,
+            background: None,
+            next_request: 1,
+            now,
+            tick: 0,
+            page_size: 20,
+            mouse: true,
+            can_launch_browser: false,
+            quit: false,
+        }
+    }
+
+    /// A fresh request id.
+    pub fn request_id(&mut self) -> RequestId {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    /// Whether anything is loading, for the spinner.
+    pub fn busy(&self) -> bool {
+        self.summary.is_loading()
+            || self.licenses.page.is_loading()
+            || self.subscriptions.is_loading()
+            || self.orders.is_loading()
+            || self.catalog.is_loading()
+            || self.overlays.iter().any(|o| match o {
+                Overlay::Wizard(w) => w.quote.is_loading(),
+                Overlay::Payment(p) => p.poll.is_some(),
+                _ => false,
+            })
+    }
+}
+
+/// What the server is asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Summary,
+    Licenses {
+        cursor: Option<String>,
+    },
+    Subscriptions,
+    Orders,
+    Catalog,
+    Quote(QuoteRequest),
+    PlaceOrder {
+        key: String,
+        request: OrderRequest,
+    },
+    Order(Uuid),
+    Consume(Uuid),
+    Activate(Uuid, String),
+    Deactivate(Uuid),
+    SetAutoRenew(Uuid, bool),
+    CancelOrder(Uuid),
+    /// The sandbox's Subscribe button, for a console with no browser at hand.
+    CompleteSandboxCheckout(String),
+}
+
+/// What the server answered.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Summary(AccountSummary),
+    Licenses(LicensePage),
+    Subscriptions(Vec<Subscription>),
+    Orders(Vec<Order>),
+    Catalog(Vec<ProductView>),
+    Quote(QuoteView),
+    Order(Order),
+    License(License),
+    Subscription(Subscription),
+    Done,
+}
+
+/// Something that happened.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Tick(DateTime<Utc>),
+    Reply(RequestId, Result<Reply, String>),
+    Opened(Result<(), String>),
+}
+
+/// What the runtime does for the model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Fetch(RequestId, Request),
+    OpenUrl(String),
+    Copy(String),
+    SetMouse(bool),
+}

@@ -1,0 +1,78 @@
+//! Home: the account at a glance.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{date, state_line, titled};
+use crate::model::Model;
+
+pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = model.theme;
+    let block = titled("Home", &state_line(&model.summary, model), model);
+    let account = &model.account;
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", account.name), theme.active()),
+            Span::raw(format!(
+                "· {} account · region {} · prices in {} · pay with {}",
+                account.kind.as_str(),
+                account.region.as_str(),
+                account.currency,
+                account
+                    .payment_methods
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        ]),
+        Line::default(),
+    ];
+    match &model.summary.data {
+        Some(summary) => {
+            lines.push(Line::styled("Active licenses", theme.active()));
+            if summary.active_licenses.is_empty() {
+                lines.push(Line::raw("  none yet — press s to subscribe"));
+            }
+            for count in &summary.active_licenses {
+                let style = if model.fresh_order.is_some() {
+                    theme.fresh()
+                } else {
+                    theme.ok()
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("  {:<14}", count.product)),
+                    Span::styled(format!("{:>7}", count.count), style),
+                ]));
+            }
+            lines.push(Line::default());
+            lines.push(Line::raw(format!(
+                "Expiring within 30 days: {}   Unpaid orders: {}",
+                summary.expiring_within_30_days, summary.unpaid_orders
+            )));
+        }
+        None => lines.push(Line::raw("Loading the account…")),
+    }
+    if let Some(subscriptions) = &model.subscriptions.data {
+        lines.push(Line::default());
+        lines.push(Line::styled("Subscriptions", theme.active()));
+        if subscriptions.is_empty() {
+            lines.push(Line::raw("  none"));
+        }
+        for sub in subscriptions {
+            lines.push(Line::raw(format!(
+                "  {:<14} {:>5} × {:<5} {:<8} ends {}  auto-renew {}{}",
+                sub.product,
+                sub.quantity,
+                sub.cycle.as_str(),
+                format!("{:?}", sub.status).to_lowercase(),
+                date(sub.current_period_end),
+                if sub.auto_renew { "on" } else { "off" },
+                if sub.trial { "  (trial)" } else { "" }
+            )));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,244 @@
+//! Drawing the model: a header, the tabs, the current view, a status line, the footer with
+//! the keys that matter here (ending with "? help"), and any dialog on top.
+
+mod catalog;
+mod home;
+mod licenses;
+mod orders;
+mod overlays;
+mod subscriptions;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::model::{Level, Model, Remote, Tab};
+
+/// Rows of the screen above a table's first data row: header, tabs, border, column titles.
+const TABLE_TOP: u16 = 4;
+/// Rows of chrome around a table: header, tabs, two borders, column titles, status, footer.
+const CHROME: u16 = 7;
+
+/// How many table rows fit a terminal `height` rows tall.
+pub fn table_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(CHROME)).max(1)
+}
+
+/// The table row (0-based, from the first shown) at screen row `y`, if any.
+pub fn row_at(y: u16) -> Option<usize> {
+    y.checked_sub(TABLE_TOP).map(usize::from)
+}
+
+fn tab_label(index: usize, tab: Tab) -> String {
+    format!(" {} {} ", index + 1, tab.title())
+}
+
+/// The tab under the screen position, for mouse clicks on the tab line.
+pub fn tab_at(x: u16, y: u16) -> Option<Tab> {
+    if y != 1 {
+        return None;
+    }
+    let mut start = 0u16;
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let width = tab_label(i, *tab).chars().count() as u16;
+        if (start..start + width).contains(&x) {
+            return Some(*tab);
+        }
+        start += width + 1;
+    }
+    None
+}
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The spinner's frame at `tick`.
+pub fn spinner(tick: u64) -> &'static str {
+    SPINNER[(tick as usize) % SPINNER.len()]
+}
+
+/// "just now", "12s ago", "3m ago", "2h ago".
+pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds().max(0);
+    match seconds {
+        0..=1 => "just now".to_owned(),
+        2..=59 => format!("{seconds}s ago"),
+        60..=3599 => format!("{}m ago", seconds / 60),
+        _ => format!("{}h ago", seconds / 3600),
+    }
+}
+
+/// A date as the console shows it.
+pub fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The state line of a view: Loading, Loaded (with its age) or Error (with when it retries).
+pub fn state_line<T>(remote: &Remote<T>, model: &Model) -> String {
+    if let Some((error, at)) = &remote.error {
+        let wait = crate::update::RETRY_AFTER_SECONDS - (model.now - *at).num_seconds();
+        let when = if remote.is_loading() {
+            "retrying now".to_owned()
+        } else {
+            format!("retrying in {}s", wait.max(0))
+        };
+        return format!("error: {error} — {when}");
+    }
+    match (remote.is_loading(), remote.loaded_at) {
+        (true, Some(at)) => format!(
+            "refreshing {} (loaded {})",
+            spinner(model.tick),
+            age(at, model.now)
+        ),
+        (true, None) => format!("loading {}", spinner(model.tick)),
+        (false, Some(at)) => format!("loaded {}", age(at, model.now)),
+        (false, None) => String::new(),
+    }
+}
+
+/// A bordered block titled `title · state`.
+pub fn titled(title: &str, state: &str, model: &Model) -> Block<'static> {
+    let mut spans = vec![Span::styled(format!(" {title} "), model.theme.active())];
+    if !state.is_empty() {
+        spans.push(Span::styled(format!("· {state} "), model.theme.dim()));
+    }
+    Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(spans))
+}
+
+/// Draws the whole screen.
+pub fn draw(model: &Model, frame: &mut Frame) {
+    let [header, tabs, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_header(model, frame, header);
+    draw_tabs(model, frame, tabs);
+    match model.tab {
+        Tab::Home => home::draw(model, frame, body),
+        Tab::Licenses => licenses::draw(model, frame, body),
+        Tab::Subscriptions => subscriptions::draw(model, frame, body),
+        Tab::Orders => orders::draw(model, frame, body),
+        Tab::Catalog => catalog::draw(model, frame, body),
+    }
+    draw_status(model, frame, status);
+    draw_footer(model, frame, footer);
+    for overlay in &model.overlays {
+        overlays::draw(model, overlay, frame);
+    }
+}
+
+fn draw_header(model: &Model, frame: &mut Frame, area: Rect) {
+    let account = &model.account;
+    let busy = if model.busy() {
+        spinner(model.tick)
+    } else {
+        " "
+    };
+    let line = Line::from(vec![
+        Span::styled(" Entitle ", model.theme.active()),
+        Span::raw(format!(
+            "· {} · {} · {} · {} ",
+            account.name,
+            account.region.as_str(),
+            account.currency,
+            model.server
+        )),
+        Span::raw(busy),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_tabs(model: &Model, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled("│", model.theme.dim()));
+        }
+        let style = if *tab == model.tab {
+            model.theme.selected()
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(tab_label(i, *tab), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(model: &Model, frame: &mut Frame, area: Rect) {
+    let line = match &model.message {
+        Some((text, level)) => {
+            let style = match level {
+                Level::Error => model.theme.error(),
+                Level::Success => model.theme.ok(),
+                Level::Info => Style::new(),
+            };
+            Line::from(Span::styled(format!(" {text}"), style))
+        }
+        None => match &model.background {
+            Some(_) => Line::from(Span::styled(
+                format!(
+                    " {} waiting for a payment in the background",
+                    spinner(model.tick)
+                ),
+                model.theme.dim(),
+            )),
+            None => Line::default(),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The keys of the current view, for the footer and the help.
+pub fn view_keys(tab: Tab) -> &'static [(&'static str, &'static str)] {
+    match tab {
+        Tab::Home => &[("s", "subscribe"), ("r", "refresh")],
+        Tab::Licenses => &[
+            ("↑↓/jk", "move"),
+            ("Enter", "detail"),
+            ("/", "filter"),
+            ("o", "sort"),
+            ("c", "consume"),
+            ("a", "activate"),
+            ("d", "deactivate"),
+        ],
+        Tab::Subscriptions => &[
+            ("↑↓/jk", "move"),
+            ("t", "auto-renew"),
+            ("u", "upgrade"),
+            ("+", "add seats"),
+        ],
+        Tab::Orders => &[("↑↓/jk", "move"), ("p", "pay"), ("x", "cancel unpaid")],
+        Tab::Catalog => &[("↑↓/jk", "move"), ("s", "subscribe")],
+    }
+}
+
+fn draw_footer(model: &Model, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    let filtering = model.tab == Tab::Licenses && model.licenses.filtering;
+    let keys: Vec<(&str, &str)> = if filtering {
+        vec![("type", "filter"), ("Enter", "keep"), ("Esc", "clear")]
+    } else {
+        let mut keys = view_keys(model.tab).to_vec();
+        for global in [("1-5", "views"), ("s", "subscribe"), ("q", "quit")] {
+            if !keys.iter().any(|(key, _)| *key == global.0) {
+                keys.push(global);
+            }
+        }
+        keys
+    };
+    for (key, what) in keys {
+        spans.push(Span::styled(format!(" {key}"), model.theme.key()));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    spans.push(Span::styled(" ?", model.theme.key()));
+    spans.push(Span::raw(" help"));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
