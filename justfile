@@ -1,5 +1,9 @@
 # Short names for the everyday commands; each is a thin wrapper over cargo.
 
+# The demo: a server on a fresh SQLite database with demo accounts, and the console.
+demo:
+    cargo run -- demo
+
 # The server on ./entitle.db, with an admin key for a first session.
 serve:
     ENTITLE_BOOTSTRAP_ADMIN_KEY="${ENTITLE_BOOTSTRAP_ADMIN_KEY:-admin-secret}" cargo run -- serve

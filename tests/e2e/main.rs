@@ -1,3 +1,4 @@
 //! End-to-end tests: the built `entitle` binary, driven from outside as a new user would.
 
+mod console;
 mod serve;

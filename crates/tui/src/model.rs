@@ -444,6 +444,8 @@ pub enum Reply {
 }
 
 /// Something that happened.
+// A message is built once and moved once per event; boxing the replies would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),

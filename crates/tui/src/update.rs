@@ -133,7 +133,7 @@ fn on_tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command
             commands.push(fetch(model, Request::Licenses { cursor }));
         }
     }
-    if model.tick % POLL_EVERY_TICKS == 0
+    if model.tick.is_multiple_of(POLL_EVERY_TICKS)
         && let Some(watch) = payment_watch(model)
         && watch.poll.is_none()
         && let Some(order) = &watch.order
@@ -744,7 +744,8 @@ fn on_wizard_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     };
     match key.code {
         KeyCode::Esc => {
-            if !wizard.back() {
+            let at_first_step = !wizard.back();
+            if at_first_step {
                 model.overlays.pop();
             }
         }

@@ -37,7 +37,11 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     state = format!("{state} · sort: {}", table.sort.label());
     let block = titled("Licenses", &state, model);
     let height = usize::from(area.height.saturating_sub(3));
-    let start = table.cursor.offset;
+    // The selection is always on screen, whatever height the cursor was moved for.
+    let start = table
+        .cursor
+        .offset
+        .max((table.cursor.selected + 1).saturating_sub(height));
     let end = (start + height).min(table.shown.len());
     let rows: Vec<Row> = table.shown[start..end]
         .iter()

@@ -1,0 +1,576 @@
+//! The console without a terminal: views rendered into ratatui's `TestBackend` and locked
+//! with insta snapshots, and the update logic driven with messages.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use entitle_domain::api::{
+    Account, AccountSummary, Checkout, License, LicensePage, Order, Period, PriceEntry,
+    ProductCount, ProductView, QuoteLineView, QuoteView, Subscription,
+};
+use entitle_domain::licenses::{LicenseSource, LicenseStatus};
+use entitle_domain::orders::{OrderStatus, OrderType};
+use entitle_domain::quote::LineKind;
+use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::{AccountKind, Currency, Cycle, PaymentMethod, ProductKind, Region};
+use entitle_tui::model::{Command, Model, Msg, Overlay, Reply, Request, Tab};
+use entitle_tui::theme::Theme;
+use entitle_tui::update::update;
+use entitle_tui::views;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0)
+        .single()
+        .expect("valid")
+}
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+fn account() -> Account {
+    Account {
+        id: id(1),
+        name: "Acme Shanghai".to_owned(),
+        kind: AccountKind::Individual,
+        region: Region::Cn,
+        currency: Currency::Cny,
+        payment_methods: vec![PaymentMethod::Alipay, PaymentMethod::WechatPay],
+        created_at: now() - Duration::days(40),
+    }
+}
+
+fn license(n: u128, product: &str, source: LicenseSource, days: i64) -> License {
+    License {
+        id: id(1000 + n),
+        key: format!("{}-{:05}-AAAAA-BBBBB-CCCCC", product.to_uppercase(), n),
+        product: product.to_owned(),
+        status: LicenseStatus::Active,
+        valid_from: now() - Duration::days(5),
+        valid_until: now() + Duration::days(days),
+        source,
+        order_id: Some(id(500)),
+        subscription_id: None,
+        host: (n == 2).then(|| "db-1.example.com".to_owned()),
+        consumed_at: None,
+        consumed_reference: None,
+    }
+}
+
+fn price(cycle: Option<Cycle>, currency: Currency, amount: &str) -> PriceEntry {
+    PriceEntry {
+        cycle,
+        currency,
+        amount: amount.parse().expect("amount"),
+    }
+}
+
+fn product(code: &str, name: &str, kind: ProductKind, monthly: &str, annual: &str) -> ProductView {
+    let prices = match kind {
+        ProductKind::Term => vec![
+            price(Some(Cycle::Month), Currency::Cny, monthly),
+            price(Some(Cycle::Year), Currency::Cny, annual),
+        ],
+        ProductKind::OneTime => vec![price(None, Currency::Cny, monthly)],
+    };
+    ProductView {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        kind,
+        family: code.to_owned(),
+        tier: None,
+        seat_based: false,
+        auto_renewable: kind == ProductKind::Term,
+        trial_days: None,
+        validity_months: (kind == ProductKind::OneTime).then_some(3),
+        bonus: None,
+        account_kind: None,
+        one_per_account: false,
+        host_bound: true,
+        max_quantity: 1000,
+        active: true,
+        prices,
+    }
+}
+
+fn catalog() -> Vec<ProductView> {
+    vec![
+        product("dr", "DR License", ProductKind::Term, "199.00", "1990.00"),
+        product(
+            "failback",
+            "Failback License",
+            ProductKind::OneTime,
+            "99.00",
+            "",
+        ),
+    ]
+}
+
+fn subscription() -> Subscription {
+    Subscription {
+        id: id(300),
+        account_id: id(1),
+        product: "dr".to_owned(),
+        cycle: Cycle::Year,
+        quantity: 3,
+        status: SubscriptionStatus::Active,
+        trial: false,
+        auto_renew: true,
+        current_period_start: now() - Duration::days(5),
+        current_period_end: now() + Duration::days(360),
+        payment_method: Some(PaymentMethod::Alipay),
+    }
+}
+
+fn order(status: OrderStatus) -> Order {
+    Order {
+        id: id(500),
+        account_id: id(1),
+        kind: OrderType::Purchase,
+        status,
+        product: "failback".to_owned(),
+        cycle: None,
+        quantity: 2,
+        subscription_id: None,
+        auto_renew: None,
+        lines: vec![QuoteLineView {
+            kind: LineKind::Purchase,
+            product: "failback".to_owned(),
+            quantity: 2,
+            unit_price: "99.00".parse().expect("amount"),
+            periods: None,
+            months_left: None,
+            months_billed: None,
+            total: "198.00".parse().expect("amount"),
+        }],
+        currency: Currency::Cny,
+        total: "198.00".parse().expect("amount"),
+        payment_method: Some(PaymentMethod::Alipay),
+        created_at: now() - Duration::minutes(3),
+        paid_at: (status == OrderStatus::Paid).then(now),
+        canceled_at: None,
+        checkout: Some(Checkout {
+            provider: "sandbox".to_owned(),
+            url: "http://127.0.0.1:8080/sandbox/checkout/00000000-0000-0000-0000-000000000501"
+                .to_owned(),
+            expires_at: now() + Duration::minutes(27),
+        }),
+    }
+}
+
+/// A console with everything loaded 5 seconds ago, rendered without colour.
+fn loaded() -> Model {
+    let mut model = Model::new(
+        account(),
+        "http://127.0.0.1:8080",
+        Theme { color: false },
+        now(),
+    );
+    update(&mut model, Msg::Resize(100, 24));
+    let commands = entitle_tui::update::start(&mut model);
+    let at = now() - Duration::seconds(5);
+    for command in commands {
+        let Command::Fetch(request_id, request) = command else {
+            continue;
+        };
+        let reply = match request {
+            Request::Summary => Reply::Summary(AccountSummary {
+                account: account(),
+                active_licenses: vec![
+                    ProductCount {
+                        product: "dr".to_owned(),
+                        count: 3,
+                    },
+                    ProductCount {
+                        product: "failback".to_owned(),
+                        count: 3,
+                    },
+                ],
+                expiring_within_30_days: 1,
+                unpaid_orders: 1,
+            }),
+            Request::Licenses { .. } => Reply::Licenses(LicensePage {
+                items: vec![
+                    license(1, "dr", LicenseSource::Order, 360),
+                    license(2, "dr", LicenseSource::Order, 360),
+                    license(3, "failback", LicenseSource::Bonus, 20),
+                ],
+                next_cursor: None,
+            }),
+            Request::Subscriptions => Reply::Subscriptions(vec![subscription()]),
+            Request::Orders => Reply::Orders(vec![order(OrderStatus::PendingPayment)]),
+            Request::Catalog => Reply::Catalog(catalog()),
+            other => panic!("unexpected start request {other:?}"),
+        };
+        model.now = at;
+        update(&mut model, Msg::Reply(request_id, Ok(reply)));
+    }
+    model.now = now();
+    model
+}
+
+fn render(model: &Model) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).expect("terminal");
+    terminal
+        .draw(|frame| views::draw(model, frame))
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+fn key(model: &mut Model, code: KeyCode) -> Vec<Command> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn press(model: &mut Model, keys: &str) -> Vec<Command> {
+    keys.chars()
+        .flat_map(|c| key(model, KeyCode::Char(c)))
+        .collect()
+}
+
+#[test]
+fn home_view() {
+    insta::assert_snapshot!(render(&loaded()));
+}
+
+#[test]
+fn licenses_view() {
+    let mut model = loaded();
+    press(&mut model, "2");
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn licenses_view_filtered_by_typing() {
+    let mut model = loaded();
+    press(&mut model, "2/fail");
+    assert_eq!(model.licenses.shown.len(), 1);
+    insta::assert_snapshot!(render(&model));
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(model.licenses.shown.len(), 3, "Esc clears the filter");
+}
+
+#[test]
+fn subscriptions_view() {
+    let mut model = loaded();
+    press(&mut model, "3");
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn orders_view() {
+    let mut model = loaded();
+    press(&mut model, "4");
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn catalog_view() {
+    let mut model = loaded();
+    press(&mut model, "5");
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn help_overlay() {
+    let mut model = loaded();
+    press(&mut model, "2?");
+    insta::assert_snapshot!(render(&model));
+    press(&mut model, "?");
+    assert!(model.overlays.is_empty(), "the same key closes help");
+}
+
+#[test]
+fn license_detail_dialog() {
+    let mut model = loaded();
+    press(&mut model, "2j");
+    key(&mut model, KeyCode::Enter);
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn auto_renew_confirmation_defaults_to_cancel() {
+    let mut model = loaded();
+    press(&mut model, "3t");
+    insta::assert_snapshot!(render(&model));
+    assert!(
+        key(&mut model, KeyCode::Enter).is_empty(),
+        "a bare Enter cancels"
+    );
+    assert!(model.overlays.is_empty());
+    press(&mut model, "t");
+    assert!(
+        press(&mut model, "t").is_empty(),
+        "the key that opened it does not confirm"
+    );
+    let commands = press(&mut model, "y");
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::Fetch(_, Request::SetAutoRenew(id, false))] if *id == Uuid::from_u128(300)
+    ));
+}
+
+#[test]
+fn command_line_jumps_to_views_with_completion() {
+    let mut model = loaded();
+    press(&mut model, ":lic");
+    insta::assert_snapshot!(render(&model));
+    key(&mut model, KeyCode::Tab);
+    assert!(matches!(model.overlays.last(), Some(Overlay::Command(line)) if line == "licenses"));
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.tab, Tab::Licenses);
+    press(&mut model, ":q");
+    key(&mut model, KeyCode::Enter);
+    assert!(model.quit);
+}
+
+fn quote_reply() -> QuoteView {
+    QuoteView {
+        currency: Currency::Cny,
+        lines: order(OrderStatus::PendingPayment).lines,
+        total: "198.00".parse().expect("amount"),
+        payment_methods: vec![PaymentMethod::Alipay, PaymentMethod::WechatPay],
+        period: Period {
+            start: now(),
+            end: now() + Duration::days(90),
+        },
+    }
+}
+
+/// Walks the subscribe wizard to the quote for two failback licenses.
+fn wizard_at_quote(model: &mut Model) -> Vec<Command> {
+    press(model, "s");
+    key(model, KeyCode::Down);
+    key(model, KeyCode::Enter);
+    key(model, KeyCode::Backspace);
+    press(model, "2");
+    key(model, KeyCode::Enter);
+    key(model, KeyCode::Enter)
+}
+
+#[test]
+fn subscribe_wizard_product_step() {
+    let mut model = loaded();
+    press(&mut model, "s");
+    key(&mut model, KeyCode::Down);
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn subscribe_wizard_quote_then_pay() {
+    let mut model = loaded();
+    let commands = wizard_at_quote(&mut model);
+    let [Command::Fetch(quote_id, Request::Quote(_))] = commands.as_slice() else {
+        panic!("the quote step asks the server: {commands:?}");
+    };
+    update(
+        &mut model,
+        Msg::Reply(*quote_id, Ok(Reply::Quote(quote_reply()))),
+    );
+    insta::assert_snapshot!("subscribe_wizard_quote", render(&model));
+
+    key(&mut model, KeyCode::Enter);
+    insta::assert_snapshot!("subscribe_wizard_confirm", render(&model));
+    let commands = press(&mut model, "y");
+    let [Command::Fetch(place_id, Request::PlaceOrder { request, .. })] = commands.as_slice()
+    else {
+        panic!("confirming places the order: {commands:?}");
+    };
+    assert!(
+        matches!(request, entitle_domain::api::OrderRequest::Purchase(p) if p.item.quantity == 2)
+    );
+
+    let commands = update(
+        &mut model,
+        Msg::Reply(
+            *place_id,
+            Ok(Reply::Order(order(OrderStatus::PendingPayment))),
+        ),
+    );
+    assert!(commands.is_empty(), "no display here: nothing is launched");
+    insta::assert_snapshot!("payment_dialog_without_browser", render(&model));
+
+    // The console follows the order until it is paid.
+    let mut poll = None;
+    for _ in 0..4 {
+        for command in update(&mut model, Msg::Tick(now())) {
+            if let Command::Fetch(id, Request::Order(_)) = command {
+                poll = Some(id);
+            }
+        }
+    }
+    let poll = poll.expect("the order is polled");
+    let commands = update(
+        &mut model,
+        Msg::Reply(poll, Ok(Reply::Order(order(OrderStatus::Paid)))),
+    );
+    assert_eq!(model.tab, Tab::Home);
+    assert!(model.overlays.is_empty());
+    assert_eq!(model.fresh_order, Some(Uuid::from_u128(500)));
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Fetch(_, Request::Licenses { .. })))
+    );
+}
+
+#[test]
+fn with_a_display_the_checkout_opens_in_the_browser() {
+    let mut model = loaded();
+    model.can_launch_browser = true;
+    let commands = wizard_at_quote(&mut model);
+    let [Command::Fetch(quote_id, _)] = commands.as_slice() else {
+        panic!("quote")
+    };
+    update(
+        &mut model,
+        Msg::Reply(*quote_id, Ok(Reply::Quote(quote_reply()))),
+    );
+    key(&mut model, KeyCode::Enter);
+    let [Command::Fetch(place_id, _)] = press(&mut model, "y").as_slice().to_owned()[..] else {
+        panic!("place");
+    };
+    let commands = update(
+        &mut model,
+        Msg::Reply(
+            place_id,
+            Ok(Reply::Order(order(OrderStatus::PendingPayment))),
+        ),
+    );
+    assert_eq!(
+        commands,
+        vec![Command::OpenUrl(
+            order(OrderStatus::PendingPayment)
+                .checkout
+                .expect("checkout")
+                .url
+        )]
+    );
+}
+
+#[test]
+fn a_refusal_is_shown_as_the_server_words_it() {
+    let mut model = loaded();
+    let commands = wizard_at_quote(&mut model);
+    let [Command::Fetch(quote_id, _)] = commands.as_slice() else {
+        panic!("quote")
+    };
+    update(
+        &mut model,
+        Msg::Reply(
+            *quote_id,
+            Err(
+                "a trial cannot be upgraded, running or ended: buy premium first, then upgrade"
+                    .to_owned(),
+            ),
+        ),
+    );
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn a_reply_to_a_replaced_request_is_dropped() {
+    let mut model = loaded();
+    press(&mut model, "3");
+    let first = press(&mut model, "r");
+    let second = press(&mut model, "r");
+    let subs_id = |commands: &[Command]| {
+        commands.iter().find_map(|c| match c {
+            Command::Fetch(id, Request::Subscriptions) => Some(*id),
+            _ => None,
+        })
+    };
+    let (old, new) = (
+        subs_id(&first).expect("first"),
+        subs_id(&second).expect("second"),
+    );
+    update(
+        &mut model,
+        Msg::Reply(old, Ok(Reply::Subscriptions(Vec::new()))),
+    );
+    assert_eq!(
+        model.subscriptions.data.as_ref().map(Vec::len),
+        Some(1),
+        "stale reply dropped"
+    );
+    update(
+        &mut model,
+        Msg::Reply(new, Ok(Reply::Subscriptions(Vec::new()))),
+    );
+    assert_eq!(model.subscriptions.data.as_ref().map(Vec::len), Some(0));
+}
+
+#[test]
+fn an_unreachable_server_is_a_message_with_a_retry_not_an_empty_list() {
+    let mut model = loaded();
+    press(&mut model, "4");
+    let commands = press(&mut model, "r");
+    let orders = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Fetch(id, Request::Orders) => Some(*id),
+            _ => None,
+        })
+        .expect("orders reloaded");
+    update(
+        &mut model,
+        Msg::Reply(
+            orders,
+            Err("cannot reach the server at http://127.0.0.1:8080".to_owned()),
+        ),
+    );
+    insta::assert_snapshot!(render(&model));
+    assert_eq!(
+        model.orders.data.as_ref().map(Vec::len),
+        Some(1),
+        "the last data is kept"
+    );
+    let later = update(&mut model, Msg::Tick(now() + Duration::seconds(6)));
+    assert!(
+        later
+            .iter()
+            .any(|c| matches!(c, Command::Fetch(_, Request::Orders))),
+        "it retries"
+    );
+}
+
+#[test]
+fn a_hundred_thousand_licenses_draw_only_the_visible_rows_and_page_as_you_scroll() {
+    let mut model = loaded();
+    press(&mut model, "2");
+    let rows: Vec<License> = (0..100_000)
+        .map(|n| license(n, "dr", LicenseSource::Order, 30))
+        .collect();
+    model.licenses.rows = rows;
+    model.licenses.complete = false;
+    model.licenses.next_cursor = Some("cursor".to_owned());
+    model.licenses.reshape();
+    let commands = key(&mut model, KeyCode::Char('G'));
+    assert_eq!(model.licenses.cursor.selected, 99_999);
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Fetch(_, Request::Licenses { cursor: Some(_) }))),
+        "near the end of what is loaded, the next page is asked for"
+    );
+    let screen = render(&model);
+    assert!(screen.contains("DR-99999"), "the last row is on screen");
+    assert!(!screen.contains("DR-00000-"), "the first is not drawn");
+    let commands = key(&mut model, KeyCode::Up);
+    assert!(commands.is_empty(), "one page request at a time");
+}
+
+#[test]
+fn quitting_and_esc_walk_back() {
+    let mut model = loaded();
+    press(&mut model, "4");
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(model.tab, Tab::Home, "Esc walks back to Home");
+    key(&mut model, KeyCode::Tab);
+    assert_eq!(model.tab, Tab::Licenses);
+    key(&mut model, KeyCode::BackTab);
+    assert_eq!(model.tab, Tab::Home);
+    press(&mut model, "q");
+    assert!(model.quit);
+}
