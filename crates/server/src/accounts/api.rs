@@ -41,8 +41,8 @@ pub struct AccountsApi;
 impl AccountsApi {
     /// Who this key belongs to: an admin, or an account (and which).
     #[oai(path = "/v1/me", method = "get", operation_id = "who_am_i")]
-    async fn me(&self, ApiKey(principal): ApiKey) -> Json<WhoAmI> {
-        Json(match principal {
+    async fn me(&self, ApiKey(principal): ApiKey) -> Result<Json<WhoAmI>, ApiError> {
+        Ok(Json(match principal {
             crate::auth::Principal::Admin => WhoAmI {
                 role: "admin".to_owned(),
                 account_id: None,
@@ -51,7 +51,7 @@ impl AccountsApi {
                 role: "account".to_owned(),
                 account_id: Some(id),
             },
-        })
+        }))
     }
 
     /// Register an account (admin). Kind and region never change afterwards.
