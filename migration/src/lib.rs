@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261124_000002_default_catalog;
 mod m20261124_000003_purchases;
+mod m20261124_000004_lifecycle;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_default_catalog::Migration),
             Box::new(m20261124_000003_purchases::Migration),
+            Box::new(m20261124_000004_lifecycle::Migration),
         ]
     }
 }

@@ -76,6 +76,14 @@ struct ServeArgs {
     /// Make the sandbox decline saved-method (renewal) charges.
     #[arg(long, env = "ENTITLE_SANDBOX_DECLINE_RENEWALS")]
     sandbox_decline_renewals: bool,
+    /// Sandbox mode: admins may move the server's clock (POST /v1/admin/clock) to watch
+    /// renewals and expiry happen. Turn off (`false`) in production.
+    #[arg(long, env = "ENTITLE_SANDBOX_MODE", default_value_t = true, action = clap::ArgAction::Set)]
+    sandbox_mode: bool,
+    /// Seconds between runs of the background jobs (expiry, renewals, reminders, webhooks);
+    /// 0 runs them only when an admin asks.
+    #[arg(long, env = "ENTITLE_JOBS_INTERVAL_SECONDS", default_value_t = 10)]
+    jobs_interval_seconds: u64,
 }
 
 #[derive(Args, Clone, Copy)]
@@ -237,6 +245,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
         sandbox_decline_renewals: args.sandbox_decline_renewals,
+        sandbox_mode: args.sandbox_mode,
+        jobs_every: (args.jobs_interval_seconds > 0)
+            .then(|| std::time::Duration::from_secs(args.jobs_interval_seconds)),
     };
     let state = AppState::with_system_clock(config)
         .await

@@ -11,10 +11,11 @@
 use std::time::Duration;
 
 use entitle_domain::api::{
-    Account, AccountPage, AccountSummary, ActivateLicense, AuditPage, ConsumeLicense,
-    CreatedApiKey, License, LicensePage, NewAccount, NewApiKey, Order, OrderPage, OrderRequest,
-    Problem, ProductInput, ProductList, ProductView, QuoteRequest, QuoteView, Subscription,
-    SubscriptionPage, SubscriptionPatch, WhoAmI,
+    Account, AccountPage, AccountSummary, ActivateLicense, AuditPage, ClockAdvance, ClockView,
+    ConsumeLicense, CreatedApiKey, JobList, JobRun, License, LicensePage, NewAccount, NewApiKey,
+    NewWebhookEndpoint, Order, OrderPage, OrderRequest, Problem, ProductInput, ProductList,
+    ProductView, QuoteRequest, QuoteView, Subscription, SubscriptionPage, SubscriptionPatch,
+    WebhookDeliveryPage, WebhookEndpoint, WhoAmI,
 };
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::OrderStatus;
@@ -435,5 +436,51 @@ impl Client {
             query.push(("account_id", account_id.to_string()));
         }
         Self::send(self.request(Method::GET, "/v1/audit-events").query(&query)).await
+    }
+
+    /// `GET /v1/admin/jobs` (admin).
+    pub async fn list_jobs(&self) -> Result<JobList, ClientError> {
+        self.get("/v1/admin/jobs").await
+    }
+
+    /// `POST /v1/admin/jobs/{job}/run` (admin).
+    pub async fn run_job(&self, job: &str) -> Result<JobRun, ClientError> {
+        self.post(&format!("/v1/admin/jobs/{job}/run"), &serde_json::json!({}))
+            .await
+    }
+
+    /// `GET /v1/admin/clock` (admin, sandbox mode).
+    pub async fn clock(&self) -> Result<ClockView, ClientError> {
+        self.get("/v1/admin/clock").await
+    }
+
+    /// `POST /v1/admin/clock` (admin, sandbox mode): moves the clock by an ISO 8601 duration.
+    pub async fn advance_clock(&self, duration: &str) -> Result<ClockView, ClientError> {
+        let body = ClockAdvance {
+            advance: duration.to_owned(),
+        };
+        self.post("/v1/admin/clock", &body).await
+    }
+
+    /// `POST /v1/admin/webhook-endpoints` (admin).
+    pub async fn create_webhook_endpoint(
+        &self,
+        endpoint: &NewWebhookEndpoint,
+    ) -> Result<WebhookEndpoint, ClientError> {
+        self.post("/v1/admin/webhook-endpoints", endpoint).await
+    }
+
+    /// `GET /v1/admin/webhook-deliveries` (admin), one page.
+    pub async fn list_webhook_deliveries(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<WebhookDeliveryPage, ClientError> {
+        let query = page_query(limit, cursor);
+        Self::send(
+            self.request(Method::GET, "/v1/admin/webhook-deliveries")
+                .query(&query),
+        )
+        .await
     }
 }

@@ -36,6 +36,11 @@ pub struct OffsetClock {
 }
 
 impl OffsetClock {
+    /// How far the clock runs ahead of the machine's.
+    pub fn offset(&self) -> Duration {
+        *self.offset.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Moves the clock forward by `by` (negative durations are ignored: time never goes back).
     pub fn advance(&self, by: Duration) {
         if by > Duration::zero() {

@@ -123,6 +123,23 @@ pub fn grant_purchase(
     }
 }
 
+/// The bonus licenses of a renewed term from `start` to `end` (DR's failback licenses: every
+/// paid term grants them anew; the term's own licenses are extended, not granted again).
+pub fn grant_renewal_bonus(
+    product: &Product,
+    quantity: u32,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Option<LicenseGrant> {
+    product.bonus.as_ref().map(|bonus| LicenseGrant {
+        product: bonus.product.clone(),
+        count: quantity * bonus.per_unit,
+        valid_from: start,
+        valid_until: end,
+        source: LicenseSource::Bonus,
+    })
+}
+
 /// Whether `buyer` may start a trial of `product`: the product offers one, the account has
 /// never had one, and holds no paid subscription in the family.
 pub fn check_trial(

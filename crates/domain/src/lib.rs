@@ -15,6 +15,7 @@
 //! - [`orders`]: order states and what may move them.
 //! - [`fulfillment`]: what a paid order grants.
 //! - [`licenses`]: license states, consuming and host activation.
+//! - [`renewal`]: the next period, retries after a failed charge, reminders.
 //! - [`clock`]: the injectable source of "now".
 //! - [`api`]: the REST API's data types, shared by the server and its clients.
 
@@ -33,6 +34,7 @@ pub mod proration;
 pub mod quote;
 pub mod refusal;
 pub mod region;
+pub mod renewal;
 pub mod subscription;
 
 pub use account::AccountKind;

@@ -21,6 +21,8 @@ pub enum OrderType {
     AddSeats,
     /// A free trial, started at once without payment.
     Trial,
+    /// The next term of an auto-renewing subscription, charged to its saved method.
+    Renewal,
 }
 
 impl OrderType {
@@ -31,6 +33,7 @@ impl OrderType {
             OrderType::Upgrade => "upgrade",
             OrderType::AddSeats => "add_seats",
             OrderType::Trial => "trial",
+            OrderType::Renewal => "renewal",
         }
     }
 
@@ -41,6 +44,7 @@ impl OrderType {
             OrderType::Upgrade,
             OrderType::AddSeats,
             OrderType::Trial,
+            OrderType::Renewal,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)

@@ -82,6 +82,45 @@ pub fn quote_purchase(
     Quote::from_lines(currency, lines, Coverage { start: now, end })
 }
 
+/// Prices the renewal of `quantity` × `product` for one more `cycle` from `start` to `end`
+/// in `currency`. A renewal continues what was bought: it is priced at the catalog's current
+/// price but not refused for a product since withdrawn from sale.
+pub fn quote_renewal(
+    product: &Product,
+    cycle: Cycle,
+    quantity: u32,
+    currency: crate::money::Currency,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Quote, Refusal> {
+    let unit_price = product
+        .price(Some(cycle), currency)
+        .ok_or_else(|| Refusal::PriceNotSet {
+            product: product.code.clone(),
+            cycle: Some(cycle),
+            currency,
+        })?;
+    let mut line = QuoteLine::priced(
+        LineKind::Purchase,
+        product.code.clone(),
+        quantity,
+        unit_price,
+        1,
+    )?;
+    line.periods = Some(1);
+    let mut lines = vec![line];
+    if let Some(bonus) = &product.bonus {
+        lines.push(QuoteLine::priced(
+            LineKind::Bonus,
+            bonus.product.clone(),
+            quantity * bonus.per_unit,
+            Money::zero(currency),
+            1,
+        )?);
+    }
+    Quote::from_lines(currency, lines, Coverage { start, end })
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -200,6 +239,22 @@ mod tests {
             ..held
         };
         assert!(quote_purchase(CN, &premium, pick, Some(&trial), now()).is_ok());
+    }
+
+    #[test]
+    fn a_renewal_costs_one_cycle_at_the_current_price_even_off_sale() {
+        let dr = Product {
+            active: false,
+            ..fixtures::dr()
+        };
+        let end = now() + chrono::Duration::days(28);
+        let quote = quote_renewal(&dr, Cycle::Month, 3, Currency::Cny, now(), end).expect("priced");
+        assert_eq!(quote.total.amount(), dec!(597.00));
+        assert_eq!(
+            quote.lines[1].quantity, 3,
+            "bonus failback for the new term"
+        );
+        assert_eq!(quote.coverage.end, end);
     }
 
     #[test]

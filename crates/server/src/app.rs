@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use entitle_domain::Clock;
-use entitle_domain::clock::SystemClock;
+use entitle_domain::clock::OffsetClock;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::Tracing;
 use poem::{Endpoint, EndpointExt, Route, Server};
@@ -16,14 +16,16 @@ use crate::auth::keys;
 use crate::catalog::api::CatalogApi;
 use crate::config::Config;
 use crate::health::HealthApi;
+use crate::jobs::api::AdminApi;
 use crate::licenses::api::LicensesApi;
 use crate::orders::api::OrdersApi;
 use crate::payments::callback::sandbox_callback;
 use crate::payments::sandbox::{self, SandboxProvider};
 use crate::problem::problem_for_error;
 use crate::quotes::api::QuotesApi;
+use crate::store;
 use crate::subscriptions::api::SubscriptionsApi;
-use crate::{orders, store};
+use crate::webhooks::api::WebhooksApi;
 
 /// What every handler and service shares.
 #[derive(Clone, Debug)]
@@ -35,11 +37,16 @@ pub struct AppState {
     pub bootstrap_admin_hash: Option<String>,
     /// The payment provider (the built-in sandbox).
     pub payments: Arc<SandboxProvider>,
+    /// The clock an admin may move, in sandbox mode.
+    pub movable_clock: Option<OffsetClock>,
 }
 
 impl AppState {
-    /// Connects to the configured database (migrating it) and reads time from `clock`.
-    pub async fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, DbErr> {
+    /// Connects to the configured database (migrating it) and reads time from `clock`; in
+    /// sandbox mode an admin moves it.
+    pub async fn new(config: Config, clock: OffsetClock) -> Result<Self, DbErr> {
+        let movable_clock = config.sandbox_mode.then(|| clock.clone());
+        let clock: Arc<dyn Clock> = Arc::new(clock);
         let db = store::connect(&config.database_url).await?;
         let payments = Arc::new(SandboxProvider::new(
             db.clone(),
@@ -52,14 +59,15 @@ impl AppState {
             db,
             clock,
             payments,
+            movable_clock,
             bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(keys::hash),
             config: Arc::new(config),
         })
     }
 
-    /// State on the machine's clock.
+    /// State on the machine's clock (movable forward in sandbox mode).
     pub async fn with_system_clock(config: Config) -> Result<Self, DbErr> {
-        AppState::new(config, Arc::new(SystemClock)).await
+        AppState::new(config, OffsetClock::default()).await
     }
 }
 
@@ -72,6 +80,8 @@ type Apis = (
     LicensesApi,
     SubscriptionsApi,
     AuditApi,
+    WebhooksApi,
+    AdminApi,
 );
 
 /// The API with its OpenAPI description.
@@ -86,6 +96,8 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             LicensesApi,
             SubscriptionsApi,
             AuditApi,
+            WebhooksApi,
+            AdminApi,
         ),
         "Entitle",
         env!("CARGO_PKG_VERSION"),
@@ -151,36 +163,21 @@ pub fn local_addr(acceptor: &TcpAcceptor) -> Option<std::net::SocketAddr> {
         .find_map(|addr| addr.as_socket_addr().copied())
 }
 
-/// How often the server expires unpaid orders and the sandbox retries unacknowledged
-/// callbacks.
-const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Expires unpaid orders past their checkout and redelivers the sandbox's unacknowledged
-/// callbacks, forever. Both claim their work with conditional updates, so several servers on
-/// one database can run this at once.
-async fn housekeeping(state: AppState) {
-    let mut ticks = tokio::time::interval(HOUSEKEEPING_EVERY);
-    loop {
-        ticks.tick().await;
-        if let Err(err) = orders::service::expire_due(&state).await {
-            tracing::warn!(error = %err, "expiring unpaid orders failed");
-        }
-        if let Err(err) = state.payments.redeliver().await {
-            tracing::warn!(error = %err, "redelivering sandbox callbacks failed");
-        }
-    }
-}
-
 /// Serves `state` on `acceptor` until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     state: AppState,
     acceptor: TcpAcceptor,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let chores = tokio::spawn(housekeeping(state.clone()));
+    let chores = state
+        .config
+        .jobs_every
+        .map(|every| tokio::spawn(crate::jobs::scheduler(state.clone(), every)));
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app(state), shutdown, None)
         .await;
-    chores.abort();
+    if let Some(chores) = chores {
+        chores.abort();
+    }
     served
 }

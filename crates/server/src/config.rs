@@ -19,6 +19,12 @@ pub struct Config {
     pub sandbox_secret: String,
     /// Make the sandbox decline saved-method (renewal) charges.
     pub sandbox_decline_renewals: bool,
+    /// Sandbox mode: an admin may move the server's clock (`/v1/admin/clock`). On with the
+    /// sandbox provider, the only one shipped; a deployment with a real provider turns it off.
+    pub sandbox_mode: bool,
+    /// How often the scheduler runs the background jobs; `None`: never (they run only when an
+    /// admin asks).
+    pub jobs_every: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -32,6 +38,8 @@ impl Config {
             order_ttl: chrono::Duration::minutes(30),
             sandbox_secret: sandbox_secret.to_owned(),
             sandbox_decline_renewals: false,
+            sandbox_mode: true,
+            jobs_every: Some(std::time::Duration::from_secs(10)),
         }
     }
 }

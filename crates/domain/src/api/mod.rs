@@ -5,6 +5,7 @@
 //! written and enums are spelled `snake_case` (currencies `UPPERCASE`) on both sides.
 
 pub mod accounts;
+pub mod admin;
 pub mod amount;
 pub mod audit;
 pub mod catalog;
@@ -16,6 +17,10 @@ pub mod quotes;
 pub use accounts::{
     Account, AccountPage, AccountSummary, CreatedApiKey, NewAccount, NewApiKey, ProductCount,
     WhoAmI,
+};
+pub use admin::{
+    ClockAdvance, ClockView, JobList, JobRun, JobStatus, NewWebhookEndpoint, WebhookAttempt,
+    WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointList,
 };
 pub use amount::Amount;
 pub use audit::{AuditEvent, AuditPage};

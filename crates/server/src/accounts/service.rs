@@ -31,7 +31,7 @@ pub struct AccountRecord {
 }
 
 impl AccountRecord {
-    fn from_model(model: account::Model) -> ServiceResult<Self> {
+    pub(crate) fn from_model(model: account::Model) -> ServiceResult<Self> {
         Ok(AccountRecord {
             kind: AccountKind::parse(&model.kind)
                 .ok_or_else(|| ServiceError::Corrupt(format!("account kind {:?}", model.kind)))?,

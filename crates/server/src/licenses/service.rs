@@ -18,6 +18,7 @@ use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events;
 use crate::pagination::PageRequest;
 use crate::store::entity::license;
 
@@ -146,6 +147,14 @@ pub async fn consume(
         .ok_or(ServiceError::NotFound("license"))?;
     let before_view = store::view(row.clone(), now)?;
     let after_view = store::view(after, now)?;
+    events::emit(
+        &txn,
+        events::LICENSE_CONSUMED,
+        Some(row.account_id),
+        serde_json::json!({ "license": after_view }),
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         now,

@@ -6,9 +6,11 @@
 //! once, exactly one finds the order unpaid and grants; the others change nothing.
 
 use chrono::{DateTime, Utc};
-use entitle_domain::fulfillment::{Grant, grant_purchase, grant_seats};
+use entitle_domain::catalog::Product;
+use entitle_domain::fulfillment::{Grant, grant_purchase, grant_renewal_bonus, grant_seats};
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
+use entitle_domain::renewal::next_period;
 use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{Cycle, PaymentMethod};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -22,6 +24,7 @@ use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events;
 use crate::licenses::store::{self as licenses, Owner};
 use crate::store::entity::{checkout_session, license, order, subscription};
 use crate::subscriptions::store as subscriptions;
@@ -140,6 +143,14 @@ pub async fn fulfil(
         .exec(&txn)
         .await?;
     let paid = store::load_view(&txn, order_id).await?;
+    events::emit(
+        &txn,
+        events::ORDER_PAID,
+        Some(row.account_id),
+        serde_json::json!({ "order": paid }),
+        now,
+    )
+    .await?;
     changes.insert(
         0,
         Change {
@@ -206,6 +217,7 @@ async fn grant_order(
             Ok(changes)
         }
         OrderType::Upgrade => upgrade(txn, row, actor, now).await,
+        OrderType::Renewal => renew_term(txn, row, &product, quantity, actor, now).await,
         OrderType::AddSeats => add_seats(txn, row, quantity, paid_at, actor, now).await,
         OrderType::Trial => Err(ServiceError::Corrupt(
             "a trial order is never paid later".to_owned(),
@@ -375,6 +387,91 @@ async fn add_seats(
     });
     for license in licenses::insert_grant(txn, owner, &grant, now).await? {
         changes.push(license_granted(actor, license, now)?);
+    }
+    Ok(changes)
+}
+
+/// A paid renewal: the period moves on by one cycle from where it ended, the term's licenses
+/// are extended to the new end, and the new term's bonus licenses are granted (DESIGN.md §4).
+/// Conditional on the period still ending where the order's term starts, so a term is
+/// renewed once.
+async fn renew_term(
+    txn: &DatabaseTransaction,
+    row: &order::Model,
+    product: &Product,
+    quantity: u32,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Change<'static>>> {
+    let sub = target_subscription(txn, row).await?;
+    let term_start = row
+        .term_start
+        .ok_or_else(|| ServiceError::Corrupt("a renewal order without its term".to_owned()))?;
+    let cycle = Cycle::parse(&sub.cycle)
+        .ok_or_else(|| ServiceError::Corrupt(format!("cycle {:?}", sub.cycle)))?;
+    let (start, end) = next_period(sub.anchor_at, cycle, term_start)
+        .ok_or_else(|| ServiceError::Corrupt("a renewal past the calendar".to_owned()))?;
+    let before = subscriptions::view(&sub)?;
+    let moved = subscription::Entity::update_many()
+        .col_expr(subscription::Column::CurrentPeriodStart, Expr::value(start))
+        .col_expr(subscription::Column::CurrentPeriodEnd, Expr::value(end))
+        .col_expr(
+            subscription::Column::Status,
+            Expr::value(SubscriptionStatus::Active.as_str()),
+        )
+        .col_expr(subscription::Column::RenewalFailures, Expr::value(0))
+        .col_expr(
+            subscription::Column::NextRetryAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+        .filter(subscription::Column::Id.eq(sub.id))
+        .filter(subscription::Column::CurrentPeriodEnd.eq(term_start))
+        .exec(txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        tracing::error!(subscription = %sub.id, order = %row.id, "renewal paid for a term the subscription has left");
+        return Ok(Vec::new());
+    }
+    license::Entity::update_many()
+        .col_expr(license::Column::ValidUntil, Expr::value(end))
+        .col_expr(
+            license::Column::Status,
+            Expr::value(LicenseStatus::Active.as_str()),
+        )
+        .col_expr(license::Column::UpdatedAt, Expr::value(now))
+        .filter(license::Column::SubscriptionId.eq(sub.id))
+        .filter(license::Column::ProductCode.eq(sub.product_code.clone()))
+        .filter(license::Column::Status.ne(LicenseStatus::Consumed.as_str()))
+        .exec(txn)
+        .await?;
+    let after = subscription_view(txn, sub.id).await?;
+    events::emit(
+        txn,
+        events::SUBSCRIPTION_RENEWED,
+        Some(row.account_id),
+        serde_json::json!({ "subscription": after, "order_id": row.id }),
+        now,
+    )
+    .await?;
+    let mut changes = vec![Change {
+        actor,
+        account_id: Some(row.account_id),
+        action: "subscription.renewed",
+        entity: "subscription",
+        entity_id: sub.id,
+        before: snapshot(&before),
+        after: snapshot(&after),
+    }];
+    if let Some(bonus) = grant_renewal_bonus(product, quantity, start, end) {
+        let owner = Owner {
+            account_id: row.account_id,
+            subscription_id: Some(sub.id),
+            order_id: Some(row.id),
+        };
+        for license in licenses::insert_grant(txn, owner, &bonus, now).await? {
+            changes.push(license_granted(actor, license, now)?);
+        }
     }
     Ok(changes)
 }

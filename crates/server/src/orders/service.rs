@@ -27,6 +27,7 @@ use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events;
 use crate::pagination::PageRequest;
 use crate::payments::PaymentProvider;
 use crate::quotes::service as quotes;
@@ -192,6 +193,7 @@ async fn open_order(
         paid_at: Set(None),
         canceled_at: Set(None),
         updated_at: Set(ticket.now),
+        term_start: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -278,6 +280,7 @@ async fn start_trial(
         paid_at: Set(Some(ticket.now)),
         canceled_at: Set(None),
         updated_at: Set(ticket.now),
+        term_start: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -397,6 +400,16 @@ async fn transition(
         .exec(&txn)
         .await?;
     let after = store::load_view(&txn, order_id).await?;
+    if to == OrderStatus::Expired {
+        events::emit(
+            &txn,
+            events::ORDER_EXPIRED,
+            Some(after.account_id),
+            serde_json::json!({ "order": after }),
+            now,
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         now,

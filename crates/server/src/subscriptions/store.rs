@@ -68,6 +68,8 @@ pub async fn insert_grant(
         updated_at: Set(now),
         payment_method: Set(method.map(|m| m.as_str().to_owned())),
         order_id: Set(Some(order_id)),
+        renewal_failures: Set(0),
+        next_retry_at: Set(None),
     }
     .insert(db)
     .await?)

@@ -6,14 +6,15 @@
 //! (`CREATE DATABASE … TEMPLATE …`), dropped when the test ends, pass or fail.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use entitle_client::Client;
 use entitle_domain::clock::OffsetClock;
 use entitle_migration::{Migrator, MigratorTrait};
+use entitle_server::payments::sandbox::SandboxProvider;
 use entitle_server::{AppState, Config};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 /// The admin key every test server accepts (the bootstrap key).
@@ -40,12 +41,21 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The server's clock, movable.
     pub clock: OffsetClock,
+    /// The server's sandbox payment provider.
+    pub payments: Arc<SandboxProvider>,
+    database_url: String,
 }
 
 impl TestApp {
     /// An absolute URL on the server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// A second server on the same database and the same clock: another instance behind a
+    /// load balancer, or this one restarted.
+    pub async fn another_instance(&self) -> TestApp {
+        start(&self.database_url, self.clock.clone()).await
     }
 }
 
@@ -59,7 +69,7 @@ where
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary directory");
             let url = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
-            let app = start(&url).await;
+            let app = start(&url, OffsetClock::default()).await;
             scenario(app).await;
         }
         Backend::Postgres => {
@@ -76,7 +86,7 @@ where
                 .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .await
                 .expect("create the test database");
-            let app = start(&with_database(&base, &name)).await;
+            let app = start(&with_database(&base, &name), OffsetClock::default()).await;
             // Run in a task so that a failing scenario still lets the database be dropped.
             let outcome = tokio::spawn(scenario(app)).await;
             admin
@@ -90,17 +100,19 @@ where
     }
 }
 
-async fn start(database_url: &str) -> TestApp {
-    let clock = OffsetClock::default();
+async fn start(database_url: &str, clock: OffsetClock) -> TestApp {
     let acceptor = entitle_server::bind("127.0.0.1:0").await.expect("bind");
     let addr = entitle_server::local_addr(&acceptor).expect("bound address");
     let base_url = format!("http://{addr}");
     let mut config = Config::new(database_url, &base_url, SANDBOX_SECRET);
     config.bootstrap_admin_key = Some(ADMIN_KEY.to_owned());
-    let state = AppState::new(config, Arc::new(clock.clone()))
+    // Tests run the jobs when they mean to, through the API.
+    config.jobs_every = None;
+    let state = AppState::new(config, clock.clone())
         .await
         .expect("open the database");
     let db = state.db.clone();
+    let payments = state.payments.clone();
     tokio::spawn(entitle_server::serve(
         state,
         acceptor,
@@ -115,6 +127,8 @@ async fn start(database_url: &str) -> TestApp {
         base_url,
         db,
         clock,
+        payments,
+        database_url: database_url.to_owned(),
     }
 }
 

@@ -7,6 +7,7 @@ mod catalog;
 mod errors;
 mod health;
 mod licenses;
+mod lifecycle;
 mod orders;
 mod payments;
 mod purchase;

@@ -51,7 +51,7 @@ on_both_databases! {
         for _ in 0..20 {
             let http = app.http.clone();
             let url = app.url("/v1/payments/sandbox/callback");
-            let header = entitle_server::payments::sandbox::signature::sign(
+            let header = entitle_server::signature::sign(
                 crate::harness::SANDBOX_SECRET.as_bytes(),
                 app.clock.now().timestamp(),
                 &body,
@@ -60,7 +60,7 @@ on_both_databases! {
             deliveries.push(tokio::spawn(async move {
                 let response = http
                     .post(url)
-                    .header(entitle_server::payments::sandbox::signature::HEADER, header)
+                    .header(entitle_server::payments::sandbox::SIGNATURE_HEADER, header)
                     .header("content-type", "application/json")
                     .body(body)
                     .send()
@@ -103,7 +103,7 @@ on_both_databases! {
         let problem: entitle_domain::api::Problem = underpaid.json().await.expect("problem");
         assert_eq!(problem.code, "callback_mismatch");
 
-        let header = entitle_server::payments::sandbox::signature::sign(
+        let header = entitle_server::signature::sign(
             crate::harness::SANDBOX_SECRET.as_bytes(),
             now,
             &honest,
@@ -114,7 +114,7 @@ on_both_databases! {
         let response = app
             .http
             .post(app.url("/v1/payments/sandbox/callback"))
-            .header(entitle_server::payments::sandbox::signature::HEADER, header)
+            .header(entitle_server::payments::sandbox::SIGNATURE_HEADER, header)
             .body(tampered)
             .send()
             .await

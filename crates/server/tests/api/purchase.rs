@@ -3,7 +3,8 @@
 use entitle_client::Client;
 use entitle_domain::api::{Order, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest};
 use entitle_domain::{Cycle, PaymentMethod};
-use entitle_server::payments::sandbox::signature;
+use entitle_server::payments::sandbox::SIGNATURE_HEADER;
+use entitle_server::signature;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -125,7 +126,7 @@ pub async fn deliver(
     app.http
         .post(app.url("/v1/payments/sandbox/callback"))
         .header(
-            signature::HEADER,
+            SIGNATURE_HEADER,
             signature::sign(secret.as_bytes(), timestamp, body),
         )
         .header("content-type", "application/json")

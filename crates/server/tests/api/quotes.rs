@@ -49,6 +49,8 @@ async fn held_subscription(
         updated_at: Set(now),
         payment_method: Set(Some("alipay".to_owned())),
         order_id: Set(None),
+        renewal_failures: Set(0),
+        next_retry_at: Set(None),
     }
     .insert(&app.db)
     .await

@@ -8,7 +8,6 @@
 //! again by [`SandboxProvider::redeliver`], as real providers retry.
 
 pub mod pages;
-pub mod signature;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +26,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider, SavedCharge};
+use crate::signature;
 use crate::store::entity::sandbox_charge;
+
+/// The header that carries the sandbox's callback signature.
+pub const SIGNATURE_HEADER: &str = "Entitle-Sandbox-Signature";
 
 /// The provider's name on orders and checkouts.
 pub const NAME: &str = "sandbox";
@@ -156,7 +159,7 @@ impl SandboxProvider {
         let delivered = self
             .http
             .post(format!("{}{CALLBACK_PATH}", self.public_url))
-            .header(signature::HEADER, self.sign(&body))
+            .header(SIGNATURE_HEADER, self.sign(&body))
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -217,7 +220,7 @@ impl PaymentProvider for SandboxProvider {
         now: DateTime<Utc>,
     ) -> Result<PaymentNotice, CallbackRejection> {
         let header = headers
-            .get(signature::HEADER)
+            .get(SIGNATURE_HEADER)
             .and_then(|v| v.to_str().ok())
             .ok_or(CallbackRejection::MissingSignature)?;
         signature::verify(&self.secret, header, body, now)?;
@@ -248,6 +251,24 @@ impl PaymentProvider for SandboxProvider {
         amount: Money,
         method: PaymentMethod,
     ) -> Result<SavedCharge, DbErr> {
+        // Charging is idempotent per order, as providers' idempotency keys make it: asked
+        // again (a retry after a crash), the sandbox answers the charge it already made.
+        if let Some(charge) = sandbox_charge::Entity::find()
+            .filter(sandbox_charge::Column::OrderId.eq(order_id))
+            .filter(sandbox_charge::Column::SessionId.is_null())
+            .one(&self.db)
+            .await?
+        {
+            return Ok(SavedCharge {
+                event_id: charge.id,
+                outcome: if charge.outcome == "succeeded" {
+                    PaymentOutcome::Succeeded
+                } else {
+                    PaymentOutcome::Declined
+                },
+                occurred_at: charge.occurred_at,
+            });
+        }
         let outcome = if self.decline_saved_charges.load(Ordering::SeqCst) {
             PaymentOutcome::Declined
         } else {

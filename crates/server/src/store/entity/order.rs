@@ -30,6 +30,8 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     pub canceled_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// For a renewal: where the renewed term starts (the period's end it continues).
+    pub term_start: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

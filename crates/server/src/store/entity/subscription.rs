@@ -22,6 +22,10 @@ pub struct Model {
     pub payment_method: Option<String>,
     /// The order that created it.
     pub order_id: Option<Uuid>,
+    /// Renewal charges failed in a row for the current period.
+    pub renewal_failures: i32,
+    /// When a failed renewal is charged again.
+    pub next_retry_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,8 @@
-//! The sandbox's callback signature, modelled on the common scheme of hosted-checkout
-//! providers: `Entitle-Sandbox-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` over
-//! `"<t>.<body>"` with the shared secret, accepted within a tolerance of the receiver's clock.
+//! Signed HTTP bodies, the common scheme of payment providers' callbacks: a header
+//! `t=<unix seconds>,v1=<hex HMAC-SHA256>` over `"<t>.<body>"` with a shared secret, accepted
+//! within a tolerance of the receiver's clock. The sandbox signs its callbacks with it
+//! (`Entitle-Sandbox-Signature`), and Entitle signs its outbound webhooks with it
+//! (`Entitle-Signature`).
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -8,8 +10,6 @@ use sha2::Sha256;
 
 use crate::payments::CallbackRejection;
 
-/// The header that carries the signature.
-pub const HEADER: &str = "Entitle-Sandbox-Signature";
 /// How far a callback's timestamp may be from the receiver's clock: 5 minutes.
 pub const TOLERANCE_SECONDS: i64 = 300;
 

@@ -1,0 +1,183 @@
+//! Expiry (DESIGN.md §4): licenses past `valid_until` become `expired` (a consumed one stays
+//! `consumed`), and so do subscriptions that end without renewing. Auto-renewing
+//! subscriptions are left to the renewal job, which expires them when their retries run out.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entitle_domain::licenses::LicenseStatus;
+use entitle_domain::subscription::SubscriptionStatus;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::error::ServiceResult;
+use crate::events;
+use crate::licenses::store as licenses;
+use crate::store::entity::{license, subscription};
+use crate::subscriptions::store as subscriptions;
+
+/// How many of each are expired per run; the next run continues.
+const BATCH: u64 = 500;
+
+pub async fn run(state: &AppState) -> ServiceResult<u64> {
+    let now = state.clock.now();
+    Ok(expire_subscriptions(state, now).await? + expire_licenses(state, now).await?)
+}
+
+async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
+    let due = subscription::Entity::find()
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscription::Column::CurrentPeriodEnd.lte(now))
+        .filter(
+            Condition::any()
+                .add(subscription::Column::AutoRenew.eq(false))
+                .add(subscription::Column::Trial.eq(true)),
+        )
+        .order_by_asc(subscription::Column::Id)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    let mut expired = 0;
+    for sub in due {
+        let txn = state.db.begin().await?;
+        let claimed = subscription::Entity::update_many()
+            .col_expr(
+                subscription::Column::Status,
+                Expr::value(SubscriptionStatus::Expired.as_str()),
+            )
+            .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+            .filter(subscription::Column::Id.eq(sub.id))
+            .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 0 {
+            continue;
+        }
+        let before = subscriptions::view(&sub)?;
+        let after = subscriptions::view(&subscription::Model {
+            status: SubscriptionStatus::Expired.as_str().to_owned(),
+            updated_at: now,
+            ..sub.clone()
+        })?;
+        events::emit(
+            &txn,
+            events::SUBSCRIPTION_EXPIRED,
+            Some(sub.account_id),
+            json!({ "subscription": after }),
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            vec![Change {
+                actor: Actor::System,
+                account_id: Some(sub.account_id),
+                action: "subscription.expired",
+                entity: "subscription",
+                entity_id: sub.id,
+                before: snapshot(&before),
+                after: snapshot(&after),
+            }],
+        )
+        .await?;
+        txn.commit().await?;
+        expired += 1;
+    }
+    Ok(expired)
+}
+
+/// Subscriptions that may still renew, with their product: their own licenses wait for the
+/// renewal job (bonus licenses do not: they end with their term).
+async fn still_renewing(state: &AppState, ids: Vec<Uuid>) -> ServiceResult<HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(subscription::Entity::find()
+        .filter(subscription::Column::Id.is_in(ids))
+        .filter(subscription::Column::AutoRenew.eq(true))
+        .filter(subscription::Column::Trial.eq(false))
+        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.product_code))
+        .collect())
+}
+
+async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
+    let due = license::Entity::find()
+        .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+        .filter(license::Column::ValidUntil.lte(now))
+        .order_by_asc(license::Column::Id)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    let renewing = still_renewing(
+        state,
+        due.iter().filter_map(|l| l.subscription_id).collect(),
+    )
+    .await?;
+    let mut expired = 0;
+    for row in due {
+        let waits = row
+            .subscription_id
+            .and_then(|s| renewing.get(&s))
+            .is_some_and(|product| *product == row.product_code);
+        if waits {
+            continue;
+        }
+        let txn = state.db.begin().await?;
+        let claimed = license::Entity::update_many()
+            .col_expr(
+                license::Column::Status,
+                Expr::value(LicenseStatus::Expired.as_str()),
+            )
+            .col_expr(license::Column::UpdatedAt, Expr::value(now))
+            .filter(license::Column::Id.eq(row.id))
+            .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 0 {
+            continue;
+        }
+        let view = licenses::view(
+            license::Model {
+                status: LicenseStatus::Expired.as_str().to_owned(),
+                ..row.clone()
+            },
+            now,
+        )?;
+        events::emit(
+            &txn,
+            events::LICENSE_EXPIRED,
+            Some(row.account_id),
+            json!({ "license": view }),
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            vec![Change {
+                actor: Actor::System,
+                account_id: Some(row.account_id),
+                action: "license.expired",
+                entity: "license",
+                entity_id: row.id,
+                before: Some(json!({ "status": "active" })),
+                after: snapshot(&view),
+            }],
+        )
+        .await?;
+        txn.commit().await?;
+        expired += 1;
+    }
+    Ok(expired)
+}

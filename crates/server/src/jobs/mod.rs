@@ -1,0 +1,192 @@
+//! Background jobs (DESIGN.md §4): order expiry, renewals, license and subscription expiry,
+//! expiry reminders and outbound webhook delivery. The scheduler in the server runs each in
+//! turn; an admin runs one now with `POST /v1/admin/jobs/{job}/run`.
+//!
+//! Every job finds its work by what is due in the database, not by when it last ran, and
+//! claims each piece with a conditional update (or a unique key) before doing it. So several
+//! servers on one database never do a piece twice, and a server that was down does what fell
+//! due while it was away once when it returns — never zero times, never twice.
+
+pub mod api;
+mod expiry;
+mod reminders;
+mod renewals;
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::{JobRun, JobStatus};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::app::AppState;
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::entity::job_run;
+use crate::{orders, webhooks};
+
+/// A background job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    OrderExpiry,
+    Renewals,
+    Expiry,
+    Reminders,
+    Webhooks,
+}
+
+impl Job {
+    /// In the order the scheduler runs them: renewals before expiry, so a subscription that
+    /// renews is never expired first; webhooks last, to send what the others emitted.
+    pub const ALL: [Job; 5] = [
+        Job::OrderExpiry,
+        Job::Renewals,
+        Job::Expiry,
+        Job::Reminders,
+        Job::Webhooks,
+    ];
+
+    /// The job's name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::OrderExpiry => "order_expiry",
+            Job::Renewals => "renewals",
+            Job::Expiry => "expiry",
+            Job::Reminders => "reminders",
+            Job::Webhooks => "webhooks",
+        }
+    }
+
+    /// Parses a job's name.
+    pub fn parse(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|j| j.name() == name)
+    }
+}
+
+impl fmt::Display for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+async fn work(state: &AppState, job: Job) -> ServiceResult<(u64, &'static str)> {
+    Ok(match job {
+        Job::OrderExpiry => (
+            orders::service::expire_due(state).await? as u64,
+            "unpaid orders expired",
+        ),
+        Job::Renewals => (renewals::run(state).await?, "subscriptions renewed"),
+        Job::Expiry => (
+            expiry::run(state).await?,
+            "licenses and subscriptions expired",
+        ),
+        Job::Reminders => (reminders::run(state).await?, "reminders sent"),
+        Job::Webhooks => (webhooks::deliver_due(state).await?, "webhooks delivered"),
+    })
+}
+
+async fn record_start(state: &AppState, job: Job, now: DateTime<Utc>) -> ServiceResult<()> {
+    let updated = job_run::Entity::update_many()
+        .col_expr(job_run::Column::LastStartedAt, Expr::value(now))
+        .filter(job_run::Column::Job.eq(job.name()))
+        .exec(&state.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        let inserted = job_run::ActiveModel {
+            job: Set(job.name().to_owned()),
+            last_started_at: Set(Some(now)),
+            last_finished_at: Set(None),
+            last_outcome: Set(None),
+            last_detail: Set(None),
+            runs: Set(0),
+        }
+        .insert(&state.db)
+        .await;
+        // Another server recorded the first run at the same moment: theirs stands.
+        if let Err(err) = inserted
+            && !matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            )
+        {
+            return Err(err.into());
+        }
+    }
+    Ok(())
+}
+
+/// Runs `job` once now and records the run.
+pub async fn run(state: &AppState, job: Job) -> ServiceResult<JobRun> {
+    record_start(state, job, state.clock.now()).await?;
+    let result = work(state, job).await;
+    let (outcome, detail, processed) = match &result {
+        Ok((n, what)) => ("ok", format!("{n} {what}"), *n),
+        Err(err) => ("failed", err.to_string(), 0),
+    };
+    job_run::Entity::update_many()
+        .col_expr(
+            job_run::Column::LastFinishedAt,
+            Expr::value(state.clock.now()),
+        )
+        .col_expr(job_run::Column::LastOutcome, Expr::value(outcome))
+        .col_expr(job_run::Column::LastDetail, Expr::value(detail.clone()))
+        .col_expr(
+            job_run::Column::Runs,
+            Expr::col(job_run::Column::Runs).add(1),
+        )
+        .filter(job_run::Column::Job.eq(job.name()))
+        .exec(&state.db)
+        .await?;
+    result?;
+    Ok(JobRun {
+        job: job.name().to_owned(),
+        processed,
+        detail,
+    })
+}
+
+/// Every job's last and next run.
+pub async fn statuses(state: &AppState) -> ServiceResult<Vec<JobStatus>> {
+    let rows = job_run::Entity::find().all(&state.db).await?;
+    Ok(Job::ALL
+        .into_iter()
+        .map(|job| {
+            let row = rows.iter().find(|r| r.job == job.name());
+            let last_finished_at = row.and_then(|r| r.last_finished_at);
+            let next_run_at = state.config.jobs_every.map(|every| {
+                last_finished_at.unwrap_or_else(|| state.clock.now())
+                    + chrono::Duration::from_std(every).unwrap_or_default()
+            });
+            JobStatus {
+                job: job.name().to_owned(),
+                last_started_at: row.and_then(|r| r.last_started_at),
+                last_finished_at,
+                last_outcome: row.and_then(|r| r.last_outcome.clone()),
+                last_detail: row.and_then(|r| r.last_detail.clone()),
+                runs: row.map_or(0, |r| u64::try_from(r.runs).unwrap_or(0)),
+                next_run_at,
+            }
+        })
+        .collect())
+}
+
+/// Runs every job in turn, every `every`, forever; and lets the sandbox retry the callbacks
+/// the server did not acknowledge.
+pub async fn scheduler(state: AppState, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        for job in Job::ALL {
+            if let Err(err) = run(&state, job).await {
+                tracing::warn!(%job, error = %err, "job failed");
+            }
+        }
+        if let Err(err) = state.payments.redeliver().await {
+            tracing::warn!(error = %err, "redelivering sandbox callbacks failed");
+        }
+    }
+}
+
+/// A job name from the path, or `not_found`.
+pub fn named(name: &str) -> ServiceResult<Job> {
+    Job::parse(name).ok_or(ServiceError::NotFound("job"))
+}

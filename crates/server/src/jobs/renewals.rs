@@ -1,0 +1,313 @@
+//! Renewal (DESIGN.md §4): an auto-renewing subscription whose period has ended is renewed
+//! for the same cycle and quantity by a renewal order charged to its saved method.
+//!
+//! The renewal order's idempotency key names the subscription, the term and the attempt, and
+//! is unique per account: of several servers renewing at once, exactly one creates the order
+//! and charges it. A server that crashed after creating the order resumes it on its next run
+//! (the sandbox's charges are idempotent per order), and a failure is recorded only once.
+
+use chrono::{DateTime, Duration, Utc};
+use entitle_domain::orders::{OrderStatus, OrderType};
+use entitle_domain::pricing::quote_renewal;
+use entitle_domain::renewal::{next_period, next_retry};
+use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::{Cycle, Refusal};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqlErr, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::accounts::service::AccountRecord;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::catalog::store as catalog;
+use crate::error::{ServiceError, ServiceResult};
+use crate::events;
+use crate::orders::{fulfillment, service as orders, store as order_store};
+use crate::payments::{PaymentOutcome, PaymentProvider};
+use crate::store::entity::{account, license, order, subscription};
+use crate::subscriptions::store as subscriptions;
+
+/// A renewal order younger than this is another server's work in progress.
+const IN_PROGRESS: Duration = Duration::seconds(60);
+/// Catch-up is bounded per run; the next run continues.
+const MAX_ROUNDS: usize = 36;
+
+/// Renews every subscription that is due, period by period, until none is; returns how many
+/// periods were renewed.
+pub async fn run(state: &AppState) -> ServiceResult<u64> {
+    let mut renewed = 0;
+    for _ in 0..MAX_ROUNDS {
+        let now = state.clock.now();
+        let due = subscription::Entity::find()
+            .filter(subscription::Column::AutoRenew.eq(true))
+            .filter(subscription::Column::Trial.eq(false))
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(
+                                subscription::Column::Status
+                                    .eq(SubscriptionStatus::Active.as_str()),
+                            )
+                            .add(subscription::Column::CurrentPeriodEnd.lte(now)),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(
+                                subscription::Column::Status
+                                    .eq(SubscriptionStatus::PastDue.as_str()),
+                            )
+                            .add(subscription::Column::NextRetryAt.lte(now)),
+                    ),
+            )
+            .order_by_asc(subscription::Column::Id)
+            .limit(500)
+            .all(&state.db)
+            .await?;
+        let mut progressed = false;
+        for sub in due {
+            match renew(state, sub, now).await? {
+                Step::Renewed => {
+                    renewed += 1;
+                    progressed = true;
+                }
+                Step::Failed => progressed = true,
+                Step::Skipped => {}
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    Ok(renewed)
+}
+
+/// What one attempt came to.
+enum Step {
+    Renewed,
+    Failed,
+    Skipped,
+}
+
+fn renewal_key(sub: &subscription::Model) -> String {
+    format!(
+        "renewal:{}:{}:{}",
+        sub.id,
+        sub.current_period_end.timestamp_micros(),
+        sub.renewal_failures
+    )
+}
+
+async fn renew(
+    state: &AppState,
+    sub: subscription::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Step> {
+    let key = renewal_key(&sub);
+    let existing = order::Entity::find()
+        .filter(order::Column::AccountId.eq(sub.account_id))
+        .filter(order::Column::IdempotencyKey.eq(key.clone()))
+        .one(&state.db)
+        .await?;
+    let renewal = match existing {
+        Some(row) => match order_store::status(&row)? {
+            OrderStatus::PendingPayment if row.created_at > now - IN_PROGRESS => {
+                return Ok(Step::Skipped);
+            }
+            OrderStatus::PendingPayment => row,
+            OrderStatus::Failed => {
+                return record_failure(state, &sub, now).await;
+            }
+            _ => return Ok(Step::Skipped),
+        },
+        None => match open_renewal(state, &sub, &key, now).await {
+            Ok(row) => row,
+            Err(ServiceError::Store(err))
+                if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                return Ok(Step::Skipped);
+            }
+            Err(err) => return Err(err),
+        },
+    };
+    let Some(method) = subscriptions::payment_method(sub.payment_method.as_deref())? else {
+        orders::mark_failed(state, renewal.id, Actor::System).await?;
+        return record_failure(state, &sub, now).await;
+    };
+    let charge = state
+        .payments
+        .charge_saved(renewal.id, order_store::total(&renewal)?, method)
+        .await?;
+    match charge.outcome {
+        PaymentOutcome::Succeeded => {
+            // The provider's callback fulfils it too; whichever comes first does, once.
+            fulfillment::fulfil(state, renewal.id, charge.occurred_at, Actor::System).await?;
+            Ok(Step::Renewed)
+        }
+        PaymentOutcome::Declined => {
+            orders::mark_failed(state, renewal.id, Actor::System).await?;
+            record_failure(state, &sub, now).await
+        }
+    }
+}
+
+/// Creates the renewal order for the subscription's next term.
+async fn open_renewal(
+    state: &AppState,
+    sub: &subscription::Model,
+    key: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<order::Model> {
+    let owner = account::Entity::find_by_id(sub.account_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("account"))?;
+    let currency = AccountRecord::from_model(owner)?.region.currency();
+    let product = catalog::find(&state.db, &sub.product_code)
+        .await?
+        .ok_or(ServiceError::NotFound("product"))?;
+    let cycle = Cycle::parse(&sub.cycle)
+        .ok_or_else(|| ServiceError::Corrupt(format!("cycle {:?}", sub.cycle)))?;
+    let quantity = u32::try_from(sub.quantity)
+        .map_err(|_| ServiceError::Corrupt(format!("quantity {}", sub.quantity)))?;
+    let (start, end) = next_period(sub.anchor_at, cycle, sub.current_period_end)
+        .ok_or(Refusal::AmountOutOfRange)?;
+    let quote = quote_renewal(&product, cycle, quantity, currency, start, end)?;
+    let lines = entitle_domain::api::QuoteView::new(&quote, &[]).lines;
+    let txn = state.db.begin().await?;
+    let row =
+        order::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            account_id: Set(sub.account_id),
+            kind: Set(OrderType::Renewal.as_str().to_owned()),
+            status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
+            product_code: Set(sub.product_code.clone()),
+            cycle: Set(Some(sub.cycle.clone())),
+            quantity: Set(sub.quantity),
+            periods: Set(1),
+            subscription_id: Set(Some(sub.id)),
+            auto_renew: Set(Some(true)),
+            lines: Set(
+                serde_json::to_string(&lines).map_err(|e| ServiceError::Corrupt(e.to_string()))?
+            ),
+            currency: Set(currency.code().to_owned()),
+            total_minor: Set(quote
+                .total
+                .to_minor()
+                .map_err(|_| Refusal::AmountOutOfRange)?),
+            payment_method: Set(sub.payment_method.clone()),
+            return_url: Set(None),
+            idempotency_key: Set(Some(key.to_owned())),
+            request_hash: Set(None),
+            created_at: Set(now),
+            expires_at: Set(None),
+            paid_at: Set(None),
+            canceled_at: Set(None),
+            updated_at: Set(now),
+            term_start: Set(Some(start)),
+        }
+        .insert(&txn)
+        .await?;
+    let view = order_store::load_view(&txn, row.id).await?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::System,
+            account_id: Some(sub.account_id),
+            action: "order.created",
+            entity: "order",
+            entity_id: row.id,
+            before: None,
+            after: snapshot(&view),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// A failed renewal charge: `past_due` with the next retry, or `expired` when the retries are
+/// used up. Conditional on the failure count it saw, so it is recorded once.
+async fn record_failure(
+    state: &AppState,
+    sub: &subscription::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Step> {
+    let failures = sub.renewal_failures + 1;
+    let retry = next_retry(
+        sub.current_period_end,
+        u32::try_from(failures).unwrap_or(u32::MAX),
+    );
+    let txn = state.db.begin().await?;
+    let before = subscriptions::view(sub)?;
+    let mut update = subscription::Entity::update_many()
+        .col_expr(subscription::Column::RenewalFailures, Expr::value(failures))
+        .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+        .filter(subscription::Column::Id.eq(sub.id))
+        .filter(subscription::Column::RenewalFailures.eq(sub.renewal_failures))
+        .filter(subscription::Column::CurrentPeriodEnd.eq(sub.current_period_end));
+    let (status, event) = match retry {
+        Some(at) => {
+            update = update.col_expr(subscription::Column::NextRetryAt, Expr::value(at));
+            (SubscriptionStatus::PastDue, events::SUBSCRIPTION_PAST_DUE)
+        }
+        None => {
+            update = update.col_expr(
+                subscription::Column::NextRetryAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+            (SubscriptionStatus::Expired, events::SUBSCRIPTION_EXPIRED)
+        }
+    };
+    update = update.col_expr(subscription::Column::Status, Expr::value(status.as_str()));
+    if update.exec(&txn).await?.rows_affected == 0 {
+        return Ok(Step::Skipped);
+    }
+    if status == SubscriptionStatus::Expired {
+        license::Entity::update_many()
+            .col_expr(license::Column::Status, Expr::value("expired"))
+            .col_expr(license::Column::UpdatedAt, Expr::value(now))
+            .filter(license::Column::SubscriptionId.eq(sub.id))
+            .filter(license::Column::Status.eq("active"))
+            .exec(&txn)
+            .await?;
+    }
+    let after_row = subscription::Entity::find_by_id(sub.id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("subscription"))?;
+    let after = subscriptions::view(&after_row)?;
+    events::emit(
+        &txn,
+        event,
+        Some(sub.account_id),
+        json!({ "subscription": after, "failed_charges": failures, "next_retry_at": retry }),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::System,
+            account_id: Some(sub.account_id),
+            action: if status == SubscriptionStatus::Expired {
+                "subscription.expired"
+            } else {
+                "subscription.past_due"
+            },
+            entity: "subscription",
+            entity_id: sub.id,
+            before: snapshot(&before),
+            after: snapshot(&after),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Step::Failed)
+}

@@ -1,0 +1,84 @@
+//! `/v1/admin/webhook-endpoints` and `/v1/admin/webhook-deliveries`.
+
+use entitle_domain::api::{
+    NewWebhookEndpoint, WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointList,
+};
+use poem::web::Data;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi, Tags};
+
+use crate::app::AppState;
+use crate::auth::ApiKey;
+use crate::pagination::PageRequest;
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+enum WebhookTags {
+    /// Outbound webhooks: signed, at least once, every attempt visible.
+    Webhooks,
+}
+
+#[derive(ApiResponse)]
+enum EndpointCreated {
+    /// Registered; events from now on are delivered to it.
+    #[oai(status = 201)]
+    Created(Json<WebhookEndpoint>),
+}
+
+pub struct WebhooksApi;
+
+#[OpenApi(tag = "WebhookTags::Webhooks")]
+impl WebhooksApi {
+    /// Register a webhook endpoint (admin).
+    #[oai(
+        path = "/v1/admin/webhook-endpoints",
+        method = "post",
+        operation_id = "create_webhook_endpoint"
+    )]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        body: Json<NewWebhookEndpoint>,
+    ) -> Result<EndpointCreated, ApiError> {
+        let endpoint = super::register(&state, principal, body.0).await?;
+        Ok(EndpointCreated::Created(Json(endpoint)))
+    }
+
+    /// List webhook endpoints (admin).
+    #[oai(
+        path = "/v1/admin/webhook-endpoints",
+        method = "get",
+        operation_id = "list_webhook_endpoints"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+    ) -> Result<Json<WebhookEndpointList>, ApiError> {
+        Ok(Json(WebhookEndpointList {
+            items: super::endpoints(&state, principal).await?,
+        }))
+    }
+
+    /// List webhook deliveries with every attempt, oldest first (admin).
+    #[oai(
+        path = "/v1/admin/webhook-deliveries",
+        method = "get",
+        operation_id = "list_webhook_deliveries"
+    )]
+    async fn deliveries(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        /// Items per page, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<WebhookDeliveryPage>, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        Ok(Json(super::deliveries(&state, principal, page).await?))
+    }
+}
