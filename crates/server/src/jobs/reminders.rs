@@ -22,6 +22,9 @@ use crate::error::ServiceResult;
 use crate::events;
 use crate::store::entity::{license, reminder, subscription};
 
+/// A license as the reminders read it: id, account, order, product, end.
+type LicenseRow = (Uuid, Uuid, Option<Uuid>, String, DateTime<Utc>);
+
 /// Something that expires: what, which, whose, when, and what to say about it.
 struct Expiring {
     subject: &'static str,
@@ -65,7 +68,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
         .filter(|p| p.kind == ProductKind::OneTime)
         .map(|p| p.code.to_string())
         .collect();
-    let rows: Vec<(Uuid, Uuid, Option<Uuid>, String, DateTime<Utc>)> = license::Entity::find()
+    let rows: Vec<LicenseRow> = license::Entity::find()
         .select_only()
         .column(license::Column::Id)
         .column(license::Column::AccountId)
