@@ -3,8 +3,10 @@
 //! would be to a remote server.
 //!
 //! The accounts: "Demo Shanghai" (`cn`, individual) with a paid Premium and three monthly DR
-//! licenses on auto-renew, whose console opens; "Demo Berlin" (`intl`, enterprise) with ten
-//! Enterprise seats. Purchases go through the real order flow and the sandbox's hosted page.
+//! licenses on auto-renew, whose console opens (with the demo's admin key, so the sandbox
+//! clock and the jobs are at hand); "Demo Berlin" (`intl`, enterprise) with ten Enterprise
+//! seats. Purchases go through the real order flow and the sandbox's hosted page, paid with
+//! the Shanghai account's own key.
 
 use anyhow::Context;
 use entitle_client::Client;
@@ -17,8 +19,8 @@ use entitle_server::{AppState, Config};
 /// What the demo set up.
 pub struct Demo {
     pub base_url: String,
-    /// The key of the account the console opens on.
-    pub console_key: String,
+    /// The account the console opens on.
+    pub console_account: uuid::Uuid,
     pub admin_key: String,
     /// Stops the server when sent.
     pub stop: tokio::sync::oneshot::Sender<()>,
@@ -48,10 +50,10 @@ pub async fn start() -> anyhow::Result<Demo> {
     let server = tokio::spawn(entitle_server::serve(state, acceptor, async {
         let _ = stopped.await;
     }));
-    let console_key = seed(&base_url, &admin_key).await?;
+    let console_account = seed(&base_url, &admin_key).await?;
     Ok(Demo {
         base_url,
-        console_key,
+        console_account,
         admin_key,
         stop,
         server,
@@ -93,8 +95,8 @@ async fn buy(client: &Client, account: uuid::Uuid, request: &OrderRequest) -> an
     Ok(())
 }
 
-/// Creates the demo accounts and their purchases; returns the Shanghai account's key.
-async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<String> {
+/// Creates the demo accounts and their purchases; returns the Shanghai account.
+async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<uuid::Uuid> {
     let admin = Client::new(base_url, admin_key)?;
     let shanghai = admin
         .create_account(&NewAccount {
@@ -138,5 +140,5 @@ async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<String> {
         &purchase("enterprise", Some(Cycle::Year), 10, PaymentMethod::Paypal),
     )
     .await?;
-    Ok(key.key)
+    Ok(shanghai.id)
 }

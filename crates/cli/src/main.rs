@@ -205,10 +205,12 @@ async fn run_demo(args: ConsoleArgs) -> anyhow::Result<()> {
     eprintln!("Starting the demo server and its accounts…");
     let demo = demo::start().await?;
     tracing::info!(url = %demo.base_url, admin_key = "(demo)", "demo server is up");
+    // The vendor's admin key on the Shanghai account: the console is that account's, and the
+    // sandbox clock and jobs are at hand to watch renewals happen (`:advance P1M`).
     let result = entitle_tui::run(entitle_tui::Options {
         server: demo.base_url.clone(),
-        api_key: demo.console_key.clone(),
-        account: None,
+        api_key: demo.admin_key.clone(),
+        account: Some(demo.console_account),
         no_color: args.no_color,
         no_mouse: args.no_mouse,
     })
@@ -216,7 +218,6 @@ async fn run_demo(args: ConsoleArgs) -> anyhow::Result<()> {
     let _ = demo.stop.send(());
     let _ = demo.server.await;
     drop(demo.dir);
-    let _ = demo.admin_key;
     result?;
     Ok(())
 }

@@ -348,6 +348,8 @@ pub struct Model {
     pub page_size: usize,
     pub mouse: bool,
     pub can_launch_browser: bool,
+    /// The key is an admin's: the sandbox clock and the jobs are at hand (`:advance`, `:run`).
+    pub admin: bool,
     pub quit: bool,
 }
 
@@ -377,6 +379,7 @@ impl Model {
             page_size: 20,
             mouse: true,
             can_launch_browser: false,
+            admin: false,
             quit: false,
         }
     }
@@ -426,6 +429,10 @@ pub enum Request {
     CancelOrder(Uuid),
     /// The sandbox's Subscribe button, for a console with no browser at hand.
     CompleteSandboxCheckout(String),
+    /// Move the sandbox clock by an ISO 8601 duration (admin).
+    AdvanceClock(String),
+    /// Run a background job now (admin).
+    RunJob(String),
 }
 
 /// What the server answered.
@@ -440,6 +447,8 @@ pub enum Reply {
     Order(Order),
     License(License),
     Subscription(Subscription),
+    /// Something done that the status line reports.
+    Note(String),
     Done,
 }
 

@@ -55,10 +55,14 @@ pub fn describe(err: &ClientError, server: &str) -> String {
 
 /// The account this console shows: the key's own, or for an admin key the one asked for
 /// (or the first).
-async fn resolve_account(client: &Client, asked: Option<Uuid>) -> Result<Account, TuiError> {
+async fn resolve_account(
+    client: &Client,
+    asked: Option<Uuid>,
+) -> Result<(Account, bool), TuiError> {
     let server = client.base_url().to_owned();
     let failed = |e: ClientError| TuiError::Server(describe(&e, &server));
     let me = client.who_am_i().await.map_err(failed)?;
+    let admin = me.role == "admin";
     let id = match (me.account_id, asked) {
         (Some(own), _) => own,
         (None, Some(asked)) => asked,
@@ -70,14 +74,14 @@ async fn resolve_account(client: &Client, asked: Option<Uuid>) -> Result<Account
                 .ok_or_else(|| TuiError::Server("the server has no accounts yet".to_owned()))?
         }
     };
-    client.get_account(id).await.map_err(failed)
+    Ok((client.get_account(id).await.map_err(failed)?, admin))
 }
 
 /// Runs the console until the operator quits.
 pub async fn run(options: Options) -> Result<(), TuiError> {
     let client = Client::new(&options.server, &options.api_key)
         .map_err(|e| TuiError::Server(e.to_string()))?;
-    let account = resolve_account(&client, options.account).await?;
+    let (account, admin) = resolve_account(&client, options.account).await?;
     let mut model = Model::new(
         account,
         &options.server,
@@ -86,6 +90,7 @@ pub async fn run(options: Options) -> Result<(), TuiError> {
     );
     model.mouse = !options.no_mouse;
     model.can_launch_browser = browser::can_launch();
+    model.admin = admin;
 
     let mut terminal = ratatui::init();
     let previous = std::panic::take_hook();
@@ -241,6 +246,17 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
         Request::Deactivate(id) => Reply::License(client.deactivate_license(id).await?),
         Request::SetAutoRenew(id, on) => Reply::Subscription(client.set_auto_renew(id, on).await?),
         Request::CancelOrder(id) => Reply::Order(client.cancel_order(id).await?),
+        Request::AdvanceClock(duration) => {
+            let clock = client.advance_clock(&duration).await?;
+            Reply::Note(format!(
+                "The sandbox clock now reads {}",
+                clock.now.format("%Y-%m-%d %H:%M")
+            ))
+        }
+        Request::RunJob(job) => {
+            let run = client.run_job(&job).await?;
+            Reply::Note(format!("{}: {}", run.job, run.detail))
+        }
         Request::CompleteSandboxCheckout(url) => {
             client.complete_sandbox_checkout(&url, true).await?;
             Reply::Done

@@ -197,6 +197,10 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
             );
             return vec![fetch(model, Request::Subscriptions)];
         }
+        Ok(Reply::Note(text)) => {
+            say(model, text, Level::Success);
+            return start(model);
+        }
         Ok(Reply::Done) => {
             say(model, "Payment submitted to the sandbox", Level::Info);
         }
@@ -611,15 +615,38 @@ fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     Vec::new()
 }
 
-/// The `:` commands, for completion: every view, and quit.
+/// The `:` commands, for completion: every view, quit, and the admin's sandbox controls.
 pub fn commands() -> Vec<&'static str> {
     let mut all: Vec<&str> = Tab::ALL.iter().map(|t| t.command()).collect();
-    all.push("q");
+    all.extend([
+        "q",
+        "advance P1M",
+        "run renewals",
+        "run expiry",
+        "run reminders",
+    ]);
     all
 }
 
-fn run_command(model: &mut Model, line: &str) {
+fn run_command(model: &mut Model, line: &str) -> Vec<Command> {
     let line = line.trim();
+    let admin_request = if let Some(duration) = line.strip_prefix("advance ") {
+        Some(Request::AdvanceClock(duration.trim().to_owned()))
+    } else {
+        line.strip_prefix("run ")
+            .map(|job| Request::RunJob(job.trim().to_owned()))
+    };
+    if let Some(request) = admin_request {
+        if !model.admin {
+            say(
+                model,
+                "The sandbox clock and the jobs need an admin key",
+                Level::Error,
+            );
+            return Vec::new();
+        }
+        return vec![fetch(model, request)];
+    }
     if line == "q" || line == "quit" {
         model.quit = true;
     } else if let Some(tab) = Tab::ALL
@@ -634,6 +661,7 @@ fn run_command(model: &mut Model, line: &str) {
             Level::Error,
         );
     }
+    Vec::new()
 }
 
 fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
@@ -656,7 +684,7 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             KeyCode::Enter => {
                 let line = line.clone();
                 model.overlays.pop();
-                run_command(model, &line);
+                return run_command(model, &line);
             }
             KeyCode::Tab => {
                 if let Some(done) = commands()

@@ -151,6 +151,19 @@ fn help(model: &Model, frame: &mut Frame) {
     ] {
         lines.push(keys(model, &[(key, what)]));
     }
+    if model.admin {
+        lines.push(Line::default());
+        lines.push(Line::styled("Admin, sandbox mode", model.theme.active()));
+        for (key, what) in [
+            (":advance P1M", "move the sandbox clock (ISO 8601 duration)"),
+            (
+                ":run renewals",
+                "run a job now (renewals, expiry, reminders, webhooks)",
+            ),
+        ] {
+            lines.push(keys(model, &[(key, what)]));
+        }
+    }
     if model.tab == Tab::Licenses {
         lines.push(Line::default());
         lines.push(Line::raw(
