@@ -574,3 +574,40 @@ fn quitting_and_esc_walk_back() {
     press(&mut model, "q");
     assert!(model.quit);
 }
+
+#[test]
+fn the_sandbox_clock_and_jobs_are_an_admins() {
+    let mut model = loaded();
+    press(&mut model, ":advance P1M");
+    assert!(
+        key(&mut model, KeyCode::Enter).is_empty(),
+        "an account key cannot move the clock"
+    );
+    assert!(matches!(&model.message, Some((text, _)) if text.contains("admin key")));
+
+    model.admin = true;
+    press(&mut model, ":advance P1M");
+    let commands = key(&mut model, KeyCode::Enter);
+    assert!(
+        matches!(commands.as_slice(), [Command::Fetch(_, Request::AdvanceClock(d))] if d == "P1M")
+    );
+    press(&mut model, ":run renewals");
+    let commands = key(&mut model, KeyCode::Enter);
+    let [Command::Fetch(run_id, Request::RunJob(job))] = commands.as_slice() else {
+        panic!("a job run: {commands:?}");
+    };
+    assert_eq!(job, "renewals");
+    let reloads = update(
+        &mut model,
+        Msg::Reply(
+            *run_id,
+            Ok(Reply::Note("renewals: 1 subscriptions renewed".to_owned())),
+        ),
+    );
+    assert!(
+        reloads
+            .iter()
+            .any(|c| matches!(c, Command::Fetch(_, Request::Subscriptions))),
+        "everything reloads"
+    );
+}
