@@ -10,6 +10,7 @@ mod m20261124_000001_foundation;
 mod m20261124_000002_default_catalog;
 mod m20261124_000003_purchases;
 mod m20261124_000004_lifecycle;
+mod m20261124_000005_invoices;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_default_catalog::Migration),
             Box::new(m20261124_000003_purchases::Migration),
             Box::new(m20261124_000004_lifecycle::Migration),
+            Box::new(m20261124_000005_invoices::Migration),
         ]
     }
 }

@@ -84,6 +84,19 @@ struct ServeArgs {
     /// 0 runs them only when an admin asks.
     #[arg(long, env = "ENTITLE_JOBS_INTERVAL_SECONDS", default_value_t = 10)]
     jobs_interval_seconds: u64,
+    /// VAT rate of region `cn` invoices, broken out of the tax-inclusive total.
+    #[arg(long, env = "ENTITLE_VAT_RATE_CN", default_value = "0.06")]
+    vat_rate_cn: rust_decimal::Decimal,
+    /// VAT rate of region `intl` invoices.
+    #[arg(long, env = "ENTITLE_VAT_RATE_INTL", default_value = "0")]
+    vat_rate_intl: rust_decimal::Decimal,
+    /// When the weekly invoice batch runs: weekday, time, UTC offset.
+    #[arg(
+        long,
+        env = "ENTITLE_INVOICE_BATCH",
+        default_value = "MON 10:00 +08:00"
+    )]
+    invoice_batch: entitle_domain::invoices::BatchSchedule,
 }
 
 #[derive(Args, Clone, Copy)]
@@ -249,6 +262,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sandbox_mode: args.sandbox_mode,
         jobs_every: (args.jobs_interval_seconds > 0)
             .then(|| std::time::Duration::from_secs(args.jobs_interval_seconds)),
+        vat_rate_cn: args.vat_rate_cn,
+        vat_rate_intl: args.vat_rate_intl,
+        invoice_batch: args.invoice_batch,
     };
     let state = AppState::with_system_clock(config)
         .await

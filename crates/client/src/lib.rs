@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use entitle_domain::api::{
     Account, AccountPage, AccountSummary, ActivateLicense, AuditPage, ClockAdvance, ClockView,
-    ConsumeLicense, CreatedApiKey, JobList, JobRun, License, LicensePage, NewAccount, NewApiKey,
-    NewWebhookEndpoint, Order, OrderPage, OrderRequest, Problem, ProductInput, ProductList,
-    ProductView, QuoteRequest, QuoteView, Subscription, SubscriptionPage, SubscriptionPatch,
-    WebhookDeliveryPage, WebhookEndpoint, WhoAmI,
+    ConsumeLicense, CreatedApiKey, Invoice, InvoicePage, InvoiceRequest, JobList, JobRun, License,
+    LicensePage, NewAccount, NewApiKey, NewWebhookEndpoint, Order, OrderPage, OrderRequest,
+    Problem, ProductInput, ProductList, ProductView, QuoteRequest, QuoteView, Subscription,
+    SubscriptionPage, SubscriptionPatch, WebhookDeliveryPage, WebhookEndpoint, WhoAmI,
 };
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::OrderStatus;
@@ -482,5 +482,55 @@ impl Client {
                 .query(&query),
         )
         .await
+    }
+
+    /// `POST /v1/orders/{id}/invoice`: request (or change) the invoice of a paid order.
+    pub async fn request_invoice(
+        &self,
+        order_id: Uuid,
+        request: &InvoiceRequest,
+    ) -> Result<Invoice, ClientError> {
+        self.post(&format!("/v1/orders/{order_id}/invoice"), request)
+            .await
+    }
+
+    /// `GET /v1/invoices/{id}`.
+    pub async fn get_invoice(&self, id: Uuid) -> Result<Invoice, ClientError> {
+        self.get(&format!("/v1/invoices/{id}")).await
+    }
+
+    /// `GET /v1/accounts/{id}/invoices`, one page.
+    pub async fn list_invoices(
+        &self,
+        account_id: Uuid,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<InvoicePage, ClientError> {
+        let query = page_query(limit, cursor);
+        Self::send(
+            self.request(Method::GET, &format!("/v1/accounts/{account_id}/invoices"))
+                .query(&query),
+        )
+        .await
+    }
+
+    /// `GET /v1/invoices/{id}/pdf`: the issued invoice's PDF bytes.
+    pub async fn invoice_pdf(&self, id: Uuid) -> Result<Vec<u8>, ClientError> {
+        let response = self
+            .request(Method::GET, &format!("/v1/invoices/{id}/pdf"))
+            .send()
+            .await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response.bytes().await?.to_vec());
+        }
+        let body = response.text().await?;
+        match serde_json::from_str::<Problem>(&body) {
+            Ok(problem) => Err(ClientError::Api {
+                status,
+                problem: Box::new(problem),
+            }),
+            Err(_) => Err(ClientError::Http { status, body }),
+        }
     }
 }

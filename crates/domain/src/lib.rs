@@ -26,6 +26,7 @@ pub mod catalog;
 pub mod clock;
 pub mod eligibility;
 pub mod fulfillment;
+pub mod invoices;
 pub mod licenses;
 pub mod money;
 pub mod orders;

@@ -29,6 +29,10 @@ pub enum UpgradeRefusal {
         "only a paid subscription with time left can be upgraded: renew or buy {current} first"
     )]
     NotActive { current: ProductCode },
+    #[error(
+        "an upgrade of this subscription is already waiting for payment: pay or cancel that order"
+    )]
+    Pending,
 }
 
 impl UpgradeRefusal {
@@ -41,6 +45,7 @@ impl UpgradeRefusal {
             UpgradeRefusal::ToEnterprise { .. } => "enterprise_requires_new_account",
             UpgradeRefusal::OtherFamily { .. } => "other_family",
             UpgradeRefusal::NotActive { .. } => "not_active",
+            UpgradeRefusal::Pending => "upgrade_pending",
         }
     }
 }

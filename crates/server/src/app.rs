@@ -16,6 +16,7 @@ use crate::auth::keys;
 use crate::catalog::api::CatalogApi;
 use crate::config::Config;
 use crate::health::HealthApi;
+use crate::invoices::api::InvoicesApi;
 use crate::jobs::api::AdminApi;
 use crate::licenses::api::LicensesApi;
 use crate::orders::api::OrdersApi;
@@ -82,6 +83,7 @@ type Apis = (
     AuditApi,
     WebhooksApi,
     AdminApi,
+    InvoicesApi,
 );
 
 /// The API with its OpenAPI description.
@@ -98,6 +100,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             AuditApi,
             WebhooksApi,
             AdminApi,
+            InvoicesApi,
         ),
         "Entitle",
         env!("CARGO_PKG_VERSION"),

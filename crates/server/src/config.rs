@@ -25,6 +25,12 @@ pub struct Config {
     /// How often the scheduler runs the background jobs; `None`: never (they run only when an
     /// admin asks).
     pub jobs_every: Option<std::time::Duration>,
+    /// The VAT rate of region `cn` invoices (0.06: 6 %).
+    pub vat_rate_cn: rust_decimal::Decimal,
+    /// The VAT rate of region `intl` invoices.
+    pub vat_rate_intl: rust_decimal::Decimal,
+    /// When the weekly invoice batch runs (default Monday 10:00 UTC+8).
+    pub invoice_batch: entitle_domain::invoices::BatchSchedule,
 }
 
 impl Config {
@@ -40,6 +46,9 @@ impl Config {
             sandbox_decline_renewals: false,
             sandbox_mode: true,
             jobs_every: Some(std::time::Duration::from_secs(10)),
+            vat_rate_cn: rust_decimal::Decimal::new(6, 2),
+            vat_rate_intl: rust_decimal::Decimal::ZERO,
+            invoice_batch: entitle_domain::invoices::BatchSchedule::default(),
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum ServiceError {
     /// A payment provider's callback was not believed; nothing changed.
     #[error(transparent)]
     Callback(#[from] crate::payments::CallbackRejection),
+    /// A rule refused the request, with its stable code.
+    #[error("{detail}")]
+    Rule { code: &'static str, detail: String },
     /// The request conflicts with what is stored.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 mod health;
+pub mod invoices;
 pub mod jobs;
 pub mod licenses;
 pub mod orders;

@@ -95,6 +95,11 @@ impl From<ServiceError> for ApiError {
                 "unknown_product",
                 detail,
             ))),
+            ServiceError::Rule { code, .. } => ApiError::Unprocessable(Json(problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                detail,
+            ))),
             ServiceError::Conflict { code, .. } => {
                 ApiError::Conflict(Json(problem(StatusCode::CONFLICT, code, detail)))
             }

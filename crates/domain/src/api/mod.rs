@@ -9,6 +9,7 @@ pub mod admin;
 pub mod amount;
 pub mod audit;
 pub mod catalog;
+pub mod invoices;
 pub mod licenses;
 pub mod orders;
 pub mod problem;
@@ -25,6 +26,7 @@ pub use admin::{
 pub use amount::Amount;
 pub use audit::{AuditEvent, AuditPage};
 pub use catalog::{Bonus, PriceEntry, ProductInput, ProductList, ProductView};
+pub use invoices::{Invoice, InvoicePage, InvoiceRequest};
 pub use licenses::{
     ActivateLicense, ConsumeLicense, License, LicensePage, Subscription, SubscriptionPage,
     SubscriptionPatch,

@@ -70,7 +70,8 @@ impl AdminApi {
         }))
     }
 
-    /// Run a job now (admin): `order_expiry`, `renewals`, `expiry`, `reminders`, `webhooks`.
+    /// Run a job now (admin): `order_expiry`, `renewals`, `expiry`, `reminders`, `invoices`
+    /// (issues every requested invoice now), `webhooks`.
     #[oai(
         path = "/v1/admin/jobs/:job/run",
         method = "post",
@@ -84,7 +85,7 @@ impl AdminApi {
     ) -> Result<Json<JobRun>, ApiError> {
         principal.require_admin()?;
         let job = super::named(&job.0)?;
-        Ok(Json(super::run(&state, job).await?))
+        Ok(Json(super::run(&state, job, super::Trigger::Admin).await?))
     }
 
     /// The server's clock (admin, sandbox mode only).

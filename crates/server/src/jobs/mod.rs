@@ -1,5 +1,5 @@
-//! Background jobs (DESIGN.md §4): order expiry, renewals, license and subscription expiry,
-//! expiry reminders and outbound webhook delivery. The scheduler in the server runs each in
+//! Background jobs (DESIGN.md §4, §6): order expiry, renewals, license and subscription
+//! expiry, expiry reminders, the weekly invoice batch and outbound webhook delivery. The scheduler in the server runs each in
 //! turn; an admin runs one now with `POST /v1/admin/jobs/{job}/run`.
 //!
 //! Every job finds its work by what is due in the database, not by when it last ran, and
@@ -22,7 +22,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use crate::app::AppState;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::job_run;
-use crate::{orders, webhooks};
+use crate::{invoices, orders, webhooks};
 
 /// A background job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,17 +31,19 @@ pub enum Job {
     Renewals,
     Expiry,
     Reminders,
+    Invoices,
     Webhooks,
 }
 
 impl Job {
     /// In the order the scheduler runs them: renewals before expiry, so a subscription that
     /// renews is never expired first; webhooks last, to send what the others emitted.
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::OrderExpiry,
         Job::Renewals,
         Job::Expiry,
         Job::Reminders,
+        Job::Invoices,
         Job::Webhooks,
     ];
 
@@ -52,6 +54,7 @@ impl Job {
             Job::Renewals => "renewals",
             Job::Expiry => "expiry",
             Job::Reminders => "reminders",
+            Job::Invoices => "invoices",
             Job::Webhooks => "webhooks",
         }
     }
@@ -68,8 +71,23 @@ impl fmt::Display for Job {
     }
 }
 
-async fn work(state: &AppState, job: Job) -> ServiceResult<(u64, &'static str)> {
+/// Who asked for a run: the scheduler runs the invoice batch only at its weekly time; an
+/// admin's run issues the requested invoices now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Scheduler,
+    Admin,
+}
+
+async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u64, &'static str)> {
     Ok(match job {
+        Job::Invoices => (
+            match trigger {
+                Trigger::Scheduler => invoices::scheduled_batch(state).await?,
+                Trigger::Admin => invoices::issue_requested(state).await?,
+            },
+            "invoices issued",
+        ),
         Job::OrderExpiry => (
             orders::service::expire_due(state).await? as u64,
             "unpaid orders expired",
@@ -115,9 +133,9 @@ async fn record_start(state: &AppState, job: Job, now: DateTime<Utc>) -> Service
 }
 
 /// Runs `job` once now and records the run.
-pub async fn run(state: &AppState, job: Job) -> ServiceResult<JobRun> {
+pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<JobRun> {
     record_start(state, job, state.clock.now()).await?;
-    let result = work(state, job).await;
+    let result = work(state, job, trigger).await;
     let (outcome, detail, processed) = match &result {
         Ok((n, what)) => ("ok", format!("{n} {what}"), *n),
         Err(err) => ("failed", err.to_string(), 0),
@@ -176,7 +194,7 @@ pub async fn scheduler(state: AppState, every: std::time::Duration) {
     loop {
         ticks.tick().await;
         for job in Job::ALL {
-            if let Err(err) = run(&state, job).await {
+            if let Err(err) = run(&state, job, Trigger::Scheduler).await {
                 tracing::warn!(%job, error = %err, "job failed");
             }
         }

@@ -147,7 +147,19 @@ async fn open_order(
             };
             (purchase.item.cycle, purchase.item.periods, auto_renew, None)
         }
-        OrderRequest::Upgrade(upgrade) => (None, 1, None, Some(upgrade.item.subscription_id)),
+        OrderRequest::Upgrade(upgrade) => {
+            let pending = order::Entity::find()
+                .filter(order::Column::SubscriptionId.eq(upgrade.item.subscription_id))
+                .filter(order::Column::Kind.eq(OrderType::Upgrade.as_str()))
+                .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+                .filter(order::Column::ExpiresAt.gt(ticket.now))
+                .one(&state.db)
+                .await?;
+            if pending.is_some() {
+                return Err(Refusal::Upgrade(entitle_domain::UpgradeRefusal::Pending).into());
+            }
+            (None, 1, None, Some(upgrade.item.subscription_id))
+        }
         OrderRequest::AddSeats(seats) => (None, 1, None, Some(seats.item.subscription_id)),
         OrderRequest::Trial(_) => {
             return Err(ServiceError::Invalid(

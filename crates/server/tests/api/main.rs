@@ -6,6 +6,7 @@ mod accounts;
 mod catalog;
 mod errors;
 mod health;
+mod invoices;
 mod licenses;
 mod lifecycle;
 mod orders;

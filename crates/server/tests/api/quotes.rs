@@ -22,7 +22,7 @@ fn purchase(product: &str, cycle: Option<Cycle>, quantity: u32) -> QuoteRequest 
 
 /// Stores a subscription directly, to price against an exact distance from its end (the
 /// purchase flow always starts periods now).
-async fn held_subscription(
+pub(crate) async fn held_subscription(
     app: &TestApp,
     account: Uuid,
     product: &str,
@@ -143,6 +143,47 @@ on_both_databases! {
         // Premium Plus 128.00 − Premium 68.00, for 4 months.
         assert_eq!(line.unit_price.to_string(), "60.00");
         assert_eq!(quote.total.to_string(), "240.00");
+    }
+
+    async fn upgrade_cost_follows_the_rule_at_every_distance_from_the_end(app) {
+        let (account, client) = account_with_key(&app, "Distances", AccountKind::Individual, Region::Cn).await;
+        let now = chrono::Utc::now();
+        let months = |n: u32| add_months(now, n).expect("in range") - now;
+        // (time left, months billed by the rule, (128.00 − 68.00) × billed)
+        let cases = [
+            (Duration::days(10), 1, "60.00"),
+            (Duration::days(100), 4, "240.00"),
+            (months(12), 10, "600.00"),
+            (months(13), 11, "660.00"),
+            (months(25), 21, "1260.00"),
+        ];
+        for (left, billed, total) in cases {
+            let premium = held_subscription(&app, account.id, "premium", 1, false, left).await;
+            let quote = client
+                .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
+                    subscription_id: premium,
+                    target_product: "premium_plus".to_owned(),
+                }))
+                .await
+                .expect("quote");
+            assert_eq!(quote.lines[0].months_billed, Some(billed), "{left:?} left");
+            assert_eq!(quote.total.to_string(), total, "{left:?} left");
+        }
+    }
+
+    async fn a_second_upgrade_while_one_waits_for_payment_is_refused(app) {
+        use entitle_domain::api::{OrderRequest, PaymentChoice, UpgradeOrder};
+        let (account, client) = account_with_key(&app, "Eager", AccountKind::Individual, Region::Cn).await;
+        let premium = held_subscription(&app, account.id, "premium", 1, false, Duration::days(100)).await;
+        let upgrade = OrderRequest::Upgrade(UpgradeOrder {
+            item: UpgradeRequest { subscription_id: premium, target_product: "premium_plus".to_owned() },
+            payment: PaymentChoice { payment_method: PaymentMethod::Alipay, currency: None, return_url: None },
+        });
+        client.create_order(account.id, "up-1", &upgrade).await.expect("first upgrade");
+        let refused = client.create_order(account.id, "up-2", &upgrade).await.expect_err("pending");
+        assert_eq!(refused.code(), Some("upgrade_not_allowed"));
+        let entitle_client::ClientError::Api { problem, .. } = refused else { panic!("problem") };
+        assert_eq!(problem.reason.as_deref(), Some("upgrade_pending"));
     }
 
     async fn upgrade_refusals_say_what_to_do_instead(app) {

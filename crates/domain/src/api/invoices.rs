@@ -1,0 +1,58 @@
+//! Invoices on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::amount::Amount;
+use crate::invoices::{BuyerDetails, InvoiceType};
+use crate::money::Currency;
+
+/// Asks for an invoice for a paid order, or changes the request until it is issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct InvoiceRequest {
+    /// `vat_ordinary` or `vat_special` (region `cn`), `standard` (region `intl`).
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", oai(rename = "type"))]
+    pub kind: InvoiceType,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", oai(flatten))]
+    pub buyer: BuyerDetails,
+}
+
+/// An invoice: requested, then issued by the weekly batch with its number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Invoice {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub account_id: Uuid,
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", oai(rename = "type"))]
+    pub kind: InvoiceType,
+    /// `requested` (changeable) or `issued` (final).
+    pub status: String,
+    /// Sequential and without gaps per year and series (`CN-VS-2026-000042`), once issued.
+    pub number: Option<String>,
+    pub buyer: BuyerDetails,
+    pub currency: Currency,
+    /// The tax-inclusive total of the order.
+    pub total: Amount,
+    /// The total without VAT, once issued.
+    pub net: Option<Amount>,
+    /// The VAT in the total, once issued.
+    pub tax: Option<Amount>,
+    /// The VAT rate applied (`0.06`), once issued.
+    pub vat_rate: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub issued_at: Option<DateTime<Utc>>,
+}
+
+/// One page of invoices, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct InvoicePage {
+    pub items: Vec<Invoice>,
+    pub next_cursor: Option<String>,
+}

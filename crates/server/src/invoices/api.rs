@@ -1,0 +1,126 @@
+//! `/v1/orders/{id}/invoice`, `/v1/invoices`, `/v1/accounts/{id}/invoices`.
+
+use entitle_domain::api::{Invoice, InvoicePage, InvoiceRequest};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, OpenApi, Tags};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::ApiKey;
+use crate::error::ServiceError;
+use crate::pagination::PageRequest;
+use crate::problem::ApiError;
+
+#[derive(Tags)]
+enum InvoiceTags {
+    /// VAT and standard invoices, issued in a weekly batch.
+    Invoices,
+}
+
+#[derive(ApiResponse)]
+enum InvoiceSaved {
+    /// Requested; the weekly batch issues it.
+    #[oai(status = 201)]
+    Created(Json<Invoice>),
+    /// The request was changed (it is not issued yet).
+    #[oai(status = 200)]
+    Changed(Json<Invoice>),
+}
+
+#[derive(ApiResponse)]
+enum InvoicePdf {
+    /// The issued invoice.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Pdf(Binary<Vec<u8>>),
+}
+
+pub struct InvoicesApi;
+
+#[OpenApi(tag = "InvoiceTags::Invoices")]
+impl InvoicesApi {
+    /// Request an invoice for a paid order: `vat_ordinary` or `vat_special` in region `cn`,
+    /// `standard` in `intl`, with the buyer details the type needs. Changeable until issued.
+    #[oai(
+        path = "/v1/orders/:id/invoice",
+        method = "post",
+        operation_id = "request_invoice"
+    )]
+    async fn request(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        body: Json<InvoiceRequest>,
+    ) -> Result<InvoiceSaved, ApiError> {
+        let (invoice, created) = super::request(&state, principal, id.0, body.0).await?;
+        Ok(if created {
+            InvoiceSaved::Created(Json(invoice))
+        } else {
+            InvoiceSaved::Changed(Json(invoice))
+        })
+    }
+
+    /// Get an invoice.
+    #[oai(
+        path = "/v1/invoices/:id",
+        method = "get",
+        operation_id = "get_invoice"
+    )]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<Invoice>, ApiError> {
+        let row = super::get(&state, principal, id.0).await?;
+        Ok(Json(super::view(&row)?))
+    }
+
+    /// An issued invoice as a PDF.
+    #[oai(
+        path = "/v1/invoices/:id/pdf",
+        method = "get",
+        operation_id = "get_invoice_pdf"
+    )]
+    async fn pdf(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<InvoicePdf, ApiError> {
+        let row = super::get(&state, principal, id.0).await?;
+        let invoice = super::view(&row)?;
+        if invoice.number.is_none() {
+            return Err(ServiceError::Conflict {
+                code: "invoice_not_issued",
+                detail: "the invoice is issued by the weekly batch; its PDF exists from then"
+                    .to_owned(),
+            }
+            .into());
+        }
+        Ok(InvoicePdf::Pdf(Binary(super::pdf::render(&invoice))))
+    }
+
+    /// List an account's invoices, oldest first.
+    #[oai(
+        path = "/v1/accounts/:id/invoices",
+        method = "get",
+        operation_id = "list_invoices"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+        /// Items per page, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<InvoicePage>, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        Ok(Json(super::list(&state, principal, id.0, page).await?))
+    }
+}

@@ -1,0 +1,364 @@
+//! Invoices (DESIGN.md §6): requested for a paid order, changeable until issued, issued by
+//! the weekly batch with a number sequential and without gaps per year and series, final once
+//! issued.
+//!
+//! The batch takes the counters' rows first (a write, so on SQLite it holds the write lock and
+//! on PostgreSQL the row locks), then issues each requested invoice with a conditional update
+//! and a number only if that update took: two batches at once issue each invoice once, and
+//! no number is skipped.
+
+pub mod api;
+pub mod pdf;
+
+use chrono::Datelike;
+use entitle_domain::api::{Amount, Invoice, InvoicePage, InvoiceRequest};
+use entitle_domain::invoices::{
+    BuyerDetails, InvoiceRefusal, InvoiceType, check_request, invoice_number, vat_breakdown,
+};
+use entitle_domain::orders::OrderStatus;
+use entitle_domain::{Currency, Money, Region};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::accounts::service as accounts;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::Principal;
+use crate::error::{ServiceError, ServiceResult};
+use crate::orders::store as orders;
+use crate::pagination::PageRequest;
+use crate::store::entity::{invoice, invoice_batch, invoice_counter, order};
+
+fn corrupt(what: &str) -> ServiceError {
+    ServiceError::Corrupt(format!("invoice {what}"))
+}
+
+/// The wire form.
+pub fn view(row: &invoice::Model) -> ServiceResult<Invoice> {
+    let currency = Currency::parse(&row.currency).ok_or_else(|| corrupt("currency"))?;
+    let amount = |minor: i64| Amount::of(Money::from_minor(minor, currency));
+    Ok(Invoice {
+        id: row.id,
+        order_id: row.order_id,
+        account_id: row.account_id,
+        kind: InvoiceType::parse(&row.kind).ok_or_else(|| corrupt("type"))?,
+        status: row.status.clone(),
+        number: row.number.clone(),
+        buyer: serde_json::from_str(&row.buyer).map_err(|_| corrupt("buyer"))?,
+        currency,
+        total: amount(row.total_minor),
+        net: row.net_minor.map(amount),
+        tax: row.tax_minor.map(amount),
+        vat_rate: row.vat_rate.clone(),
+        requested_at: row.requested_at,
+        issued_at: row.issued_at,
+    })
+}
+
+fn refused(refusal: InvoiceRefusal) -> ServiceError {
+    ServiceError::Rule {
+        code: refusal.code(),
+        detail: refusal.to_string(),
+    }
+}
+
+/// Requests an invoice for a paid order, or changes the request while it is not issued.
+/// Returns the invoice and whether it is new.
+pub async fn request(
+    state: &AppState,
+    principal: Principal,
+    order_id: Uuid,
+    input: InvoiceRequest,
+) -> ServiceResult<(Invoice, bool)> {
+    let row = order::Entity::find_by_id(order_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("order"))?;
+    principal
+        .require_account(row.account_id)
+        .map_err(|_| ServiceError::NotFound("order"))?;
+    if orders::status(&row)? != OrderStatus::Paid {
+        return Err(ServiceError::Conflict {
+            code: "order_not_paid",
+            detail: "only a paid order is invoiced: pay it first".to_owned(),
+        });
+    }
+    let total = orders::total(&row)?;
+    if total.amount().is_zero() {
+        return Err(ServiceError::Conflict {
+            code: "nothing_to_invoice",
+            detail: "this order was free (a trial): there is nothing to invoice".to_owned(),
+        });
+    }
+    let account = accounts::load(state, principal, row.account_id).await?;
+    check_request(account.region, input.kind, &input.buyer).map_err(refused)?;
+    let buyer = serde_json::to_string(&trimmed(input.buyer))
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let existing = invoice::Entity::find()
+        .filter(invoice::Column::OrderId.eq(order_id))
+        .one(&txn)
+        .await?;
+    let (saved, created, before) = match existing {
+        Some(current) => {
+            let changed = invoice::Entity::update_many()
+                .col_expr(invoice::Column::Kind, Expr::value(input.kind.as_str()))
+                .col_expr(invoice::Column::Buyer, Expr::value(buyer))
+                .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
+                .filter(invoice::Column::Id.eq(current.id))
+                .filter(invoice::Column::Status.eq("requested"))
+                .exec(&txn)
+                .await?;
+            if changed.rows_affected == 0 {
+                return Err(ServiceError::Conflict {
+                    code: "invoice_issued",
+                    detail: format!(
+                        "invoice {} is issued and can no longer change",
+                        current.number.unwrap_or_default()
+                    ),
+                });
+            }
+            let saved = invoice::Entity::find_by_id(current.id)
+                .one(&txn)
+                .await?
+                .ok_or(ServiceError::NotFound("invoice"))?;
+            (saved, false, snapshot(&view(&current)?))
+        }
+        None => {
+            let saved = invoice::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                order_id: Set(order_id),
+                account_id: Set(row.account_id),
+                kind: Set(input.kind.as_str().to_owned()),
+                status: Set("requested".to_owned()),
+                buyer: Set(buyer),
+                number: Set(None),
+                currency: Set(total.currency().code().to_owned()),
+                total_minor: Set(row.total_minor),
+                net_minor: Set(None),
+                tax_minor: Set(None),
+                vat_rate: Set(None),
+                requested_at: Set(now),
+                updated_at: Set(now),
+                issued_at: Set(None),
+            }
+            .insert(&txn)
+            .await?;
+            (saved, true, None)
+        }
+    };
+    let after = view(&saved)?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: Some(row.account_id),
+            action: if created {
+                "invoice.requested"
+            } else {
+                "invoice.changed"
+            },
+            entity: "invoice",
+            entity_id: saved.id,
+            before,
+            after: snapshot(&after),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, created))
+}
+
+fn trimmed(buyer: BuyerDetails) -> BuyerDetails {
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    BuyerDetails {
+        title: clean(buyer.title),
+        company: buyer.company,
+        taxpayer_id: clean(buyer.taxpayer_id),
+        address: clean(buyer.address),
+        phone: clean(buyer.phone),
+        bank: clean(buyer.bank),
+        account_number: clean(buyer.account_number),
+    }
+}
+
+/// One invoice the principal may see.
+pub async fn get(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<invoice::Model> {
+    let row = invoice::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("invoice"))?;
+    principal
+        .require_account(row.account_id)
+        .map_err(|_| ServiceError::NotFound("invoice"))?;
+    Ok(row)
+}
+
+/// One page of an account's invoices, oldest first.
+pub async fn list(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+    page: PageRequest,
+) -> ServiceResult<InvoicePage> {
+    accounts::load(state, principal, account_id).await?;
+    let mut query = invoice::Entity::find()
+        .filter(invoice::Column::AccountId.eq(account_id))
+        .order_by_asc(invoice::Column::Id);
+    if let Some(after) = page.after {
+        query = query.filter(invoice::Column::Id.gt(after));
+    }
+    let rows = query.limit(page.fetch()).all(&state.db).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(InvoicePage {
+        items: rows.iter().map(view).collect::<ServiceResult<_>>()?,
+        next_cursor,
+    })
+}
+
+/// The VAT rate of invoices issued to accounts of `region`.
+fn rate_for(state: &AppState, kind: InvoiceType) -> Decimal {
+    if kind.offered_in(Region::Cn) {
+        state.config.vat_rate_cn
+    } else {
+        state.config.vat_rate_intl
+    }
+}
+
+/// The weekly batch, as the scheduler runs it: once per scheduled time that has come, claimed
+/// by that time so that several servers, or a server catching up, run it once.
+pub async fn scheduled_batch(state: &AppState) -> ServiceResult<u64> {
+    let now = state.clock.now();
+    let Some(due) = state.config.invoice_batch.last_due(now) else {
+        return Ok(0);
+    };
+    let claimed = invoice_batch::Entity::insert(invoice_batch::ActiveModel {
+        scheduled_at: Set(due),
+        started_at: Set(now),
+    })
+    .exec_without_returning(&state.db)
+    .await;
+    match claimed {
+        Ok(_) => issue_requested(state).await,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(0),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Issues every requested invoice now; returns how many.
+pub async fn issue_requested(state: &AppState) -> ServiceResult<u64> {
+    let now = state.clock.now();
+    let year = now.with_timezone(&state.config.invoice_batch.offset).year();
+    let txn = state.db.begin().await?;
+    // The counters first: this write takes the lock the whole batch runs under.
+    let counters: Vec<_> = [
+        InvoiceType::VatOrdinary,
+        InvoiceType::VatSpecial,
+        InvoiceType::Standard,
+    ]
+    .into_iter()
+    .map(|kind| invoice_counter::ActiveModel {
+        series: Set(kind.series().to_owned()),
+        year: Set(year),
+        last: Set(0),
+    })
+    .collect();
+    invoice_counter::Entity::insert_many(counters)
+        .on_conflict(
+            OnConflict::columns([
+                invoice_counter::Column::Series,
+                invoice_counter::Column::Year,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    invoice_counter::Entity::update_many()
+        .col_expr(
+            invoice_counter::Column::Last,
+            Expr::col(invoice_counter::Column::Last),
+        )
+        .filter(invoice_counter::Column::Year.eq(year))
+        .exec(&txn)
+        .await?;
+    let requested = invoice::Entity::find()
+        .filter(invoice::Column::Status.eq("requested"))
+        .order_by_asc(invoice::Column::RequestedAt)
+        .order_by_asc(invoice::Column::Id)
+        .all(&txn)
+        .await?;
+    let mut issued = 0;
+    let mut changes = Vec::new();
+    for row in requested {
+        let kind = InvoiceType::parse(&row.kind).ok_or_else(|| corrupt("type"))?;
+        let counter = invoice_counter::Entity::find_by_id((kind.series().to_owned(), year))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("counter"))?;
+        let sequence = counter.last + 1;
+        let currency = Currency::parse(&row.currency).ok_or_else(|| corrupt("currency"))?;
+        let rate = rate_for(state, kind);
+        let (net, tax) = vat_breakdown(Money::from_minor(row.total_minor, currency), rate)
+            .map_err(|e| corrupt(&e.to_string()))?;
+        let number = invoice_number(kind, year, u64::try_from(sequence).unwrap_or(0));
+        let took = invoice::Entity::update_many()
+            .col_expr(invoice::Column::Status, Expr::value("issued"))
+            .col_expr(invoice::Column::Number, Expr::value(number.clone()))
+            .col_expr(
+                invoice::Column::NetMinor,
+                Expr::value(net.to_minor().map_err(|e| corrupt(&e.to_string()))?),
+            )
+            .col_expr(
+                invoice::Column::TaxMinor,
+                Expr::value(tax.to_minor().map_err(|e| corrupt(&e.to_string()))?),
+            )
+            .col_expr(
+                invoice::Column::VatRate,
+                Expr::value(rate.normalize().to_string()),
+            )
+            .col_expr(invoice::Column::IssuedAt, Expr::value(now))
+            .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
+            .filter(invoice::Column::Id.eq(row.id))
+            .filter(invoice::Column::Status.eq("requested"))
+            .exec(&txn)
+            .await?;
+        if took.rows_affected == 0 {
+            continue;
+        }
+        invoice_counter::Entity::update_many()
+            .col_expr(invoice_counter::Column::Last, Expr::value(sequence))
+            .filter(invoice_counter::Column::Series.eq(kind.series()))
+            .filter(invoice_counter::Column::Year.eq(year))
+            .exec(&txn)
+            .await?;
+        let after = invoice::Entity::find_by_id(row.id)
+            .one(&txn)
+            .await?
+            .ok_or(ServiceError::NotFound("invoice"))?;
+        changes.push(Change {
+            actor: Actor::System,
+            account_id: Some(row.account_id),
+            action: "invoice.issued",
+            entity: "invoice",
+            entity_id: row.id,
+            before: snapshot(&view(&row)?),
+            after: snapshot(&view(&after)?),
+        });
+        issued += 1;
+    }
+    audit::record(&txn, now, changes).await?;
+    txn.commit().await?;
+    Ok(issued)
+}

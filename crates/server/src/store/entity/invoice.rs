@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "invoices")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub account_id: Uuid,
+    #[sea_orm(column_name = "type")]
+    pub kind: String,
+    /// `requested` (changeable) or `issued` (final).
+    pub status: String,
+    /// The buyer's details, JSON.
+    #[sea_orm(column_type = "Text")]
+    pub buyer: String,
+    pub number: Option<String>,
+    pub currency: String,
+    pub total_minor: i64,
+    pub net_minor: Option<i64>,
+    pub tax_minor: Option<i64>,
+    /// The VAT rate applied at issue, as a decimal string (`0.06`).
+    pub vat_rate: Option<String>,
+    pub requested_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub issued_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
