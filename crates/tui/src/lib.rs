@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod config;
+pub mod invoice_form;
 pub mod model;
 pub mod runtime;
 pub mod theme;

@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use entitle_domain::api::{
-    Account, AccountSummary, License, LicensePage, Order, OrderRequest, ProductView, QuoteRequest,
-    QuoteView, Subscription,
+    Account, AccountSummary, Invoice, InvoiceRequest, License, LicensePage, Order, OrderRequest,
+    ProductView, QuoteRequest, QuoteView, Subscription,
 };
 use uuid::Uuid;
 
+use crate::invoice_form::InvoiceForm;
 use crate::theme::Theme;
 use crate::wizard::Wizard;
 
@@ -23,15 +24,17 @@ pub enum Tab {
     Licenses,
     Subscriptions,
     Orders,
+    Invoices,
     Catalog,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Home,
         Tab::Licenses,
         Tab::Subscriptions,
         Tab::Orders,
+        Tab::Invoices,
         Tab::Catalog,
     ];
 
@@ -42,6 +45,7 @@ impl Tab {
             Tab::Licenses => "Licenses",
             Tab::Subscriptions => "Subscriptions",
             Tab::Orders => "Orders",
+            Tab::Invoices => "Invoices",
             Tab::Catalog => "Catalog",
         }
     }
@@ -53,6 +57,7 @@ impl Tab {
             Tab::Licenses => "licenses",
             Tab::Subscriptions => "subs",
             Tab::Orders => "orders",
+            Tab::Invoices => "invoices",
             Tab::Catalog => "catalog",
         }
     }
@@ -310,6 +315,7 @@ pub enum Overlay {
     },
     Wizard(Box<Wizard>),
     Payment(Box<PaymentWatch>),
+    InvoiceForm(Box<InvoiceForm>),
 }
 
 /// How serious a status-line message is.
@@ -333,6 +339,8 @@ pub struct Model {
     pub subscription_cursor: Cursor,
     pub orders: Remote<Vec<Order>>,
     pub order_cursor: Cursor,
+    pub invoices: Remote<Vec<Invoice>>,
+    pub invoice_cursor: Cursor,
     pub catalog: Remote<Vec<ProductView>>,
     pub catalog_cursor: Cursor,
     pub overlays: Vec<Overlay>,
@@ -367,6 +375,8 @@ impl Model {
             subscription_cursor: Cursor::default(),
             orders: Remote::default(),
             order_cursor: Cursor::default(),
+            invoices: Remote::default(),
+            invoice_cursor: Cursor::default(),
             catalog: Remote::default(),
             catalog_cursor: Cursor::default(),
             overlays: Vec::new(),
@@ -397,6 +407,7 @@ impl Model {
             || self.licenses.page.is_loading()
             || self.subscriptions.is_loading()
             || self.orders.is_loading()
+            || self.invoices.is_loading()
             || self.catalog.is_loading()
             || self.overlays.iter().any(|o| match o {
                 Overlay::Wizard(w) => w.quote.is_loading(),
@@ -415,8 +426,10 @@ pub enum Request {
     },
     Subscriptions,
     Orders,
+    Invoices,
     Catalog,
     Quote(QuoteRequest),
+    RequestInvoice(Uuid, InvoiceRequest),
     PlaceOrder {
         key: String,
         request: OrderRequest,
@@ -442,6 +455,8 @@ pub enum Reply {
     Licenses(LicensePage),
     Subscriptions(Vec<Subscription>),
     Orders(Vec<Order>),
+    Invoices(Vec<Invoice>),
+    Invoice(Invoice),
     Catalog(Vec<ProductView>),
     Quote(QuoteView),
     Order(Order),

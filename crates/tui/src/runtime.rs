@@ -226,6 +226,14 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
             Reply::Orders(items)
         }
         Request::Catalog => Reply::Catalog(client.list_products().await?),
+        Request::Invoices => {
+            let mut items = client.list_invoices(account, Some(200), None).await?.items;
+            items.reverse();
+            Reply::Invoices(items)
+        }
+        Request::RequestInvoice(order, request) => {
+            Reply::Invoice(client.request_invoice(order, &request).await?)
+        }
         Request::Quote(quote) => Reply::Quote(client.quote(account, &quote).await?),
         Request::PlaceOrder { key, request } => {
             Reply::Order(client.create_order(account, &key, &request).await?)

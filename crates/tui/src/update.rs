@@ -28,6 +28,7 @@ pub fn start(model: &mut Model) -> Vec<Command> {
         Request::Summary,
         Request::Subscriptions,
         Request::Orders,
+        Request::Invoices,
         Request::Catalog,
     ] {
         commands.push(fetch(model, request));
@@ -49,7 +50,14 @@ fn fetch(model: &mut Model, request: Request) -> Command {
         Request::Licenses { .. } => model.licenses.page.start(id),
         Request::Subscriptions => model.subscriptions.start(id),
         Request::Orders => model.orders.start(id),
+        Request::Invoices => model.invoices.start(id),
         Request::Catalog => model.catalog.start(id),
+        Request::RequestInvoice(..) => {
+            if let Some(Overlay::InvoiceForm(form)) = model.overlays.last_mut() {
+                form.pending = Some(id);
+                form.error = None;
+            }
+        }
         Request::Quote(_) => {
             if let Some(Overlay::Wizard(wizard)) = model.overlays.last_mut() {
                 wizard.quote.start(id);
@@ -125,6 +133,9 @@ fn on_tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command
     if due(&model.catalog.error) && !model.catalog.is_loading() {
         commands.push(fetch(model, Request::Catalog));
     }
+    if due(&model.invoices.error) && !model.invoices.is_loading() {
+        commands.push(fetch(model, Request::Invoices));
+    }
     if due(&model.licenses.page.error) && !model.licenses.page.is_loading() {
         if model.licenses.reloading || model.licenses.rows.is_empty() {
             commands.push(reload_licenses(model));
@@ -159,6 +170,23 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         }
         Ok(Reply::Catalog(items)) => {
             model.catalog.accept(id, Ok(items), now);
+        }
+        Ok(Reply::Invoices(items)) => {
+            model.invoices.accept(id, Ok(items), now);
+        }
+        Ok(Reply::Invoice(invoice)) => {
+            model
+                .overlays
+                .retain(|o| !matches!(o, Overlay::InvoiceForm(form) if form.pending == Some(id)));
+            say(
+                model,
+                format!(
+                    "Invoice requested ({}): the weekly batch issues it",
+                    invoice.kind.as_str()
+                ),
+                Level::Success,
+            );
+            return vec![fetch(model, Request::Invoices)];
         }
         Ok(Reply::Licenses(page)) => {
             if model.licenses.page.accept(id, Ok(()), now) {
@@ -215,6 +243,7 @@ fn on_error(model: &mut Model, id: u64, message: String) -> Vec<Command> {
         || model.subscriptions.accept(id, Err(message.clone()), now)
         || model.orders.accept(id, Err(message.clone()), now)
         || model.catalog.accept(id, Err(message.clone()), now)
+        || model.invoices.accept(id, Err(message.clone()), now)
         || model.licenses.page.accept(id, Err(message.clone()), now);
     if remotes_took {
         return Vec::new();
@@ -222,6 +251,13 @@ fn on_error(model: &mut Model, id: u64, message: String) -> Vec<Command> {
     if let Some(Overlay::Wizard(wizard)) = model.overlays.last_mut()
         && wizard.quote.accept(id, Err(message.clone()), now)
     {
+        return Vec::new();
+    }
+    if let Some(Overlay::InvoiceForm(form)) = model.overlays.last_mut()
+        && form.pending == Some(id)
+    {
+        form.pending = None;
+        form.error = Some(message);
         return Vec::new();
     }
     if let Some(watch) = payment_watch(model)
@@ -321,6 +357,7 @@ fn refresh(model: &mut Model) -> Vec<Command> {
         Tab::Licenses => commands.push(reload_licenses(model)),
         Tab::Subscriptions => commands.push(fetch(model, Request::Subscriptions)),
         Tab::Orders => commands.push(fetch(model, Request::Orders)),
+        Tab::Invoices => commands.push(fetch(model, Request::Invoices)),
         Tab::Catalog => commands.push(fetch(model, Request::Catalog)),
     }
     commands
@@ -342,7 +379,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         KeyCode::Char('q') => model.quit = true,
         KeyCode::Char('?') | KeyCode::F(1) => model.overlays.push(Overlay::Help),
         KeyCode::Char(':') => model.overlays.push(Overlay::Command(String::new())),
-        KeyCode::Char(c @ '1'..='5') => {
+        KeyCode::Char(c @ '1'..='6') => {
             model.tab = Tab::ALL[(c as usize) - ('1' as usize)];
         }
         KeyCode::Tab => model.tab = Tab::ALL[(model.tab.index() + 1) % Tab::ALL.len()],
@@ -399,6 +436,10 @@ fn navigate(model: &mut Model, key: KeyCode) -> Option<Vec<Command>> {
         Tab::Orders => (
             &mut model.order_cursor,
             model.orders.data.as_ref().map_or(0, Vec::len),
+        ),
+        Tab::Invoices => (
+            &mut model.invoice_cursor,
+            model.invoices.data.as_ref().map_or(0, Vec::len),
         ),
         Tab::Catalog => (
             &mut model.catalog_cursor,
@@ -535,6 +576,17 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                     format!("This order is {}", status_label(order.status)),
                     Level::Info,
                 );
+            }
+        }
+        (Tab::Orders, KeyCode::Char('i')) => {
+            if let Some(order) = selected_order(model) {
+                if order.status == OrderStatus::Paid {
+                    let form =
+                        crate::invoice_form::InvoiceForm::new(order.id, model.account.region);
+                    model.overlays.push(Overlay::InvoiceForm(Box::new(form)));
+                } else {
+                    say(model, "Only a paid order is invoiced", Level::Info);
+                }
             }
         }
         (Tab::Orders, KeyCode::Char('x')) => {
@@ -737,6 +789,22 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             _ => {}
         },
         Overlay::Wizard(_) => return on_wizard_key(model, key),
+        Overlay::InvoiceForm(form) => match key.code {
+            KeyCode::Esc => {
+                model.overlays.pop();
+            }
+            KeyCode::Down | KeyCode::Tab => form.move_focus(1),
+            KeyCode::Up | KeyCode::BackTab => form.move_focus(-1),
+            KeyCode::Left | KeyCode::Right => form.toggle(),
+            KeyCode::Backspace => form.erase(),
+            KeyCode::Enter if form.focus == crate::invoice_form::Focus::Submit => {
+                let request = Request::RequestInvoice(form.order_id, form.request());
+                return vec![fetch(model, request)];
+            }
+            KeyCode::Enter => form.move_focus(1),
+            KeyCode::Char(c) => form.type_char(c),
+            _ => {}
+        },
         Overlay::Payment(_) => return on_payment_key(model, key),
     }
     Vec::new()
@@ -889,6 +957,7 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
                     Tab::Licenses => model.licenses.cursor.offset,
                     Tab::Subscriptions => model.subscription_cursor.offset,
                     Tab::Orders => model.order_cursor.offset,
+                    Tab::Invoices => model.invoice_cursor.offset,
                     Tab::Catalog => model.catalog_cursor.offset,
                     Tab::Home => return Vec::new(),
                 };
@@ -897,6 +966,7 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
                     Tab::Licenses => model.licenses.cursor.selected,
                     Tab::Subscriptions => model.subscription_cursor.selected,
                     Tab::Orders => model.order_cursor.selected,
+                    Tab::Invoices => model.invoice_cursor.selected,
                     _ => model.catalog_cursor.selected,
                 };
                 let delta = target as isize - current as isize;
@@ -905,12 +975,14 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
                     Tab::Licenses => model.licenses.shown.len(),
                     Tab::Subscriptions => model.subscriptions.data.as_ref().map_or(0, Vec::len),
                     Tab::Orders => model.orders.data.as_ref().map_or(0, Vec::len),
+                    Tab::Invoices => model.invoices.data.as_ref().map_or(0, Vec::len),
                     _ => model.catalog.data.as_ref().map_or(0, Vec::len),
                 };
                 let cursor = match model.tab {
                     Tab::Licenses => &mut model.licenses.cursor,
                     Tab::Subscriptions => &mut model.subscription_cursor,
                     Tab::Orders => &mut model.order_cursor,
+                    Tab::Invoices => &mut model.invoice_cursor,
                     _ => &mut model.catalog_cursor,
                 };
                 cursor.move_by(delta, len, height);

@@ -3,10 +3,12 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use entitle_domain::api::Invoice;
 use entitle_domain::api::{
     Account, AccountSummary, Checkout, License, LicensePage, Order, Period, PriceEntry,
     ProductCount, ProductView, QuoteLineView, QuoteView, Subscription,
 };
+use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::quote::LineKind;
@@ -160,6 +162,54 @@ fn order(status: OrderStatus) -> Order {
     }
 }
 
+fn paid_order() -> Order {
+    Order {
+        id: id(600),
+        kind: OrderType::Purchase,
+        product: "dr".to_owned(),
+        cycle: Some(Cycle::Year),
+        quantity: 3,
+        lines: vec![QuoteLineView {
+            kind: LineKind::Purchase,
+            product: "dr".to_owned(),
+            quantity: 3,
+            unit_price: "1990.00".parse().expect("amount"),
+            periods: Some(1),
+            months_left: None,
+            months_billed: None,
+            total: "5970.00".parse().expect("amount"),
+        }],
+        total: "5970.00".parse().expect("amount"),
+        created_at: now() - Duration::days(5),
+        paid_at: Some(now() - Duration::days(5)),
+        checkout: None,
+        ..order(OrderStatus::Paid)
+    }
+}
+
+fn invoice() -> Invoice {
+    Invoice {
+        id: id(700),
+        order_id: id(600),
+        account_id: id(1),
+        kind: InvoiceType::VatSpecial,
+        status: "issued".to_owned(),
+        number: Some("CN-VS-2026-000042".to_owned()),
+        buyer: BuyerDetails {
+            title: Some("Acme Shanghai Ltd".to_owned()),
+            company: true,
+            ..BuyerDetails::default()
+        },
+        currency: Currency::Cny,
+        total: "5970.00".parse().expect("amount"),
+        net: Some("5632.08".parse().expect("amount")),
+        tax: Some("337.92".parse().expect("amount")),
+        vat_rate: Some("0.06".to_owned()),
+        requested_at: now() - Duration::days(4),
+        issued_at: Some(now() - Duration::days(1)),
+    }
+}
+
 /// A console with everything loaded 5 seconds ago, rendered without colour.
 fn loaded() -> Model {
     let mut model = Model::new(
@@ -200,7 +250,10 @@ fn loaded() -> Model {
                 next_cursor: None,
             }),
             Request::Subscriptions => Reply::Subscriptions(vec![subscription()]),
-            Request::Orders => Reply::Orders(vec![order(OrderStatus::PendingPayment)]),
+            Request::Orders => {
+                Reply::Orders(vec![paid_order(), order(OrderStatus::PendingPayment)])
+            }
+            Request::Invoices => Reply::Invoices(vec![invoice()]),
             Request::Catalog => Reply::Catalog(catalog()),
             other => panic!("unexpected start request {other:?}"),
         };
@@ -268,7 +321,7 @@ fn orders_view() {
 #[test]
 fn catalog_view() {
     let mut model = loaded();
-    press(&mut model, "5");
+    press(&mut model, "6");
     insta::assert_snapshot!(render(&model));
 }
 
@@ -523,7 +576,7 @@ fn an_unreachable_server_is_a_message_with_a_retry_not_an_empty_list() {
     insta::assert_snapshot!(render(&model));
     assert_eq!(
         model.orders.data.as_ref().map(Vec::len),
-        Some(1),
+        Some(2),
         "the last data is kept"
     );
     let later = update(&mut model, Msg::Tick(now() + Duration::seconds(6)));
@@ -609,5 +662,60 @@ fn the_sandbox_clock_and_jobs_are_an_admins() {
             .iter()
             .any(|c| matches!(c, Command::Fetch(_, Request::Subscriptions))),
         "everything reloads"
+    );
+}
+
+#[test]
+fn invoices_view() {
+    let mut model = loaded();
+    press(&mut model, "5");
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn an_invoice_is_requested_from_the_orders_view() {
+    let mut model = loaded();
+    press(&mut model, "4");
+    key(&mut model, KeyCode::Down);
+    press(&mut model, "i");
+    assert!(model.overlays.is_empty(), "an unpaid order has no invoice");
+    assert!(matches!(&model.message, Some((text, _)) if text.contains("paid")));
+    key(&mut model, KeyCode::Up);
+    press(&mut model, "i");
+    assert!(
+        matches!(model.overlays.last(), Some(Overlay::InvoiceForm(_))),
+        "a form for the paid order"
+    );
+    key(&mut model, KeyCode::Right);
+    key(&mut model, KeyCode::Down);
+    press(&mut model, " ");
+    key(&mut model, KeyCode::Down);
+    press(&mut model, "Acme Shanghai Ltd");
+    insta::assert_snapshot!(render(&model));
+    for _ in 0..6 {
+        key(&mut model, KeyCode::Down);
+    }
+    let commands = key(&mut model, KeyCode::Enter);
+    let [Command::Fetch(request_id, Request::RequestInvoice(order_id, request))] =
+        commands.as_slice()
+    else {
+        panic!("the form sends its request: {commands:?}");
+    };
+    assert_eq!(*order_id, Uuid::from_u128(600));
+    assert_eq!(request.kind, InvoiceType::VatSpecial);
+    assert!(request.buyer.company);
+    update(
+        &mut model,
+        Msg::Reply(
+            *request_id,
+            Err(
+                "a vat_special invoice needs: taxpayer_id, address, phone, bank, account_number"
+                    .to_owned(),
+            ),
+        ),
+    );
+    assert!(
+        matches!(model.overlays.last(), Some(Overlay::InvoiceForm(form)) if form.error.is_some()),
+        "the refusal shows in the form"
     );
 }

@@ -3,6 +3,7 @@
 
 mod catalog;
 mod home;
+mod invoices;
 mod licenses;
 mod orders;
 mod overlays;
@@ -126,6 +127,7 @@ pub fn draw(model: &Model, frame: &mut Frame) {
         Tab::Licenses => licenses::draw(model, frame, body),
         Tab::Subscriptions => subscriptions::draw(model, frame, body),
         Tab::Orders => orders::draw(model, frame, body),
+        Tab::Invoices => invoices::draw(model, frame, body),
         Tab::Catalog => catalog::draw(model, frame, body),
     }
     draw_status(model, frame, status);
@@ -215,7 +217,13 @@ pub fn view_keys(tab: Tab) -> &'static [(&'static str, &'static str)] {
             ("u", "upgrade"),
             ("+", "add seats"),
         ],
-        Tab::Orders => &[("↑↓/jk", "move"), ("p", "pay"), ("x", "cancel unpaid")],
+        Tab::Orders => &[
+            ("↑↓/jk", "move"),
+            ("p", "pay"),
+            ("x", "cancel unpaid"),
+            ("i", "invoice"),
+        ],
+        Tab::Invoices => &[("↑↓/jk", "move")],
         Tab::Catalog => &[("↑↓/jk", "move"), ("s", "subscribe")],
     }
 }
@@ -227,7 +235,7 @@ fn draw_footer(model: &Model, frame: &mut Frame, area: Rect) {
         vec![("type", "filter"), ("Enter", "keep"), ("Esc", "clear")]
     } else {
         let mut keys = view_keys(model.tab).to_vec();
-        for global in [("1-5", "views"), ("s", "subscribe"), ("q", "quit")] {
+        for global in [("1-6", "views"), ("s", "subscribe"), ("q", "quit")] {
             if !keys.iter().any(|(key, _)| *key == global.0) {
                 keys.push(global);
             }

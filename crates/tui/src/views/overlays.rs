@@ -122,7 +122,53 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
         }
         Overlay::Wizard(wizard) => draw_wizard(model, wizard, frame),
         Overlay::Payment(watch) => draw_payment(model, watch, frame),
+        Overlay::InvoiceForm(form) => draw_invoice_form(model, form, frame),
     }
+}
+
+fn draw_invoice_form(model: &Model, form: &crate::invoice_form::InvoiceForm, frame: &mut Frame) {
+    use crate::invoice_form::{FIELDS, Focus};
+    let style = |focus: Focus| {
+        if form.focus == focus {
+            model.theme.selected()
+        } else {
+            ratatui::style::Style::new()
+        }
+    };
+    let mut lines = vec![
+        Line::styled(
+            format!("Type      ‹ {} ›", form.kind().as_str()),
+            style(Focus::Type),
+        ),
+        Line::styled(
+            format!("Company   [{}]", if form.company { "x" } else { " " }),
+            style(Focus::Company),
+        ),
+    ];
+    for (i, label) in FIELDS.iter().enumerate() {
+        lines.push(Line::styled(
+            format!("{label:<20} {}", form.fields[i]),
+            style(Focus::Field(i)),
+        ));
+    }
+    lines.push(Line::styled("[ Request invoice ]", style(Focus::Submit)));
+    if form.pending.is_some() {
+        lines.push(Line::raw(format!("Sending {}", spinner(model.tick))));
+    }
+    if let Some(error) = &form.error {
+        lines.push(Line::styled(error.clone(), model.theme.error()));
+    }
+    lines.push(Line::default());
+    lines.push(keys(
+        model,
+        &[
+            ("↑↓/Tab", "field"),
+            ("←→/Space", "choose"),
+            ("Enter", "next / send"),
+            ("Esc", "cancel"),
+        ],
+    ));
+    dialog(model, frame, "Request an invoice", lines, 70);
 }
 
 fn help(model: &Model, frame: &mut Frame) {
@@ -136,7 +182,7 @@ fn help(model: &Model, frame: &mut Frame) {
     lines.push(Line::default());
     lines.push(Line::styled("Everywhere", model.theme.active()));
     for (key, what) in [
-        ("1-5 Tab S-Tab", "switch view"),
+        ("1-6 Tab S-Tab", "switch view"),
         (
             ":",
             "command line (:licenses :orders :subs :q), Tab completes",
