@@ -1,4 +1,5 @@
 //! End-to-end tests: the built `entitle` binary, driven from outside as a new user would.
 
 mod console;
+mod generated_client;
 mod serve;

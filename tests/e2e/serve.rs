@@ -5,12 +5,12 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-const ADMIN_KEY: &str = "e2e-admin-key";
+pub const ADMIN_KEY: &str = "e2e-admin-key";
 
 /// A running `entitle serve`, killed when dropped.
-struct Served {
+pub struct Served {
     child: Child,
-    base_url: String,
+    pub base_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -27,7 +27,7 @@ fn entitle() -> Command {
 
 /// Starts `entitle serve` on a free port with a fresh SQLite file, and waits for the line
 /// that says where it listens.
-fn serve() -> Served {
+pub fn serve() -> Served {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
     let mut child = entitle()

@@ -75,6 +75,7 @@ impl InvoiceType {
 pub struct BuyerDetails {
     /// The invoice's title (抬头): a person's or a company's name.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub title: Option<String>,
     /// Whether the buyer is a company (then an ordinary VAT invoice needs its taxpayer ID).
     #[serde(default)]
@@ -82,18 +83,23 @@ pub struct BuyerDetails {
     pub company: bool,
     /// The unified social credit code / taxpayer ID (纳税人识别号).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub taxpayer_id: Option<String>,
     /// Registered address (注册地址).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub address: Option<String>,
     /// Registered phone (注册电话).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub phone: Option<String>,
     /// Bank (开户银行).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub bank: Option<String>,
     /// Bank account number (银行账号).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_number: Option<String>,
 }
 

@@ -27,7 +27,6 @@ pub struct Account {
     pub name: String,
     pub kind: AccountKind,
     pub region: Region,
-    /// The currency every price and charge of this account is in, fixed by its region.
     pub currency: Currency,
     /// The payment methods its region offers.
     pub payment_methods: Vec<PaymentMethod>,
@@ -40,6 +39,7 @@ pub struct Account {
 pub struct AccountPage {
     pub items: Vec<Account>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }
 
@@ -93,5 +93,6 @@ pub struct WhoAmI {
     /// `admin` or `account`.
     pub role: String,
     /// The key's account, for an account key.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_id: Option<Uuid>,
 }

@@ -10,14 +10,19 @@ use uuid::Uuid;
 pub struct JobStatus {
     /// `order_expiry`, `renewals`, `expiry`, `reminders`, `webhooks`.
     pub job: String,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_started_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_finished_at: Option<DateTime<Utc>>,
     /// `ok` or `failed`.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_outcome: Option<String>,
     /// What the last run did, or why it failed.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_detail: Option<String>,
     pub runs: u64,
     /// When the scheduler runs it next (absent when the scheduler is off).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_run_at: Option<DateTime<Utc>>,
 }
 
@@ -93,7 +98,9 @@ pub struct WebhookEndpointList {
 pub struct WebhookAttempt {
     pub attempted_at: DateTime<Utc>,
     /// The endpoint's HTTP status, when it answered.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub status_code: Option<u16>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub error: Option<String>,
 }
 
@@ -107,7 +114,9 @@ pub struct WebhookDelivery {
     pub endpoint_id: Uuid,
     /// `pending`, `delivered`, or `failed` once the retries are used up.
     pub status: String,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_attempt_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub delivered_at: Option<DateTime<Utc>>,
     pub attempts: Vec<WebhookAttempt>,
 }
@@ -117,5 +126,6 @@ pub struct WebhookDelivery {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WebhookDeliveryPage {
     pub items: Vec<WebhookDelivery>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

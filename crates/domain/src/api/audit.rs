@@ -12,13 +12,16 @@ pub struct AuditEvent {
     pub at: DateTime<Utc>,
     /// `admin`, `account:<id>`, `provider:<name>` or `system`.
     pub actor: String,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_id: Option<Uuid>,
     /// `order.created`, `order.paid`, `license.granted`, `license.consumed`, …
     pub action: String,
     /// `order`, `license`, `subscription`, `api_key`.
     pub entity: String,
     pub entity_id: Uuid,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub before: Option<serde_json::Value>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub after: Option<serde_json::Value>,
 }
 
@@ -27,5 +30,6 @@ pub struct AuditEvent {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct AuditPage {
     pub items: Vec<AuditEvent>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

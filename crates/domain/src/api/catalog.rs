@@ -17,6 +17,8 @@ use crate::money::Currency;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PriceEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub cycle: Option<Cycle>,
     pub currency: Currency,
     pub amount: Amount,
@@ -32,7 +34,8 @@ pub struct Bonus {
     pub per_unit: u32,
 }
 
-/// A product and its rules, with its prices in every currency.
+/// A product and its rules, with its prices in every currency. `account_kind`, when set, is
+/// the only kind of account that may buy it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ProductView {
@@ -42,16 +45,22 @@ pub struct ProductView {
     /// Editions of one family: held one per account when `one_per_account`, upgraded by tier.
     pub family: String,
     /// The edition's rank in its family (higher is more).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub tier: Option<u32>,
     /// Quantity means seats, and seats can be added mid-term.
     pub seat_based: bool,
     pub auto_renewable: bool,
     /// Days of free trial, when the product has one.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub trial_days: Option<u32>,
     /// One-time products: months each unit stays valid after payment.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub validity_months: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub bonus: Option<Bonus>,
-    /// The only account kind that may buy it, when restricted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub account_kind: Option<AccountKind>,
     pub one_per_account: bool,
     /// Each unit is activated on one host.

@@ -8,11 +8,11 @@ use super::amount::Amount;
 use crate::invoices::{BuyerDetails, InvoiceType};
 use crate::money::Currency;
 
-/// Asks for an invoice for a paid order, or changes the request until it is issued.
+/// Asks for an invoice for a paid order, or changes the request until it is issued. `type`
+/// is `vat_ordinary` or `vat_special` in region `cn`, `standard` in region `intl`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct InvoiceRequest {
-    /// `vat_ordinary` or `vat_special` (region `cn`), `standard` (region `intl`).
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub kind: InvoiceType,
@@ -34,18 +34,23 @@ pub struct Invoice {
     /// `requested` (changeable) or `issued` (final).
     pub status: String,
     /// Sequential and without gaps per year and series (`CN-VS-2026-000042`), once issued.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub number: Option<String>,
     pub buyer: BuyerDetails,
     pub currency: Currency,
     /// The tax-inclusive total of the order.
     pub total: Amount,
     /// The total without VAT, once issued.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub net: Option<Amount>,
     /// The VAT in the total, once issued.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub tax: Option<Amount>,
     /// The VAT rate applied (`0.06`), once issued.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub vat_rate: Option<String>,
     pub requested_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub issued_at: Option<DateTime<Utc>>,
 }
 
@@ -54,5 +59,6 @@ pub struct Invoice {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct InvoicePage {
     pub items: Vec<Invoice>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

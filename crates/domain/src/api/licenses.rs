@@ -22,12 +22,17 @@ pub struct License {
     pub valid_until: DateTime<Utc>,
     pub source: LicenseSource,
     /// The order that paid for it (for a bonus, the order of its term).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub order_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub subscription_id: Option<Uuid>,
     /// The host it is activated on (host-bound products).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub host: Option<String>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub consumed_at: Option<DateTime<Utc>>,
     /// What consumed it (a failback run's reference).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub consumed_reference: Option<String>,
 }
 
@@ -36,6 +41,7 @@ pub struct License {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct LicensePage {
     pub items: Vec<License>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }
 
@@ -57,7 +63,7 @@ pub struct ConsumeLicense {
     pub reference: String,
 }
 
-/// A subscription.
+/// A subscription. `payment_method` is the saved method renewals are charged to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Subscription {
@@ -73,7 +79,8 @@ pub struct Subscription {
     pub auto_renew: bool,
     pub current_period_start: DateTime<Utc>,
     pub current_period_end: DateTime<Utc>,
-    /// The saved method renewals are charged to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub payment_method: Option<PaymentMethod>,
 }
 
@@ -82,6 +89,7 @@ pub struct Subscription {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct SubscriptionPage {
     pub items: Vec<Subscription>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }
 

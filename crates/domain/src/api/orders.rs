@@ -13,13 +13,13 @@ use crate::money::Currency;
 use crate::orders::{OrderStatus, OrderType};
 use crate::region::PaymentMethod;
 
-/// How the customer will pay, and where the provider sends the browser afterwards.
+/// How the customer will pay (one of the account's region's methods), and where the provider
+/// sends the browser afterwards. `currency`, when given, must be the region's: a check, never
+/// a conversion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PaymentChoice {
-    /// One of the account's region's methods.
     pub payment_method: PaymentMethod,
-    /// When given, must be the region's currency: a check, never a conversion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub currency: Option<Currency>,
@@ -141,7 +141,7 @@ pub struct Checkout {
     pub expires_at: DateTime<Utc>,
 }
 
-/// An order.
+/// An order. `checkout` says where to pay (absent for trials).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Order {
@@ -153,20 +153,29 @@ pub struct Order {
     pub status: OrderStatus,
     /// The product bought, or the edition upgraded to.
     pub product: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub cycle: Option<Cycle>,
     pub quantity: u32,
     /// The subscription an upgrade or seats apply to, or the one a purchase created.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub subscription_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub auto_renew: Option<bool>,
     /// The lines as quoted when the order was made: the price never changes afterwards.
     pub lines: Vec<QuoteLineView>,
     pub currency: Currency,
     pub total: Amount,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub payment_method: Option<PaymentMethod>,
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub paid_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub canceled_at: Option<DateTime<Utc>>,
-    /// Where to pay; absent for trials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub checkout: Option<Checkout>,
 }
 
@@ -175,5 +184,6 @@ pub struct Order {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct OrderPage {
     pub items: Vec<Order>,
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

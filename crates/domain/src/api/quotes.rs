@@ -14,14 +14,13 @@ fn one() -> u32 {
     1
 }
 
-/// A new purchase: a product, a cycle for term products, a quantity, and how many cycles to
-/// pay up front.
+/// A new purchase: a product, a `cycle` (required for term products, absent for one-time
+/// products), a quantity, and how many cycles to pay up front.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PurchaseRequest {
     /// The product's code (`dr`, `failback`, `premium`, …).
     pub product: String,
-    /// Required for term products, absent for one-time products.
     #[serde(default)]
     pub cycle: Option<Cycle>,
     /// Units to buy (seats for Enterprise).
@@ -74,10 +73,13 @@ pub struct QuoteLineView {
     /// Per unit and cycle, or per unit and month on prorated lines.
     pub unit_price: Amount,
     /// Cycles paid up front (term purchases).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub periods: Option<u32>,
     /// Months left to the period's end (prorated lines).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub months_left: Option<u32>,
     /// Months billed for them: a whole year costs ten (prorated lines).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub months_billed: Option<u32>,
     pub total: Amount,
 }
@@ -90,7 +92,9 @@ pub struct Period {
     pub end: DateTime<Utc>,
 }
 
-/// The server's price, before anything is created.
+/// The server's price, before anything is created. `period` is what it covers if paid now:
+/// a term's periods, a one-time license's validity, or the rest of the current period for an
+/// upgrade or seats (whose end does not move).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct QuoteView {
@@ -100,8 +104,6 @@ pub struct QuoteView {
     pub total: Amount,
     /// The methods the account's region offers for paying it.
     pub payment_methods: Vec<PaymentMethod>,
-    /// What it covers, if paid now: a term's periods, a one-time license's validity, or the
-    /// rest of the current period for an upgrade or seats (whose end does not move).
     pub period: Period,
 }
 
