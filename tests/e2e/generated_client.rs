@@ -7,10 +7,10 @@ use std::process::Command;
 
 use crate::serve::{ADMIN_KEY, serve};
 
-/// The generator's version, pinned so the generated code does not drift under the test.
-const GENERATOR: &str = "openapi-python-client==0.29.1";
+/// The tools' versions, pinned so they do not drift under the tests.
+const TOOLS: [&str; 2] = ["openapi-python-client==0.29.1", "schemathesis==4.32.5"];
 
-fn run(command: &mut Command, what: &str) {
+pub fn run(command: &mut Command, what: &str) {
     let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         output.status.success(),
@@ -20,18 +20,24 @@ fn run(command: &mut Command, what: &str) {
     );
 }
 
-/// A virtual environment with the generator, made once per target directory.
-fn venv() -> PathBuf {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi-python-client");
-    let generator = venv.join("bin/openapi-python-client");
-    if !generator.exists() {
+/// A virtual environment with the tools from PyPI, made once per target directory (and by
+/// one test at a time).
+pub fn venv() -> PathBuf {
+    static MADE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MADE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-tools");
+    if !venv.join("bin/st").exists() {
         run(
             Command::new("python3").args(["-m", "venv"]).arg(&venv),
             "python3 -m venv",
         );
         run(
-            Command::new(venv.join("bin/pip")).args(["install", "--quiet", GENERATOR]),
-            "pip install openapi-python-client",
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet"])
+                .args(TOOLS),
+            "pip install openapi-python-client schemathesis",
         );
     }
     venv

@@ -1,5 +1,6 @@
 //! End-to-end tests: the built `entitle` binary, driven from outside as a new user would.
 
 mod console;
+mod fuzzing;
 mod generated_client;
 mod serve;

@@ -122,6 +122,46 @@ pub fn openapi_yaml() -> String {
     api_service().spec_yaml()
 }
 
+/// The methods the spec declares for each path template, for the `Allow` header of a 405.
+fn declared_methods() -> &'static Vec<(Vec<String>, String)> {
+    static METHODS: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
+    METHODS.get_or_init(|| {
+        let spec: serde_json::Value =
+            serde_json::from_str(&openapi_json()).unwrap_or(serde_json::Value::Null);
+        spec["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(path, operations)| {
+                        let segments = path.split('/').map(str::to_owned).collect();
+                        let methods = operations
+                            .as_object()
+                            .map(|o| o.keys().map(|m| m.to_uppercase()).collect::<Vec<_>>())
+                            .unwrap_or_default()
+                            .join(", ");
+                        (segments, methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// The `Allow` header for `path`: the methods the spec declares for it (RFC 9110 asks a 405
+/// to say them).
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    let asked: Vec<&str> = path.split('/').collect();
+    declared_methods().iter().find_map(|(template, methods)| {
+        let fits = template.len() == asked.len()
+            && template
+                .iter()
+                .zip(&asked)
+                .all(|(t, a)| t.starts_with('{') || t == a);
+        fits.then_some(methods.as_str())
+    })
+}
+
 /// The whole HTTP application over `state`.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api_service();
@@ -150,6 +190,19 @@ pub fn app(state: AppState) -> impl Endpoint {
         )
         .data(state)
         .catch_all_error(problem_for_error)
+        .around(|endpoint, request| async move {
+            let path = request.uri().path().to_owned();
+            let mut response = endpoint.get_response(request).await;
+            if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+                && let Some(allowed) = allowed_methods(&path)
+                && let Ok(value) = poem::http::HeaderValue::from_str(allowed)
+            {
+                response
+                    .headers_mut()
+                    .insert(poem::http::header::ALLOW, value);
+            }
+            Ok(response)
+        })
         .with(Tracing)
 }
 

@@ -1,5 +1,6 @@
 //! Keyset pagination: lists answer `{items, next_cursor}` and take `limit` (at most 200) and
-//! `cursor`. Ids are UUIDv7, ordered by creation time, so the cursor is simply the last id
+//! `cursor` (an id, declared so in the spec: anything else is refused as the request is
+//! parsed). Ids are UUIDv7, ordered by creation time, so the cursor is simply the last id
 //! seen and a page costs the same at the millionth row as at the first.
 
 use uuid::Uuid;
@@ -16,24 +17,14 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// Parses the query's `limit` and `cursor`.
-    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> ServiceResult<Self> {
+    /// Checks the query's `limit` and takes its `cursor` (the last id of the previous page).
+    pub fn parse(limit: Option<u32>, after: Option<Uuid>) -> ServiceResult<Self> {
         let limit = limit.unwrap_or(DEFAULT_PAGE_LIMIT);
         if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
             return Err(ServiceError::Invalid(format!(
                 "limit must be between 1 and {MAX_PAGE_LIMIT}"
             )));
         }
-        let after = cursor
-            .map(|c| {
-                Uuid::parse_str(c).map_err(|_| {
-                    ServiceError::Invalid(
-                        "cursor is not one this server handed out: pass `next_cursor` as is"
-                            .to_owned(),
-                    )
-                })
-            })
-            .transpose()?;
         Ok(PageRequest { limit, after })
     }
 
@@ -78,10 +69,5 @@ mod tests {
         assert_eq!(next, Some(ids[1].to_string()));
         let (_, last) = page.finish(ids[..2].to_vec(), |id| *id);
         assert_eq!(last, None);
-    }
-
-    #[test]
-    fn a_cursor_must_be_an_id() {
-        assert!(PageRequest::parse(None, Some("not-an-id")).is_err());
     }
 }

@@ -41,6 +41,9 @@ pub enum ApiError {
     /// Not found, or not visible to this key.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
+    /// The body is not JSON (`Content-Type: application/json` expected).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Conflicts with the current state (a product code taken, …).
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),

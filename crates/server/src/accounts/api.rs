@@ -80,9 +80,9 @@ impl AccountsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Uuid>>,
     ) -> Result<Json<AccountPage>, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(service::list(&state, principal, page).await?))
     }
 

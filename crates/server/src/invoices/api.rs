@@ -118,9 +118,9 @@ impl InvoicesApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Uuid>>,
     ) -> Result<Json<InvoicePage>, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(super::list(&state, principal, id.0, page).await?))
     }
 }

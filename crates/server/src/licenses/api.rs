@@ -49,9 +49,9 @@ impl LicensesApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Uuid>>,
     ) -> Result<Json<LicensePage>, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(limit.0, cursor.0)?;
         let filter = LicenseFilter {
             product: product.0,
             status: status.0,

@@ -69,7 +69,12 @@ async fn held_subscription(
     account_id: Uuid,
     id: Uuid,
 ) -> ServiceResult<entitle_domain::subscription::HeldSubscription> {
+    // The account in the path exists; the subscription the body names does not: the body's
+    // fault (422), not a missing page.
     subscriptions::find_for_account(&state.db, account_id, id)
         .await?
-        .ok_or(ServiceError::NotFound("subscription"))
+        .ok_or_else(|| ServiceError::Rule {
+            code: "unknown_subscription",
+            detail: format!("this account has no subscription {id}"),
+        })
 }

@@ -7,6 +7,7 @@ use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, Tags};
+use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::ApiKey;
@@ -76,9 +77,9 @@ impl WebhooksApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Uuid>>,
     ) -> Result<Json<WebhookDeliveryPage>, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(super::deliveries(&state, principal, page).await?))
     }
 }

@@ -220,7 +220,7 @@ on_both_databases! {
             }))
             .await
             .expect_err("missing");
-        assert_eq!(missing.code(), Some("not_found"));
+        assert_eq!(missing.code(), Some("unknown_subscription"));
     }
 
     async fn seats_bill_per_seat_for_billable_months_left(app) {
