@@ -149,12 +149,22 @@ fn an_operator_buys_two_failback_licenses_toggles_auto_renew_and_quits() {
     assert!(url.contains("/sandbox/checkout/"), "{url}");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let response = reqwest::Client::builder()
+        let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .expect("http")
+            .expect("http");
+        let page = http
+            .get(&url)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let csrf = entitle_client::sandbox_csrf(&page).expect("csrf token");
+        let response = http
             .post(format!("{url}/pay"))
-            .form(&[("outcome", "succeed")])
+            .form(&[("outcome", "succeed"), ("csrf", csrf.as_str())])
             .send()
             .await
             .expect("pay on the hosted page");

@@ -11,7 +11,14 @@ pub const ADMIN_KEY: &str = "e2e-admin-key";
 pub struct Served {
     child: Child,
     pub base_url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// What the server logged so far (JSON lines).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
 }
 
 impl Drop for Served {
@@ -30,12 +37,17 @@ fn entitle() -> Command {
 pub fn serve() -> Served {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
+    let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
     let mut child = entitle()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("ENTITLE_DATABASE_URL", &database)
         .env("ENTITLE_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY)
+        // The fuzzer sends hundreds of requests a second from one key.
+        .env("ENTITLE_RATE_LIMIT_PER_KEY", "0")
+        .env("ENTITLE_RATE_LIMIT_PER_IP", "0")
+        .env("ENTITLE_LOG_FORMAT", "json")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("start entitle serve");
     let stdout = child.stdout.take().expect("stdout");
@@ -50,7 +62,7 @@ pub fn serve() -> Served {
     Served {
         child,
         base_url,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -124,9 +136,18 @@ async fn the_readme_curl_session_works_against_entitle_serve() {
         .expect("json");
     assert_eq!(order["status"], "pending_payment");
     let checkout = order["checkout"]["url"].as_str().expect("checkout url");
+    let page = http
+        .get(checkout)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = entitle_client::sandbox_csrf(&page).expect("csrf token");
     let paid = http
         .post(format!("{checkout}/pay"))
-        .form(&[("outcome", "succeed")])
+        .form(&[("outcome", "succeed"), ("csrf", csrf.as_str())])
         .send()
         .await
         .expect("pay")
@@ -157,6 +178,20 @@ async fn the_readme_curl_session_works_against_entitle_serve() {
         .await
         .expect("cancel");
     assert_eq!(refused.status(), 409);
+
+    // The log is JSON, one object a line, each request with its id; no secret is in it.
+    let log = server.log();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON log line"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["span"]["request_id"].is_string()),
+        "{log}"
+    );
+    for secret in [ADMIN_KEY, key] {
+        assert!(!log.contains(secret), "a secret reached the log");
+    }
 }
 
 #[test]

@@ -97,6 +97,21 @@ struct ServeArgs {
         default_value = "MON 10:00 +08:00"
     )]
     invoice_batch: entitle_domain::invoices::BatchSchedule,
+    /// Requests per second one API key may make (bursts of twice that); 0: no limit.
+    #[arg(long, env = "ENTITLE_RATE_LIMIT_PER_KEY", default_value_t = 100)]
+    rate_limit_per_key: u32,
+    /// Requests per second one client IP may make (bursts of twice that); 0: no limit.
+    #[arg(long, env = "ENTITLE_RATE_LIMIT_PER_IP", default_value_t = 300)]
+    rate_limit_per_ip: u32,
+    /// Log lines as text or as JSON (one object a line), to stderr.
+    #[arg(long, env = "ENTITLE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Clone, Copy)]
@@ -154,7 +169,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate(args) => {
-            init_logging();
+            init_logging(LogFormat::Text);
             entitle_server::store::connect(&args.database_url)
                 .await
                 .context("migrating the database")?;
@@ -235,15 +250,19 @@ async fn run_demo(args: ConsoleArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logging() {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    init_logging();
+    init_logging(args.log_format);
     let acceptor = entitle_server::bind(&args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -265,6 +284,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         vat_rate_cn: args.vat_rate_cn,
         vat_rate_intl: args.vat_rate_intl,
         invoice_batch: args.invoice_batch,
+        rate_limit_per_key: args.rate_limit_per_key,
+        rate_limit_per_ip: args.rate_limit_per_ip,
     };
     let state = AppState::with_system_clock(config)
         .await

@@ -11,11 +11,12 @@
 use std::time::Duration;
 
 use entitle_domain::api::{
-    Account, AccountPage, AccountSummary, ActivateLicense, AuditPage, ClockAdvance, ClockView,
-    ConsumeLicense, CreatedApiKey, Invoice, InvoicePage, InvoiceRequest, JobList, JobRun, License,
-    LicensePage, NewAccount, NewApiKey, NewWebhookEndpoint, Order, OrderPage, OrderRequest,
-    Problem, ProductInput, ProductList, ProductView, QuoteRequest, QuoteView, Subscription,
-    SubscriptionPage, SubscriptionPatch, WebhookDeliveryPage, WebhookEndpoint, WhoAmI,
+    Account, AccountPage, AccountSummary, ActivateLicense, ApiKeyList, ApiKeyView, AuditPage,
+    ClockAdvance, ClockView, ConsumeLicense, CreatedApiKey, Invoice, InvoicePage, InvoiceRequest,
+    JobList, JobRun, License, LicensePage, NewAccount, NewApiKey, NewWebhookEndpoint, Order,
+    OrderPage, OrderRequest, Problem, ProductInput, ProductList, ProductView, QuoteRequest,
+    QuoteView, Subscription, SubscriptionPage, SubscriptionPatch, WebhookDeliveryPage,
+    WebhookEndpoint, WhoAmI,
 };
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::OrderStatus;
@@ -93,6 +94,13 @@ fn spelled(value: &impl Serialize) -> String {
         Ok(serde_json::Value::String(text)) => text,
         _ => String::new(),
     }
+}
+
+/// The anti-forgery token in a sandbox checkout page's form.
+pub fn sandbox_csrf(page: &str) -> Option<String> {
+    let start = page.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = page[start..].find('"')?;
+    Some(page[start..start + end].to_owned())
 }
 
 /// A connection to one Entitle server with one API key.
@@ -216,10 +224,13 @@ impl Client {
         succeed: bool,
     ) -> Result<(), ClientError> {
         let outcome = if succeed { "succeed" } else { "decline" };
+        // The page carries an anti-forgery token that its form must post back.
+        let page = self.http.get(checkout_url).send().await?.text().await?;
+        let csrf = sandbox_csrf(&page).unwrap_or_default();
         let response = self
             .http
             .post(format!("{checkout_url}/pay"))
-            .form(&[("outcome", outcome)])
+            .form(&[("outcome", outcome), ("csrf", csrf.as_str())])
             .send()
             .await?;
         let status = response.status();
@@ -532,5 +543,23 @@ impl Client {
             }),
             Err(_) => Err(ClientError::Http { status, body }),
         }
+    }
+
+    /// `GET /v1/accounts/{id}/api-keys`.
+    pub async fn list_api_keys(&self, account_id: Uuid) -> Result<ApiKeyList, ClientError> {
+        self.get(&format!("/v1/accounts/{account_id}/api-keys"))
+            .await
+    }
+
+    /// `POST /v1/api-keys/{id}/rotate`: the new secret, shown once.
+    pub async fn rotate_api_key(&self, id: Uuid) -> Result<CreatedApiKey, ClientError> {
+        self.post(&format!("/v1/api-keys/{id}/rotate"), &serde_json::json!({}))
+            .await
+    }
+
+    /// `POST /v1/api-keys/{id}/revoke`.
+    pub async fn revoke_api_key(&self, id: Uuid) -> Result<ApiKeyView, ClientError> {
+        self.post(&format!("/v1/api-keys/{id}/revoke"), &serde_json::json!({}))
+            .await
     }
 }

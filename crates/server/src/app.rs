@@ -5,7 +5,6 @@ use std::sync::Arc;
 use entitle_domain::Clock;
 use entitle_domain::clock::OffsetClock;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::Tracing;
 use poem::{Endpoint, EndpointExt, Route, Server};
 use poem_openapi::OpenApiService;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -40,6 +39,8 @@ pub struct AppState {
     pub payments: Arc<SandboxProvider>,
     /// The clock an admin may move, in sandbox mode.
     pub movable_clock: Option<OffsetClock>,
+    pub metrics: Arc<crate::edge::metrics::Metrics>,
+    pub limits: Arc<crate::edge::limits::Limits>,
 }
 
 impl AppState {
@@ -61,6 +62,11 @@ impl AppState {
             clock,
             payments,
             movable_clock,
+            metrics: Arc::new(crate::edge::metrics::Metrics::default()),
+            limits: crate::edge::limits::Limits::new(
+                config.rate_limit_per_key,
+                config.rate_limit_per_ip,
+            ),
             bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(keys::hash),
             config: Arc::new(config),
         })
@@ -148,18 +154,32 @@ fn declared_methods() -> &'static Vec<(Vec<String>, String)> {
     })
 }
 
-/// The `Allow` header for `path`: the methods the spec declares for it (RFC 9110 asks a 405
-/// to say them).
-fn allowed_methods(path: &str) -> Option<&'static str> {
+/// The declared path template `path` matches, with its methods.
+fn declared(path: &str) -> Option<&'static (Vec<String>, String)> {
     let asked: Vec<&str> = path.split('/').collect();
-    declared_methods().iter().find_map(|(template, methods)| {
-        let fits = template.len() == asked.len()
+    declared_methods().iter().find(|(template, _)| {
+        template.len() == asked.len()
             && template
                 .iter()
                 .zip(&asked)
-                .all(|(t, a)| t.starts_with('{') || t == a);
-        fits.then_some(methods.as_str())
+                .all(|(t, a)| t.starts_with('{') || t == a)
     })
+}
+
+/// The `Allow` header for `path`: the methods the spec declares for it (RFC 9110 asks a 405
+/// to say them).
+pub(crate) fn allowed_methods(path: &str) -> Option<&'static str> {
+    declared(path).map(|(_, methods)| methods.as_str())
+}
+
+/// The operation a request is for, as metrics label it: the method and the path template
+/// (`POST /v1/accounts/{id}/orders`), so ids do not multiply the series.
+pub(crate) fn operation_of(method: &str, path: &str) -> String {
+    match declared(path) {
+        Some((template, _)) => format!("{method} {}", template.join("/")),
+        None if path.starts_with("/sandbox/") => format!("{method} /sandbox"),
+        None => format!("{method} other"),
+    }
 }
 
 /// The whole HTTP application over `state`.
@@ -188,22 +208,10 @@ pub fn app(state: AppState) -> impl Endpoint {
             "/sandbox/return/:order",
             poem::get(sandbox::pages::returned),
         )
-        .data(state)
+        .at("/metrics", poem::get(crate::edge::metrics::scrape))
         .catch_all_error(problem_for_error)
-        .around(|endpoint, request| async move {
-            let path = request.uri().path().to_owned();
-            let mut response = endpoint.get_response(request).await;
-            if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
-                && let Some(allowed) = allowed_methods(&path)
-                && let Ok(value) = poem::http::HeaderValue::from_str(allowed)
-            {
-                response
-                    .headers_mut()
-                    .insert(poem::http::header::ALLOW, value);
-            }
-            Ok(response)
-        })
-        .with(Tracing)
+        .around(crate::edge::around)
+        .data(state)
 }
 
 /// Binds `listen` ("127.0.0.1:8080", or port 0 for any free port).
@@ -225,15 +233,18 @@ pub async fn serve(
     acceptor: TcpAcceptor,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let chores = state
         .config
         .jobs_every
-        .map(|every| tokio::spawn(crate::jobs::scheduler(state.clone(), every)));
+        .map(|every| tokio::spawn(crate::jobs::scheduler(state.clone(), every, stopped)));
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app(state), shutdown, None)
         .await;
+    // Let a job that is running finish; none starts after this.
+    let _ = stop.send(true);
     if let Some(chores) = chores {
-        chores.abort();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(60), chores).await;
     }
     served
 }

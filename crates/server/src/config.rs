@@ -31,6 +31,10 @@ pub struct Config {
     pub vat_rate_intl: rust_decimal::Decimal,
     /// When the weekly invoice batch runs (default Monday 10:00 UTC+8).
     pub invoice_batch: entitle_domain::invoices::BatchSchedule,
+    /// Requests per second one API key may make (bursts of twice that); 0: no limit.
+    pub rate_limit_per_key: u32,
+    /// Requests per second one client IP may make (bursts of twice that); 0: no limit.
+    pub rate_limit_per_ip: u32,
 }
 
 impl Config {
@@ -49,6 +53,8 @@ impl Config {
             vat_rate_cn: rust_decimal::Decimal::new(6, 2),
             vat_rate_intl: rust_decimal::Decimal::ZERO,
             invoice_batch: entitle_domain::invoices::BatchSchedule::default(),
+            rate_limit_per_key: 100,
+            rate_limit_per_ip: 300,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config;
+pub mod edge;
 pub mod error;
 pub mod events;
 mod health;

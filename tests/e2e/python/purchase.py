@@ -72,7 +72,8 @@ assert order.total == "5970.00", order
 
 page = httpx.get(order.checkout.url)
 assert page.status_code == 200 and "Subscribe" in page.text, page
-paid = httpx.post(order.checkout.url + "/pay", data={"outcome": "succeed"})
+csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+paid = httpx.post(order.checkout.url + "/pay", data={"outcome": "succeed", "csrf": csrf})
 assert paid.status_code == 303, paid
 
 order = get_order.sync(id=order.id, client=customer)

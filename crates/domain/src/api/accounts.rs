@@ -96,3 +96,24 @@ pub struct WhoAmI {
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_id: Option<Uuid>,
 }
+
+/// An API key as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ApiKeyView {
+    pub id: Uuid,
+    pub name: String,
+    /// The key's first characters, enough to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    /// Set once revoked: the key stops working at once.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An account's API keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ApiKeyList {
+    pub items: Vec<ApiKeyView>,
+}

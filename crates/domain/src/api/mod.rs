@@ -16,8 +16,8 @@ pub mod problem;
 pub mod quotes;
 
 pub use accounts::{
-    Account, AccountPage, AccountSummary, CreatedApiKey, NewAccount, NewApiKey, ProductCount,
-    WhoAmI,
+    Account, AccountPage, AccountSummary, ApiKeyList, ApiKeyView, CreatedApiKey, NewAccount,
+    NewApiKey, ProductCount, WhoAmI,
 };
 pub use admin::{
     ClockAdvance, ClockView, JobList, JobRun, JobStatus, NewWebhookEndpoint, WebhookAttempt,

@@ -1,7 +1,8 @@
 //! `/v1/accounts`: HTTP in, service call, HTTP out.
 
 use entitle_domain::api::{
-    Account, AccountPage, AccountSummary, CreatedApiKey, NewAccount, NewApiKey, WhoAmI,
+    Account, AccountPage, AccountSummary, ApiKeyList, ApiKeyView, CreatedApiKey, NewAccount,
+    NewApiKey, WhoAmI,
 };
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -132,5 +133,53 @@ impl AccountsApi {
     ) -> Result<ApiKeyCreated, ApiError> {
         let key = service::create_api_key(&state, principal, id.0, body.0).await?;
         Ok(ApiKeyCreated::Created(Json(key)))
+    }
+
+    /// List an account's API keys, by prefix: never their secrets (admin, or the account).
+    #[oai(
+        path = "/v1/accounts/:id/api-keys",
+        method = "get",
+        operation_id = "list_api_keys"
+    )]
+    async fn list_api_keys(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<ApiKeyList>, ApiError> {
+        Ok(Json(service::list_api_keys(&state, principal, id.0).await?))
+    }
+
+    /// Rotate an API key: a new secret, shown once; the old key stops working at once.
+    #[oai(
+        path = "/v1/api-keys/:id/rotate",
+        method = "post",
+        operation_id = "rotate_api_key"
+    )]
+    async fn rotate_api_key(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<ApiKeyCreated, ApiError> {
+        let key = service::rotate_api_key(&state, principal, id.0).await?;
+        Ok(ApiKeyCreated::Created(Json(key)))
+    }
+
+    /// Revoke an API key: it stops working at once.
+    #[oai(
+        path = "/v1/api-keys/:id/revoke",
+        method = "post",
+        operation_id = "revoke_api_key"
+    )]
+    async fn revoke_api_key(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<ApiKeyView>, ApiError> {
+        Ok(Json(
+            service::revoke_api_key(&state, principal, id.0).await?,
+        ))
     }
 }

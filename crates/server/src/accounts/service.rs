@@ -1,7 +1,8 @@
 //! Registering and reading accounts, and issuing their API keys.
 
 use entitle_domain::api::{
-    Account, AccountPage, AccountSummary, CreatedApiKey, NewAccount, NewApiKey, ProductCount,
+    Account, AccountPage, AccountSummary, ApiKeyList, ApiKeyView, CreatedApiKey, NewAccount,
+    NewApiKey, ProductCount,
 };
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::licenses::LicenseStatus;
@@ -18,7 +19,7 @@ use crate::audit::{self, Actor, Change};
 use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
-use crate::store::entity::{account, license, order};
+use crate::store::entity::{account, api_key, license, order};
 
 /// An account as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,5 +208,110 @@ pub async fn summary(
             .collect(),
         expiring_within_30_days: expiring,
         unpaid_orders: unpaid,
+    })
+}
+
+fn key_view(row: &api_key::Model) -> ApiKeyView {
+    ApiKeyView {
+        id: row.id,
+        name: row.name.clone(),
+        prefix: row.prefix.clone(),
+        created_at: row.created_at,
+        revoked_at: row.revoked_at,
+    }
+}
+
+/// An account's keys, by prefix (admin, or the account's own key).
+pub async fn list_api_keys(
+    state: &AppState,
+    principal: Principal,
+    account_id: Uuid,
+) -> ServiceResult<ApiKeyList> {
+    load(state, principal, account_id).await?;
+    let rows = api_key::Entity::find()
+        .filter(api_key::Column::AccountId.eq(account_id))
+        .order_by_asc(api_key::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(ApiKeyList {
+        items: rows.iter().map(key_view).collect(),
+    })
+}
+
+async fn load_key(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<api_key::Model> {
+    let row = api_key::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("API key"))?;
+    let owner = row.account_id.ok_or(ServiceError::NotFound("API key"))?;
+    principal
+        .require_account(owner)
+        .map_err(|_| ServiceError::NotFound("API key"))?;
+    Ok(row)
+}
+
+/// Revokes a key: it stops working at once (every request looks the key up).
+pub async fn revoke_api_key(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<ApiKeyView> {
+    let row = load_key(state, principal, id).await?;
+    let now = state.clock.now();
+    if row.revoked_at.is_none() {
+        api_key::Entity::update_many()
+            .col_expr(
+                api_key::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(api_key::Column::Id.eq(id))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&state.db)
+            .await?;
+        audit::record(
+            &state.db,
+            now,
+            vec![Change {
+                actor: Actor::from(principal),
+                account_id: row.account_id,
+                action: "api_key.revoked",
+                entity: "api_key",
+                entity_id: id,
+                before: Some(serde_json::json!({ "prefix": row.prefix })),
+                after: Some(serde_json::json!({ "prefix": row.prefix, "revoked_at": now })),
+            }],
+        )
+        .await?;
+    }
+    let row = load_key(state, principal, id).await?;
+    Ok(key_view(&row))
+}
+
+/// Rotates a key: a new secret with the same name, shown once; the old key is revoked.
+pub async fn rotate_api_key(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<CreatedApiKey> {
+    let row = load_key(state, principal, id).await?;
+    if row.revoked_at.is_some() {
+        return Err(ServiceError::Conflict {
+            code: "api_key_revoked",
+            detail: "a revoked key cannot be rotated: create a new one".to_owned(),
+        });
+    }
+    let account = row.account_id.ok_or(ServiceError::NotFound("API key"))?;
+    let (created, secret) = keys::create(state, Some(account), &row.name).await?;
+    revoke_api_key(state, principal, id).await?;
+    Ok(CreatedApiKey {
+        id: created.id,
+        name: created.name,
+        prefix: created.prefix,
+        key: secret,
+        created_at: created.created_at,
     })
 }

@@ -55,9 +55,25 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
     match keys::principal_for(state, &bearer.token).await {
         Ok(Some(principal)) => Ok(principal),
-        Ok(None) => Err(poem::Error::from_status(
-            poem::http::StatusCode::UNAUTHORIZED,
-        )),
+        // Unknown keys from one address are slowed down once they come too often.
+        Ok(None) => match state.limits.bad_key(crate::edge::limits::client_ip(req)) {
+            Some(wait) => {
+                let mut response = crate::edge::refusal(
+                    poem::http::StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    &format!("too many unknown API keys from this address: retry in {wait} s"),
+                );
+                if let Ok(value) = poem::http::HeaderValue::from_str(&wait.to_string()) {
+                    response
+                        .headers_mut()
+                        .insert(poem::http::header::RETRY_AFTER, value);
+                }
+                Err(poem::Error::from_response(response))
+            }
+            None => Err(poem::Error::from_status(
+                poem::http::StatusCode::UNAUTHORIZED,
+            )),
+        },
         Err(err) => Err(ApiError::from(err).into()),
     }
 }

@@ -136,6 +136,7 @@ async fn record_start(state: &AppState, job: Job, now: DateTime<Utc>) -> Service
 pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<JobRun> {
     record_start(state, job, state.clock.now()).await?;
     let result = work(state, job, trigger).await;
+    state.metrics.job_ran(job.name(), result.is_err());
     let (outcome, detail, processed) = match &result {
         Ok((n, what)) => ("ok", format!("{n} {what}"), *n),
         Err(err) => ("failed", err.to_string(), 0),
@@ -187,12 +188,19 @@ pub async fn statuses(state: &AppState) -> ServiceResult<Vec<JobStatus>> {
         .collect())
 }
 
-/// Runs every job in turn, every `every`, forever; and lets the sandbox retry the callbacks
-/// the server did not acknowledge.
-pub async fn scheduler(state: AppState, every: std::time::Duration) {
+/// Runs every job in turn, every `every`, until `stop` says so (a job that has started
+/// finishes first); and lets the sandbox retry the callbacks the server did not acknowledge.
+pub async fn scheduler(
+    state: AppState,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut ticks = tokio::time::interval(every);
     loop {
-        ticks.tick().await;
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.changed() => return,
+        }
         for job in Job::ALL {
             if let Err(err) = run(&state, job, Trigger::Scheduler).await {
                 tracing::warn!(%job, error = %err, "job failed");

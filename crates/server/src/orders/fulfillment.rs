@@ -165,6 +165,7 @@ pub async fn fulfil(
     );
     audit::record(&txn, now, changes).await?;
     txn.commit().await?;
+    state.metrics.payment_fulfilled();
     Ok(true)
 }
 

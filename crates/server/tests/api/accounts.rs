@@ -159,6 +159,37 @@ on_both_databases! {
         );
     }
 
+    async fn keys_are_listed_by_prefix_rotated_and_revoked_at_once(app) {
+        let (account, client) = account_with_key(&app, "Rotating", AccountKind::Individual, Region::Cn).await;
+        let listed = client.list_api_keys(account.id).await.expect("keys").items;
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].prefix.starts_with("ent_"));
+        assert_eq!(listed[0].revoked_at, None);
+
+        let rotated = client.rotate_api_key(listed[0].id).await.expect("rotate");
+        assert_ne!(rotated.id, listed[0].id);
+        let old = client.get_account(account.id).await.expect_err("the old key stops at once");
+        assert_eq!(old.code(), Some("unauthorized"));
+        let fresh = app.admin.with_key(&rotated.key);
+        assert_eq!(fresh.get_account(account.id).await.expect("the new key works").id, account.id);
+
+        let revoked = fresh.revoke_api_key(rotated.id).await.expect("revoke");
+        assert!(revoked.revoked_at.is_some());
+        assert_eq!(
+            fresh.get_account(account.id).await.expect_err("revoked").code(),
+            Some("unauthorized")
+        );
+        let keys = app.admin.list_api_keys(account.id).await.expect("keys").items;
+        assert_eq!(keys.len(), 2);
+        assert!(keys.iter().all(|k| k.revoked_at.is_some()));
+        let json = serde_json::to_string(&keys).expect("json");
+        assert!(!json.contains(&rotated.key), "a listing never shows a secret");
+
+        let (_, other) = account_with_key(&app, "Other", AccountKind::Individual, Region::Cn).await;
+        let hidden = other.revoke_api_key(keys[0].id).await.expect_err("another account's key");
+        assert_eq!(hidden.code(), Some("not_found"));
+    }
+
     async fn blank_names_are_refused(app) {
         let refused = app
             .admin

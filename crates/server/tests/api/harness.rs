@@ -55,7 +55,12 @@ impl TestApp {
     /// A second server on the same database and the same clock: another instance behind a
     /// load balancer, or this one restarted.
     pub async fn another_instance(&self) -> TestApp {
-        start(&self.database_url, self.clock.clone()).await
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// Another server on the same database and clock, configured by `configure`.
+    pub async fn another_instance_with(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        start_with(&self.database_url, self.clock.clone(), configure).await
     }
 }
 
@@ -101,6 +106,14 @@ where
 }
 
 async fn start(database_url: &str, clock: OffsetClock) -> TestApp {
+    start_with(database_url, clock, |_| {}).await
+}
+
+async fn start_with(
+    database_url: &str,
+    clock: OffsetClock,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let acceptor = entitle_server::bind("127.0.0.1:0").await.expect("bind");
     let addr = entitle_server::local_addr(&acceptor).expect("bound address");
     let base_url = format!("http://{addr}");
@@ -108,6 +121,7 @@ async fn start(database_url: &str, clock: OffsetClock) -> TestApp {
     config.bootstrap_admin_key = Some(ADMIN_KEY.to_owned());
     // Tests run the jobs when they mean to, through the API.
     config.jobs_every = None;
+    configure(&mut config);
     let state = AppState::new(config, clock.clone())
         .await
         .expect("open the database");

@@ -4,6 +4,7 @@ mod harness;
 
 mod accounts;
 mod catalog;
+mod edge;
 mod errors;
 mod health;
 mod invoices;

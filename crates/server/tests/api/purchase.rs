@@ -68,10 +68,27 @@ pub async fn pay_in_browser(app: &TestApp, order: &Order, outcome: &str) -> Stri
         "the page has a Subscribe button"
     );
 
+    let csrf = entitle_client::sandbox_csrf(&html).expect("the form carries a token");
+    let forged = app
+        .http
+        .post(format!("{}/pay", checkout.url))
+        .form(&[("outcome", outcome)])
+        .send()
+        .await
+        .expect("forged submit");
+    assert_eq!(
+        forged.status(),
+        403,
+        "a form without the page's token is refused"
+    );
     let submitted = app
         .http
         .post(format!("{}/pay", checkout.url))
-        .form(&[("outcome", outcome), ("account", "buyer@example.com")])
+        .form(&[
+            ("outcome", outcome),
+            ("account", "buyer@example.com"),
+            ("csrf", csrf.as_str()),
+        ])
         .send()
         .await
         .expect("submit payment");

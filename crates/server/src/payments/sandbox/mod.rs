@@ -112,6 +112,27 @@ impl SandboxProvider {
         self.decline_saved_charges.store(decline, Ordering::SeqCst);
     }
 
+    /// The hosted page's anti-forgery token for `session_id`: only a form the page served
+    /// can pay (HMAC-SHA256 of the session with the sandbox's secret).
+    pub fn csrf_token(&self, session_id: Uuid) -> String {
+        signature::sign(&self.secret, 0, format!("csrf:{session_id}").as_bytes())
+            .rsplit("v1=")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Whether `token` is the page's token for `session_id` (compared in constant time).
+    pub fn csrf_valid(&self, session_id: Uuid, token: &str) -> bool {
+        signature::verify(
+            &self.secret,
+            &format!("t=0,v1={token}"),
+            format!("csrf:{session_id}").as_bytes(),
+            chrono::DateTime::from_timestamp(0, 0).unwrap_or_default(),
+        )
+        .is_ok()
+    }
+
     /// The signature header value for `body`, signed now.
     pub fn sign(&self, body: &[u8]) -> String {
         signature::sign(&self.secret, self.clock.now().timestamp(), body)

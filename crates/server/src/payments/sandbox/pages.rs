@@ -146,6 +146,7 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
          <p>Licenses take effect the moment payment completes. Digital licenses are \
          non-refundable.</p>\
          <form method=\"post\" action=\"/sandbox/checkout/{session}/pay\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <fieldset><legend>Payment details ({method})</legend>{fields}</fieldset>\
          <p><button name=\"outcome\" value=\"succeed\">Subscribe</button> \
          <button name=\"outcome\" value=\"decline\">Decline (test)</button></p></form>\
@@ -157,6 +158,7 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
         session = session_id,
         method = method.map_or("card", PaymentMethod::as_str),
         fields = method_fields(method),
+        csrf = state.payments.csrf_token(session_id),
     );
     page(&format!("Pay {}", order.total), &body).into_response()
 }
@@ -166,6 +168,9 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
 pub struct PayForm {
     /// `succeed` or `decline`.
     outcome: String,
+    /// The page's anti-forgery token.
+    #[serde(default)]
+    csrf: String,
 }
 
 fn redirect(to: &str) -> Response {
@@ -201,6 +206,13 @@ pub async fn pay(
             );
         }
     };
+    if !state.payments.csrf_valid(session_id, &form.csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "This payment form did not come from this page: open the checkout again.",
+        );
+    }
     let Ok(checkout) = checkout(&state, session_id).await else {
         return message(
             StatusCode::NOT_FOUND,

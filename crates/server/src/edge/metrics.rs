@@ -1,0 +1,164 @@
+//! `GET /metrics` in the Prometheus text format: requests and their latency per operation,
+//! orders by status (counted at scrape time), payments fulfilled, job runs and failures.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use poem::web::Data;
+use poem::{IntoResponse, Response, handler};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use sea_orm::{ColumnTrait, EntityTrait, QuerySelect};
+
+use crate::app::AppState;
+use crate::store::entity::order;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    job: String,
+}
+
+/// The server's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<OperationLabels, Histogram>,
+    orders: Family<StatusLabels, Gauge>,
+    payments: Counter,
+    job_runs: Family<JobLabels, Counter>,
+    job_failures: Family<JobLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<OperationLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        let orders = Family::<StatusLabels, Gauge>::default();
+        let payments = Counter::default();
+        let job_runs = Family::<JobLabels, Counter>::default();
+        let job_failures = Family::<JobLabels, Counter>::default();
+        let mut registry = Registry::with_prefix("entitle");
+        registry.register(
+            "http_requests",
+            "HTTP requests by operation and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by operation",
+            latency.clone(),
+        );
+        registry.register("orders", "Orders by status", orders.clone());
+        registry.register(
+            "payments_fulfilled",
+            "Payments that fulfilled an order",
+            payments.clone(),
+        );
+        registry.register("job_runs", "Background job runs", job_runs.clone());
+        registry.register(
+            "job_failures",
+            "Background job runs that failed",
+            job_failures.clone(),
+        );
+        Metrics {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            orders,
+            payments,
+            job_runs,
+            job_failures,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts a request to `operation` answered with `status` after `elapsed`.
+    pub fn observe_request(&self, operation: &str, status: u16, elapsed: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                operation: operation.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&OperationLabels {
+                operation: operation.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a payment that fulfilled an order.
+    pub fn payment_fulfilled(&self) {
+        self.payments.inc();
+    }
+
+    /// Counts a run of `job`, and whether it failed.
+    pub fn job_ran(&self, job: &str, failed: bool) {
+        let labels = JobLabels {
+            job: job.to_owned(),
+        };
+        self.job_runs.get_or_create(&labels).inc();
+        if failed {
+            self.job_failures.get_or_create(&labels).inc();
+        }
+    }
+}
+
+/// `GET /metrics`.
+#[handler]
+pub async fn scrape(state: Data<&AppState>) -> Response {
+    let counts: Vec<(String, i64)> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Status)
+        .column_as(order::Column::Id.count(), "count")
+        .group_by(order::Column::Status)
+        .into_tuple()
+        .all(&state.db)
+        .await
+        .unwrap_or_default();
+    for (status, count) in counts {
+        state
+            .metrics
+            .orders
+            .get_or_create(&StatusLabels { status })
+            .set(count);
+    }
+    let mut text = String::new();
+    let encoded = state
+        .metrics
+        .registry
+        .lock()
+        .map_err(|_| std::fmt::Error)
+        .and_then(|registry| encode(&mut text, &registry));
+    match encoded {
+        Ok(()) => text
+            .with_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .into_response(),
+        Err(_) => poem::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
