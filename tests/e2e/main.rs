@@ -1,6 +1,7 @@
 //! End-to-end tests: the built `entitle` binary, driven from outside as a new user would.
 
 mod console;
+mod crash;
 mod fuzzing;
 mod generated_client;
 mod serve;
