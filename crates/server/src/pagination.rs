@@ -3,6 +3,7 @@
 //! parsed). Ids are UUIDv7, ordered by creation time, so the cursor is simply the last id
 //! seen and a page costs the same at the millionth row as at the first.
 
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
@@ -31,6 +32,23 @@ impl PageRequest {
     /// Rows to fetch: one more than the page, to know whether another page follows.
     pub fn fetch(self) -> u64 {
         u64::from(self.limit) + 1
+    }
+
+    /// Reads this page of `query` (already in `id` order): the rows after the cursor, and
+    /// where the next page starts.
+    pub async fn load<E: EntityTrait>(
+        self,
+        db: &impl ConnectionTrait,
+        query: Select<E>,
+        id: E::Column,
+        id_of: impl Fn(&E::Model) -> Uuid,
+    ) -> ServiceResult<(Vec<E::Model>, Option<String>)> {
+        let query = match self.after {
+            Some(after) => query.filter(id.gt(after)),
+            None => query,
+        };
+        let rows = query.limit(self.fetch()).all(db).await?;
+        Ok(self.finish(rows, id_of))
     }
 
     /// Cuts the fetched rows to the page and says where the next one starts.

@@ -111,12 +111,10 @@ pub async fn list(
     page: PageRequest,
 ) -> ServiceResult<AccountPage> {
     principal.require_admin()?;
-    let mut query = account::Entity::find().order_by_asc(account::Column::Id);
-    if let Some(after) = page.after {
-        query = query.filter(account::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.fetch()).all(&state.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |row| row.id);
+    let query = account::Entity::find().order_by_asc(account::Column::Id);
+    let (rows, next_cursor) = page
+        .load(&state.db, query, account::Column::Id, |row| row.id)
+        .await?;
     let items = rows
         .into_iter()
         .map(|row| AccountRecord::from_model(row).map(|a| a.view()))

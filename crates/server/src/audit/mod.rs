@@ -6,9 +6,7 @@ pub mod api;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::{AuditEvent, AuditPage};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -135,11 +133,9 @@ pub async fn list(
     if let Some(account) = scope {
         query = query.filter(audit_event::Column::AccountId.eq(account));
     }
-    if let Some(after) = page.after {
-        query = query.filter(audit_event::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.fetch()).all(&state.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let (rows, next_cursor) = page
+        .load(&state.db, query, audit_event::Column::Id, |row| row.id)
+        .await?;
     Ok(AuditPage {
         items: rows.into_iter().map(view).collect::<ServiceResult<_>>()?,
         next_cursor,

@@ -20,7 +20,7 @@ use entitle_domain::{Currency, Money, Region};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -213,14 +213,12 @@ pub async fn list(
     page: PageRequest,
 ) -> ServiceResult<InvoicePage> {
     accounts::load(state, principal, account_id).await?;
-    let mut query = invoice::Entity::find()
+    let query = invoice::Entity::find()
         .filter(invoice::Column::AccountId.eq(account_id))
         .order_by_asc(invoice::Column::Id);
-    if let Some(after) = page.after {
-        query = query.filter(invoice::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.fetch()).all(&state.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let (rows, next_cursor) = page
+        .load(&state.db, query, invoice::Column::Id, |row| row.id)
+        .await?;
     Ok(InvoicePage {
         items: rows.iter().map(view).collect::<ServiceResult<_>>()?,
         next_cursor,

@@ -6,9 +6,7 @@ use entitle_domain::ProductKind;
 use entitle_domain::api::{License, LicensePage};
 use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use super::store;
@@ -74,11 +72,9 @@ pub async fn list(
         }
         None => query,
     };
-    if let Some(after) = page.after {
-        query = query.filter(license::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.fetch()).all(&state.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let (rows, next_cursor) = page
+        .load(&state.db, query, license::Column::Id, |row| row.id)
+        .await?;
     Ok(LicensePage {
         items: rows
             .into_iter()

@@ -364,11 +364,9 @@ pub async fn list(
     if let Some(status) = status {
         query = query.filter(order::Column::Status.eq(status.as_str()));
     }
-    if let Some(after) = page.after {
-        query = query.filter(order::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.fetch()).all(&state.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let (rows, next_cursor) = page
+        .load(&state.db, query, order::Column::Id, |row| row.id)
+        .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let session = store::session_of(&state.db, row.id).await?;

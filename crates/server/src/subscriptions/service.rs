@@ -4,8 +4,8 @@ use entitle_domain::Refusal;
 use entitle_domain::api::{Subscription, SubscriptionPage};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -27,14 +27,12 @@ pub async fn list(
     page: PageRequest,
 ) -> ServiceResult<SubscriptionPage> {
     accounts::load(state, principal, account_id).await?;
-    let mut query = subscription::Entity::find()
+    let query = subscription::Entity::find()
         .filter(subscription::Column::AccountId.eq(account_id))
         .order_by_asc(subscription::Column::Id);
-    if let Some(after) = page.after {
-        query = query.filter(subscription::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.fetch()).all(&state.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let (rows, next_cursor) = page
+        .load(&state.db, query, subscription::Column::Id, |row| row.id)
+        .await?;
     Ok(SubscriptionPage {
         items: rows.iter().map(store::view).collect::<ServiceResult<_>>()?,
         next_cursor,

@@ -110,12 +110,10 @@ pub async fn deliveries(
     page: PageRequest,
 ) -> ServiceResult<WebhookDeliveryPage> {
     principal.require_admin()?;
-    let mut query = webhook_delivery::Entity::find().order_by_asc(webhook_delivery::Column::Id);
-    if let Some(after) = page.after {
-        query = query.filter(webhook_delivery::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.fetch()).all(&state.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let query = webhook_delivery::Entity::find().order_by_asc(webhook_delivery::Column::Id);
+    let (rows, next_cursor) = page
+        .load(&state.db, query, webhook_delivery::Column::Id, |row| row.id)
+        .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let kind = event::Entity::find_by_id(row.event_id)

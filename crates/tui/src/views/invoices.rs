@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
 use ratatui::widgets::{Row, Table};
 
 use super::{date, state_line, titled};
@@ -13,32 +12,19 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let block = titled("Invoices", &state_line(&model.invoices, model), model);
     let items = model.invoices.data.as_deref().unwrap_or_default();
     let cursor = model.invoice_cursor;
-    let height = usize::from(area.height.saturating_sub(3));
-    let rows: Vec<Row> = items
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(height)
-        .map(|(i, invoice)| {
-            let style = if i == cursor.selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            Row::new(vec![
-                invoice.number.clone().unwrap_or_else(|| "—".to_owned()),
-                invoice.kind.as_str().to_owned(),
-                invoice.status.clone(),
-                invoice.buyer.title.clone().unwrap_or_default(),
-                format!("{} {}", invoice.total, invoice.currency),
-                invoice
-                    .issued_at
-                    .map(date)
-                    .unwrap_or_else(|| "next batch".to_owned()),
-            ])
-            .style(style)
-        })
-        .collect();
+    let rows = super::visible_rows(items, cursor, area, model, |invoice| {
+        Row::new(vec![
+            invoice.number.clone().unwrap_or_else(|| "—".to_owned()),
+            invoice.kind.as_str().to_owned(),
+            invoice.status.clone(),
+            invoice.buyer.title.clone().unwrap_or_default(),
+            format!("{} {}", invoice.total, invoice.currency),
+            invoice
+                .issued_at
+                .map(date)
+                .unwrap_or_else(|| "next batch".to_owned()),
+        ])
+    });
     let widths = [
         Constraint::Length(19),
         Constraint::Length(13),

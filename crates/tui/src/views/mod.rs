@@ -110,6 +110,32 @@ pub fn titled(title: &str, state: &str, model: &Model) -> Block<'static> {
         .title(Line::from(spans))
 }
 
+/// The rows of a list on screen: from the cursor's first shown row, as many as fit in `area`
+/// (less its borders and column titles), the selected one highlighted.
+pub fn visible_rows<'a, T>(
+    items: &'a [T],
+    cursor: crate::model::Cursor,
+    area: Rect,
+    model: &Model,
+    row: impl Fn(&'a T) -> ratatui::widgets::Row<'a>,
+) -> Vec<ratatui::widgets::Row<'a>> {
+    let height = usize::from(area.height.saturating_sub(3));
+    items
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(height)
+        .map(|(i, item)| {
+            let style = if i == cursor.selected {
+                model.theme.selected()
+            } else {
+                Style::new()
+            };
+            row(item).style(style)
+        })
+        .collect()
+}
+
 /// Draws the whole screen.
 pub fn draw(model: &Model, frame: &mut Frame) {
     let [header, tabs, body, status, footer] = Layout::vertical([

@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
 use ratatui::widgets::{Row, Table};
 
 use super::{date, state_line, titled};
@@ -14,39 +13,26 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let block = titled("Orders", &state_line(&model.orders, model), model);
     let items = model.orders.data.as_deref().unwrap_or_default();
     let cursor = model.order_cursor;
-    let height = usize::from(area.height.saturating_sub(3));
-    let rows: Vec<Row> = items
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(height)
-        .map(|(i, o)| {
-            let style = if i == cursor.selected {
-                theme.selected()
+    let rows = super::visible_rows(items, cursor, area, model, |o| {
+        let lines = o
+            .lines
+            .iter()
+            .map(|l| format!("{}×{}", l.quantity, l.product))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        Row::new(vec![
+            date(o.created_at),
+            format!("{:?}", o.kind).to_lowercase(),
+            if lines.is_empty() {
+                o.product.clone()
             } else {
-                Style::new()
-            };
-            let lines = o
-                .lines
-                .iter()
-                .map(|l| format!("{}×{}", l.quantity, l.product))
-                .collect::<Vec<_>>()
-                .join(" + ");
-            Row::new(vec![
-                date(o.created_at),
-                format!("{:?}", o.kind).to_lowercase(),
-                if lines.is_empty() {
-                    o.product.clone()
-                } else {
-                    lines
-                },
-                format!("{} {}", o.total, o.currency),
-                status_label(o.status).to_owned(),
-                o.paid_at.map(date).unwrap_or_default(),
-            ])
-            .style(style)
-        })
-        .collect();
+                lines
+            },
+            format!("{} {}", o.total, o.currency),
+            status_label(o.status).to_owned(),
+            o.paid_at.map(date).unwrap_or_default(),
+        ])
+    });
     let widths = [
         Constraint::Length(17),
         Constraint::Length(9),

@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
 use ratatui::widgets::{Row, Table};
 
 use super::{date, state_line, titled};
@@ -17,30 +16,17 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     );
     let items = model.subscriptions.data.as_deref().unwrap_or_default();
     let cursor = model.subscription_cursor;
-    let height = usize::from(area.height.saturating_sub(3));
-    let rows: Vec<Row> = items
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(height)
-        .map(|(i, s)| {
-            let style = if i == cursor.selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            Row::new(vec![
-                s.product.clone(),
-                s.cycle.as_str().to_owned(),
-                s.quantity.to_string(),
-                format!("{:?}", s.status).to_lowercase(),
-                date(s.current_period_end),
-                if s.auto_renew { "on" } else { "off" }.to_owned(),
-                if s.trial { "trial" } else { "" }.to_owned(),
-            ])
-            .style(style)
-        })
-        .collect();
+    let rows = super::visible_rows(items, cursor, area, model, |s| {
+        Row::new(vec![
+            s.product.clone(),
+            s.cycle.as_str().to_owned(),
+            s.quantity.to_string(),
+            format!("{:?}", s.status).to_lowercase(),
+            date(s.current_period_end),
+            if s.auto_renew { "on" } else { "off" }.to_owned(),
+            if s.trial { "trial" } else { "" }.to_owned(),
+        ])
+    });
     let widths = [
         Constraint::Length(14),
         Constraint::Length(6),
