@@ -26,6 +26,13 @@ openapi:
     cargo run -q -- openapi > openapi/openapi.json
     cargo run -q -- openapi --format yaml > openapi/openapi.yaml
 
+# Benchmarks against this machine's limits (release build, wrk, pgbench, criterion); prints
+# the table the README's Performance section shows.
+bench:
+    cargo build --release -p entitle-cli -p entitle-bench
+    ./target/release/entitle-bench
+    cargo bench -p entitle-tui --bench frame
+
 # What CI runs.
 ci:
     bash .ci/run

@@ -104,6 +104,16 @@ pub async fn load(
     AccountRecord::from_model(model)
 }
 
+/// Checks that the principal may read `id`'s lists. An account key's own account exists (its
+/// key references it), so that costs no query; an admin's asks the database.
+pub async fn ensure_visible(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<()> {
+    match principal {
+        Principal::Account(own) if own == id => Ok(()),
+        Principal::Account(_) => Err(ServiceError::NotFound("account")),
+        Principal::Admin => load(state, principal, id).await.map(|_| ()),
+    }
+}
+
 /// One page of accounts, oldest first (admin only).
 pub async fn list(
     state: &AppState,

@@ -212,7 +212,7 @@ pub async fn list(
     account_id: Uuid,
     page: PageRequest,
 ) -> ServiceResult<InvoicePage> {
-    accounts::load(state, principal, account_id).await?;
+    accounts::ensure_visible(state, principal, account_id).await?;
     let query = invoice::Entity::find()
         .filter(invoice::Column::AccountId.eq(account_id))
         .order_by_asc(invoice::Column::Id);

@@ -38,7 +38,7 @@ pub async fn list(
     filter: LicenseFilter,
     page: PageRequest,
 ) -> ServiceResult<LicensePage> {
-    accounts::load(state, principal, account_id).await?;
+    accounts::ensure_visible(state, principal, account_id).await?;
     let now = state.clock.now();
     let mut query = license::Entity::find()
         .filter(license::Column::AccountId.eq(account_id))

@@ -357,7 +357,7 @@ pub async fn list(
     status: Option<OrderStatus>,
     page: PageRequest,
 ) -> ServiceResult<OrderPage> {
-    accounts::load(state, principal, account_id).await?;
+    accounts::ensure_visible(state, principal, account_id).await?;
     let mut query = order::Entity::find()
         .filter(order::Column::AccountId.eq(account_id))
         .order_by_asc(order::Column::Id);

@@ -26,7 +26,7 @@ pub async fn list(
     account_id: Uuid,
     page: PageRequest,
 ) -> ServiceResult<SubscriptionPage> {
-    accounts::load(state, principal, account_id).await?;
+    accounts::ensure_visible(state, principal, account_id).await?;
     let query = subscription::Entity::find()
         .filter(subscription::Column::AccountId.eq(account_id))
         .order_by_asc(subscription::Column::Id);

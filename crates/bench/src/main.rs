@@ -1,0 +1,206 @@
+//! `entitle-bench`: measures Entitle against the limits of the machine it runs on, each ratio
+//! within one run (these machines are noisy), each figure a median of several runs, and
+//! prints a table with the targets. Run through `just bench`, which builds the release binary
+//! first; `wrk` (Debian) is the load generator, `pgbench` the PostgreSQL baseline.
+
+mod seed;
+mod server;
+mod tools;
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use serde_json::json;
+
+use crate::server::Server;
+
+#[derive(Parser)]
+#[command(about = "Entitle's benchmarks")]
+struct Args {
+    /// PostgreSQL server to benchmark on (a database `entitle_bench` is made there).
+    #[arg(
+        long,
+        env = "ENTITLE_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    postgres: String,
+    /// Licenses on the account for the read path.
+    #[arg(long, default_value_t = 100_000)]
+    licenses: u64,
+    /// Licenses for the deep-page latency (the page at the last of them vs the first).
+    #[arg(long, default_value_t = 1_000_000)]
+    scale: u64,
+    /// Runs per figure (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Seconds each load run lasts.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Due subscriptions of the larger renewal run (the smaller is a tenth of it).
+    #[arg(long, default_value_t = 10_000)]
+    renewals: u64,
+}
+
+/// One line of the results table.
+struct Figure {
+    backend: &'static str,
+    what: &'static str,
+    value: String,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tools::ensure_wrk()?;
+    let mut figures = Vec::new();
+    for backend in ["sqlite", "postgres"] {
+        let dir = tempfile::tempdir()?;
+        let url = match backend {
+            "sqlite" => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
+            _ => tools::fresh_postgres(&args.postgres).await?,
+        };
+        eprintln!("== {backend}");
+        let server = Server::start(&url).await?;
+        let db = sea_orm::Database::connect(&url).await?;
+        let (account, key) = server.account_with_key("Bench").await?;
+
+        eprintln!("   seeding {} licenses", args.licenses);
+        let ids = seed::licenses(&db, account, args.licenses).await?;
+
+        // Read path: the licenses page against the trivial endpoint, same run, same load.
+        let mut ratios = Vec::new();
+        let mut pages = Vec::new();
+        let mut health = Vec::new();
+        for _ in 0..args.runs {
+            let h = tools::wrk(&server.url("/healthz"), None, args.seconds)?;
+            let p = tools::wrk(
+                &server.url(&format!("/v1/accounts/{account}/licenses?limit=50")),
+                Some(&key),
+                args.seconds,
+            )?;
+            ratios.push(p / h);
+            pages.push(p);
+            health.push(h);
+        }
+        let ratio = median(ratios);
+        figures.push(Figure {
+            backend,
+            what: "read: licenses page rps / healthz rps",
+            value: format!(
+                "{ratio:.2} ({:.0} / {:.0} rps)",
+                median(pages),
+                median(health)
+            ),
+            target: ">= 0.5",
+            met: Some(ratio >= 0.5),
+        });
+        let rss = server.peak_rss_mb()?;
+        figures.push(Figure {
+            backend,
+            what: "memory: server peak RSS after the read load",
+            value: format!("{rss:.1} MB"),
+            target: "< 80 MB",
+            met: Some(rss < 80.0),
+        });
+
+        // Scale: the page at the deepest license against the first page.
+        eprintln!("   seeding up to {} licenses", args.scale);
+        let more = args.scale.saturating_sub(args.licenses);
+        let deep = seed::licenses(&db, account, more).await?;
+        let last = deep.last().or(ids.last()).copied().context("no licenses")?;
+        let deepest_cursor = seed::cursor_before(&db, account, last, 50).await?;
+        let first = server.page_latency(account, &key, None, 200).await?;
+        let deepest = server
+            .page_latency(account, &key, Some(deepest_cursor), 200)
+            .await?;
+        let scale_ratio = deepest / first;
+        figures.push(Figure {
+            backend,
+            what: "scale: p50 page at the last license / first page",
+            value: format!(
+                "{scale_ratio:.2} ({:.2} / {:.2} ms, {} licenses)",
+                deepest * 1e3,
+                first * 1e3,
+                args.scale.max(args.licenses)
+            ),
+            target: "<= 1.5",
+            met: Some(scale_ratio <= 1.5),
+        });
+
+        // Write path: purchases fulfilled per second by 8 customers, against the database's
+        // own single-row insert transactions per second.
+        let purchases = server
+            .purchases_per_second(8, Duration::from_secs(args.seconds))
+            .await?;
+        let inserts = match backend {
+            "sqlite" => seed::insert_rate(&db, Duration::from_secs(args.seconds)).await?,
+            _ => tools::pgbench_inserts(&url, 8, args.seconds)?,
+        };
+        let write_ratio = purchases / inserts;
+        figures.push(Figure {
+            backend,
+            what: "write: purchases fulfilled/s (8 customers) / insert tps",
+            value: format!("{write_ratio:.3} ({purchases:.1} / {inserts:.0})"),
+            target: ">= 0.25",
+            met: Some(write_ratio >= 0.25),
+        });
+
+        // Renewals: a run over many due subscriptions, timed at two sizes.
+        let mut renewal_times = Vec::new();
+        for count in [args.renewals / 10, args.renewals] {
+            seed::due_subscriptions(&db, account, count).await?;
+            let started = Instant::now();
+            server
+                .admin_post("/v1/admin/jobs/renewals/run", json!({}))
+                .await?;
+            let elapsed = started.elapsed().as_secs_f64();
+            renewal_times.push((count, elapsed));
+        }
+        if let [(small, small_time), (large, large_time)] = renewal_times[..] {
+            let projected = large_time * 100_000.0 / large as f64;
+            figures.push(Figure {
+                backend,
+                what: "renewals: run time, and 100 000 projected",
+                value: format!(
+                    "{small}: {small_time:.1} s, {large}: {large_time:.1} s ({:.0}/s); 100 000 ≈ {projected:.0} s",
+                    large as f64 / large_time
+                ),
+                target: "100 000 < 60 s",
+                met: Some(projected < 60.0),
+            });
+            let linearity = large_time / small_time;
+            figures.push(Figure {
+                backend,
+                what: "renewals: time(10×) / time(1×)",
+                value: format!("{linearity:.1}"),
+                target: "<= 12",
+                met: Some(linearity <= 12.0),
+            });
+        }
+        server.stop();
+    }
+
+    println!();
+    println!("| backend | figure | measured | target | met |");
+    println!("|---|---|---|---|---|");
+    for f in &figures {
+        let met = match f.met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "—",
+        };
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            f.backend, f.what, f.value, f.target, met
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Arranging data at scale straight in the database, through the server's own entities (so
+//! it is stored exactly as the server stores it).
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use entitle_server::store::entity::{license, subscription};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+/// Inserts `count` active DR licenses for `account`; returns their ids, oldest first.
+pub async fn licenses(
+    db: &DatabaseConnection,
+    account: Uuid,
+    count: u64,
+) -> anyhow::Result<Vec<Uuid>> {
+    let now = Utc::now();
+    let mut ids = Vec::with_capacity(count as usize);
+    let mut remaining = count;
+    while remaining > 0 {
+        let batch = remaining.min(1000);
+        let rows: Vec<license::ActiveModel> = (0..batch)
+            .map(|_| {
+                let id = Uuid::now_v7();
+                ids.push(id);
+                license::ActiveModel {
+                    id: Set(id),
+                    key: Set(format!("DR-{}", id.simple())),
+                    account_id: Set(account),
+                    product_code: Set("dr".to_owned()),
+                    subscription_id: Set(None),
+                    order_id: Set(None),
+                    source: Set("order".to_owned()),
+                    status: Set("active".to_owned()),
+                    valid_from: Set(now),
+                    valid_until: Set(now + chrono::Duration::days(365)),
+                    host: Set(None),
+                    consumed_at: Set(None),
+                    consumed_reference: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+            })
+            .collect();
+        license::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+        remaining -= batch;
+    }
+    Ok(ids)
+}
+
+/// The id `back` licenses before `last` in the account's order: a cursor whose page ends at
+/// the deepest license.
+pub async fn cursor_before(
+    db: &DatabaseConnection,
+    account: Uuid,
+    last: Uuid,
+    back: u64,
+) -> anyhow::Result<Uuid> {
+    let ids: Vec<Uuid> = license::Entity::find()
+        .select_only()
+        .column(license::Column::Id)
+        .filter(license::Column::AccountId.eq(account))
+        .filter(license::Column::Id.lte(last))
+        .order_by_desc(license::Column::Id)
+        .limit(back + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    ids.last()
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("no licenses"))
+}
+
+/// Single-row insert transactions per second SQLite sustains, one after another.
+pub async fn insert_rate(db: &DatabaseConnection, over: Duration) -> anyhow::Result<f64> {
+    db.execute_unprepared("CREATE TABLE IF NOT EXISTS bench_rows (id INTEGER PRIMARY KEY, v TEXT)")
+        .await?;
+    let started = Instant::now();
+    let mut done = 0u64;
+    while started.elapsed() < over {
+        db.execute_unprepared("INSERT INTO bench_rows (v) VALUES ('x')")
+            .await?;
+        done += 1;
+    }
+    Ok(done as f64 / started.elapsed().as_secs_f64())
+}
+
+/// `count` monthly DR subscriptions on a fresh account, all due for renewal now.
+pub async fn due_subscriptions(
+    db: &DatabaseConnection,
+    account: Uuid,
+    count: u64,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let mut remaining = count;
+    while remaining > 0 {
+        let batch = remaining.min(1000);
+        let rows: Vec<subscription::ActiveModel> = (0..batch)
+            .map(|_| subscription::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                account_id: Set(account),
+                product_code: Set("dr".to_owned()),
+                cycle: Set("month".to_owned()),
+                quantity: Set(1),
+                status: Set("active".to_owned()),
+                trial: Set(false),
+                auto_renew: Set(true),
+                anchor_at: Set(now - chrono::Duration::days(31)),
+                current_period_start: Set(now - chrono::Duration::days(31)),
+                current_period_end: Set(now - chrono::Duration::minutes(1)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                payment_method: Set(Some("alipay".to_owned())),
+                order_id: Set(None),
+                renewal_failures: Set(0),
+                next_retry_at: Set(None),
+            })
+            .collect();
+        subscription::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+        remaining -= batch;
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! The `entitle serve` under test: the release binary, on a free port, in its own process so
+//! that its memory and the load generator's are apart.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use entitle_client::Client;
+use entitle_domain::api::{
+    NewAccount, NewApiKey, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest,
+};
+use entitle_domain::{AccountKind, PaymentMethod, Region};
+use uuid::Uuid;
+
+const ADMIN: &str = "bench-admin-key";
+
+pub struct Server {
+    child: Child,
+    base: String,
+    admin: Client,
+}
+
+impl Server {
+    /// Starts the release `entitle` next to this binary on `database`.
+    pub async fn start(database: &str) -> anyhow::Result<Server> {
+        let exe = std::env::current_exe()?;
+        let entitle = exe.with_file_name("entitle");
+        let mut child = Command::new(&entitle)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("ENTITLE_DATABASE_URL", database)
+            .env("ENTITLE_BOOTSTRAP_ADMIN_KEY", ADMIN)
+            .env("ENTITLE_RATE_LIMIT_PER_KEY", "0")
+            .env("ENTITLE_RATE_LIMIT_PER_IP", "0")
+            .env("ENTITLE_JOBS_INTERVAL_SECONDS", "0")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "start {} (run `just bench`, which builds it)",
+                    entitle.display()
+                )
+            })?;
+        let stdout = child.stdout.take().context("stdout")?;
+        let base = BufReader::new(stdout)
+            .lines()
+            .find_map(|l| {
+                l.ok()?
+                    .strip_prefix("entitle is listening on ")
+                    .map(str::to_owned)
+            })
+            .context("the server did not say where it listens")?;
+        let admin = Client::new(&base, ADMIN)?;
+        Ok(Server { child, base, admin })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A new `cn` account and its key.
+    pub async fn account_with_key(&self, name: &str) -> anyhow::Result<(Uuid, String)> {
+        let account = self
+            .admin
+            .create_account(&NewAccount {
+                name: name.to_owned(),
+                kind: AccountKind::Individual,
+                region: Region::Cn,
+            })
+            .await?;
+        let key = self
+            .admin
+            .create_api_key(
+                account.id,
+                &NewApiKey {
+                    name: "bench".to_owned(),
+                },
+            )
+            .await?;
+        Ok((account.id, key.key))
+    }
+
+    /// POSTs `body` to `path` as the admin.
+    pub async fn admin_post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<()> {
+        let response = reqwest::Client::new()
+            .post(self.url(path))
+            .bearer_auth(ADMIN)
+            .json(&body)
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        Ok(())
+    }
+
+    /// The median latency, in seconds, of `n` requests for one licenses page.
+    pub async fn page_latency(
+        &self,
+        account: Uuid,
+        key: &str,
+        cursor: Option<Uuid>,
+        n: usize,
+    ) -> anyhow::Result<f64> {
+        let http = reqwest::Client::new();
+        let mut url = self.url(&format!("/v1/accounts/{account}/licenses?limit=50"));
+        if let Some(cursor) = cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n {
+            let started = Instant::now();
+            let response = http.get(&url).bearer_auth(key).send().await?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "page: {}",
+                response.status()
+            );
+            response.bytes().await?;
+            times.push(started.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        Ok(times[times.len() / 2])
+    }
+
+    /// Purchases (order, hosted page, signed callback, licenses granted) fulfilled per second
+    /// by `customers` customers at once, each on an account of its own.
+    pub async fn purchases_per_second(
+        &self,
+        customers: usize,
+        over: Duration,
+    ) -> anyhow::Result<f64> {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for n in 0..customers {
+            let (account, key) = self.account_with_key(&format!("Customer {n}")).await?;
+            let client = self.admin.with_key(&key);
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0u64;
+                while started.elapsed() < over {
+                    let request = OrderRequest::Purchase(PurchaseOrder {
+                        item: PurchaseRequest {
+                            product: "failback".to_owned(),
+                            cycle: None,
+                            quantity: 1,
+                            periods: 1,
+                        },
+                        auto_renew: None,
+                        payment: PaymentChoice {
+                            payment_method: PaymentMethod::Alipay,
+                            currency: None,
+                            return_url: None,
+                        },
+                    });
+                    let order = client
+                        .create_order(account, &Uuid::new_v4().to_string(), &request)
+                        .await?;
+                    let url = order.checkout.map(|c| c.url).unwrap_or_default();
+                    client.complete_sandbox_checkout(&url, true).await?;
+                    done += 1;
+                }
+                anyhow::Ok(done)
+            }));
+        }
+        let mut total = 0;
+        for task in tasks {
+            total += task.await??;
+        }
+        Ok(total as f64 / started.elapsed().as_secs_f64())
+    }
+
+    /// The server's peak resident memory so far, in MB.
+    pub fn peak_rss_mb(&self) -> anyhow::Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .context("no VmHWM")?;
+        Ok(kb / 1024.0)
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
