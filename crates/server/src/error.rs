@@ -49,6 +49,9 @@ pub enum ServiceError {
     /// The database failed; the caller sees a 500 and the log has the cause.
     #[error("database error: {0}")]
     Store(#[from] DbErr),
+    /// Something inside the server failed (a background task died).
+    #[error("internal failure: {0}")]
+    Internal(String),
     /// Stored data no longer parses as the domain expects.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

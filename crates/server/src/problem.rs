@@ -141,7 +141,7 @@ impl From<ServiceError> for ApiError {
                 refusal.code(),
                 detail,
             ))),
-            ServiceError::Store(_) | ServiceError::Corrupt(_) => {
+            ServiceError::Store(_) | ServiceError::Corrupt(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %detail, "request failed in the store");
                 ApiError::Internal(Json(problem(
                     StatusCode::INTERNAL_SERVER_ERROR,

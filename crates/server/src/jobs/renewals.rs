@@ -35,6 +35,9 @@ use crate::subscriptions::store as subscriptions;
 const IN_PROGRESS: Duration = Duration::seconds(60);
 /// Catch-up is bounded per run; the next run continues.
 const MAX_ROUNDS: usize = 36;
+/// Renewals charged at once: each waits on the provider, so they overlap; every one is
+/// claimed in the database first, so overlapping is safe.
+const CONCURRENCY: usize = 8;
 
 /// Renews every subscription that is due, period by period, until none is; returns how many
 /// periods were renewed.
@@ -69,8 +72,23 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
             .all(&state.db)
             .await?;
         let mut progressed = false;
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let mut running = tokio::task::JoinSet::new();
         for sub in due {
-            match renew(state, sub, now).await? {
+            let state = state.clone();
+            let permit = permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            running.spawn(async move {
+                let step = renew(&state, sub, now).await;
+                drop(permit);
+                step
+            });
+        }
+        while let Some(done) = running.join_next().await {
+            match done.map_err(|e| ServiceError::Internal(format!("renewal task: {e}")))?? {
                 Step::Renewed => {
                     renewed += 1;
                     progressed = true;
