@@ -40,6 +40,9 @@ struct Args {
     /// Due subscriptions of the larger renewal run (the smaller is a tenth of it).
     #[arg(long, default_value_t = 10_000)]
     renewals: u64,
+    /// Requested invoices of the larger batch (the smaller is a tenth of it).
+    #[arg(long, default_value_t = 50_000)]
+    invoices: u64,
 }
 
 /// One line of the results table.
@@ -180,6 +183,37 @@ async fn main() -> anyhow::Result<()> {
             figures.push(Figure {
                 backend,
                 what: "renewals: time(10×) / time(1×)",
+                value: format!("{linearity:.1}"),
+                target: "<= 12",
+                met: Some(linearity <= 12.0),
+            });
+        }
+
+        // The invoice batch at two sizes.
+        let mut batch_times = Vec::new();
+        for count in [args.invoices / 10, args.invoices] {
+            seed::invoice_requests(&db, account, count).await?;
+            let started = Instant::now();
+            server
+                .admin_post("/v1/admin/jobs/invoices/run", json!({}))
+                .await?;
+            batch_times.push((count, started.elapsed().as_secs_f64()));
+        }
+        if let [(small, small_time), (large, large_time)] = batch_times[..] {
+            figures.push(Figure {
+                backend,
+                what: "invoices: batch time",
+                value: format!(
+                    "{small}: {small_time:.1} s, {large}: {large_time:.1} s ({:.0}/s)",
+                    large as f64 / large_time
+                ),
+                target: "linear",
+                met: None,
+            });
+            let linearity = large_time / small_time;
+            figures.push(Figure {
+                backend,
+                what: "invoices: time(10×) / time(1×)",
                 value: format!("{linearity:.1}"),
                 target: "<= 12",
                 met: Some(linearity <= 12.0),

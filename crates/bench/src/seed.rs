@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entitle_server::store::entity::{license, subscription};
+use entitle_server::store::entity::{invoice, license, subscription};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -122,6 +122,43 @@ pub async fn due_subscriptions(
             })
             .collect();
         subscription::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+        remaining -= batch;
+    }
+    Ok(())
+}
+
+/// `count` requested VAT ordinary invoices for `account`, waiting for the batch.
+pub async fn invoice_requests(
+    db: &DatabaseConnection,
+    account: Uuid,
+    count: u64,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let mut remaining = count;
+    while remaining > 0 {
+        let batch = remaining.min(1000);
+        let rows: Vec<invoice::ActiveModel> = (0..batch)
+            .map(|_| invoice::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                order_id: Set(Uuid::now_v7()),
+                account_id: Set(account),
+                kind: Set("vat_ordinary".to_owned()),
+                status: Set("requested".to_owned()),
+                buyer: Set(r#"{"title":"Bench buyer","company":false}"#.to_owned()),
+                number: Set(None),
+                currency: Set("CNY".to_owned()),
+                total_minor: Set(19_900),
+                net_minor: Set(None),
+                tax_minor: Set(None),
+                vat_rate: Set(None),
+                requested_at: Set(now),
+                updated_at: Set(now),
+                issued_at: Set(None),
+            })
+            .collect();
+        invoice::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
         remaining -= batch;

@@ -138,7 +138,7 @@ impl SandboxProvider {
         signature::sign(&self.secret, self.clock.now().timestamp(), body)
     }
 
-    /// Records a payment on the sandbox's ledger and delivers its callback.
+    /// Records a payment on the sandbox's ledger and, for a checkout, delivers its callback.
     pub async fn record_payment(
         &self,
         session_id: Option<Uuid>,
@@ -168,7 +168,12 @@ impl SandboxProvider {
         }
         .insert(&self.db)
         .await?;
-        self.deliver(&charge).await?;
+        // A checkout's callback goes out before the browser is sent back, as hosted pages do;
+        // a saved-method charge answers its caller at once, and its callback follows from the
+        // redelivery loop, as providers' webhooks do.
+        if session_id.is_some() {
+            self.deliver(&charge).await?;
+        }
         Ok(charge)
     }
 
