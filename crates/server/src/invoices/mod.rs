@@ -20,7 +20,7 @@ use entitle_domain::{Currency, Money, Region};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -256,6 +256,22 @@ pub async fn scheduled_batch(state: &AppState) -> ServiceResult<u64> {
 
 /// Issues every requested invoice now; returns how many.
 pub async fn issue_requested(state: &AppState) -> ServiceResult<u64> {
+    let mut issued = 0;
+    loop {
+        let chunk = issue_chunk(state).await?;
+        if chunk == 0 {
+            return Ok(issued);
+        }
+        issued += chunk;
+    }
+}
+
+/// Invoices issued per transaction: the batch goes chunk by chunk, each under the counters'
+/// lock, so a large batch is many short transactions rather than one long one.
+const CHUNK: u64 = 1000;
+
+/// Issues the next [`CHUNK`] requested invoices, oldest request first; returns how many.
+async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
     let now = state.clock.now();
     let year = now.with_timezone(&state.config.invoice_batch.offset).year();
     let txn = state.db.begin().await?;
@@ -295,6 +311,7 @@ pub async fn issue_requested(state: &AppState) -> ServiceResult<u64> {
         .filter(invoice::Column::Status.eq("requested"))
         .order_by_asc(invoice::Column::RequestedAt)
         .order_by_asc(invoice::Column::Id)
+        .limit(CHUNK)
         .all(&txn)
         .await?;
     let mut issued = 0;
