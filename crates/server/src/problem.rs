@@ -65,15 +65,6 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// A 400 `validation_failed` with `detail`.
-    pub fn validation(detail: impl Into<String>) -> Self {
-        ApiError::BadRequest(Json(problem(
-            StatusCode::BAD_REQUEST,
-            "validation_failed",
-            detail,
-        )))
-    }
-
     /// A 503 `unavailable` with `detail`.
     pub fn unavailable(detail: impl Into<String>) -> Self {
         ApiError::Unavailable(Json(problem(

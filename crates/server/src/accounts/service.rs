@@ -256,9 +256,7 @@ async fn load_key(
         .await?
         .ok_or(ServiceError::NotFound("API key"))?;
     let owner = row.account_id.ok_or(ServiceError::NotFound("API key"))?;
-    principal
-        .require_account(owner)
-        .map_err(|_| ServiceError::NotFound("API key"))?;
+    principal.require_owner(owner, "API key")?;
     Ok(row)
 }
 

@@ -44,6 +44,15 @@ impl Principal {
     }
 }
 
+impl Principal {
+    /// Refuses a key of another account reaching `what` owned by `account_id` with
+    /// `not_found` for that thing, so its existence is never revealed.
+    pub fn require_owner(self, account_id: Uuid, what: &'static str) -> ServiceResult<()> {
+        self.require_account(account_id)
+            .map_err(|_| ServiceError::NotFound(what))
+    }
+}
+
 /// An API key, sent as a bearer token.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", key_name = "Authorization", checker = "authenticate")]

@@ -79,9 +79,7 @@ pub async fn request(
         .one(&state.db)
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
-    principal
-        .require_account(row.account_id)
-        .map_err(|_| ServiceError::NotFound("order"))?;
+    principal.require_owner(row.account_id, "order")?;
     if orders::status(&row)? != OrderStatus::Paid {
         return Err(ServiceError::Conflict {
             code: "order_not_paid",
@@ -199,9 +197,7 @@ pub async fn get(
         .one(&state.db)
         .await?
         .ok_or(ServiceError::NotFound("invoice"))?;
-    principal
-        .require_account(row.account_id)
-        .map_err(|_| ServiceError::NotFound("invoice"))?;
+    principal.require_owner(row.account_id, "invoice")?;
     Ok(row)
 }
 

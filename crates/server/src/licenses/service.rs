@@ -89,9 +89,7 @@ async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult
         .one(&state.db)
         .await?
         .ok_or(ServiceError::NotFound("license"))?;
-    principal
-        .require_account(row.account_id)
-        .map_err(|_| ServiceError::NotFound("license"))?;
+    principal.require_owner(row.account_id, "license")?;
     Ok(row)
 }
 

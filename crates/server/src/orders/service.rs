@@ -331,9 +331,7 @@ async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult
         .one(&state.db)
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
-    principal
-        .require_account(row.account_id)
-        .map_err(|_| ServiceError::NotFound("order"))?;
+    principal.require_owner(row.account_id, "order")?;
     Ok(row)
 }
 

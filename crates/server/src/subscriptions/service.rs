@@ -48,9 +48,7 @@ async fn load(
         .one(&state.db)
         .await?
         .ok_or(ServiceError::NotFound("subscription"))?;
-    principal
-        .require_account(row.account_id)
-        .map_err(|_| ServiceError::NotFound("subscription"))?;
+    principal.require_owner(row.account_id, "subscription")?;
     Ok(row)
 }
 

@@ -4,7 +4,6 @@
 use entitle_domain::api::InvoiceRequest;
 use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
-use uuid::Uuid;
 
 use crate::accounts::account_with_key;
 use crate::on_both_databases;
@@ -133,6 +132,5 @@ on_both_databases! {
             client.get_invoice(next.id).await.expect("invoice").number,
             Some(format!("CN-VO-{year}-000006"))
         );
-        let _ = Uuid::nil();
     }
 }
