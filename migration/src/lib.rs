@@ -11,6 +11,7 @@ mod m20261124_000002_default_catalog;
 mod m20261124_000003_purchases;
 mod m20261124_000004_lifecycle;
 mod m20261124_000005_invoices;
+mod m20261124_000006_lookup_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_purchases::Migration),
             Box::new(m20261124_000004_lifecycle::Migration),
             Box::new(m20261124_000005_invoices::Migration),
+            Box::new(m20261124_000006_lookup_indexes::Migration),
         ]
     }
 }

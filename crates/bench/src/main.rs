@@ -3,6 +3,7 @@
 //! prints a table with the targets. Run through `just bench`, which builds the release binary
 //! first; `wrk` (Debian) is the load generator, `pgbench` the PostgreSQL baseline.
 
+mod console;
 mod seed;
 mod server;
 mod tools;
@@ -13,6 +14,7 @@ use anyhow::Context;
 use clap::Parser;
 use serde_json::json;
 
+use crate::console::Console;
 use crate::server::Server;
 
 #[derive(Parser)]
@@ -43,6 +45,34 @@ struct Args {
     /// Requested invoices of the larger batch (the smaller is a tenth of it).
     #[arg(long, default_value_t = 50_000)]
     invoices: u64,
+    /// Backends to measure, among `sqlite` and `postgres`.
+    #[arg(long, value_delimiter = ',', default_values_t = [Backend::Sqlite, Backend::Postgres])]
+    backends: Vec<Backend>,
+    /// Measure the read path and nothing else (to profile the server under it).
+    #[arg(long)]
+    read_only: bool,
+}
+
+/// A database the server runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
 }
 
 /// One line of the results table.
@@ -64,12 +94,13 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     tools::ensure_wrk()?;
     let mut figures = Vec::new();
-    for backend in ["sqlite", "postgres"] {
+    for &backend in &args.backends {
         let dir = tempfile::tempdir()?;
         let url = match backend {
-            "sqlite" => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
-            _ => tools::fresh_postgres(&args.postgres).await?,
+            Backend::Sqlite => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
+            Backend::Postgres => tools::fresh_postgres(&args.postgres).await?,
         };
+        let backend = backend.name();
         eprintln!("== {backend}");
         let server = Server::start(&url).await?;
         let db = sea_orm::Database::connect(&url).await?;
@@ -112,6 +143,38 @@ async fn main() -> anyhow::Result<()> {
             value: format!("{rss:.1} MB"),
             target: "< 80 MB",
             met: Some(rss < 80.0),
+        });
+        if args.read_only {
+            server.stop();
+            continue;
+        }
+
+        // Console: start to the first full screen, and memory once every license is loaded.
+        let mut starts = Vec::new();
+        for _ in 0..args.runs {
+            let (console, took) = Console::start(&server.url(""), &key)?;
+            starts.push(took.as_secs_f64());
+            console.quit()?;
+        }
+        let start_ms = median(starts) * 1e3;
+        figures.push(Figure {
+            backend,
+            what: "console: start to the first full screen",
+            value: format!("{start_ms:.0} ms"),
+            target: "< 300 ms",
+            met: Some(start_ms < 300.0),
+        });
+        eprintln!("   browsing {} licenses in the console", args.licenses);
+        let (mut console, _) = Console::start(&server.url(""), &key)?;
+        console.browse_all_licenses(args.licenses)?;
+        let console_rss = console.peak_rss_mb()?;
+        console.quit()?;
+        figures.push(Figure {
+            backend,
+            what: "console: peak RSS with every license browsed",
+            value: format!("{console_rss:.1} MB ({} licenses)", args.licenses),
+            target: "< 100 MB",
+            met: Some(console_rss < 100.0),
         });
 
         // Scale: the page at the deepest license against the first page.

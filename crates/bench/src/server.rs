@@ -22,10 +22,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the release `entitle` next to this binary on `database`.
+    /// Starts the release `entitle` next to this binary (or the one `ENTITLE_BENCH_SERVER`
+    /// names, to compare builds) on `database`.
     pub async fn start(database: &str) -> anyhow::Result<Server> {
-        let exe = std::env::current_exe()?;
-        let entitle = exe.with_file_name("entitle");
+        let entitle = match std::env::var_os("ENTITLE_BENCH_SERVER") {
+            Some(path) => std::path::PathBuf::from(path),
+            None => std::env::current_exe()?.with_file_name("entitle"),
+        };
         let mut child = Command::new(&entitle)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("ENTITLE_DATABASE_URL", database)
@@ -176,18 +179,23 @@ impl Server {
 
     /// The server's peak resident memory so far, in MB.
     pub fn peak_rss_mb(&self) -> anyhow::Result<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let kb: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .context("no VmHWM")?;
-        Ok(kb / 1024.0)
+        peak_rss_mb(self.child.id())
     }
 
     pub fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The peak resident memory of process `pid` so far (`VmHWM`), in MB.
+pub fn peak_rss_mb(pid: u32) -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("no VmHWM")?;
+    Ok(kb / 1024.0)
 }

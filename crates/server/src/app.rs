@@ -41,6 +41,8 @@ pub struct AppState {
     pub movable_clock: Option<OffsetClock>,
     pub metrics: Arc<crate::edge::metrics::Metrics>,
     pub limits: Arc<crate::edge::limits::Limits>,
+    /// API keys verified in the last seconds.
+    pub verified_keys: Arc<crate::auth::cache::KeyCache>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
                 config.rate_limit_per_key,
                 config.rate_limit_per_ip,
             ),
+            verified_keys: Arc::default(),
             bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(keys::hash),
             config: Arc::new(config),
         })

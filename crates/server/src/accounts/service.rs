@@ -278,6 +278,7 @@ pub async fn revoke_api_key(
             .filter(api_key::Column::RevokedAt.is_null())
             .exec(&state.db)
             .await?;
+        state.verified_keys.forget(&row.key_hash);
         audit::record(
             &state.db,
             now,

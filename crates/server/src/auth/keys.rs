@@ -3,6 +3,8 @@
 //! A fast hash is the right one here: the keys are random and long, so there is nothing to
 //! brute-force, and the hash is the lookup index (a unique column).
 
+use std::time::Instant;
+
 use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
@@ -70,9 +72,14 @@ pub async fn create(
 }
 
 /// The principal a presented key stands for, if it is the bootstrap admin key or a stored key
-/// that is not revoked.
+/// that is not revoked (a key verified in the last seconds is not read again; see
+/// [`super::cache`]).
 pub async fn principal_for(state: &AppState, presented: &str) -> ServiceResult<Option<Principal>> {
     let presented_hash = hash(presented);
+    let now = Instant::now();
+    if let Some(principal) = state.verified_keys.get(&presented_hash, now) {
+        return Ok(Some(principal));
+    }
     // Compared as hashes, so the comparison's timing says nothing about the secret.
     if state
         .bootstrap_admin_hash
@@ -82,17 +89,21 @@ pub async fn principal_for(state: &AppState, presented: &str) -> ServiceResult<O
         return Ok(Some(Principal::Admin));
     }
     let stored = api_key::Entity::find()
-        .filter(api_key::Column::KeyHash.eq(presented_hash))
+        .filter(api_key::Column::KeyHash.eq(&presented_hash))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(&state.db)
         .await?;
-    Ok(
-        stored.and_then(|key| match (key.role.as_str(), key.account_id) {
-            ("admin", None) => Some(Principal::Admin),
-            ("account", Some(account)) => Some(Principal::Account(account)),
-            _ => None,
-        }),
-    )
+    let principal = stored.and_then(|key| match (key.role.as_str(), key.account_id) {
+        ("admin", None) => Some(Principal::Admin),
+        ("account", Some(account)) => Some(Principal::Account(account)),
+        _ => None,
+    });
+    if let Some(principal) = principal {
+        state
+            .verified_keys
+            .remember(&presented_hash, principal, now);
+    }
+    Ok(principal)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! provider callbacks carries `Authorization: Bearer <key>`. An `account` key acts on its own
 //! account only; an `admin` key is the vendor's staff.
 
+pub mod cache;
 pub mod keys;
 
 use poem::Request;

@@ -10,6 +10,8 @@
 pub mod api;
 pub mod pdf;
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::Datelike;
 use entitle_domain::api::{Amount, Invoice, InvoicePage, InvoiceRequest};
 use entitle_domain::invoices::{
@@ -310,34 +312,46 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
         .limit(CHUNK)
         .all(&txn)
         .await?;
+    // Under that lock the counters are read once and advanced here; each is written back
+    // once at the end of the chunk, inside the same transaction.
+    let mut last: HashMap<String, i64> = invoice_counter::Entity::find()
+        .filter(invoice_counter::Column::Year.eq(year))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|counter| (counter.series, counter.last))
+        .collect();
+    let mut advanced = HashSet::new();
     let mut issued = 0;
     let mut changes = Vec::new();
     for row in requested {
         let kind = InvoiceType::parse(&row.kind).ok_or_else(|| corrupt("type"))?;
-        let counter = invoice_counter::Entity::find_by_id((kind.series().to_owned(), year))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| corrupt("counter"))?;
-        let sequence = counter.last + 1;
+        let series = kind.series();
+        let sequence = last.get(series).ok_or_else(|| corrupt("counter"))? + 1;
         let currency = Currency::parse(&row.currency).ok_or_else(|| corrupt("currency"))?;
         let rate = rate_for(state, kind);
         let (net, tax) = vat_breakdown(Money::from_minor(row.total_minor, currency), rate)
             .map_err(|e| corrupt(&e.to_string()))?;
-        let number = invoice_number(kind, year, u64::try_from(sequence).unwrap_or(0));
+        let mut after = row.clone();
+        after.status = "issued".to_owned();
+        after.number = Some(invoice_number(
+            kind,
+            year,
+            u64::try_from(sequence).unwrap_or(0),
+        ));
+        after.net_minor = Some(net.to_minor().map_err(|e| corrupt(&e.to_string()))?);
+        after.tax_minor = Some(tax.to_minor().map_err(|e| corrupt(&e.to_string()))?);
+        after.vat_rate = Some(rate.normalize().to_string());
+        after.issued_at = Some(now);
+        after.updated_at = now;
         let took = invoice::Entity::update_many()
-            .col_expr(invoice::Column::Status, Expr::value("issued"))
-            .col_expr(invoice::Column::Number, Expr::value(number.clone()))
-            .col_expr(
-                invoice::Column::NetMinor,
-                Expr::value(net.to_minor().map_err(|e| corrupt(&e.to_string()))?),
-            )
-            .col_expr(
-                invoice::Column::TaxMinor,
-                Expr::value(tax.to_minor().map_err(|e| corrupt(&e.to_string()))?),
-            )
+            .col_expr(invoice::Column::Status, Expr::value(after.status.clone()))
+            .col_expr(invoice::Column::Number, Expr::value(after.number.clone()))
+            .col_expr(invoice::Column::NetMinor, Expr::value(after.net_minor))
+            .col_expr(invoice::Column::TaxMinor, Expr::value(after.tax_minor))
             .col_expr(
                 invoice::Column::VatRate,
-                Expr::value(rate.normalize().to_string()),
+                Expr::value(after.vat_rate.clone()),
             )
             .col_expr(invoice::Column::IssuedAt, Expr::value(now))
             .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
@@ -348,16 +362,8 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
         if took.rows_affected == 0 {
             continue;
         }
-        invoice_counter::Entity::update_many()
-            .col_expr(invoice_counter::Column::Last, Expr::value(sequence))
-            .filter(invoice_counter::Column::Series.eq(kind.series()))
-            .filter(invoice_counter::Column::Year.eq(year))
-            .exec(&txn)
-            .await?;
-        let after = invoice::Entity::find_by_id(row.id)
-            .one(&txn)
-            .await?
-            .ok_or(ServiceError::NotFound("invoice"))?;
+        last.insert(series.to_owned(), sequence);
+        advanced.insert(series);
         changes.push(Change {
             actor: Actor::System,
             account_id: Some(row.account_id),
@@ -368,6 +374,14 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
             after: snapshot(&view(&after)?),
         });
         issued += 1;
+    }
+    for series in advanced {
+        invoice_counter::Entity::update_many()
+            .col_expr(invoice_counter::Column::Last, Expr::value(last[series]))
+            .filter(invoice_counter::Column::Series.eq(series))
+            .filter(invoice_counter::Column::Year.eq(year))
+            .exec(&txn)
+            .await?;
     }
     audit::record(&txn, now, changes).await?;
     txn.commit().await?;

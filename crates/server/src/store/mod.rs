@@ -4,6 +4,7 @@
 //! same tests run on both. Money is kept in integer minor units (see the migration crate).
 
 pub mod entity;
+mod sqlite;
 
 use std::time::Duration;
 
@@ -15,6 +16,11 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 /// SQLite gets a pool of several connections (SeaORM opens one unless told otherwise) and the
 /// WAL journal, so readers never wait for a writer; sqlx sets a busy timeout and turns foreign
 /// keys on for each connection (DESIGN.md §11).
+///
+/// A pooled connection is pinged only after it sat idle for half a minute (when a server, a
+/// proxy or a firewall may have dropped it), not on every checkout: sqlx's default ping costs
+/// one more round trip per query, which the benchmarks measured as the read path's largest
+/// single cost after the query itself.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url);
@@ -22,7 +28,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .max_connections(if sqlite { 8 } else { 16 })
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
+    if sqlite {
+        options.map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_connect(|conn, meta| Box::pin(sqlite::plan_statements_once(conn, meta)))
+        });
+    }
     let db = Database::connect(options).await?;
     if sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;

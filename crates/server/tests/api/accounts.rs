@@ -3,6 +3,7 @@
 use entitle_client::Client;
 use entitle_domain::api::{NewAccount, NewApiKey};
 use entitle_domain::{AccountKind, Currency, PaymentMethod, Region};
+use entitle_server::auth::cache::KeyCache;
 
 use crate::on_both_databases;
 
@@ -188,6 +189,36 @@ on_both_databases! {
         let (_, other) = account_with_key(&app, "Other", AccountKind::Individual, Region::Cn).await;
         let hidden = other.revoke_api_key(keys[0].id).await.expect_err("another account's key");
         assert_eq!(hidden.code(), Some("not_found"));
+    }
+
+    async fn another_instance_honours_a_revocation_within_the_key_cache_ttl(app) {
+        let account = app
+            .admin
+            .create_account(&new_account("Cached", AccountKind::Individual, Region::Cn))
+            .await
+            .expect("create account");
+        let key = app
+            .admin
+            .create_api_key(account.id, &NewApiKey { name: "cached".to_owned() })
+            .await
+            .expect("create key");
+        let here = app.admin.with_key(&key.key);
+        let other = app.another_instance().await;
+        let there = other.admin.with_key(&key.key);
+        there.get_account(account.id).await.expect("verified, and now cached there");
+
+        here.revoke_api_key(key.id).await.expect("revoke on the first instance");
+        assert_eq!(
+            here.get_account(account.id).await.expect_err("revoked here").code(),
+            Some("unauthorized"),
+            "the instance that revoked forgets the key at once"
+        );
+        tokio::time::sleep(KeyCache::TTL + std::time::Duration::from_millis(100)).await;
+        assert_eq!(
+            there.get_account(account.id).await.expect_err("revoked there").code(),
+            Some("unauthorized"),
+            "another instance honours the revocation once its cache entry is older than the TTL"
+        );
     }
 
     async fn blank_names_are_refused(app) {
