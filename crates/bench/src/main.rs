@@ -40,7 +40,7 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     seconds: u64,
     /// Due subscriptions of the larger renewal run (the smaller is a tenth of it).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 100_000)]
     renewals: u64,
     /// Requested invoices of the larger batch (the smaller is a tenth of it).
     #[arg(long, default_value_t = 50_000)]
@@ -48,9 +48,47 @@ struct Args {
     /// Backends to measure, among `sqlite` and `postgres`.
     #[arg(long, value_delimiter = ',', default_values_t = [Backend::Sqlite, Backend::Postgres])]
     backends: Vec<Backend>,
-    /// Measure the read path and nothing else (to profile the server under it).
-    #[arg(long)]
-    read_only: bool,
+    /// Figures to measure (all by default); one alone is handy to profile the server under it.
+    #[arg(long, value_delimiter = ',', default_values_t = Part::ALL)]
+    parts: Vec<Part>,
+}
+
+/// A group of figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    /// The licenses page against `/healthz`, and the server's memory under it.
+    Read,
+    /// The console's start, and its memory with every license browsed.
+    Console,
+    /// The page at the millionth license against the first.
+    Scale,
+    /// Purchases fulfilled per second against the database's insert rate.
+    Write,
+    /// Renewal runs at two sizes.
+    Renewals,
+    /// The invoice batch at two sizes.
+    Invoices,
+}
+
+impl Part {
+    const ALL: [Part; 6] = [
+        Part::Read,
+        Part::Console,
+        Part::Scale,
+        Part::Write,
+        Part::Renewals,
+        Part::Invoices,
+    ];
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use clap::ValueEnum;
+        match self.to_possible_value() {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A database the server runs on.
@@ -102,137 +140,145 @@ async fn main() -> anyhow::Result<()> {
         };
         let backend = backend.name();
         eprintln!("== {backend}");
-        let server = Server::start(&url).await?;
+        let log = std::env::temp_dir().join(format!("entitle-bench-{backend}.log"));
+        let server = Server::start(&url, &log).await?;
         let db = sea_orm::Database::connect(&url).await?;
         let (account, key) = server.account_with_key("Bench").await?;
 
         eprintln!("   seeding {} licenses", args.licenses);
         let ids = seed::licenses(&db, account, args.licenses).await?;
+        seed::analyze(&db).await?;
 
-        // Read path: the licenses page against the trivial endpoint, same run, same load.
-        let mut ratios = Vec::new();
-        let mut pages = Vec::new();
-        let mut health = Vec::new();
-        for _ in 0..args.runs {
-            let h = tools::wrk(&server.url("/healthz"), None, args.seconds)?;
-            let p = tools::wrk(
-                &server.url(&format!("/v1/accounts/{account}/licenses?limit=50")),
-                Some(&key),
-                args.seconds,
-            )?;
-            ratios.push(p / h);
-            pages.push(p);
-            health.push(h);
-        }
-        let ratio = median(ratios);
-        figures.push(Figure {
-            backend,
-            what: "read: licenses page rps / healthz rps",
-            value: format!(
-                "{ratio:.2} ({:.0} / {:.0} rps)",
-                median(pages),
-                median(health)
-            ),
-            target: ">= 0.5",
-            met: Some(ratio >= 0.5),
-        });
-        let rss = server.peak_rss_mb()?;
-        figures.push(Figure {
-            backend,
-            what: "memory: server peak RSS after the read load",
-            value: format!("{rss:.1} MB"),
-            target: "< 80 MB",
-            met: Some(rss < 80.0),
-        });
-        if args.read_only {
-            server.stop();
-            continue;
-        }
-
-        // Console: start to the first full screen, and memory once every license is loaded.
-        let mut starts = Vec::new();
-        for _ in 0..args.runs {
-            let (console, took) = Console::start(&server.url(""), &key)?;
-            starts.push(took.as_secs_f64());
-            console.quit()?;
-        }
-        let start_ms = median(starts) * 1e3;
-        figures.push(Figure {
-            backend,
-            what: "console: start to the first full screen",
-            value: format!("{start_ms:.0} ms"),
-            target: "< 300 ms",
-            met: Some(start_ms < 300.0),
-        });
-        eprintln!("   browsing {} licenses in the console", args.licenses);
-        let (mut console, _) = Console::start(&server.url(""), &key)?;
-        console.browse_all_licenses(args.licenses)?;
-        let console_rss = console.peak_rss_mb()?;
-        console.quit()?;
-        figures.push(Figure {
-            backend,
-            what: "console: peak RSS with every license browsed",
-            value: format!("{console_rss:.1} MB ({} licenses)", args.licenses),
-            target: "< 100 MB",
-            met: Some(console_rss < 100.0),
-        });
-
-        // Scale: the page at the deepest license against the first page.
-        eprintln!("   seeding up to {} licenses", args.scale);
-        let more = args.scale.saturating_sub(args.licenses);
-        let deep = seed::licenses(&db, account, more).await?;
-        let last = deep.last().or(ids.last()).copied().context("no licenses")?;
-        let deepest_cursor = seed::cursor_before(&db, account, last, 50).await?;
-        let first = server.page_latency(account, &key, None, 200).await?;
-        let deepest = server
-            .page_latency(account, &key, Some(deepest_cursor), 200)
-            .await?;
-        let scale_ratio = deepest / first;
-        figures.push(Figure {
-            backend,
-            what: "scale: p50 page at the last license / first page",
-            value: format!(
-                "{scale_ratio:.2} ({:.2} / {:.2} ms, {} licenses)",
-                deepest * 1e3,
-                first * 1e3,
-                args.scale.max(args.licenses)
-            ),
-            target: "<= 1.5",
-            met: Some(scale_ratio <= 1.5),
-        });
-
-        // Write path: purchases fulfilled per second by 8 customers, against the database's
-        // own single-row insert transactions per second.
-        let purchases = server
-            .purchases_per_second(8, Duration::from_secs(args.seconds))
-            .await?;
-        let inserts = match backend {
-            "sqlite" => seed::insert_rate(&db, Duration::from_secs(args.seconds)).await?,
-            _ => tools::pgbench_inserts(&url, 8, args.seconds)?,
-        };
-        let write_ratio = purchases / inserts;
-        figures.push(Figure {
-            backend,
-            what: "write: purchases fulfilled/s (8 customers) / insert tps",
-            value: format!("{write_ratio:.3} ({purchases:.1} / {inserts:.0})"),
-            target: ">= 0.25",
-            met: Some(write_ratio >= 0.25),
-        });
-
-        // Renewals: a run over many due subscriptions, timed at two sizes.
-        let mut renewal_times = Vec::new();
-        for count in [args.renewals / 10, args.renewals] {
-            seed::due_subscriptions(&db, account, count).await?;
-            let started = Instant::now();
-            server
-                .admin_post("/v1/admin/jobs/renewals/run", json!({}))
-                .await?;
-            let elapsed = started.elapsed().as_secs_f64();
-            renewal_times.push((count, elapsed));
-        }
-        if let [(small, small_time), (large, large_time)] = renewal_times[..] {
-            let projected = large_time * 100_000.0 / large as f64;
+        if args.parts.contains(&Part::Read) {
+            // Read path: the licenses page against the trivial endpoint, same run, same load.
+            let mut ratios = Vec::new();
+            let mut pages = Vec::new();
+            let mut health = Vec::new();
+            for _ in 0..args.runs {
+                let h = tools::wrk(&server.url("/healthz"), None, args.seconds)?;
+                let p = tools::wrk(
+                    &server.url(&format!("/v1/accounts/{account}/licenses?limit=50")),
+                    Some(&key),
+                    args.seconds,
+                )?;
+                ratios.push(p / h);
+                pages.push(p);
+                health.push(h);
+            }
+            let ratio = median(ratios);
             figures.push(Figure {
+                backend,
+                what: "read: licenses page rps / healthz rps",
+                value: format!(
+                    "{ratio:.2} ({:.0} / {:.0} rps)",
+                    median(pages),
+                    median(health)
+                ),
+                target: ">= 0.5",
+                met: Some(ratio >= 0.5),
+            });
+            let rss = server.peak_rss_mb()?;
+            figures.push(Figure {
+                backend,
+                what: "memory: server peak RSS after the read load",
+                value: format!("{rss:.1} MB"),
+                target: "< 80 MB",
+                met: Some(rss < 80.0),
+            });
+        }
+
+        if args.parts.contains(&Part::Console) {
+            // Console: start to the first full screen, and memory once every license is loaded.
+            let mut starts = Vec::new();
+            for _ in 0..args.runs {
+                let (console, took) = Console::start(&server.url(""), &key)?;
+                starts.push(took.as_secs_f64());
+                console.quit()?;
+            }
+            let start_ms = median(starts) * 1e3;
+            figures.push(Figure {
+                backend,
+                what: "console: start to the first full screen",
+                value: format!("{start_ms:.0} ms"),
+                target: "< 300 ms",
+                met: Some(start_ms < 300.0),
+            });
+            eprintln!("   browsing {} licenses in the console", args.licenses);
+            let (mut console, _) = Console::start(&server.url(""), &key)?;
+            console.browse_all_licenses(args.licenses)?;
+            let console_rss = console.peak_rss_mb()?;
+            console.quit()?;
+            figures.push(Figure {
+                backend,
+                what: "console: peak RSS with every license browsed",
+                value: format!("{console_rss:.1} MB ({} licenses)", args.licenses),
+                target: "< 100 MB",
+                met: Some(console_rss < 100.0),
+            });
+        }
+
+        if args.parts.contains(&Part::Scale) {
+            // Scale: the page at the deepest license against the first page.
+            eprintln!("   seeding up to {} licenses", args.scale);
+            let more = args.scale.saturating_sub(args.licenses);
+            let deep = seed::licenses(&db, account, more).await?;
+            seed::analyze(&db).await?;
+            let last = deep.last().or(ids.last()).copied().context("no licenses")?;
+            let deepest_cursor = seed::cursor_before(&db, account, last, 50).await?;
+            let first = server.page_latency(account, &key, None, 200).await?;
+            let deepest = server
+                .page_latency(account, &key, Some(deepest_cursor), 200)
+                .await?;
+            let scale_ratio = deepest / first;
+            figures.push(Figure {
+                backend,
+                what: "scale: p50 page at the last license / first page",
+                value: format!(
+                    "{scale_ratio:.2} ({:.2} / {:.2} ms, {} licenses)",
+                    deepest * 1e3,
+                    first * 1e3,
+                    args.scale.max(args.licenses)
+                ),
+                target: "<= 1.5",
+                met: Some(scale_ratio <= 1.5),
+            });
+        }
+
+        if args.parts.contains(&Part::Write) {
+            // Write path: purchases fulfilled per second by 8 customers, against the database's
+            // own single-row insert transactions per second.
+            let purchases = server
+                .purchases_per_second(8, Duration::from_secs(args.seconds))
+                .await?;
+            let inserts = match backend {
+                "sqlite" => seed::insert_rate(&db, Duration::from_secs(args.seconds)).await?,
+                _ => tools::pgbench_inserts(&url, 8, args.seconds)?,
+            };
+            let write_ratio = purchases / inserts;
+            figures.push(Figure {
+                backend,
+                what: "write: purchases fulfilled/s (8 customers) / insert tps",
+                value: format!("{write_ratio:.3} ({purchases:.1} / {inserts:.0})"),
+                target: ">= 0.25",
+                met: Some(write_ratio >= 0.25),
+            });
+        }
+
+        if args.parts.contains(&Part::Renewals) {
+            // Renewals: a run over many due subscriptions, timed at two sizes.
+            let mut renewal_times = Vec::new();
+            for count in [args.renewals / 10, args.renewals] {
+                seed::due_subscriptions(&db, account, count).await?;
+                let started = Instant::now();
+                server
+                    .admin_post("/v1/admin/jobs/renewals/run", json!({}))
+                    .await?;
+                let elapsed = started.elapsed().as_secs_f64();
+                renewal_times.push((count, elapsed));
+            }
+            if let [(small, small_time), (large, large_time)] = renewal_times[..] {
+                let projected = large_time * 100_000.0 / large as f64;
+                figures.push(Figure {
                 backend,
                 what: "renewals: run time, and 100 000 projected",
                 value: format!(
@@ -242,46 +288,50 @@ async fn main() -> anyhow::Result<()> {
                 target: "100 000 < 60 s",
                 met: Some(projected < 60.0),
             });
-            let linearity = large_time / small_time;
-            figures.push(Figure {
-                backend,
-                what: "renewals: time(10×) / time(1×)",
-                value: format!("{linearity:.1}"),
-                target: "<= 12",
-                met: Some(linearity <= 12.0),
-            });
+                let linearity = large_time / small_time;
+                figures.push(Figure {
+                    backend,
+                    what: "renewals: time(10×) / time(1×)",
+                    value: format!("{linearity:.1}"),
+                    target: "<= 12",
+                    met: Some(linearity <= 12.0),
+                });
+            }
         }
 
-        // The invoice batch at two sizes.
-        let mut batch_times = Vec::new();
-        for count in [args.invoices / 10, args.invoices] {
-            seed::invoice_requests(&db, account, count).await?;
-            let started = Instant::now();
-            server
-                .admin_post("/v1/admin/jobs/invoices/run", json!({}))
-                .await?;
-            batch_times.push((count, started.elapsed().as_secs_f64()));
+        if args.parts.contains(&Part::Invoices) {
+            // The invoice batch at two sizes.
+            let mut batch_times = Vec::new();
+            for count in [args.invoices / 10, args.invoices] {
+                seed::invoice_requests(&db, account, count).await?;
+                let started = Instant::now();
+                server
+                    .admin_post("/v1/admin/jobs/invoices/run", json!({}))
+                    .await?;
+                batch_times.push((count, started.elapsed().as_secs_f64()));
+            }
+            if let [(small, small_time), (large, large_time)] = batch_times[..] {
+                figures.push(Figure {
+                    backend,
+                    what: "invoices: batch time",
+                    value: format!(
+                        "{small}: {small_time:.1} s, {large}: {large_time:.1} s ({:.0}/s)",
+                        large as f64 / large_time
+                    ),
+                    target: "linear",
+                    met: None,
+                });
+                let linearity = large_time / small_time;
+                figures.push(Figure {
+                    backend,
+                    what: "invoices: time(10×) / time(1×)",
+                    value: format!("{linearity:.1}"),
+                    target: "<= 12",
+                    met: Some(linearity <= 12.0),
+                });
+            }
         }
-        if let [(small, small_time), (large, large_time)] = batch_times[..] {
-            figures.push(Figure {
-                backend,
-                what: "invoices: batch time",
-                value: format!(
-                    "{small}: {small_time:.1} s, {large}: {large_time:.1} s ({:.0}/s)",
-                    large as f64 / large_time
-                ),
-                target: "linear",
-                met: None,
-            });
-            let linearity = large_time / small_time;
-            figures.push(Figure {
-                backend,
-                what: "invoices: time(10×) / time(1×)",
-                value: format!("{linearity:.1}"),
-                target: "<= 12",
-                met: Some(linearity <= 12.0),
-            });
-        }
+
         server.stop();
     }
 

@@ -53,6 +53,20 @@ pub async fn licenses(
     Ok(ids)
 }
 
+/// Brings PostgreSQL's planner statistics up to date after a bulk seed, as its autovacuum
+/// would before real traffic (and keeps doing as the tables grow): without them it plans a
+/// page of a 100 000-license account as a sort of every license (42 ms instead of 0.08 ms,
+/// measured with `EXPLAIN ANALYZE`). SQLite is left without statistics, as the server leaves
+/// it: nothing there updates them as tables grow, and statistics taken on a small table made
+/// the renewal run scan the licenses table for every renewal (measured: 121/s, 17× the time
+/// for 10× the work).
+pub async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
+}
+
 /// The id `back` licenses before `last` in the account's order: a cursor whose page ends at
 /// the deepest license.
 pub async fn cursor_before(

@@ -17,6 +17,8 @@ const ADMIN: &str = "bench-admin-key";
 
 pub struct Server {
     child: Child,
+    /// Where the server's log goes, to read when a figure fails.
+    log: std::path::PathBuf,
     base: String,
     admin: Client,
 }
@@ -24,7 +26,7 @@ pub struct Server {
 impl Server {
     /// Starts the release `entitle` next to this binary (or the one `ENTITLE_BENCH_SERVER`
     /// names, to compare builds) on `database`.
-    pub async fn start(database: &str) -> anyhow::Result<Server> {
+    pub async fn start(database: &str, log: &std::path::Path) -> anyhow::Result<Server> {
         let entitle = match std::env::var_os("ENTITLE_BENCH_SERVER") {
             Some(path) => std::path::PathBuf::from(path),
             None => std::env::current_exe()?.with_file_name("entitle"),
@@ -38,7 +40,7 @@ impl Server {
             .env("ENTITLE_JOBS_INTERVAL_SECONDS", "0")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(log)?)
             .spawn()
             .with_context(|| {
                 format!(
@@ -56,7 +58,12 @@ impl Server {
             })
             .context("the server did not say where it listens")?;
         let admin = Client::new(&base, ADMIN)?;
-        Ok(Server { child, base, admin })
+        Ok(Server {
+            child,
+            log: log.to_owned(),
+            base,
+            admin,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -96,8 +103,9 @@ impl Server {
             .await?;
         anyhow::ensure!(
             response.status().is_success(),
-            "{path}: {}",
-            response.status()
+            "{path}: {} (the server's log: {})",
+            response.status(),
+            self.log.display()
         );
         Ok(())
     }

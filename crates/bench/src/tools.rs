@@ -12,10 +12,16 @@ pub fn ensure_wrk() -> anyhow::Result<()> {
         return Ok(());
     }
     eprintln!("installing wrk (apt-get)");
+    // A fresh machine has no package lists yet: update them first (a failure shows in the
+    // install that follows).
+    Command::new("apt-get")
+        .args(["update", "-q"])
+        .status()
+        .context("apt-get update")?;
     let status = Command::new("apt-get")
         .args(["install", "-y", "-q", "wrk"])
         .status()
-        .context("apt-get")?;
+        .context("apt-get install")?;
     if !status.success() {
         bail!("could not install wrk: run `apt-get update && apt-get install wrk`");
     }

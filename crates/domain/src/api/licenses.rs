@@ -9,6 +9,8 @@ use crate::licenses::{LicenseSource, LicenseStatus};
 use crate::region::PaymentMethod;
 use crate::subscription::SubscriptionStatus;
 
+// The server writes licenses straight through serde (their lists are the hot read path), so
+// their instants are written by `super::instant`, as the OpenAPI layer writes them.
 /// A license. Its expiry date is always given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
@@ -18,7 +20,9 @@ pub struct License {
     pub key: String,
     pub product: String,
     pub status: LicenseStatus,
+    #[serde(serialize_with = "super::instant::serialize")]
     pub valid_from: DateTime<Utc>,
+    #[serde(serialize_with = "super::instant::serialize")]
     pub valid_until: DateTime<Utc>,
     pub source: LicenseSource,
     /// The order that paid for it (for a bonus, the order of its term).
@@ -29,6 +33,7 @@ pub struct License {
     /// The host it is activated on (host-bound products).
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub host: Option<String>,
+    #[serde(serialize_with = "super::instant::option::serialize")]
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub consumed_at: Option<DateTime<Utc>>,
     /// What consumed it (a failback run's reference).

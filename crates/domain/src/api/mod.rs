@@ -9,6 +9,7 @@ pub mod admin;
 pub mod amount;
 pub mod audit;
 pub mod catalog;
+pub mod instant;
 pub mod invoices;
 pub mod licenses;
 pub mod orders;

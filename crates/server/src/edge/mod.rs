@@ -2,6 +2,7 @@
 //! every log line of the request), the body size limit, per-key and per-IP rate limits,
 //! security headers, the `Allow` header of a 405, and the request metrics.
 
+pub mod json;
 pub mod limits;
 pub mod metrics;
 

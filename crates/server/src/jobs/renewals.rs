@@ -6,16 +6,20 @@
 //! and charges it. A server that crashed after creating the order resumes it on its next run
 //! (the sandbox's charges are idempotent per order), and a failure is recorded only once.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
+use entitle_domain::catalog::Product;
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::pricing::quote_renewal;
 use entitle_domain::renewal::{next_period, next_retry};
 use entitle_domain::subscription::SubscriptionStatus;
-use entitle_domain::{Cycle, Refusal};
+use entitle_domain::{Currency, Cycle, Refusal};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -35,9 +39,17 @@ use crate::subscriptions::store as subscriptions;
 const IN_PROGRESS: Duration = Duration::seconds(60);
 /// Catch-up is bounded per run; the next run continues.
 const MAX_ROUNDS: usize = 36;
-/// Renewals charged at once: each waits on the provider, so they overlap; every one is
-/// claimed in the database first, so overlapping is safe.
-const CONCURRENCY: usize = 8;
+/// Renewals charged at once on PostgreSQL: each waits on the provider, so they overlap;
+/// every one is claimed in the database first, so overlapping is safe. On SQLite one at a
+/// time: its writers take turns anyway, and a writer that finds another one busy sleeps in
+/// SQLite's busy handler (1, 2, 5 … 100 ms) instead of being woken when the lock frees, which
+/// the benchmark measured as half the CPU idle.
+fn concurrency(db: &impl ConnectionTrait) -> usize {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => 1,
+        _ => 8,
+    }
+}
 
 /// Renews every subscription that is due, period by period, until none is; returns how many
 /// periods were renewed.
@@ -72,17 +84,19 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
             .all(&state.db)
             .await?;
         let mut progressed = false;
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let round = Arc::new(Round::read(state, &due).await?);
+        let permits = Arc::new(tokio::sync::Semaphore::new(concurrency(&state.db)));
         let mut running = tokio::task::JoinSet::new();
         for sub in due {
             let state = state.clone();
+            let round = Arc::clone(&round);
             let permit = permits
                 .clone()
                 .acquire_owned()
                 .await
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
             running.spawn(async move {
-                let step = renew(&state, sub, now).await;
+                let step = renew(&state, &round, sub, now).await;
                 drop(permit);
                 step
             });
@@ -104,6 +118,54 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
     Ok(renewed)
 }
 
+/// What the renewals of one round share, read once for the round rather than once per
+/// renewal: the owners' currencies, the products, and the renewal orders already opened (by
+/// an earlier run that crashed, or by another server). An order another server opens after
+/// this read is still caught, by the idempotency key's unique index.
+struct Round {
+    currencies: HashMap<Uuid, Currency>,
+    products: HashMap<String, Product>,
+    opened: HashMap<String, order::Model>,
+}
+
+impl Round {
+    async fn read(state: &AppState, due: &[subscription::Model]) -> ServiceResult<Round> {
+        let accounts: HashSet<Uuid> = due.iter().map(|sub| sub.account_id).collect();
+        let mut currencies = HashMap::new();
+        for owner in account::Entity::find()
+            .filter(account::Column::Id.is_in(accounts))
+            .all(&state.db)
+            .await?
+        {
+            let record = AccountRecord::from_model(owner)?;
+            currencies.insert(record.id, record.region.currency());
+        }
+        let mut products = HashMap::new();
+        for code in due.iter().map(|sub| &sub.product_code) {
+            if !products.contains_key(code) {
+                let product = catalog::find(&state.db, code)
+                    .await?
+                    .ok_or(ServiceError::NotFound("product"))?;
+                products.insert(code.clone(), product);
+            }
+        }
+        let keys: Vec<String> = due.iter().map(renewal_key).collect();
+        let opened = order::Entity::find()
+            .filter(order::Column::SubscriptionId.is_in(due.iter().map(|sub| sub.id)))
+            .filter(order::Column::IdempotencyKey.is_in(keys))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter_map(|row| Some((row.idempotency_key.clone()?, row)))
+            .collect();
+        Ok(Round {
+            currencies,
+            products,
+            opened,
+        })
+    }
+}
+
 /// What one attempt came to.
 enum Step {
     Renewed,
@@ -122,16 +184,12 @@ fn renewal_key(sub: &subscription::Model) -> String {
 
 async fn renew(
     state: &AppState,
+    round: &Round,
     sub: subscription::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Step> {
     let key = renewal_key(&sub);
-    let existing = order::Entity::find()
-        .filter(order::Column::AccountId.eq(sub.account_id))
-        .filter(order::Column::IdempotencyKey.eq(key.clone()))
-        .one(&state.db)
-        .await?;
-    let renewal = match existing {
+    let renewal = match round.opened.get(&key).cloned() {
         Some(row) => match order_store::status(&row)? {
             OrderStatus::PendingPayment if row.created_at > now - IN_PROGRESS => {
                 return Ok(Step::Skipped);
@@ -142,7 +200,7 @@ async fn renew(
             }
             _ => return Ok(Step::Skipped),
         },
-        None => match open_renewal(state, &sub, &key, now).await {
+        None => match open_renewal(state, round, &sub, &key, now).await {
             Ok(row) => row,
             Err(ServiceError::Store(err))
                 if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
@@ -176,17 +234,18 @@ async fn renew(
 /// Creates the renewal order for the subscription's next term.
 async fn open_renewal(
     state: &AppState,
+    round: &Round,
     sub: &subscription::Model,
     key: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<order::Model> {
-    let owner = account::Entity::find_by_id(sub.account_id)
-        .one(&state.db)
-        .await?
+    let currency = *round
+        .currencies
+        .get(&sub.account_id)
         .ok_or(ServiceError::NotFound("account"))?;
-    let currency = AccountRecord::from_model(owner)?.region.currency();
-    let product = catalog::find(&state.db, &sub.product_code)
-        .await?
+    let product = round
+        .products
+        .get(&sub.product_code)
         .ok_or(ServiceError::NotFound("product"))?;
     let cycle = Cycle::parse(&sub.cycle)
         .ok_or_else(|| ServiceError::Corrupt(format!("cycle {:?}", sub.cycle)))?;
@@ -194,7 +253,7 @@ async fn open_renewal(
         .map_err(|_| ServiceError::Corrupt(format!("quantity {}", sub.quantity)))?;
     let (start, end) = next_period(sub.anchor_at, cycle, sub.current_period_end)
         .ok_or(Refusal::AmountOutOfRange)?;
-    let quote = quote_renewal(&product, cycle, quantity, currency, start, end)?;
+    let quote = quote_renewal(product, cycle, quantity, currency, start, end)?;
     let lines = entitle_domain::api::QuoteView::new(&quote, &[]).lines;
     let txn = state.db.begin().await?;
     let row =

@@ -1,4 +1,5 @@
 //! `/v1/licenses` and `/v1/accounts/{id}/licenses`: HTTP in, service call, HTTP out.
+//! Licenses go out through [`SerdeJson`]: the account's license list is the hot read path.
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::{ActivateLicense, ConsumeLicense, License, LicensePage};
@@ -12,6 +13,7 @@ use uuid::Uuid;
 use super::service::{self, LicenseFilter};
 use crate::app::AppState;
 use crate::auth::ApiKey;
+use crate::edge::json::SerdeJson;
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
 
@@ -50,7 +52,7 @@ impl LicensesApi {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<Json<LicensePage>, ApiError> {
+    ) -> Result<SerdeJson<LicensePage>, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         let filter = LicenseFilter {
             product: product.0,
@@ -58,7 +60,7 @@ impl LicensesApi {
             source: source.0,
             expiring_before: expiring_before.0,
         };
-        Ok(Json(
+        Ok(SerdeJson(
             service::list(&state, principal, id.0, filter, page).await?,
         ))
     }
@@ -74,8 +76,8 @@ impl LicensesApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
-    ) -> Result<Json<License>, ApiError> {
-        Ok(Json(service::get(&state, principal, id.0).await?))
+    ) -> Result<SerdeJson<License>, ApiError> {
+        Ok(SerdeJson(service::get(&state, principal, id.0).await?))
     }
 
     /// Activate a host-bound license on a host (one host at a time).
@@ -90,8 +92,8 @@ impl LicensesApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
         body: Json<ActivateLicense>,
-    ) -> Result<Json<License>, ApiError> {
-        Ok(Json(
+    ) -> Result<SerdeJson<License>, ApiError> {
+        Ok(SerdeJson(
             service::set_host(&state, principal, id.0, Some(&body.0.host)).await?,
         ))
     }
@@ -107,8 +109,8 @@ impl LicensesApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
-    ) -> Result<Json<License>, ApiError> {
-        Ok(Json(
+    ) -> Result<SerdeJson<License>, ApiError> {
+        Ok(SerdeJson(
             service::set_host(&state, principal, id.0, None).await?,
         ))
     }
@@ -126,8 +128,8 @@ impl LicensesApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
         body: Json<ConsumeLicense>,
-    ) -> Result<Json<License>, ApiError> {
-        Ok(Json(
+    ) -> Result<SerdeJson<License>, ApiError> {
+        Ok(SerdeJson(
             service::consume(&state, principal, id.0, &body.0.reference).await?,
         ))
     }

@@ -116,7 +116,12 @@ pub async fn fulfil(
     let now = state.clock.now();
     // Read before the claim: on SQLite a transaction that reads and then writes can be refused
     // when another writer went first; one that starts with its write just waits its turn.
-    let before = store::load_view(&state.db, order_id).await?;
+    let stored = order::Entity::find_by_id(order_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound("order"))?;
+    let session = store::session_of(&state.db, order_id).await?;
+    let before = store::view(stored.clone(), session.clone())?;
     let txn = state.db.begin().await?;
     let claimed = order::Entity::update_many()
         .col_expr(
@@ -132,17 +137,24 @@ pub async fn fulfil(
     if claimed.rows_affected == 0 {
         return Ok(false);
     }
-    let row = order::Entity::find_by_id(order_id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("order"))?;
+    // The claim changed these three and nothing else: every other field of an order is fixed
+    // when it is created, and the states that change them (canceled) are not payable. So the
+    // paid order is known without reading it again.
+    let row = order::Model {
+        status: OrderStatus::Paid.as_str().to_owned(),
+        paid_at: Some(paid_at),
+        updated_at: now,
+        ..stored
+    };
     let mut changes = grant_order(&txn, &row, paid_at, actor, now).await?;
-    checkout_session::Entity::update_many()
-        .col_expr(checkout_session::Column::Status, Expr::value("paid"))
-        .filter(checkout_session::Column::OrderId.eq(order_id))
-        .exec(&txn)
-        .await?;
-    let paid = store::load_view(&txn, order_id).await?;
+    if session.is_some() {
+        checkout_session::Entity::update_many()
+            .col_expr(checkout_session::Column::Status, Expr::value("paid"))
+            .filter(checkout_session::Column::OrderId.eq(order_id))
+            .exec(&txn)
+            .await?;
+    }
+    let paid = store::view(row.clone(), session)?;
     events::emit(
         &txn,
         events::ORDER_PAID,
