@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use entitle_client::Client;
 use entitle_domain::api::{
-    NewAccount, NewApiKey, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest,
+    JobRun, NewAccount, NewApiKey, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest,
 };
 use entitle_domain::{AccountKind, PaymentMethod, Region};
 use uuid::Uuid;
@@ -92,22 +92,22 @@ impl Server {
         Ok((account.id, key.key))
     }
 
-    /// POSTs `body` to `path` as the admin.
-    pub async fn admin_post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<()> {
+    /// Runs the admin job `job` once (`POST /v1/admin/jobs/{job}/run`), however long it takes.
+    pub async fn run_job(&self, job: &str) -> anyhow::Result<JobRun> {
         let response = reqwest::Client::new()
-            .post(self.url(path))
+            .post(self.url(&format!("/v1/admin/jobs/{job}/run")))
             .bearer_auth(ADMIN)
-            .json(&body)
+            .json(&serde_json::json!({}))
             .timeout(Duration::from_secs(3600))
             .send()
             .await?;
         anyhow::ensure!(
             response.status().is_success(),
-            "{path}: {} (the server's log: {})",
+            "{job}: {} (the server's log: {})",
             response.status(),
             self.log.display()
         );
-        Ok(())
+        Ok(response.json().await?)
     }
 
     /// The median latency, in seconds, of `n` requests for one licenses page.
@@ -190,7 +190,11 @@ impl Server {
         peak_rss_mb(self.child.id())
     }
 
-    pub fn stop(mut self) {
+}
+
+/// The server ends with the benchmark, whether a figure failed or not.
+impl Drop for Server {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -289,7 +289,8 @@ async fn open_renewal(
         }
         .insert(&txn)
         .await?;
-    let view = order_store::load_view(&txn, row.id).await?;
+    // A renewal has no checkout session: the order as inserted is its whole view.
+    let view = order_store::view(row.clone(), None)?;
     audit::record(
         &txn,
         now,

@@ -21,14 +21,6 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 /// proxy or a firewall may have dropped it), not on every checkout: sqlx's default ping costs
 /// one more round trip per query, which the benchmarks measured as the read path's largest
 /// single cost after the query itself.
-///
-/// PostgreSQL connections plan each prepared statement once, generically
-/// (`plan_cache_mode = force_generic_plan`). By default it plans a statement afresh for its
-/// parameters on every execution until it trusts a generic plan, and for the licenses page it
-/// never did: 1 ms of planning (the `bind` in PostgreSQL's log) for 0.2 ms of execution, on
-/// every request. The statements here are lookups by key, or by key and time or status
-/// through an index, whose best plan does not depend on the values: the case generic plans
-/// are for (SQLite's planner stability guarantee, below, is the same decision).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url);
@@ -43,9 +35,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.map_sqlx_sqlite_pool_opts(|pool| {
             pool.after_connect(|conn, meta| Box::pin(sqlite::plan_statements_once(conn, meta)))
         });
-    } else {
-        options
-            .map_sqlx_postgres_opts(|pg| pg.options([("plan_cache_mode", "force_generic_plan")]));
     }
     let db = Database::connect(options).await?;
     if sqlite {
