@@ -189,7 +189,6 @@ impl Server {
     pub fn peak_rss_mb(&self) -> anyhow::Result<f64> {
         peak_rss_mb(self.child.id())
     }
-
 }
 
 /// The server ends with the benchmark, whether a figure failed or not.
