@@ -11,39 +11,39 @@ use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::{Json, Payload};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
-use poem_openapi::types::Type;
+use poem_openapi::registry::{MetaResponses, MetaSchemaRef, Registry};
+use poem_openapi::types::{ToJSON, Type};
 use serde::Serialize;
 
 use crate::edge::refusal;
 
-/// The media type, as `Json<T>` declares it.
-const JSON: &str = "application/json; charset=utf-8";
-
-/// A 200 JSON answer of `T`, declared as `Json<T>` would be, written by serde.
+/// A 200 JSON answer of `T`, declared exactly as `Json<T>` is (the spec cannot tell them
+/// apart), written by serde.
 #[derive(Debug, Clone)]
 pub struct SerdeJson<T>(pub T);
 
 impl<T: Type> Payload for SerdeJson<T> {
-    const CONTENT_TYPE: &'static str = JSON;
+    const CONTENT_TYPE: &'static str = Json::<T>::CONTENT_TYPE;
 
     fn check_content_type(content_type: &str) -> bool {
         Json::<T>::check_content_type(content_type)
     }
 
     fn schema_ref() -> MetaSchemaRef {
-        T::schema_ref()
+        Json::<T>::schema_ref()
     }
 
     fn register(registry: &mut Registry) {
-        T::register(registry);
+        <Json<T> as Payload>::register(registry);
     }
 }
 
-impl<T: Serialize + Send> IntoResponse for SerdeJson<T> {
+impl<T: Type + Serialize + Send> IntoResponse for SerdeJson<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
-            Ok(body) => Response::builder().content_type(JSON).body(body),
+            Ok(body) => Response::builder()
+                .content_type(<Self as Payload>::CONTENT_TYPE)
+                .body(body),
             Err(err) => {
                 tracing::error!(error = %err, "an answer could not be written as JSON");
                 refusal(
@@ -56,24 +56,13 @@ impl<T: Serialize + Send> IntoResponse for SerdeJson<T> {
     }
 }
 
-impl<T: Type + Serialize + Send> ApiResponse for SerdeJson<T> {
+impl<T: ToJSON + Serialize + Send> ApiResponse for SerdeJson<T> {
     fn meta() -> MetaResponses {
-        MetaResponses {
-            responses: vec![MetaResponse {
-                description: "",
-                status: Some(200),
-                status_range: None,
-                content: vec![MetaMediaType {
-                    content_type: <Self as Payload>::CONTENT_TYPE,
-                    schema: <Self as Payload>::schema_ref(),
-                }],
-                headers: vec![],
-            }],
-        }
+        Json::<T>::meta()
     }
 
     fn register(registry: &mut Registry) {
-        T::register(registry);
+        <Json<T> as ApiResponse>::register(registry);
     }
 }
 
@@ -82,7 +71,6 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use entitle_domain::api::{License, LicensePage};
     use entitle_domain::licenses::{LicenseSource, LicenseStatus};
-    use poem_openapi::types::ToJSON;
     use uuid::Uuid;
 
     use super::*;
@@ -114,7 +102,7 @@ mod tests {
     }
 
     /// What `SerdeJson` writes, read back as a value.
-    async fn written<T: Serialize + Send>(value: T) -> serde_json::Value {
+    async fn written<T: Type + Serialize + Send>(value: T) -> serde_json::Value {
         let body = SerdeJson(value).into_response().into_body();
         let bytes = body.into_vec().await.expect("a body");
         serde_json::from_slice(&bytes).expect("valid JSON")

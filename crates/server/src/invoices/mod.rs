@@ -10,7 +10,7 @@
 pub mod api;
 pub mod pdf;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::Datelike;
 use entitle_domain::api::{Amount, Invoice, InvoicePage, InvoiceRequest};
@@ -313,15 +313,15 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
         .all(&txn)
         .await?;
     // Under that lock the counters are read once and advanced here; each is written back
-    // once at the end of the chunk, inside the same transaction.
-    let mut last: HashMap<String, i64> = invoice_counter::Entity::find()
+    // once at the end of the chunk, inside the same transaction, if it moved.
+    let read: HashMap<String, i64> = invoice_counter::Entity::find()
         .filter(invoice_counter::Column::Year.eq(year))
         .all(&txn)
         .await?
         .into_iter()
         .map(|counter| (counter.series, counter.last))
         .collect();
-    let mut advanced = HashSet::new();
+    let mut last = read.clone();
     let mut issued = 0;
     let mut changes = Vec::new();
     for row in requested {
@@ -363,7 +363,6 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
             continue;
         }
         last.insert(series.to_owned(), sequence);
-        advanced.insert(series);
         changes.push(Change {
             actor: Actor::System,
             account_id: Some(row.account_id),
@@ -375,9 +374,12 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
         });
         issued += 1;
     }
-    for series in advanced {
+    for (series, &value) in last
+        .iter()
+        .filter(|(series, value)| read.get(*series) != Some(value))
+    {
         invoice_counter::Entity::update_many()
-            .col_expr(invoice_counter::Column::Last, Expr::value(last[series]))
+            .col_expr(invoice_counter::Column::Last, Expr::value(value))
             .filter(invoice_counter::Column::Series.eq(series))
             .filter(invoice_counter::Column::Year.eq(year))
             .exec(&txn)

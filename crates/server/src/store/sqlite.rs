@@ -64,3 +64,26 @@ pub async fn plan_statements_once(
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    #[tokio::test]
+    async fn sqlite_keeps_no_memory_statistics_once_the_store_connected() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}/stats.db?mode=rwc", dir.path().display());
+        let db = crate::store::connect(&url)
+            .await
+            .expect("connects and migrates");
+        db.execute_unprepared("SELECT count(*) FROM licenses")
+            .await
+            .expect("a query that allocates");
+        // SAFETY: a plain read of a process-wide counter.
+        let counted = unsafe { libsqlite3_sys::sqlite3_memory_used() };
+        assert_eq!(
+            counted, 0,
+            "SQLite counted its allocations, so it takes the global statistics mutex on each"
+        );
+    }
+}
