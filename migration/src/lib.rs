@@ -12,6 +12,7 @@ mod m20261124_000003_purchases;
 mod m20261124_000004_lifecycle;
 mod m20261124_000005_invoices;
 mod m20261124_000006_lookup_indexes;
+mod m20261201_000007_saved_charge_once;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_lifecycle::Migration),
             Box::new(m20261124_000005_invoices::Migration),
             Box::new(m20261124_000006_lookup_indexes::Migration),
+            Box::new(m20261201_000007_saved_charge_once::Migration),
         ]
     }
 }

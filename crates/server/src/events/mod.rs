@@ -50,49 +50,78 @@ pub async fn emit(
     data: serde_json::Value,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let id = Uuid::now_v7();
-    let payload = json!({
-        "id": id,
-        "type": kind,
-        "created_at": now,
-        "account_id": account_id,
-        "data": data,
-    });
-    event::Entity::insert(event::ActiveModel {
-        id: Set(id),
-        kind: Set(kind.to_owned()),
-        account_id: Set(account_id),
-        payload: Set(payload.to_string()),
-        created_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
+    emit_many(db, kind, vec![(account_id, data)], now).await
+}
+
+/// Records one event `kind` per `(account, data)` in `items`, with their deliveries, in as
+/// many statements as one event takes: a batch job (the renewal run) reports each of its
+/// changes without a round trip per change.
+pub async fn emit_many(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    items: Vec<(Option<Uuid>, serde_json::Value)>,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let (ids, events): (Vec<Uuid>, Vec<event::ActiveModel>) = items
+        .into_iter()
+        .map(|(account_id, data)| {
+            let id = Uuid::now_v7();
+            let payload = json!({
+                "id": id,
+                "type": kind,
+                "created_at": now,
+                "account_id": account_id,
+                "data": data,
+            });
+            let row = event::ActiveModel {
+                id: Set(id),
+                kind: Set(kind.to_owned()),
+                account_id: Set(account_id),
+                payload: Set(payload.to_string()),
+                created_at: Set(now),
+            };
+            (id, row)
+        })
+        .unzip();
+    for chunk in events.chunks(CHUNK) {
+        event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
     let endpoints = webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::Active.eq(true))
         .all(db)
         .await?;
     let deliveries: Vec<_> = endpoints
-        .into_iter()
+        .iter()
         .filter(|endpoint| wants(&endpoint.events, kind))
-        .map(|endpoint| webhook_delivery::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            event_id: Set(id),
-            endpoint_id: Set(endpoint.id),
-            status: Set("pending".to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_until: Set(None),
-            delivered_at: Set(None),
-            created_at: Set(now),
+        .flat_map(|endpoint| {
+            ids.iter().map(|&event_id| webhook_delivery::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                event_id: Set(event_id),
+                endpoint_id: Set(endpoint.id),
+                status: Set("pending".to_owned()),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                claimed_until: Set(None),
+                delivered_at: Set(None),
+                created_at: Set(now),
+            })
         })
         .collect();
-    if !deliveries.is_empty() {
-        webhook_delivery::Entity::insert_many(deliveries)
+    for chunk in deliveries.chunks(CHUNK) {
+        webhook_delivery::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
 }
+
+/// Rows per multi-row insert: well inside both databases' limits on bound parameters.
+const CHUNK: usize = 500;
 
 #[cfg(test)]
 mod tests {

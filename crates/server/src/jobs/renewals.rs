@@ -19,7 +19,7 @@ use entitle_domain::{Currency, Cycle, Refusal};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -30,6 +30,7 @@ use crate::audit::{self, Actor, Change, snapshot};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
+use crate::orders::batch_fulfillment::{self, PaidRenewal};
 use crate::orders::{fulfillment, service as orders, store as order_store};
 use crate::payments::{PaymentOutcome, PaymentProvider};
 use crate::store::entity::{account, license, order, subscription};
@@ -83,26 +84,17 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
             .limit(500)
             .all(&state.db)
             .await?;
-        let mut progressed = false;
         let round = Arc::new(Round::read(state, &due).await?);
-        let permits = Arc::new(tokio::sync::Semaphore::new(concurrency(&state.db)));
-        let mut running = tokio::task::JoinSet::new();
-        for sub in due {
-            let state = state.clone();
-            let round = Arc::clone(&round);
-            let permit = permits
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            running.spawn(async move {
-                let step = renew(&state, &round, sub, now).await;
-                drop(permit);
-                step
-            });
-        }
-        while let Some(done) = running.join_next().await {
-            match done.map_err(|e| ServiceError::Internal(format!("renewal task: {e}")))?? {
+        // The usual case, a subscription renewing for the first time this term with its
+        // saved method, is renewed with the rest of the round at once; a renewal resumed
+        // after a crash or found without a method goes on its own.
+        let (together, alone): (Vec<_>, Vec<_>) =
+            due.into_iter().partition(|sub| round.together(sub));
+        let mut steps = renew_each(state, &round, alone, now).await?;
+        steps.extend(renew_together(state, &round, together, now).await?);
+        let mut progressed = false;
+        for step in steps {
+            match step {
                 Step::Renewed => {
                     renewed += 1;
                     progressed = true;
@@ -164,6 +156,142 @@ impl Round {
             opened,
         })
     }
+}
+
+impl Round {
+    /// Whether `sub` renews with the round's batch: no renewal order is open for its term yet
+    /// and it has a saved method to charge.
+    fn together(&self, sub: &subscription::Model) -> bool {
+        !self.opened.contains_key(&renewal_key(sub))
+            && matches!(
+                subscriptions::payment_method(sub.payment_method.as_deref()),
+                Ok(Some(_))
+            )
+    }
+}
+
+/// Runs `work` on every item on a task of its own, at most `limit` at once; the results in
+/// the order the tasks finish.
+async fn at_most<I, T, F, Fut>(limit: usize, items: I, work: F) -> ServiceResult<Vec<T>>
+where
+    I: IntoIterator,
+    F: Fn(I::Item) -> Fut,
+    Fut: std::future::Future<Output = ServiceResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let permits = Arc::new(tokio::sync::Semaphore::new(limit));
+    let mut running = tokio::task::JoinSet::new();
+    for item in items {
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let task = work(item);
+        running.spawn(async move {
+            let done = task.await;
+            drop(permit);
+            done
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(done) = running.join_next().await {
+        results.push(done.map_err(|e| ServiceError::Internal(format!("renewal task: {e}")))??);
+    }
+    Ok(results)
+}
+
+/// Renews each of `subs` on its own, [`concurrency`] at a time.
+async fn renew_each(
+    state: &AppState,
+    round: &Arc<Round>,
+    subs: Vec<subscription::Model>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Step>> {
+    at_most(concurrency(&state.db), subs, |sub| {
+        let state = state.clone();
+        let round = Arc::clone(round);
+        async move { renew(&state, &round, sub, now).await }
+    })
+    .await
+}
+
+/// Renews `subs` together: their orders opened in one transaction, each charged (the
+/// provider takes one charge at a time, [`concurrency`] at once), and every charge that
+/// succeeded fulfilled in one transaction ([`batch_fulfillment`]). Should another server have
+/// opened one of the orders since the round was read, each goes on its own instead.
+async fn renew_together(
+    state: &AppState,
+    round: &Arc<Round>,
+    subs: Vec<subscription::Model>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Step>> {
+    if subs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = subs
+        .iter()
+        .map(|sub| renewal_order(round, sub, &renewal_key(sub), now))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    match open_renewals(state, &rows, now).await {
+        Ok(()) => {}
+        Err(ServiceError::Store(err))
+            if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+        {
+            return renew_each(state, round, subs, now).await;
+        }
+        Err(err) => return Err(err),
+    }
+    let charged = at_most(
+        concurrency(&state.db),
+        subs.into_iter().zip(rows),
+        |(sub, row)| {
+            let state = state.clone();
+            async move {
+                let method = subscriptions::payment_method(sub.payment_method.as_deref())?
+                    .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
+                let charge = state
+                    .payments
+                    .charge_saved(row.id, order_store::total(&row)?, method)
+                    .await?;
+                Ok((sub, row, charge))
+            }
+        },
+    )
+    .await?;
+    let mut steps = Vec::with_capacity(charged.len());
+    let mut paid = Vec::new();
+    for (sub, row, charge) in charged {
+        match charge.outcome {
+            PaymentOutcome::Succeeded => {
+                paid.push(PaidRenewal {
+                    order: row,
+                    paid_at: charge.occurred_at,
+                });
+                steps.push(Step::Renewed);
+            }
+            PaymentOutcome::Declined => {
+                orders::mark_failed(state, row.id, Actor::System).await?;
+                steps.push(record_failure(state, &sub, now).await?);
+            }
+        }
+    }
+    // The provider's callbacks fulfil them too; whichever comes first does, once.
+    batch_fulfillment::fulfil_renewals(state, paid, &round.products, Actor::System).await?;
+    Ok(steps)
+}
+
+/// Opens the renewal order of one subscription.
+async fn open_renewal(
+    state: &AppState,
+    round: &Round,
+    sub: &subscription::Model,
+    key: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<order::Model> {
+    let row = renewal_order(round, sub, key, now)?;
+    open_renewals(state, std::slice::from_ref(&row), now).await?;
+    Ok(row)
 }
 
 /// What one attempt came to.
@@ -231,9 +359,8 @@ async fn renew(
     }
 }
 
-/// Creates the renewal order for the subscription's next term.
-async fn open_renewal(
-    state: &AppState,
+/// The renewal order for the subscription's next term, priced as the catalog prices it now.
+fn renewal_order(
     round: &Round,
     sub: &subscription::Model,
     key: &str,
@@ -255,58 +382,72 @@ async fn open_renewal(
         .ok_or(Refusal::AmountOutOfRange)?;
     let quote = quote_renewal(product, cycle, quantity, currency, start, end)?;
     let lines = entitle_domain::api::QuoteView::new(&quote, &[]).lines;
+    Ok(order::Model {
+        id: Uuid::now_v7(),
+        account_id: sub.account_id,
+        kind: OrderType::Renewal.as_str().to_owned(),
+        status: OrderStatus::PendingPayment.as_str().to_owned(),
+        product_code: sub.product_code.clone(),
+        cycle: Some(sub.cycle.clone()),
+        quantity: sub.quantity,
+        periods: 1,
+        subscription_id: Some(sub.id),
+        auto_renew: Some(true),
+        lines: serde_json::to_string(&lines).map_err(|e| ServiceError::Corrupt(e.to_string()))?,
+        currency: currency.code().to_owned(),
+        total_minor: quote
+            .total
+            .to_minor()
+            .map_err(|_| Refusal::AmountOutOfRange)?,
+        payment_method: sub.payment_method.clone(),
+        return_url: None,
+        idempotency_key: Some(key.to_owned()),
+        request_hash: None,
+        created_at: now,
+        expires_at: None,
+        paid_at: None,
+        canceled_at: None,
+        updated_at: now,
+        term_start: Some(start),
+    })
+}
+
+/// Stores the renewal orders `rows` and their `order.created` audit entries, in one
+/// transaction (a unique violation means another server opened one of them first).
+async fn open_renewals(
+    state: &AppState,
+    rows: &[order::Model],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
-    let row =
-        order::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            account_id: Set(sub.account_id),
-            kind: Set(OrderType::Renewal.as_str().to_owned()),
-            status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
-            product_code: Set(sub.product_code.clone()),
-            cycle: Set(Some(sub.cycle.clone())),
-            quantity: Set(sub.quantity),
-            periods: Set(1),
-            subscription_id: Set(Some(sub.id)),
-            auto_renew: Set(Some(true)),
-            lines: Set(
-                serde_json::to_string(&lines).map_err(|e| ServiceError::Corrupt(e.to_string()))?
-            ),
-            currency: Set(currency.code().to_owned()),
-            total_minor: Set(quote
-                .total
-                .to_minor()
-                .map_err(|_| Refusal::AmountOutOfRange)?),
-            payment_method: Set(sub.payment_method.clone()),
-            return_url: Set(None),
-            idempotency_key: Set(Some(key.to_owned())),
-            request_hash: Set(None),
-            created_at: Set(now),
-            expires_at: Set(None),
-            paid_at: Set(None),
-            canceled_at: Set(None),
-            updated_at: Set(now),
-            term_start: Set(Some(start)),
-        }
-        .insert(&txn)
+    for chunk in rows.chunks(500) {
+        order::Entity::insert_many(
+            chunk
+                .iter()
+                .map(|row| order::ActiveModel::from(row.clone()).reset_all()),
+        )
+        .exec_without_returning(&txn)
         .await?;
-    // A renewal has no checkout session: the order as inserted is its whole view.
-    let view = order_store::view(row.clone(), None)?;
-    audit::record(
-        &txn,
-        now,
-        vec![Change {
-            actor: Actor::System,
-            account_id: Some(sub.account_id),
-            action: "order.created",
-            entity: "order",
-            entity_id: row.id,
-            before: None,
-            after: snapshot(&view),
-        }],
-    )
-    .await?;
+    }
+    let changes = rows
+        .iter()
+        .map(|row| {
+            // A renewal has no checkout session: the order as inserted is its whole view.
+            let view = order_store::view(row.clone(), None)?;
+            Ok(Change {
+                actor: Actor::System,
+                account_id: Some(row.account_id),
+                action: "order.created",
+                entity: "order",
+                entity_id: row.id,
+                before: None,
+                after: snapshot(&view),
+            })
+        })
+        .collect::<ServiceResult<Vec<_>>>()?;
+    audit::record(&txn, now, changes).await?;
     txn.commit().await?;
-    Ok(row)
+    Ok(())
 }
 
 /// A failed renewal charge: `past_due` with the next retry, or `expired` when the retries are

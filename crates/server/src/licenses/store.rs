@@ -43,7 +43,15 @@ pub async fn insert_grant(
     grant: &LicenseGrant,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<license::Model>> {
-    let rows: Vec<license::Model> = (0..grant.count)
+    let rows = granted(owner, grant, now);
+    insert(db, &rows).await?;
+    Ok(rows)
+}
+
+/// The licenses `grant` makes for `owner`, not yet stored: a batch job gathers several
+/// grants' rows and stores them with one [`insert`].
+pub fn granted(owner: Owner, grant: &LicenseGrant, now: DateTime<Utc>) -> Vec<license::Model> {
+    (0..grant.count)
         .map(|_| license::Model {
             id: Uuid::now_v7(),
             key: new_key(grant.product.as_str()),
@@ -61,12 +69,16 @@ pub async fn insert_grant(
             created_at: now,
             updated_at: now,
         })
-        .collect();
+        .collect()
+}
+
+/// Stores `rows`, 500 to a statement (well inside both databases' limits on parameters).
+pub async fn insert(db: &impl ConnectionTrait, rows: &[license::Model]) -> ServiceResult<()> {
     for chunk in rows.chunks(500) {
         let models = chunk.iter().cloned().map(active).collect::<Vec<_>>();
         license::Entity::insert_many(models).exec(db).await?;
     }
-    Ok(rows)
+    Ok(())
 }
 
 fn active(row: license::Model) -> license::ActiveModel {

@@ -89,7 +89,7 @@ pub async fn apply_grant(
     Ok(changes)
 }
 
-fn license_granted(
+pub(super) fn license_granted(
     actor: Actor,
     row: license::Model,
     now: DateTime<Utc>,
@@ -408,6 +408,34 @@ async fn add_seats(
 /// are extended to the new end, and the new term's bonus licenses are granted (DESIGN.md §4).
 /// Conditional on the period still ending where the order's term starts, so a term is
 /// renewed once.
+/// The term a paid renewal order gives its subscription.
+pub(super) struct RenewedTerm {
+    /// Where the term the order was opened for starts: the subscription must still be there.
+    pub paid_for: DateTime<Utc>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// The next period after the one the renewal order `row` was opened for, on the subscription's
+/// anchor (DESIGN.md §4: calendar months, the day clamped to the month's end).
+pub(super) fn renewed_term(
+    row: &order::Model,
+    sub: &subscription::Model,
+) -> ServiceResult<RenewedTerm> {
+    let paid_for = row
+        .term_start
+        .ok_or_else(|| ServiceError::Corrupt("a renewal order without its term".to_owned()))?;
+    let cycle = Cycle::parse(&sub.cycle)
+        .ok_or_else(|| ServiceError::Corrupt(format!("cycle {:?}", sub.cycle)))?;
+    let (start, end) = next_period(sub.anchor_at, cycle, paid_for)
+        .ok_or_else(|| ServiceError::Corrupt("a renewal past the calendar".to_owned()))?;
+    Ok(RenewedTerm {
+        paid_for,
+        start,
+        end,
+    })
+}
+
 async fn renew_term(
     txn: &DatabaseTransaction,
     row: &order::Model,
@@ -417,13 +445,11 @@ async fn renew_term(
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<Change<'static>>> {
     let sub = target_subscription(txn, row).await?;
-    let term_start = row
-        .term_start
-        .ok_or_else(|| ServiceError::Corrupt("a renewal order without its term".to_owned()))?;
-    let cycle = Cycle::parse(&sub.cycle)
-        .ok_or_else(|| ServiceError::Corrupt(format!("cycle {:?}", sub.cycle)))?;
-    let (start, end) = next_period(sub.anchor_at, cycle, term_start)
-        .ok_or_else(|| ServiceError::Corrupt("a renewal past the calendar".to_owned()))?;
+    let RenewedTerm {
+        paid_for: term_start,
+        start,
+        end,
+    } = renewed_term(row, &sub)?;
     let before = subscriptions::view(&sub)?;
     let moved = subscription::Entity::update_many()
         .col_expr(subscription::Column::CurrentPeriodStart, Expr::value(start))

@@ -2,6 +2,7 @@
 //! page, fulfilled in the transaction that marks them paid, and final once paid.
 
 pub mod api;
+pub mod batch_fulfillment;
 pub mod fulfillment;
 pub mod service;
 pub mod store;

@@ -4,18 +4,23 @@
 //! same tests run on both. Money is kept in integer minor units (see the migration crate).
 
 pub mod entity;
+mod postgres;
 mod sqlite;
 
 use std::time::Duration;
 
 use entitle_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
 /// Connects to `url` and brings the schema up to date.
 ///
 /// SQLite gets a pool of several connections (SeaORM opens one unless told otherwise) and the
 /// WAL journal, so readers never wait for a writer; sqlx sets a busy timeout and turns foreign
 /// keys on for each connection (DESIGN.md §11).
+///
+/// PostgreSQL connections send each statement at once, Nagle's algorithm off (see
+/// `postgres`).
 ///
 /// A pooled connection is pinged only after it sat idle for half a minute (when a server, a
 /// proxy or a firewall may have dropped it), not on every checkout: sqlx's default ping costs
@@ -35,6 +40,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.map_sqlx_sqlite_pool_opts(|pool| {
             pool.after_connect(|conn, meta| Box::pin(sqlite::plan_statements_once(conn, meta)))
         });
+    } else {
+        let server = postgres::server_addresses(url).await;
+        options.map_sqlx_postgres_pool_opts(move |pool| {
+            let server = server.clone();
+            pool.after_connect(move |_conn, _meta| {
+                postgres::no_delay(&server);
+                Box::pin(async { Ok(()) })
+            })
+        });
     }
     let db = Database::connect(options).await?;
     if sqlite {
@@ -47,4 +61,25 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// Whether the database answers, for the readiness probe.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
+}
+
+/// `CASE WHEN key = k₁ THEN v₁ … ELSE column END`: a value of its own for each row of one
+/// multi-row `UPDATE` (keyed by `key`), on SQLite and PostgreSQL alike; a row not listed keeps
+/// `column` as it is.
+pub fn per_row<K, V>(
+    key: impl ColumnTrait + Copy,
+    column: impl ColumnTrait,
+    values: impl IntoIterator<Item = (K, V)>,
+) -> Expr
+where
+    K: Into<sea_orm::Value>,
+    V: Into<sea_orm::Value>,
+{
+    values
+        .into_iter()
+        .fold(CaseStatement::new(), |case, (k, v)| {
+            case.case(Expr::col(key).eq(k), Expr::value(v))
+        })
+        .finally(Expr::col(column))
+        .into()
 }

@@ -190,6 +190,68 @@ on_both_databases! {
         assert_eq!(events_of(&app, "license.expired").await.len(), 2);
     }
 
+    async fn one_run_renews_a_round_of_subscriptions_each_on_its_own_dates(app) {
+        // Three accounts buy on three different days, with three quantities: one run renews
+        // them together, and each keeps its own period, licenses and bonus.
+        let mut buyers = Vec::new();
+        for quantity in 1..=3u32 {
+            let (account, client) = account_with_key(&app, &format!("Round {quantity}"), AccountKind::Individual, Region::Cn).await;
+            buy(&app, &client, account.id, &monthly_dr(quantity, true)).await;
+            let sub = dr_subscription(&client, account.id).await;
+            buyers.push((account.id, client, quantity, sub));
+            app.admin.advance_clock("P3D").await.expect("advance the clock");
+        }
+        let last_end = buyers.iter().map(|(_, _, _, sub)| sub.current_period_end).max().expect("three");
+        move_to(&app, last_end).await;
+        assert_eq!(run(&app, "renewals").await, 3, "all three in one run");
+        assert_eq!(run(&app, "renewals").await, 0, "each term renews once");
+        assert_eq!(saved_charges(&app).await, 3);
+        for (account, client, quantity, first) in &buyers {
+            let sub = dr_subscription(client, *account).await;
+            assert_eq!(sub.current_period_start, first.current_period_end, "its own dates");
+            assert_eq!(
+                Some(sub.current_period_end),
+                period_end(first.current_period_start, Cycle::Month, 2)
+            );
+            let licenses = client
+                .list_licenses(*account, &LicenseQuery { limit: Some(200), ..Default::default() })
+                .await
+                .expect("licenses")
+                .items;
+            let dr: Vec<_> = licenses.iter().filter(|l| l.product == "dr").collect();
+            assert_eq!(dr.len(), *quantity as usize);
+            assert!(dr.iter().all(|l| l.valid_until == sub.current_period_end), "extended to its own end");
+            let bonus: Vec<_> = licenses.iter().filter(|l| l.source == LicenseSource::Bonus).collect();
+            assert_eq!(bonus.len(), 2 * *quantity as usize, "a bonus per unit per paid term");
+            assert_eq!(
+                bonus.iter().filter(|l| l.valid_from == sub.current_period_start).count(),
+                *quantity as usize,
+                "the renewed term's bonus covers the renewed term"
+            );
+        }
+        let renewed = events_of(&app, "subscription.renewed").await;
+        assert_eq!(renewed.len(), 3);
+        for (_, _, _, first) in &buyers {
+            let about: Vec<_> = renewed
+                .iter()
+                .filter(|e| e["data"]["subscription"]["id"] == serde_json::json!(first.id))
+                .collect();
+            assert_eq!(about.len(), 1, "one event per subscription");
+            assert_eq!(
+                about[0]["data"]["subscription"]["current_period_start"],
+                serde_json::json!(first.current_period_end)
+            );
+        }
+        let paid_renewals = order::Entity::find()
+            .filter(order::Column::Kind.eq("renewal"))
+            .filter(order::Column::Status.eq("paid"))
+            .filter(order::Column::PaidAt.is_not_null())
+            .count(&app.db)
+            .await
+            .expect("orders");
+        assert_eq!(paid_renewals, 3);
+    }
+
     async fn two_servers_running_renewals_at_once_charge_once(app) {
         let other = app.another_instance().await;
         let (account, client) = account_with_key(&app, "Contended", AccountKind::Individual, Region::Cn).await;

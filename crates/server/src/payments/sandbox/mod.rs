@@ -17,10 +17,10 @@ use chrono::{DateTime, Utc};
 use entitle_domain::api::Amount;
 use entitle_domain::{Clock, Currency, Money, PaymentMethod};
 use poem::http::HeaderMap;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -138,19 +138,37 @@ impl SandboxProvider {
         signature::sign(&self.secret, self.clock.now().timestamp(), body)
     }
 
-    /// Records a payment on the sandbox's ledger and, for a checkout, delivers its callback.
+    /// Records a checkout's payment on the sandbox's ledger and delivers its callback before
+    /// the browser is sent back, as hosted pages do.
     pub async fn record_payment(
+        &self,
+        session_id: Uuid,
+        order_id: Uuid,
+        amount: Money,
+        method: PaymentMethod,
+        outcome: PaymentOutcome,
+    ) -> Result<sandbox_charge::Model, DbErr> {
+        let charge = self
+            .ledger_row(Some(session_id), order_id, amount, method, outcome)?
+            .insert(&self.db)
+            .await?;
+        self.deliver(&charge).await?;
+        Ok(charge)
+    }
+
+    /// A new line of the ledger, not yet stored.
+    fn ledger_row(
         &self,
         session_id: Option<Uuid>,
         order_id: Uuid,
         amount: Money,
         method: PaymentMethod,
         outcome: PaymentOutcome,
-    ) -> Result<sandbox_charge::Model, DbErr> {
+    ) -> Result<sandbox_charge::ActiveModel, DbErr> {
         let amount_minor = amount
             .to_minor()
             .map_err(|e| DbErr::Custom(e.to_string()))?;
-        let charge = sandbox_charge::ActiveModel {
+        Ok(sandbox_charge::ActiveModel {
             id: Set(Uuid::now_v7()),
             session_id: Set(session_id),
             order_id: Set(order_id),
@@ -165,16 +183,7 @@ impl SandboxProvider {
             occurred_at: Set(self.clock.now()),
             delivered_at: Set(None),
             attempts: Set(0),
-        }
-        .insert(&self.db)
-        .await?;
-        // A checkout's callback goes out before the browser is sent back, as hosted pages do;
-        // a saved-method charge answers its caller at once, and its callback follows from the
-        // redelivery loop, as providers' webhooks do.
-        if session_id.is_some() {
-            self.deliver(&charge).await?;
-        }
-        Ok(charge)
+        })
     }
 
     /// Sends the callback of `charge` once; records the attempt, and the acknowledgement when
@@ -277,35 +286,42 @@ impl PaymentProvider for SandboxProvider {
         amount: Money,
         method: PaymentMethod,
     ) -> Result<SavedCharge, DbErr> {
-        // Charging is idempotent per order, as providers' idempotency keys make it: asked
-        // again (a retry after a crash), the sandbox answers the charge it already made.
-        if let Some(charge) = sandbox_charge::Entity::find()
-            .filter(sandbox_charge::Column::OrderId.eq(order_id))
-            .filter(sandbox_charge::Column::SessionId.is_null())
-            .one(&self.db)
-            .await?
-        {
-            return Ok(SavedCharge {
-                event_id: charge.id,
-                outcome: if charge.outcome == "succeeded" {
-                    PaymentOutcome::Succeeded
-                } else {
-                    PaymentOutcome::Declined
-                },
-                occurred_at: charge.occurred_at,
-            });
-        }
         let outcome = if self.decline_saved_charges.load(Ordering::SeqCst) {
             PaymentOutcome::Declined
         } else {
             PaymentOutcome::Succeeded
         };
-        let charge = self
-            .record_payment(None, order_id, amount, method, outcome)
+        // Charging is idempotent per order, as providers' idempotency keys make it: the ledger
+        // holds one saved-method charge per order (a unique index), so asked again (a retry
+        // after a crash, two servers at once) the sandbox answers the charge it already made.
+        // Its callback follows from the redelivery loop, as providers' webhooks do.
+        let row = self.ledger_row(None, order_id, amount, method, outcome)?;
+        let inserted = sandbox_charge::Entity::insert(row.clone())
+            .on_conflict(
+                OnConflict::column(sandbox_charge::Column::OrderId)
+                    .target_and_where(Expr::col(sandbox_charge::Column::SessionId).is_null())
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
             .await?;
+        let charge = if inserted == 1 {
+            row.try_into_model()?
+        } else {
+            sandbox_charge::Entity::find()
+                .filter(sandbox_charge::Column::OrderId.eq(order_id))
+                .filter(sandbox_charge::Column::SessionId.is_null())
+                .one(&self.db)
+                .await?
+                .ok_or(DbErr::RecordNotInserted)?
+        };
         Ok(SavedCharge {
             event_id: charge.id,
-            outcome,
+            outcome: if charge.outcome == "succeeded" {
+                PaymentOutcome::Succeeded
+            } else {
+                PaymentOutcome::Declined
+            },
             occurred_at: charge.occurred_at,
         })
     }

@@ -227,7 +227,7 @@ pub async fn pay(
     let method = checkout.order.payment_method.unwrap_or(PaymentMethod::Card);
     match state
         .payments
-        .record_payment(Some(session_id), checkout.order.id, amount, method, outcome)
+        .record_payment(session_id, checkout.order.id, amount, method, outcome)
         .await
     {
         Ok(_) => redirect(&return_to(&checkout)),
