@@ -198,7 +198,10 @@ async fn main() -> anyhow::Result<()> {
 
         if args.parts.contains(&Part::Read) {
             // Read path: the licenses page against the trivial endpoint, same run, same load.
+            // Alongside, the account itself (one primary-key read): what any endpoint that reads
+            // the database at all reaches, the page's ceiling.
             let mut ratios = Vec::new();
+            let mut ceilings = Vec::new();
             let mut pages = Vec::new();
             let mut health = Vec::new();
             for _ in 0..args.runs {
@@ -208,10 +211,24 @@ async fn main() -> anyhow::Result<()> {
                     Some(&key),
                     args.seconds,
                 )?;
+                let one = tools::wrk(
+                    &server.url(&format!("/v1/accounts/{account}")),
+                    Some(&key),
+                    args.seconds,
+                )?;
                 ratios.push(p / h);
+                ceilings.push(one / h);
                 pages.push(p);
                 health.push(h);
             }
+            let ceiling = median(ceilings);
+            figures.push(Figure {
+                backend,
+                what: "read: one account by id (a primary-key read) rps / healthz rps",
+                value: format!("{ceiling:.2}"),
+                target: "— (the page's ceiling)",
+                met: None,
+            });
             let ratio = median(ratios);
             figures.push(Figure {
                 backend,

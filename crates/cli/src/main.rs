@@ -146,12 +146,6 @@ enum SpecFormat {
     Yaml,
 }
 
-/// mimalloc instead of the system allocator: the server allocates for every value of every
-/// row it reads (sqlx copies each one), and glibc's malloc took a quarter of the CPU of a
-/// licenses page under load in the profile (`_int_malloc`, `_int_free`, `malloc_consolidate`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

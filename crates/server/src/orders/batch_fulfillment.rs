@@ -18,21 +18,20 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entitle_domain::catalog::Product;
 use entitle_domain::fulfillment::grant_renewal_bonus;
-use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::subscription::SubscriptionStatus;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use super::fulfillment::{self, RenewedTerm, license_granted, renewed_term};
+use super::fulfillment::{self, RenewedTerm, advance_terms, license_granted, renewed_term};
 use super::store;
 use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::licenses::store::{self as licenses, Owner};
-use crate::store::entity::{license, order, subscription};
+use crate::store::entity::{order, subscription};
 use crate::store::per_row;
 use crate::subscriptions::store as subscriptions;
 
@@ -228,68 +227,6 @@ async fn move_on(
     if claimed.rows_affected != count {
         return Ok(false);
     }
-    let by_sub = |value: fn(&Planned<'_>) -> DateTime<Utc>, column| {
-        per_row(
-            subscription::Column::Id,
-            column,
-            planned.iter().map(move |p| (p.before.id, value(p))),
-        )
-    };
-    let moved = subscription::Entity::update_many()
-        .col_expr(
-            subscription::Column::CurrentPeriodStart,
-            by_sub(|p| p.term.start, subscription::Column::CurrentPeriodStart),
-        )
-        .col_expr(
-            subscription::Column::CurrentPeriodEnd,
-            by_sub(|p| p.term.end, subscription::Column::CurrentPeriodEnd),
-        )
-        .col_expr(
-            subscription::Column::Status,
-            Expr::value(SubscriptionStatus::Active.as_str()),
-        )
-        .col_expr(subscription::Column::RenewalFailures, Expr::value(0))
-        .col_expr(
-            subscription::Column::NextRetryAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
-        .filter(subscription::Column::Id.is_in(planned.iter().map(|p| p.before.id)))
-        .filter(Expr::col(subscription::Column::CurrentPeriodEnd).eq(by_sub(
-            |p| p.term.paid_for,
-            subscription::Column::CurrentPeriodEnd,
-        )))
-        .exec(txn)
-        .await?;
-    if moved.rows_affected != count {
-        return Ok(false);
-    }
-    license::Entity::update_many()
-        .col_expr(
-            license::Column::ValidUntil,
-            per_row(
-                license::Column::SubscriptionId,
-                license::Column::ValidUntil,
-                planned.iter().map(|p| (p.before.id, p.term.end)),
-            ),
-        )
-        .col_expr(
-            license::Column::Status,
-            Expr::value(LicenseStatus::Active.as_str()),
-        )
-        .col_expr(license::Column::UpdatedAt, Expr::value(now))
-        .filter(license::Column::SubscriptionId.is_in(planned.iter().map(|p| p.before.id)))
-        .filter(
-            Expr::col(license::Column::ProductCode).eq(per_row(
-                license::Column::SubscriptionId,
-                license::Column::ProductCode,
-                planned
-                    .iter()
-                    .map(|p| (p.before.id, p.before.product_code.clone())),
-            )),
-        )
-        .filter(license::Column::Status.ne(LicenseStatus::Consumed.as_str()))
-        .exec(txn)
-        .await?;
-    Ok(true)
+    let terms: Vec<_> = planned.iter().map(|p| (&p.before, &p.term)).collect();
+    Ok(advance_terms(txn, &terms, now).await? == count)
 }

@@ -27,6 +27,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::licenses::store::{self as licenses, Owner};
 use crate::store::entity::{checkout_session, license, order, subscription};
+use crate::store::per_row;
 use crate::subscriptions::store as subscriptions;
 
 /// Who receives a grant, and on whose behalf.
@@ -436,24 +437,32 @@ pub(super) fn renewed_term(
     })
 }
 
-async fn renew_term(
+/// Moves each subscription of `terms` on to its renewed term, provided it is still in the term
+/// that was paid for, clearing its failed charges; returns how many moved. When all of them
+/// did, their licenses (all but the consumed ones) are extended to the new term's end. One
+/// statement each for any number of subscriptions, a value of its own per row
+/// ([`per_row`]).
+pub(super) async fn advance_terms(
     txn: &DatabaseTransaction,
-    row: &order::Model,
-    product: &Product,
-    quantity: u32,
-    actor: Actor,
+    terms: &[(&subscription::Model, &RenewedTerm)],
     now: DateTime<Utc>,
-) -> ServiceResult<Vec<Change<'static>>> {
-    let sub = target_subscription(txn, row).await?;
-    let RenewedTerm {
-        paid_for: term_start,
-        start,
-        end,
-    } = renewed_term(row, &sub)?;
-    let before = subscriptions::view(&sub)?;
+) -> ServiceResult<u64> {
+    let by_sub = |value: fn(&RenewedTerm) -> DateTime<Utc>, column| {
+        per_row(
+            subscription::Column::Id,
+            column,
+            terms.iter().map(move |(sub, term)| (sub.id, value(term))),
+        )
+    };
     let moved = subscription::Entity::update_many()
-        .col_expr(subscription::Column::CurrentPeriodStart, Expr::value(start))
-        .col_expr(subscription::Column::CurrentPeriodEnd, Expr::value(end))
+        .col_expr(
+            subscription::Column::CurrentPeriodStart,
+            by_sub(|t| t.start, subscription::Column::CurrentPeriodStart),
+        )
+        .col_expr(
+            subscription::Column::CurrentPeriodEnd,
+            by_sub(|t| t.end, subscription::Column::CurrentPeriodEnd),
+        )
         .col_expr(
             subscription::Column::Status,
             Expr::value(SubscriptionStatus::Active.as_str()),
@@ -464,26 +473,62 @@ async fn renew_term(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
-        .filter(subscription::Column::Id.eq(sub.id))
-        .filter(subscription::Column::CurrentPeriodEnd.eq(term_start))
+        .filter(subscription::Column::Id.is_in(terms.iter().map(|(sub, _)| sub.id)))
+        .filter(Expr::col(subscription::Column::CurrentPeriodEnd).eq(by_sub(
+            |t| t.paid_for,
+            subscription::Column::CurrentPeriodEnd,
+        )))
         .exec(txn)
-        .await?;
-    if moved.rows_affected == 0 {
-        tracing::error!(subscription = %sub.id, order = %row.id, "renewal paid for a term the subscription has left");
-        return Ok(Vec::new());
+        .await?
+        .rows_affected;
+    if moved != terms.len() as u64 {
+        return Ok(moved);
     }
     license::Entity::update_many()
-        .col_expr(license::Column::ValidUntil, Expr::value(end))
+        .col_expr(
+            license::Column::ValidUntil,
+            per_row(
+                license::Column::SubscriptionId,
+                license::Column::ValidUntil,
+                terms.iter().map(|(sub, term)| (sub.id, term.end)),
+            ),
+        )
         .col_expr(
             license::Column::Status,
             Expr::value(LicenseStatus::Active.as_str()),
         )
         .col_expr(license::Column::UpdatedAt, Expr::value(now))
-        .filter(license::Column::SubscriptionId.eq(sub.id))
-        .filter(license::Column::ProductCode.eq(sub.product_code.clone()))
+        .filter(license::Column::SubscriptionId.is_in(terms.iter().map(|(sub, _)| sub.id)))
+        .filter(
+            Expr::col(license::Column::ProductCode).eq(per_row(
+                license::Column::SubscriptionId,
+                license::Column::ProductCode,
+                terms
+                    .iter()
+                    .map(|(sub, _)| (sub.id, sub.product_code.clone())),
+            )),
+        )
         .filter(license::Column::Status.ne(LicenseStatus::Consumed.as_str()))
         .exec(txn)
         .await?;
+    Ok(moved)
+}
+
+async fn renew_term(
+    txn: &DatabaseTransaction,
+    row: &order::Model,
+    product: &Product,
+    quantity: u32,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Change<'static>>> {
+    let sub = target_subscription(txn, row).await?;
+    let term = renewed_term(row, &sub)?;
+    let before = subscriptions::view(&sub)?;
+    if advance_terms(txn, &[(&sub, &term)], now).await? == 0 {
+        tracing::error!(subscription = %sub.id, order = %row.id, "renewal paid for a term the subscription has left");
+        return Ok(Vec::new());
+    }
     let after = subscription_view(txn, sub.id).await?;
     events::emit(
         txn,
@@ -502,7 +547,7 @@ async fn renew_term(
         before: snapshot(&before),
         after: snapshot(&after),
     }];
-    if let Some(bonus) = grant_renewal_bonus(product, quantity, start, end) {
+    if let Some(bonus) = grant_renewal_bonus(product, quantity, term.start, term.end) {
         let owner = Owner {
             account_id: row.account_id,
             subscription_id: Some(sub.id),
