@@ -14,6 +14,17 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // A second saved charge of one order could only come from the race this closes; the
+        // sandbox moves no money, so the later one goes and the first one stands.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "DELETE FROM sandbox_charges WHERE session_id IS NULL AND EXISTS (\
+                 SELECT 1 FROM sandbox_charges earlier WHERE earlier.session_id IS NULL \
+                 AND earlier.order_id = sandbox_charges.order_id \
+                 AND earlier.id < sandbox_charges.id)",
+            )
+            .await?;
         manager
             .get_connection()
             .execute_unprepared(

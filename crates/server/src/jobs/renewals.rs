@@ -32,7 +32,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::orders::batch_fulfillment::{self, PaidRenewal};
 use crate::orders::{fulfillment, service as orders, store as order_store};
-use crate::payments::{PaymentOutcome, PaymentProvider};
+use crate::payments::{PaymentOutcome, PaymentProvider, SavedCharge};
 use crate::store::entity::{account, license, order, subscription};
 use crate::subscriptions::store as subscriptions;
 
@@ -231,12 +231,16 @@ async fn renew_each(
 async fn renew_together(
     state: &AppState,
     round: &Arc<Round>,
-    subs: Vec<subscription::Model>,
+    mut subs: Vec<subscription::Model>,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<Step>> {
     if subs.is_empty() {
         return Ok(Vec::new());
     }
+    // Orders are inserted in one order on every server (by subscription), so two servers
+    // opening the same round meet at its first order and one of them stops there, instead of
+    // each holding a key the other waits for (a deadlock on PostgreSQL).
+    subs.sort_by_key(|sub| sub.id);
     let rows = subs
         .iter()
         .map(|sub| renewal_order(round, sub, &renewal_key(sub), now))
@@ -250,18 +254,16 @@ async fn renew_together(
         }
         Err(err) => return Err(err),
     }
+    // A charge that fails (the provider unreachable) fails alone: the charges that went
+    // through are fulfilled first, then the failure is reported, and its order is resumed by
+    // a later run (or fulfilled by the provider's callback).
     let charged = at_most(
         concurrency(&state.db),
         subs.into_iter().zip(rows),
         |(sub, row)| {
             let state = state.clone();
             async move {
-                let method = subscriptions::payment_method(sub.payment_method.as_deref())?
-                    .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
-                let charge = state
-                    .payments
-                    .charge_saved(row.id, order_store::total(&row)?, method)
-                    .await?;
+                let charge = charge(&state, &sub, &row).await;
                 Ok((sub, row, charge))
             }
         },
@@ -269,24 +271,45 @@ async fn renew_together(
     .await?;
     let mut steps = Vec::with_capacity(charged.len());
     let mut paid = Vec::new();
+    let mut declined = Vec::new();
+    let mut failure = None;
     for (sub, row, charge) in charged {
-        match charge.outcome {
-            PaymentOutcome::Succeeded => {
+        match charge {
+            Ok(charge) if charge.outcome == PaymentOutcome::Succeeded => {
                 paid.push(PaidRenewal {
                     order: row,
                     paid_at: charge.occurred_at,
                 });
                 steps.push(Step::Renewed);
             }
-            PaymentOutcome::Declined => {
-                orders::mark_failed(state, row.id, Actor::System).await?;
-                steps.push(record_failure(state, &sub, now).await?);
-            }
+            Ok(_) => declined.push((sub, row)),
+            Err(err) => failure = failure.or(Some(err)),
         }
     }
     // The provider's callbacks fulfil them too; whichever comes first does, once.
     batch_fulfillment::fulfil_renewals(state, paid, &round.products, Actor::System).await?;
-    Ok(steps)
+    for (sub, row) in declined {
+        orders::mark_failed(state, row.id, Actor::System).await?;
+        steps.push(record_failure(state, &sub, now).await?);
+    }
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(steps),
+    }
+}
+
+/// Charges the renewal order `row` to the saved method of `sub`.
+async fn charge(
+    state: &AppState,
+    sub: &subscription::Model,
+    row: &order::Model,
+) -> ServiceResult<SavedCharge> {
+    let method = subscriptions::payment_method(sub.payment_method.as_deref())?
+        .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
+    Ok(state
+        .payments
+        .charge_saved(row.id, order_store::total(row)?, method)
+        .await?)
 }
 
 /// Opens the renewal order of one subscription.

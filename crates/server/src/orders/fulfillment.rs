@@ -438,7 +438,8 @@ pub(super) fn renewed_term(
 }
 
 /// Moves each subscription of `terms` on to its renewed term, provided it is still in the term
-/// that was paid for, clearing its failed charges; returns how many moved. When all of them
+/// that was paid for and on the product it was read with, clearing its failed charges;
+/// returns how many moved. When all of them
 /// did, their licenses (all but the consumed ones) are extended to the new term's end. One
 /// statement each for any number of subscriptions, a value of its own per row
 /// ([`per_row`]).
@@ -452,6 +453,17 @@ pub(super) async fn advance_terms(
             subscription::Column::Id,
             column,
             terms.iter().map(move |(sub, term)| (sub.id, value(term))),
+        )
+    };
+    // Still on the product it was read with: an upgrade in between moves its licenses to
+    // another product, which the license update below would then miss.
+    let product_of_sub = || {
+        per_row(
+            subscription::Column::Id,
+            subscription::Column::ProductCode,
+            terms
+                .iter()
+                .map(|(sub, _)| (sub.id, sub.product_code.clone())),
         )
     };
     let moved = subscription::Entity::update_many()
@@ -478,6 +490,7 @@ pub(super) async fn advance_terms(
             |t| t.paid_for,
             subscription::Column::CurrentPeriodEnd,
         )))
+        .filter(Expr::col(subscription::Column::ProductCode).eq(product_of_sub()))
         .exec(txn)
         .await?
         .rows_affected;
