@@ -17,23 +17,22 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::catalog::Product;
-use entitle_domain::fulfillment::grant_renewal_bonus;
 use entitle_domain::orders::OrderStatus;
-use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use super::fulfillment::{self, RenewedTerm, advance_terms, license_granted, renewed_term};
+use super::fulfillment::{
+    self, RenewedTerm, advance_terms, paid, paid_records, renewal_records, renewed_term,
+};
 use super::store;
 use crate::app::AppState;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
-use crate::licenses::store::{self as licenses, Owner};
+use crate::licenses::store as licenses;
 use crate::store::entity::{order, subscription};
 use crate::store::per_row;
-use crate::subscriptions::store as subscriptions;
 
 /// A renewal order whose charge succeeded at `paid_at`.
 pub struct PaidRenewal {
@@ -46,7 +45,6 @@ struct Planned<'a> {
     paid: PaidRenewal,
     product: &'a Product,
     before: subscription::Model,
-    after: subscription::Model,
     term: RenewedTerm,
 }
 
@@ -73,7 +71,7 @@ pub async fn fulfil_renewals(
         .collect();
     let mut planned = Vec::with_capacity(paid.len());
     for renewal in paid {
-        let sub = renewal
+        let before = renewal
             .order
             .subscription_id
             .and_then(|id| subs.remove(&id))
@@ -83,21 +81,11 @@ pub async fn fulfil_renewals(
         let product = products
             .get(&renewal.order.product_code)
             .ok_or(ServiceError::NotFound("product"))?;
-        let term = renewed_term(&renewal.order, &sub)?;
-        let after = subscription::Model {
-            current_period_start: term.start,
-            current_period_end: term.end,
-            status: SubscriptionStatus::Active.as_str().to_owned(),
-            renewal_failures: 0,
-            next_retry_at: None,
-            updated_at: now,
-            ..sub.clone()
-        };
+        let term = renewed_term(&renewal.order, &before)?;
         planned.push(Planned {
             paid: renewal,
             product,
-            before: sub,
-            after,
+            before,
             term,
         });
     }
@@ -123,70 +111,35 @@ async fn grant(
     now: DateTime<Utc>,
 ) -> ServiceResult<bool> {
     let txn = state.db.begin().await?;
+    let mut renewed = Vec::with_capacity(planned.len());
     for chunk in planned.chunks(PER_UPDATE) {
-        if !move_on(&txn, chunk, now).await? {
+        let Some(moved) = move_on(&txn, chunk, now).await? else {
             txn.rollback().await?;
             return Ok(false);
-        }
+        };
+        renewed.extend(moved);
     }
     let mut changes = Vec::new();
-    let mut bonus_rows = Vec::new();
+    let mut bonus = Vec::new();
     let mut renewed_events = Vec::with_capacity(planned.len());
     let mut paid_events = Vec::with_capacity(planned.len());
-    for p in planned {
+    for (p, after) in planned.iter().zip(&renewed) {
         let order = &p.paid.order;
-        let before_order = store::view(order.clone(), None)?;
-        let paid_order = store::view(
-            order::Model {
-                status: OrderStatus::Paid.as_str().to_owned(),
-                paid_at: Some(p.paid.paid_at),
-                updated_at: now,
-                ..order.clone()
-            },
-            None,
-        )?;
-        let after = subscriptions::view(&p.after)?;
-        renewed_events.push((
-            Some(order.account_id),
-            serde_json::json!({ "subscription": after, "order_id": order.id }),
-        ));
-        changes.push(Change {
+        let row = paid(order.clone(), p.paid.paid_at, now);
+        let (change, event) = paid_records(
             actor,
-            account_id: Some(order.account_id),
-            action: "order.paid",
-            entity: "order",
-            entity_id: order.id,
-            before: snapshot(&before_order),
-            after: snapshot(&paid_order),
-        });
-        paid_events.push((
-            Some(order.account_id),
-            serde_json::json!({ "order": paid_order }),
-        ));
-        changes.push(Change {
-            actor,
-            account_id: Some(order.account_id),
-            action: "subscription.renewed",
-            entity: "subscription",
-            entity_id: p.before.id,
-            before: snapshot(&subscriptions::view(&p.before)?),
-            after: snapshot(&after),
-        });
-        let quantity = u32::try_from(order.quantity)
-            .map_err(|_| ServiceError::Corrupt(format!("order quantity {}", order.quantity)))?;
-        if let Some(bonus) = grant_renewal_bonus(p.product, quantity, p.term.start, p.term.end) {
-            let owner = Owner {
-                account_id: order.account_id,
-                subscription_id: Some(p.before.id),
-                order_id: Some(order.id),
-            };
-            for row in licenses::granted(owner, &bonus, now) {
-                changes.push(license_granted(actor, row.clone(), now)?);
-                bonus_rows.push(row);
-            }
-        }
+            &row,
+            store::view(order.clone(), None)?,
+            store::view(row.clone(), None)?,
+        );
+        changes.push(change);
+        paid_events.push((Some(order.account_id), event));
+        let records = renewal_records(actor, order, p.product, &p.before, after, now)?;
+        changes.extend(records.changes);
+        renewed_events.push((Some(order.account_id), records.event));
+        bonus.extend(records.bonus);
     }
-    licenses::insert(&txn, &bonus_rows).await?;
+    licenses::insert(&txn, &bonus).await?;
     events::emit_many(&txn, events::SUBSCRIPTION_RENEWED, renewed_events, now).await?;
     events::emit_many(&txn, events::ORDER_PAID, paid_events, now).await?;
     audit::record(&txn, now, changes).await?;
@@ -198,14 +151,14 @@ async fn grant(
 /// rows, so the work grows with the square of the chunk (500 at once took PostgreSQL 15 ms).
 const PER_UPDATE: usize = 100;
 
-/// Claims the orders of `planned` and moves their subscriptions and licenses on; `false`
-/// when a claim found an order or a subscription no longer where the batch was planned.
+/// Claims the orders of `planned` and moves their subscriptions and licenses on; the
+/// subscriptions as they now are, or `None` when a claim found an order or a subscription no
+/// longer where the batch was planned.
 async fn move_on(
     txn: &DatabaseTransaction,
     planned: &[Planned<'_>],
     now: DateTime<Utc>,
-) -> ServiceResult<bool> {
-    let count = planned.len() as u64;
+) -> ServiceResult<Option<Vec<subscription::Model>>> {
     let claimed = order::Entity::update_many()
         .col_expr(
             order::Column::Status,
@@ -224,9 +177,154 @@ async fn move_on(
         .filter(order::Column::Status.is_in(OrderStatus::payable().into_iter().map(|s| s.as_str())))
         .exec(txn)
         .await?;
-    if claimed.rows_affected != count {
-        return Ok(false);
+    if claimed.rows_affected != planned.len() as u64 {
+        return Ok(None);
     }
     let terms: Vec<_> = planned.iter().map(|p| (&p.before, &p.term)).collect();
-    Ok(advance_terms(txn, &terms, now).await? == count)
+    advance_terms(txn, &terms, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use entitle_domain::clock::OffsetClock;
+    use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
+
+    use super::*;
+    use crate::catalog::store as catalog;
+    use crate::config::Config;
+    use crate::store::entity::{account, event};
+
+    /// A monthly DR subscription whose period ended a minute ago, and its renewal order.
+    async fn due_with_order(
+        state: &AppState,
+        account: Uuid,
+    ) -> (subscription::Model, order::Model) {
+        let now = state.clock.now();
+        let sub = subscription::Model {
+            id: Uuid::now_v7(),
+            account_id: account,
+            product_code: "dr".to_owned(),
+            cycle: "month".to_owned(),
+            quantity: 1,
+            status: "active".to_owned(),
+            trial: false,
+            auto_renew: true,
+            anchor_at: now - Duration::days(31),
+            current_period_start: now - Duration::days(31),
+            current_period_end: now - Duration::minutes(1),
+            created_at: now,
+            updated_at: now,
+            payment_method: Some("alipay".to_owned()),
+            order_id: None,
+            renewal_failures: 0,
+            next_retry_at: None,
+        };
+        subscription::ActiveModel::from(sub.clone())
+            .reset_all()
+            .insert(&state.db)
+            .await
+            .expect("a subscription");
+        let order = order::Model {
+            id: Uuid::now_v7(),
+            account_id: account,
+            kind: "renewal".to_owned(),
+            status: "pending_payment".to_owned(),
+            product_code: "dr".to_owned(),
+            cycle: Some("month".to_owned()),
+            quantity: 1,
+            periods: 1,
+            subscription_id: Some(sub.id),
+            auto_renew: Some(true),
+            lines: "[]".to_owned(),
+            currency: "CNY".to_owned(),
+            total_minor: 19_900,
+            payment_method: Some("alipay".to_owned()),
+            return_url: None,
+            idempotency_key: Some(format!("renewal:{}", sub.id)),
+            request_hash: None,
+            created_at: now,
+            expires_at: None,
+            paid_at: None,
+            canceled_at: None,
+            updated_at: now,
+            term_start: Some(sub.current_period_end),
+        };
+        order::ActiveModel::from(order.clone())
+            .reset_all()
+            .insert(&state.db)
+            .await
+            .expect("an order");
+        (sub, order)
+    }
+
+    /// The provider's callback fulfilled one order of the round before the round did: the
+    /// batch's claim finds it paid, rolls back, and every order is fulfilled once on its own.
+    #[tokio::test]
+    async fn a_round_in_which_one_order_was_already_paid_fulfils_each_once() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}/batch.db?mode=rwc", dir.path().display());
+        let state = AppState::new(
+            Config::new(&url, "http://127.0.0.1:9", "secret"),
+            OffsetClock::default(),
+        )
+        .await
+        .expect("a server state");
+        let owner = Uuid::now_v7();
+        account::ActiveModel {
+            id: Set(owner),
+            name: Set("Round".to_owned()),
+            kind: Set("individual".to_owned()),
+            region: Set("cn".to_owned()),
+            created_at: Set(state.clock.now()),
+        }
+        .insert(&state.db)
+        .await
+        .expect("an account");
+        let (first_sub, first) = due_with_order(&state, owner).await;
+        let (second_sub, second) = due_with_order(&state, owner).await;
+        let paid_at = state.clock.now();
+        assert!(
+            fulfillment::fulfil(&state, first.id, paid_at, Actor::System)
+                .await
+                .expect("the callback fulfils")
+        );
+        let products: HashMap<String, Product> = catalog::all(&state.db)
+            .await
+            .expect("the catalog")
+            .into_iter()
+            .map(|p| (p.code.to_string(), p))
+            .collect();
+        let round = [first, second]
+            .into_iter()
+            .map(|order| PaidRenewal { order, paid_at })
+            .collect();
+        fulfil_renewals(&state, round, &products, Actor::System)
+            .await
+            .expect("the round is fulfilled");
+
+        for (before, order_id) in [(&first_sub, first_sub.id), (&second_sub, second_sub.id)] {
+            let after = subscription::Entity::find_by_id(order_id)
+                .one(&state.db)
+                .await
+                .expect("read")
+                .expect("the subscription");
+            assert_eq!(
+                after.current_period_start, before.current_period_end,
+                "renewed once, from where it ended"
+            );
+        }
+        let unpaid = order::Entity::find()
+            .filter(order::Column::Status.ne("paid"))
+            .count(&state.db)
+            .await
+            .expect("count");
+        assert_eq!(unpaid, 0, "both orders paid");
+        let renewed = event::Entity::find()
+            .filter(event::Column::Kind.eq(events::SUBSCRIPTION_RENEWED))
+            .count(&state.db)
+            .await
+            .expect("count");
+        assert_eq!(renewed, 2, "one renewal each, none twice");
+    }
 }

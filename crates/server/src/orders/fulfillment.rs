@@ -6,6 +6,7 @@
 //! once, exactly one finds the order unpaid and grants; the others change nothing.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::api::Order;
 use entitle_domain::catalog::Product;
 use entitle_domain::fulfillment::{Grant, grant_purchase, grant_renewal_bonus, grant_seats};
 use entitle_domain::licenses::LicenseStatus;
@@ -90,7 +91,7 @@ pub async fn apply_grant(
     Ok(changes)
 }
 
-pub(super) fn license_granted(
+fn license_granted(
     actor: Actor,
     row: license::Model,
     now: DateTime<Utc>,
@@ -138,15 +139,7 @@ pub async fn fulfil(
     if claimed.rows_affected == 0 {
         return Ok(false);
     }
-    // The claim changed these three and nothing else: every other field of an order is fixed
-    // when it is created, and the states that change them (canceled) are not payable. So the
-    // paid order is known without reading it again.
-    let row = order::Model {
-        status: OrderStatus::Paid.as_str().to_owned(),
-        paid_at: Some(paid_at),
-        updated_at: now,
-        ..stored
-    };
+    let row = paid(stored, paid_at, now);
     let mut changes = grant_order(&txn, &row, paid_at, actor, now).await?;
     if session.is_some() {
         checkout_session::Entity::update_many()
@@ -155,31 +148,49 @@ pub async fn fulfil(
             .exec(&txn)
             .await?;
     }
-    let paid = store::view(row.clone(), session)?;
-    events::emit(
-        &txn,
-        events::ORDER_PAID,
-        Some(row.account_id),
-        serde_json::json!({ "order": paid }),
-        now,
-    )
-    .await?;
-    changes.insert(
-        0,
-        Change {
-            actor,
-            account_id: Some(row.account_id),
-            action: "order.paid",
-            entity: "order",
-            entity_id: order_id,
-            before: snapshot(&before),
-            after: snapshot(&paid),
-        },
-    );
+    let (change, event) = paid_records(actor, &row, before, store::view(row.clone(), session)?);
+    events::emit(&txn, events::ORDER_PAID, Some(row.account_id), event, now).await?;
+    changes.insert(0, change);
     audit::record(&txn, now, changes).await?;
     txn.commit().await?;
     state.metrics.payment_fulfilled();
     Ok(true)
+}
+
+/// The order as its claim leaves it, `paid` at `paid_at`. The claim changes these three and
+/// nothing else: every other field of an order is fixed when it is created, and the states
+/// that change them (canceled) are not payable. So the paid order is known without reading it
+/// again.
+pub(super) fn paid(
+    stored: order::Model,
+    paid_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> order::Model {
+    order::Model {
+        status: OrderStatus::Paid.as_str().to_owned(),
+        paid_at: Some(paid_at),
+        updated_at: now,
+        ..stored
+    }
+}
+
+/// The `order.paid` audit entry and event data of `row`, seen as `before` and then as `paid`.
+pub(super) fn paid_records(
+    actor: Actor,
+    row: &order::Model,
+    before: Order,
+    paid: Order,
+) -> (Change<'static>, serde_json::Value) {
+    let change = Change {
+        actor,
+        account_id: Some(row.account_id),
+        action: "order.paid",
+        entity: "order",
+        entity_id: row.id,
+        before: snapshot(&before),
+        after: snapshot(&paid),
+    };
+    (change, serde_json::json!({ "order": paid }))
 }
 
 async fn grant_order(
@@ -231,7 +242,7 @@ async fn grant_order(
             Ok(changes)
         }
         OrderType::Upgrade => upgrade(txn, row, actor, now).await,
-        OrderType::Renewal => renew_term(txn, row, &product, quantity, actor, now).await,
+        OrderType::Renewal => renew_term(txn, row, &product, actor, now).await,
         OrderType::AddSeats => add_seats(txn, row, quantity, paid_at, actor, now).await,
         OrderType::Trial => Err(ServiceError::Corrupt(
             "a trial order is never paid later".to_owned(),
@@ -405,10 +416,6 @@ async fn add_seats(
     Ok(changes)
 }
 
-/// A paid renewal: the period moves on by one cycle from where it ended, the term's licenses
-/// are extended to the new end, and the new term's bonus licenses are granted (DESIGN.md §4).
-/// Conditional on the period still ending where the order's term starts, so a term is
-/// renewed once.
 /// The term a paid renewal order gives its subscription.
 pub(super) struct RenewedTerm {
     /// Where the term the order was opened for starts: the subscription must still be there.
@@ -437,17 +444,35 @@ pub(super) fn renewed_term(
     })
 }
 
-/// Moves each subscription of `terms` on to its renewed term, provided it is still in the term
-/// that was paid for and on the product it was read with, clearing its failed charges;
-/// returns how many moved. When all of them
-/// did, their licenses (all but the consumed ones) are extended to the new term's end. One
-/// statement each for any number of subscriptions, a value of its own per row
-/// ([`per_row`]).
+/// A subscription as a paid renewal leaves it: on its renewed term, active, its failed charges
+/// forgotten. [`advance_terms`] writes exactly this.
+fn renewed(
+    sub: &subscription::Model,
+    term: &RenewedTerm,
+    now: DateTime<Utc>,
+) -> subscription::Model {
+    subscription::Model {
+        current_period_start: term.start,
+        current_period_end: term.end,
+        status: SubscriptionStatus::Active.as_str().to_owned(),
+        renewal_failures: 0,
+        next_retry_at: None,
+        updated_at: now,
+        ..sub.clone()
+    }
+}
+
+/// Moves each subscription of `terms` on to its renewed term ([`renewed`]), provided it is
+/// still in the term that was paid for and on the product it was read with, and extends its
+/// licenses (all but the consumed ones) to the new term's end; returns the subscriptions as
+/// they now are. `None`, extending nothing, when any of them was no longer where it was read
+/// (the caller rolls back or reports it). One statement each for any number of subscriptions,
+/// a value of its own per row ([`per_row`]).
 pub(super) async fn advance_terms(
     txn: &DatabaseTransaction,
     terms: &[(&subscription::Model, &RenewedTerm)],
     now: DateTime<Utc>,
-) -> ServiceResult<u64> {
+) -> ServiceResult<Option<Vec<subscription::Model>>> {
     let by_sub = |value: fn(&RenewedTerm) -> DateTime<Utc>, column| {
         per_row(
             subscription::Column::Id,
@@ -495,7 +520,7 @@ pub(super) async fn advance_terms(
         .await?
         .rows_affected;
     if moved != terms.len() as u64 {
-        return Ok(moved);
+        return Ok(None);
     }
     license::Entity::update_many()
         .col_expr(
@@ -524,51 +549,94 @@ pub(super) async fn advance_terms(
         .filter(license::Column::Status.ne(LicenseStatus::Consumed.as_str()))
         .exec(txn)
         .await?;
-    Ok(moved)
+    Ok(Some(
+        terms
+            .iter()
+            .map(|(sub, term)| renewed(sub, term, now))
+            .collect(),
+    ))
 }
 
+/// What a renewed term records besides its order: the `subscription.renewed` audit entry and
+/// event, and the new term's bonus licenses (DESIGN.md §4), with their entries.
+pub(super) struct RenewalRecords {
+    pub changes: Vec<Change<'static>>,
+    pub event: serde_json::Value,
+    pub bonus: Vec<license::Model>,
+}
+
+/// The records of `order` having moved its subscription from `before` to `after`.
+pub(super) fn renewal_records(
+    actor: Actor,
+    order: &order::Model,
+    product: &Product,
+    before: &subscription::Model,
+    after: &subscription::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<RenewalRecords> {
+    let view = subscriptions::view(after)?;
+    let mut changes = vec![Change {
+        actor,
+        account_id: Some(order.account_id),
+        action: "subscription.renewed",
+        entity: "subscription",
+        entity_id: before.id,
+        before: snapshot(&subscriptions::view(before)?),
+        after: snapshot(&view),
+    }];
+    let event = serde_json::json!({ "subscription": view, "order_id": order.id });
+    let quantity = u32::try_from(order.quantity)
+        .map_err(|_| ServiceError::Corrupt(format!("order quantity {}", order.quantity)))?;
+    let mut bonus = Vec::new();
+    if let Some(grant) = grant_renewal_bonus(
+        product,
+        quantity,
+        after.current_period_start,
+        after.current_period_end,
+    ) {
+        let owner = Owner {
+            account_id: order.account_id,
+            subscription_id: Some(before.id),
+            order_id: Some(order.id),
+        };
+        for row in licenses::granted(owner, &grant, now) {
+            changes.push(license_granted(actor, row.clone(), now)?);
+            bonus.push(row);
+        }
+    }
+    Ok(RenewalRecords {
+        changes,
+        event,
+        bonus,
+    })
+}
+
+/// A paid renewal: the period moves on by one cycle from where it ended, the term's licenses
+/// are extended to the new end, and the new term's bonus licenses are granted (DESIGN.md §4).
+/// Conditional on the period still ending where the order's term starts, so a term is
+/// renewed once.
 async fn renew_term(
     txn: &DatabaseTransaction,
     row: &order::Model,
     product: &Product,
-    quantity: u32,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<Change<'static>>> {
     let sub = target_subscription(txn, row).await?;
     let term = renewed_term(row, &sub)?;
-    let before = subscriptions::view(&sub)?;
-    if advance_terms(txn, &[(&sub, &term)], now).await? == 0 {
+    let Some(after) = advance_terms(txn, &[(&sub, &term)], now).await? else {
         tracing::error!(subscription = %sub.id, order = %row.id, "renewal paid for a term the subscription has left");
         return Ok(Vec::new());
-    }
-    let after = subscription_view(txn, sub.id).await?;
+    };
+    let records = renewal_records(actor, row, product, &sub, &after[0], now)?;
     events::emit(
         txn,
         events::SUBSCRIPTION_RENEWED,
         Some(row.account_id),
-        serde_json::json!({ "subscription": after, "order_id": row.id }),
+        records.event,
         now,
     )
     .await?;
-    let mut changes = vec![Change {
-        actor,
-        account_id: Some(row.account_id),
-        action: "subscription.renewed",
-        entity: "subscription",
-        entity_id: sub.id,
-        before: snapshot(&before),
-        after: snapshot(&after),
-    }];
-    if let Some(bonus) = grant_renewal_bonus(product, quantity, term.start, term.end) {
-        let owner = Owner {
-            account_id: row.account_id,
-            subscription_id: Some(sub.id),
-            order_id: Some(row.id),
-        };
-        for license in licenses::insert_grant(txn, owner, &bonus, now).await? {
-            changes.push(license_granted(actor, license, now)?);
-        }
-    }
-    Ok(changes)
+    licenses::insert(txn, &records.bonus).await?;
+    Ok(records.changes)
 }
