@@ -13,6 +13,7 @@ mod m20261124_000004_lifecycle;
 mod m20261124_000005_invoices;
 mod m20261124_000006_lookup_indexes;
 mod m20261201_000007_saved_charge_once;
+mod m20261202_000008_live_payments;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_invoices::Migration),
             Box::new(m20261124_000006_lookup_indexes::Migration),
             Box::new(m20261201_000007_saved_charge_once::Migration),
+            Box::new(m20261202_000008_live_payments::Migration),
         ]
     }
 }

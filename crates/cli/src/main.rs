@@ -8,10 +8,11 @@
 //! - `entitle openapi`: print the OpenAPI spec the server serves.
 
 mod demo;
+mod providers;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use entitle_server::{AppState, Config};
+use entitle_server::{AppState, Config, StartError};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -76,10 +77,21 @@ struct ServeArgs {
     /// Make the sandbox decline saved-method (renewal) charges.
     #[arg(long, env = "ENTITLE_SANDBOX_DECLINE_RENEWALS")]
     sandbox_decline_renewals: bool,
-    /// Sandbox mode: admins may move the server's clock (POST /v1/admin/clock) to watch
-    /// renewals and expiry happen. Turn off (`false`) in production.
-    #[arg(long, env = "ENTITLE_SANDBOX_MODE", default_value_t = true, action = clap::ArgAction::Set)]
-    sandbox_mode: bool,
+    /// Test mode: the built-in sandbox provider takes every payment method no real provider is
+    /// configured for, and admins may move the clock (POST /v1/admin/clock). Without it (live
+    /// mode) only configured providers take payments, and with none the server refuses to
+    /// start.
+    #[arg(long, env = "ENTITLE_SANDBOX")]
+    sandbox: bool,
+    /// Seconds after which an open checkout is asked about at its provider (reconcile job).
+    #[arg(long, env = "ENTITLE_RECONCILE_AFTER_SECONDS", default_value_t = 300)]
+    reconcile_after_seconds: u32,
+    /// Days before a period ends at which a renewal the customer pays (Alipay, WeChat Pay)
+    /// opens, with its checkout.
+    #[arg(long, env = "ENTITLE_RENEWAL_NOTICE_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=60))]
+    renewal_notice_days: u32,
+    #[command(flatten)]
+    providers: providers::ProviderArgs,
     /// Seconds between runs of the background jobs (expiry, renewals, reminders, webhooks);
     /// 0 runs them only when an admin asks.
     #[arg(long, env = "ENTITLE_JOBS_INTERVAL_SECONDS", default_value_t = 10)]
@@ -278,7 +290,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
         sandbox_decline_renewals: args.sandbox_decline_renewals,
-        sandbox_mode: args.sandbox_mode,
+        sandbox: args.sandbox,
+        alipay: args.providers.alipay().unwrap_or_else(|e| refuse(&e)),
+        wechat_pay: args.providers.wechat_pay().unwrap_or_else(|e| refuse(&e)),
+        reconcile_after: chrono::Duration::seconds(i64::from(args.reconcile_after_seconds)),
+        renewal_notice_days: args.renewal_notice_days,
         jobs_every: (args.jobs_interval_seconds > 0)
             .then(|| std::time::Duration::from_secs(args.jobs_interval_seconds)),
         vat_rate_cn: args.vat_rate_cn,
@@ -287,13 +303,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rate_limit_per_key: args.rate_limit_per_key,
         rate_limit_per_ip: args.rate_limit_per_ip,
     };
-    let state = AppState::with_system_clock(config)
-        .await
-        .context("opening the database")?;
-    tracing::info!(%addr, "entitle is listening");
+    let state = match AppState::with_system_clock(config).await {
+        Ok(state) => state,
+        Err(err @ (StartError::NoProvider | StartError::Provider(_))) => refuse(&err),
+        Err(err) => return Err(err).context("opening the database"),
+    };
+    let mode = if state.config.sandbox { "test (--sandbox)" } else { "live" };
+    tracing::info!(%addr, mode, providers = ?state.payments.names(), "entitle is listening");
     println!("entitle is listening on http://{addr}");
     entitle_server::serve(state, acceptor, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Stops a server that must not start as configured: one message, exit code 2 (as clap does
+/// for a bad flag).
+fn refuse(err: &dyn std::fmt::Display) -> ! {
+    eprintln!("entitle serve: {err}");
+    std::process::exit(2)
 }
 
 /// The URL of the bound address, as links handed out should spell it: the port actually

@@ -80,12 +80,28 @@ pub fn check_periods(cycle: Option<Cycle>, periods: u32) -> Result<(), Refusal> 
     }
 }
 
+/// The region's methods that can be paid, in the region's order: those a payment provider
+/// takes on this server (DESIGN.md §8: a region's method without a provider is not offered).
+pub fn payable_methods(
+    region: Region,
+    provided: impl Fn(PaymentMethod) -> bool,
+) -> Vec<PaymentMethod> {
+    region
+        .payment_methods()
+        .iter()
+        .copied()
+        .filter(|method| provided(*method))
+        .collect()
+}
+
 /// An order is charged in the region's currency with one of the region's methods
-/// (DESIGN.md §2): anything else is refused, never converted.
+/// (DESIGN.md §2): anything else is refused, never converted. A method of the region that no
+/// provider takes here (`payable`, from [`payable_methods`]) is refused too, with its own code.
 pub fn check_payment(
     region: Region,
     currency: Currency,
     method: PaymentMethod,
+    payable: &[PaymentMethod],
 ) -> Result<(), Refusal> {
     let expected = region.currency();
     if currency != expected {
@@ -97,6 +113,12 @@ pub fn check_payment(
     }
     if !region.offers(method) {
         return Err(Refusal::PaymentMethodNotOffered { region, method });
+    }
+    if !payable.contains(&method) {
+        return Err(Refusal::PaymentMethodUnavailable {
+            method,
+            available: payable.to_vec(),
+        });
     }
     Ok(())
 }
@@ -174,15 +196,37 @@ mod tests {
 
     #[test]
     fn a_cn_account_cannot_pay_in_usd_or_with_paypal() {
+        let all = |region: Region| payable_methods(region, |_| true);
         assert_eq!(
-            check_payment(Region::Cn, Currency::Usd, PaymentMethod::Alipay).map_err(|r| r.code()),
+            check_payment(Region::Cn, Currency::Usd, PaymentMethod::Alipay, &all(Region::Cn))
+                .map_err(|r| r.code()),
             Err("currency_mismatch")
         );
         assert_eq!(
-            check_payment(Region::Cn, Currency::Cny, PaymentMethod::Paypal).map_err(|r| r.code()),
+            check_payment(Region::Cn, Currency::Cny, PaymentMethod::Paypal, &all(Region::Cn))
+                .map_err(|r| r.code()),
             Err("payment_method_not_allowed")
         );
-        assert!(check_payment(Region::Cn, Currency::Cny, PaymentMethod::WechatPay).is_ok());
-        assert!(check_payment(Region::Intl, Currency::Usd, PaymentMethod::Paypal).is_ok());
+        assert!(
+            check_payment(Region::Cn, Currency::Cny, PaymentMethod::WechatPay, &all(Region::Cn))
+                .is_ok()
+        );
+        assert!(
+            check_payment(Region::Intl, Currency::Usd, PaymentMethod::Paypal, &all(Region::Intl))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_method_no_provider_takes_is_neither_offered_nor_accepted() {
+        let payable = payable_methods(Region::Cn, |m| m == PaymentMethod::Alipay);
+        assert_eq!(payable, vec![PaymentMethod::Alipay]);
+        assert_eq!(
+            check_payment(Region::Cn, Currency::Cny, PaymentMethod::WechatPay, &payable)
+                .map_err(|r| r.code()),
+            Err("payment_method_unavailable")
+        );
+        assert!(check_payment(Region::Cn, Currency::Cny, PaymentMethod::Alipay, &payable).is_ok());
+        assert!(payable_methods(Region::Intl, |m| m == PaymentMethod::Alipay).is_empty());
     }
 }

@@ -73,6 +73,8 @@ pub enum OrderRefusal {
     NonRefundable,
     #[error("only an unpaid order can be canceled; this one is {}", .0.as_str())]
     NotCancelable(OrderStatus),
+    #[error("only an order waiting for payment gets a fresh checkout; this one is {}", .0.as_str())]
+    NotPayable(OrderStatus),
 }
 
 impl OrderRefusal {
@@ -81,6 +83,7 @@ impl OrderRefusal {
         match self {
             OrderRefusal::NonRefundable => "order_non_refundable",
             OrderRefusal::NotCancelable(_) => "order_not_cancelable",
+            OrderRefusal::NotPayable(_) => "order_not_payable",
         }
     }
 }
@@ -126,6 +129,17 @@ impl OrderStatus {
             .collect()
     }
 
+    /// A fresh checkout (DESIGN.md §8: a provider's QR code lives minutes, a pay-to-renew order
+    /// days): only for an order waiting for payment. Decision: not for an expired, canceled or
+    /// failed one, which the customer orders anew; a paid one is final.
+    pub fn reopen_checkout(self) -> Result<(), OrderRefusal> {
+        match self {
+            OrderStatus::PendingPayment => Ok(()),
+            OrderStatus::Paid => Err(OrderRefusal::NonRefundable),
+            other => Err(OrderRefusal::NotPayable(other)),
+        }
+    }
+
     /// Canceling: only while unpaid; a paid order is non-refundable.
     pub fn cancel(self) -> Result<OrderStatus, OrderRefusal> {
         match self {
@@ -164,6 +178,19 @@ mod tests {
                 Err("order_not_cancelable")
             );
         }
+    }
+
+    #[test]
+    fn only_an_order_waiting_for_payment_gets_a_fresh_checkout() {
+        assert_eq!(OrderStatus::PendingPayment.reopen_checkout(), Ok(()));
+        assert_eq!(
+            OrderStatus::Paid.reopen_checkout().map_err(OrderRefusal::code),
+            Err("order_non_refundable")
+        );
+        assert_eq!(
+            OrderStatus::Expired.reopen_checkout().map_err(OrderRefusal::code),
+            Err("order_not_payable")
+        );
     }
 
     #[test]

@@ -86,6 +86,13 @@ pub enum Refusal {
         region: Region,
         method: PaymentMethod,
     },
+    #[error("{} cannot be paid on this server now (no payment provider takes it): use one of {}",
+        method.as_str(), if available.is_empty() { "none".to_owned() } else {
+            available.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ") })]
+    PaymentMethodUnavailable {
+        method: PaymentMethod,
+        available: Vec<PaymentMethod>,
+    },
     #[error(
         "the account already holds a subscription in the {family} family: upgrade it or add seats instead"
     )]
@@ -121,6 +128,7 @@ impl Refusal {
             Refusal::PeriodsOutOfRange { .. } => "periods_out_of_range",
             Refusal::CurrencyMismatch { .. } => "currency_mismatch",
             Refusal::PaymentMethodNotOffered { .. } => "payment_method_not_allowed",
+            Refusal::PaymentMethodUnavailable { .. } => "payment_method_unavailable",
             Refusal::AlreadySubscribed { .. } => "already_subscribed",
             Refusal::Upgrade(_) => "upgrade_not_allowed",
             Refusal::SeatsNotAllowed { .. } => "seats_not_allowed",

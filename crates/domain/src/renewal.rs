@@ -38,6 +38,20 @@ pub fn next_retry(period_end: DateTime<Utc>, failures: u32) -> Option<DateTime<U
         .map(|days| period_end + Duration::days(*days))
 }
 
+/// The end of a renewal's grace: the day of the last retry after `period_end`. A renewal the
+/// customer pays themselves (pay to renew, DESIGN.md §8) stays payable until then; unpaid
+/// then, the subscription expires as a failed automatic renewal would.
+pub fn grace_end(period_end: DateTime<Utc>) -> DateTime<Utc> {
+    let last = RETRY_DAYS.last().copied().unwrap_or(0);
+    period_end + Duration::days(last)
+}
+
+/// When the renewal of a period ending at `period_end` is opened for the customer to pay
+/// (pay to renew, DESIGN.md §8): `notice_days` before the end.
+pub fn renewal_notice_at(period_end: DateTime<Utc>, notice_days: u32) -> DateTime<Utc> {
+    period_end - Duration::days(i64::from(notice_days))
+}
+
 /// Which reminders are due at `now` for something ending at `end`, given those already
 /// recorded: the nearest threshold crossed is sent; thresholds crossed while the server was
 /// down are recorded as passed without a message, so each goes out at most once and a late
@@ -81,6 +95,16 @@ mod tests {
         Utc.with_ymd_and_hms(y, m, d, 8, 0, 0)
             .single()
             .expect("valid")
+    }
+
+    #[test]
+    fn pay_to_renew_opens_a_week_before_and_stays_payable_through_the_last_retry() {
+        let end = at(2026, 3, 31);
+        assert_eq!(renewal_notice_at(end, 7), at(2026, 3, 24));
+        assert_eq!(grace_end(end), at(2026, 4, 5));
+        // The last retry's day is the grace's end: after it no retry is left.
+        assert_eq!(next_retry(end, 3), Some(grace_end(end)));
+        assert_eq!(next_retry(end, 4), None);
     }
 
     #[test]

@@ -19,8 +19,8 @@ use crate::invoices::api::InvoicesApi;
 use crate::jobs::api::AdminApi;
 use crate::licenses::api::LicensesApi;
 use crate::orders::api::OrdersApi;
-use crate::payments::callback::sandbox_callback;
 use crate::payments::sandbox::{self, SandboxProvider};
+use crate::payments::{PaymentProvider, Providers, alipay, callback, pay_page, wechat_pay};
 use crate::problem::problem_for_error;
 use crate::quotes::api::QuotesApi;
 use crate::store;
@@ -35,9 +35,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The hash of the bootstrap admin key, when one is configured.
     pub bootstrap_admin_hash: Option<String>,
-    /// The payment provider (the built-in sandbox).
-    pub payments: Arc<SandboxProvider>,
-    /// The clock an admin may move, in sandbox mode.
+    /// The payment providers, chosen per method.
+    pub payments: Arc<Providers>,
+    /// The clock an admin may move, in test mode.
     pub movable_clock: Option<OffsetClock>,
     pub metrics: Arc<crate::edge::metrics::Metrics>,
     pub limits: Arc<crate::edge::limits::Limits>,
@@ -45,24 +45,47 @@ pub struct AppState {
     pub verified_keys: Arc<crate::auth::cache::KeyCache>,
 }
 
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] DbErr),
+    #[error("payment provider settings: {0}")]
+    Provider(String),
+    #[error(
+        "live mode with no payment provider would take no payment: configure Alipay \
+         (ENTITLE_ALIPAY_APP_ID, ENTITLE_ALIPAY_PRIVATE_KEY_FILE, ENTITLE_ALIPAY_PUBLIC_KEY_FILE) \
+         or WeChat Pay (ENTITLE_WECHAT_APPID, ENTITLE_WECHAT_MCHID, ENTITLE_WECHAT_PRIVATE_KEY_FILE, \
+         ENTITLE_WECHAT_SERIAL_NO, ENTITLE_WECHAT_APIV3_KEY, ENTITLE_WECHAT_PUBLIC_KEY_FILE, \
+         ENTITLE_WECHAT_PUBLIC_KEY_ID), or run in test mode with --sandbox (ENTITLE_SANDBOX=true)"
+    )]
+    NoProvider,
+}
+
 impl AppState {
-    /// Connects to the configured database (migrating it) and reads time from `clock`; in
-    /// sandbox mode an admin moves it.
-    pub async fn new(config: Config, clock: OffsetClock) -> Result<Self, DbErr> {
-        let movable_clock = config.sandbox_mode.then(|| clock.clone());
+    /// Connects to the configured database (migrating it), sets up the payment providers, and
+    /// reads time from `clock`; in test mode an admin moves it.
+    pub async fn new(config: Config, clock: OffsetClock) -> Result<Self, StartError> {
+        let real = real_providers(&config)?;
+        if real.is_empty() && !config.sandbox {
+            return Err(StartError::NoProvider);
+        }
+        let movable_clock = config.sandbox.then(|| clock.clone());
         let clock: Arc<dyn Clock> = Arc::new(clock);
         let db = store::connect(&config.database_url).await?;
-        let payments = Arc::new(SandboxProvider::new(
-            db.clone(),
-            clock.clone(),
-            &config.sandbox_secret,
-            &config.public_url,
-            config.sandbox_decline_renewals,
-        ));
+        let sandbox = config.sandbox.then(|| {
+            Arc::new(SandboxProvider::new(
+                db.clone(),
+                clock.clone(),
+                &config.sandbox_secret,
+                &config.public_url,
+                config.sandbox_decline_renewals,
+            ))
+        });
         Ok(AppState {
             db,
             clock,
-            payments,
+            payments: Arc::new(Providers::new(real, sandbox)),
             movable_clock,
             metrics: Arc::new(crate::edge::metrics::Metrics::default()),
             limits: crate::edge::limits::Limits::new(
@@ -75,10 +98,28 @@ impl AppState {
         })
     }
 
-    /// State on the machine's clock (movable forward in sandbox mode).
-    pub async fn with_system_clock(config: Config) -> Result<Self, DbErr> {
+    /// State on the machine's clock (movable forward in test mode).
+    pub async fn with_system_clock(config: Config) -> Result<Self, StartError> {
         AppState::new(config, OffsetClock::default()).await
     }
+}
+
+/// The real providers `config` names, their keys parsed now so a bad key stops the start.
+fn real_providers(config: &Config) -> Result<Vec<Arc<dyn PaymentProvider>>, StartError> {
+    let mut real: Vec<Arc<dyn PaymentProvider>> = Vec::new();
+    if let Some(settings) = &config.alipay {
+        real.push(Arc::new(
+            alipay::AlipayProvider::new(settings, &config.public_url)
+                .map_err(|e| StartError::Provider(format!("Alipay: {e}")))?,
+        ));
+    }
+    if let Some(settings) = &config.wechat_pay {
+        real.push(Arc::new(
+            wechat_pay::WechatPayProvider::new(settings, &config.public_url)
+                .map_err(|e| StartError::Provider(format!("WeChat Pay: {e}")))?,
+        ));
+    }
+    Ok(real)
 }
 
 type Apis = (
@@ -181,36 +222,44 @@ pub(crate) fn operation_of(method: &str, path: &str) -> String {
     match declared(path) {
         Some((template, _)) => format!("{method} {}", template.join("/")),
         None if path.starts_with("/sandbox/") => format!("{method} /sandbox"),
+        None if path.starts_with("/pay/") => format!("{method} /pay"),
+        None if path.starts_with("/v1/payments/") => format!("{method} /v1/payments"),
         None => format!("{method} other"),
     }
 }
 
-/// The whole HTTP application over `state`.
+/// The whole HTTP application over `state`. The sandbox's pages exist in test mode only; its
+/// callback and return routes answer 404 in live mode, as any provider's the server lacks.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api_service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new()
+    let mut routes = Route::new()
         .nest("/", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
-        .at(sandbox::CALLBACK_PATH, poem::post(sandbox_callback))
         .at(
-            "/sandbox/checkout/:session",
-            poem::get(sandbox::pages::show),
+            "/v1/payments/:provider/callback",
+            poem::post(callback::receive),
         )
-        .at(
-            "/sandbox/checkout/:session/pay",
-            poem::post(sandbox::pages::pay),
-        )
-        .at(
-            "/sandbox/checkout/:session/cancel",
-            poem::get(sandbox::pages::cancel),
-        )
-        .at(
-            "/sandbox/return/:order",
-            poem::get(sandbox::pages::returned),
-        )
+        .at("/v1/payments/:provider/return", poem::get(callback::returned))
+        .at("/pay/:session", poem::get(pay_page::show));
+    if state.payments.sandbox().is_some() {
+        routes = routes
+            .at(
+                "/sandbox/checkout/:session",
+                poem::get(sandbox::pages::show),
+            )
+            .at(
+                "/sandbox/checkout/:session/pay",
+                poem::post(sandbox::pages::pay),
+            )
+            .at(
+                "/sandbox/checkout/:session/cancel",
+                poem::get(sandbox::pages::cancel),
+            );
+    }
+    routes
         .at("/metrics", poem::get(crate::edge::metrics::scrape))
         .catch_all_error(problem_for_error)
         .around(crate::edge::around)

@@ -19,9 +19,18 @@ pub struct Config {
     pub sandbox_secret: String,
     /// Make the sandbox decline saved-method (renewal) charges.
     pub sandbox_decline_renewals: bool,
-    /// Sandbox mode: an admin may move the server's clock (`/v1/admin/clock`). On with the
-    /// sandbox provider, the only one shipped; a deployment with a real provider turns it off.
-    pub sandbox_mode: bool,
+    /// Test mode (DESIGN.md §8): the built-in sandbox provider serves every payment method no
+    /// real provider is configured for, and an admin may move the server's clock. Off (live
+    /// mode): no sandbox routes, no clock moves, only the configured providers.
+    pub sandbox: bool,
+    /// Alipay, when configured.
+    pub alipay: Option<crate::payments::alipay::AlipaySettings>,
+    /// WeChat Pay, when configured.
+    pub wechat_pay: Option<crate::payments::wechat_pay::WechatPaySettings>,
+    /// A checkout still open this long is asked about by the `reconcile` job.
+    pub reconcile_after: chrono::Duration,
+    /// Days before a period ends at which a renewal the customer pays (pay to renew) opens.
+    pub renewal_notice_days: u32,
     /// How often the scheduler runs the background jobs; `None`: never (they run only when an
     /// admin asks).
     pub jobs_every: Option<std::time::Duration>,
@@ -38,8 +47,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults for a server at `public_url` on `database_url`: orders expire after 30
-    /// minutes unpaid (DESIGN.md §3), the sandbox signs with `sandbox_secret`.
+    /// The defaults for a server at `public_url` on `database_url`: test mode with the sandbox
+    /// signing with `sandbox_secret`, orders expire after 30 minutes unpaid (DESIGN.md §3),
+    /// open checkouts are reconciled after 5 minutes, pay-to-renew opens 7 days before.
     pub fn new(database_url: &str, public_url: &str, sandbox_secret: &str) -> Self {
         Config {
             database_url: database_url.to_owned(),
@@ -48,7 +58,11 @@ impl Config {
             order_ttl: chrono::Duration::minutes(30),
             sandbox_secret: sandbox_secret.to_owned(),
             sandbox_decline_renewals: false,
-            sandbox_mode: true,
+            sandbox: true,
+            alipay: None,
+            wechat_pay: None,
+            reconcile_after: chrono::Duration::seconds(300),
+            renewal_notice_days: 7,
             jobs_every: Some(std::time::Duration::from_secs(10)),
             vat_rate_cn: rust_decimal::Decimal::new(6, 2),
             vat_rate_intl: rust_decimal::Decimal::ZERO,

@@ -46,6 +46,13 @@ pub enum ServiceError {
     /// The license's state or product does not allow it.
     #[error(transparent)]
     License(LicenseRefusal),
+    /// A payment provider could not be reached, or answered with a signature that does not
+    /// verify: it is never believed, and nothing payable was left behind.
+    #[error("the payment provider is unavailable: {0}")]
+    ProviderUnavailable(String),
+    /// Admin time travel in live mode: the clock moves only in test mode.
+    #[error("{0}")]
+    TestModeOnly(&'static str),
     /// The database failed; the caller sees a 500 and the log has the cause.
     #[error("database error: {0}")]
     Store(#[from] DbErr),

@@ -56,6 +56,10 @@ pub enum ApiError {
     /// Too many requests from this key or address: retry after `Retry-After` seconds.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Json<Problem>),
+    /// A payment provider could not be reached or its answer did not verify; nothing was
+    /// created.
+    #[oai(status = 502, content_type = "application/problem+json")]
+    BadGateway(Json<Problem>),
     /// The server failed; nothing was changed by half.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -132,6 +136,17 @@ impl From<ServiceError> for ApiError {
                 refusal.code(),
                 detail,
             ))),
+            ServiceError::ProviderUnavailable(_) => {
+                tracing::warn!(error = %detail, "payment provider unavailable");
+                ApiError::BadGateway(Json(problem(
+                    StatusCode::BAD_GATEWAY,
+                    "provider_unavailable",
+                    detail,
+                )))
+            }
+            ServiceError::TestModeOnly(_) => {
+                ApiError::NotFound(Json(problem(StatusCode::NOT_FOUND, "not_found", detail)))
+            }
             ServiceError::Store(_) | ServiceError::Corrupt(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %detail, "request failed in the store");
                 ApiError::Internal(Json(problem(

@@ -129,14 +129,18 @@ impl OrderRequest {
     }
 }
 
-/// The provider's hosted payment page for an order.
+/// Where the customer pays an order: a page to open, and for providers whose flow is a scan
+/// (WeChat Pay Native) the text of the QR code to draw (DESIGN.md §8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Checkout {
-    /// `sandbox`, or a real provider's name.
+    /// `sandbox`, `alipay` or `wechat_pay`.
     pub provider: String,
-    /// Open this in a browser to pay.
+    /// Always a page a browser can open: the provider's page, or Entitle's own page that shows
+    /// the QR code and follows the order.
     pub url: String,
+    /// The text to draw as a QR code when the provider's flow is a scan; `null` otherwise.
+    pub qr_code: Option<String>,
     /// The page stops taking payment then, and the unpaid order expires.
     pub expires_at: DateTime<Utc>,
 }

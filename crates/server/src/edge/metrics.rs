@@ -47,6 +47,7 @@ pub struct Metrics {
     latency: Family<OperationLabels, Histogram>,
     orders: Family<StatusLabels, Gauge>,
     payments: Counter,
+    reconciled: Counter,
     job_runs: Family<JobLabels, Counter>,
     job_failures: Family<JobLabels, Counter>,
 }
@@ -59,6 +60,7 @@ impl Default for Metrics {
         });
         let orders = Family::<StatusLabels, Gauge>::default();
         let payments = Counter::default();
+        let reconciled = Counter::default();
         let job_runs = Family::<JobLabels, Counter>::default();
         let job_failures = Family::<JobLabels, Counter>::default();
         let mut registry = Registry::with_prefix("entitle");
@@ -78,6 +80,11 @@ impl Default for Metrics {
             "Payments that fulfilled an order",
             payments.clone(),
         );
+        registry.register(
+            "payments_reconciled",
+            "Payments found by reconciliation (their callback had not arrived)",
+            reconciled.clone(),
+        );
         registry.register("job_runs", "Background job runs", job_runs.clone());
         registry.register(
             "job_failures",
@@ -90,6 +97,7 @@ impl Default for Metrics {
             latency,
             orders,
             payments,
+            reconciled,
             job_runs,
             job_failures,
         }
@@ -115,6 +123,11 @@ impl Metrics {
     /// Counts a payment that fulfilled an order.
     pub fn payment_fulfilled(&self) {
         self.payments.inc();
+    }
+
+    /// Counts a payment that reconciliation found before its callback arrived.
+    pub fn payment_reconciled(&self) {
+        self.reconciled.inc();
     }
 
     /// Counts a run of `job`, and whether it failed.

@@ -20,9 +20,11 @@ pub const LICENSE_CONSUMED: &str = "license.consumed";
 pub const SUBSCRIPTION_RENEWED: &str = "subscription.renewed";
 pub const SUBSCRIPTION_PAST_DUE: &str = "subscription.past_due";
 pub const SUBSCRIPTION_EXPIRED: &str = "subscription.expired";
+/// A renewal the customer pays themselves (pay to renew) is open, with its checkout.
+pub const SUBSCRIPTION_RENEWAL_DUE: &str = "subscription.renewal_due";
 
 /// Every event type, for endpoint registration.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 9] = [
     ORDER_PAID,
     ORDER_EXPIRED,
     LICENSE_EXPIRING,
@@ -31,6 +33,7 @@ pub const ALL: [&str; 8] = [
     SUBSCRIPTION_RENEWED,
     SUBSCRIPTION_PAST_DUE,
     SUBSCRIPTION_EXPIRED,
+    SUBSCRIPTION_RENEWAL_DUE,
 ];
 
 /// Whether an endpoint subscribed to `events` (comma-separated, or `*`) wants `kind`.

@@ -1,4 +1,4 @@
-//! `/v1/admin/jobs` and, in sandbox mode, `/v1/admin/clock`.
+//! `/v1/admin/jobs` and, in test mode, `/v1/admin/clock`.
 
 use chrono::{DateTime, Duration, Utc};
 use entitle_domain::add_months;
@@ -11,6 +11,12 @@ use poem_openapi::{OpenApi, Tags};
 use crate::app::AppState;
 use crate::auth::ApiKey;
 use crate::error::{ServiceError, ServiceResult};
+
+/// Why the clock is not there in live mode (DESIGN.md §8): real payments happen in real time.
+const LIVE_CLOCK: ServiceError = ServiceError::TestModeOnly(
+    "the clock moves only in test mode (entitle serve --sandbox); this server runs in live \
+     mode, on the system clock",
+);
 use crate::problem::ApiError;
 
 #[derive(Tags)]
@@ -88,7 +94,7 @@ impl AdminApi {
         Ok(Json(super::run(&state, job, super::Trigger::Admin).await?))
     }
 
-    /// The server's clock (admin, sandbox mode only).
+    /// The server's clock (admin, test mode only).
     #[oai(path = "/v1/admin/clock", method = "get", operation_id = "get_clock")]
     async fn clock(
         &self,
@@ -96,17 +102,14 @@ impl AdminApi {
         ApiKey(principal): ApiKey,
     ) -> Result<Json<ClockView>, ApiError> {
         principal.require_admin()?;
-        let clock = state
-            .movable_clock
-            .as_ref()
-            .ok_or(ServiceError::NotFound("clock"))?;
+        let clock = state.movable_clock.as_ref().ok_or(LIVE_CLOCK)?;
         Ok(Json(ClockView {
             now: state.clock.now(),
             offset_seconds: clock.offset().num_seconds(),
         }))
     }
 
-    /// Move the sandbox clock forward by an ISO 8601 duration (admin, sandbox mode only), to
+    /// Move the sandbox clock forward by an ISO 8601 duration (admin, test mode only), to
     /// watch renewals and expiry happen. Time never goes back.
     #[oai(
         path = "/v1/admin/clock",
@@ -120,10 +123,7 @@ impl AdminApi {
         body: Json<ClockAdvance>,
     ) -> Result<Json<ClockView>, ApiError> {
         principal.require_admin()?;
-        let clock = state
-            .movable_clock
-            .as_ref()
-            .ok_or(ServiceError::NotFound("clock"))?;
+        let clock = state.movable_clock.as_ref().ok_or(LIVE_CLOCK)?;
         let now = state.clock.now();
         let target = advanced(now, &body.0.advance)?;
         clock.advance(target - now);

@@ -1,4 +1,4 @@
-//! Background jobs (DESIGN.md §4, §6): order expiry, renewals, license and subscription
+//! Background jobs (DESIGN.md §4, §6, §8): reconciliation of open checkouts, order expiry, renewals, license and subscription
 //! expiry, expiry reminders, the weekly invoice batch and outbound webhook delivery. The scheduler in the server runs each in
 //! turn; an admin runs one now with `POST /v1/admin/jobs/{job}/run`.
 //!
@@ -9,6 +9,7 @@
 
 pub mod api;
 mod expiry;
+mod pay_to_renew;
 mod reminders;
 mod renewals;
 
@@ -27,6 +28,7 @@ use crate::{invoices, orders, webhooks};
 /// A background job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
+    Reconcile,
     OrderExpiry,
     Renewals,
     Expiry,
@@ -36,9 +38,12 @@ pub enum Job {
 }
 
 impl Job {
-    /// In the order the scheduler runs them: renewals before expiry, so a subscription that
-    /// renews is never expired first; webhooks last, to send what the others emitted.
-    pub const ALL: [Job; 6] = [
+    /// In the order the scheduler runs them: reconciliation first, so a payment whose callback
+    /// was lost is found before its order could expire; renewals before expiry, so a
+    /// subscription that renews is never expired first; webhooks last, to send what the others
+    /// emitted.
+    pub const ALL: [Job; 7] = [
+        Job::Reconcile,
         Job::OrderExpiry,
         Job::Renewals,
         Job::Expiry,
@@ -50,6 +55,7 @@ impl Job {
     /// The job's name in the API.
     pub fn name(self) -> &'static str {
         match self {
+            Job::Reconcile => "reconcile",
             Job::OrderExpiry => "order_expiry",
             Job::Renewals => "renewals",
             Job::Expiry => "expiry",
@@ -87,6 +93,10 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
                 Trigger::Admin => invoices::issue_requested(state).await?,
             },
             "invoices issued",
+        ),
+        Job::Reconcile => (
+            crate::payments::reconcile::run(state).await?,
+            "payments found by reconciliation",
         ),
         Job::OrderExpiry => (
             orders::service::expire_due(state).await? as u64,
@@ -189,7 +199,7 @@ pub async fn statuses(state: &AppState) -> ServiceResult<Vec<JobStatus>> {
 }
 
 /// Runs every job in turn, every `every`, until `stop` says so (a job that has started
-/// finishes first); and lets the sandbox retry the callbacks the server did not acknowledge.
+/// finishes first).
 pub async fn scheduler(
     state: AppState,
     every: std::time::Duration,
@@ -205,9 +215,6 @@ pub async fn scheduler(
             if let Err(err) = run(&state, job, Trigger::Scheduler).await {
                 tracing::warn!(%job, error = %err, "job failed");
             }
-        }
-        if let Err(err) = state.payments.redeliver().await {
-            tracing::warn!(error = %err, "redelivering sandbox callbacks failed");
         }
     }
 }

@@ -32,9 +32,10 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::orders::batch_fulfillment::{self, PaidRenewal};
 use crate::orders::{fulfillment, service as orders, store as order_store};
-use crate::payments::{PaymentOutcome, PaymentProvider, SavedCharge};
+use crate::payments::{PaymentOutcome, SavedCharge};
 use crate::store::entity::{account, license, order, subscription};
 use crate::subscriptions::store as subscriptions;
+use super::pay_to_renew::pays_to_renew;
 
 /// A renewal order younger than this is another server's work in progress.
 const IN_PROGRESS: Duration = Duration::seconds(60);
@@ -55,6 +56,10 @@ fn concurrency(db: &impl ConnectionTrait) -> usize {
 /// Renews every subscription that is due, period by period, until none is; returns how many
 /// periods were renewed.
 pub async fn run(state: &AppState) -> ServiceResult<u64> {
+    let noticed = super::pay_to_renew::open_due(state, state.clock.now()).await?;
+    if noticed > 0 {
+        tracing::info!(noticed, "pay-to-renew renewals opened");
+    }
     let mut renewed = 0;
     for _ in 0..MAX_ROUNDS {
         let now = state.clock.now();
@@ -63,8 +68,9 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
         // The usual case, a subscription renewing for the first time this term with its
         // saved method, is renewed with the rest of the round at once; a renewal resumed
         // after a crash or found without a method goes on its own.
-        let (together, alone): (Vec<_>, Vec<_>) =
-            due.into_iter().partition(|sub| round.together(sub));
+        let (together, alone): (Vec<_>, Vec<_>) = due
+            .into_iter()
+            .partition(|sub| round.together(sub) && !pays_to_renew(state, sub));
         let mut steps = renew_each(state, &round, alone, now).await?;
         steps.extend(renew_together(state, &round, together, now).await?);
         let mut progressed = false;
@@ -122,14 +128,17 @@ async fn due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<Vec<subscrip
 /// renewal: the owners' currencies, the products, and the renewal orders already opened (by
 /// an earlier run that crashed, or by another server). An order another server opens after
 /// this read is still caught, by the idempotency key's unique index.
-struct Round {
+pub(super) struct Round {
     currencies: HashMap<Uuid, Currency>,
     products: HashMap<String, Product>,
     opened: HashMap<String, order::Model>,
 }
 
 impl Round {
-    async fn read(state: &AppState, due: &[subscription::Model]) -> ServiceResult<Round> {
+    pub(super) async fn read(
+        state: &AppState,
+        due: &[subscription::Model],
+    ) -> ServiceResult<Round> {
         let accounts: HashSet<Uuid> = due.iter().map(|sub| sub.account_id).collect();
         let mut currencies = HashMap::new();
         for owner in account::Entity::find()
@@ -306,10 +315,22 @@ async fn charge(
 ) -> ServiceResult<SavedCharge> {
     let method = subscriptions::payment_method(sub.payment_method.as_deref())?
         .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
-    Ok(state
-        .payments
+    charge_saved(state, row, method).await
+}
+
+/// Charges `method` for the renewal order `row` at the provider that takes it.
+async fn charge_saved(
+    state: &AppState,
+    row: &order::Model,
+    method: entitle_domain::PaymentMethod,
+) -> ServiceResult<SavedCharge> {
+    let provider = state.payments.for_method(method).ok_or_else(|| {
+        ServiceError::ProviderUnavailable(format!("no provider takes {}", method.as_str()))
+    })?;
+    provider
         .charge_saved(row.id, order_store::total(row)?, method)
-        .await?)
+        .await
+        .map_err(|e| ServiceError::ProviderUnavailable(e.to_string()))
 }
 
 /// Opens the renewal order of one subscription.
@@ -326,7 +347,7 @@ async fn open_renewal(
 }
 
 /// What one attempt came to.
-enum Step {
+pub(super) enum Step {
     Renewed,
     Failed,
     Skipped,
@@ -347,6 +368,9 @@ async fn renew(
     sub: subscription::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Step> {
+    if pays_to_renew(state, &sub) {
+        return super::pay_to_renew::lapse(state, round, &sub, now).await;
+    }
     let key = renewal_key(&sub);
     let renewal = match round.opened.get(&key).cloned() {
         Some(row) => match order_store::status(&row)? {
@@ -373,10 +397,7 @@ async fn renew(
         orders::mark_failed(state, renewal.id, Actor::System).await?;
         return record_failure(state, &sub, now).await;
     };
-    let charge = state
-        .payments
-        .charge_saved(renewal.id, order_store::total(&renewal)?, method)
-        .await?;
+    let charge = charge_saved(state, &renewal, method).await?;
     match charge.outcome {
         PaymentOutcome::Succeeded => {
             // The provider's callback fulfils it too; whichever comes first does, once.
@@ -391,7 +412,7 @@ async fn renew(
 }
 
 /// The renewal order for the subscription's next term, priced as the catalog prices it now.
-fn renewal_order(
+pub(super) fn renewal_order(
     round: &Round,
     sub: &subscription::Model,
     key: &str,
@@ -483,7 +504,7 @@ async fn open_renewals(
 
 /// A failed renewal charge: `past_due` with the next retry, or `expired` when the retries are
 /// used up. Conditional on the failure count it saw, so it is recorded once.
-async fn record_failure(
+pub(super) async fn record_failure(
     state: &AppState,
     sub: &subscription::Model,
     now: DateTime<Utc>,

@@ -105,4 +105,25 @@ impl OrdersApi {
     ) -> Result<Json<Order>, ApiError> {
         Ok(Json(service::cancel(&state, principal, id.0).await?))
     }
+
+    /// A fresh checkout for an order waiting for payment: the order with a new `checkout`.
+    /// Providers' QR codes live minutes while an order (a pay-to-renew renewal) lives days, so
+    /// open this whenever the customer is about to pay. Another state answers 409
+    /// (`order_non_refundable` when paid, `order_not_payable` otherwise); a provider that
+    /// cannot be reached, 502 `provider_unavailable`.
+    #[oai(
+        path = "/v1/orders/:id/checkout",
+        method = "post",
+        operation_id = "reopen_checkout"
+    )]
+    async fn reopen_checkout(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        id: Path<Uuid>,
+    ) -> Result<Json<Order>, ApiError> {
+        Ok(Json(
+            service::reopen_checkout(&state, principal, id.0).await?,
+        ))
+    }
 }

@@ -11,7 +11,7 @@ use entitle_domain::api::{Order, OrderPage, OrderRequest, TrialOrder};
 use entitle_domain::eligibility::check_payment;
 use entitle_domain::fulfillment::{auto_renew_choice, check_trial, grant_trial};
 use entitle_domain::orders::{OrderStatus, OrderType};
-use entitle_domain::{Money, ProductKind, Refusal};
+use entitle_domain::{Money, PaymentMethod, ProductKind, Refusal};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -29,7 +29,7 @@ use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::pagination::PageRequest;
-use crate::payments::PaymentProvider;
+use crate::payments::{CheckoutRequest, reconcile};
 use crate::quotes::service as quotes;
 use crate::store::entity::{checkout_session, order};
 use crate::subscriptions::store as subscriptions;
@@ -133,6 +133,7 @@ async fn open_order(
         region,
         payment.currency.unwrap_or(region.currency()),
         payment.payment_method,
+        &state.payments.payable(region),
     )?;
     let quote = quotes::price(state, account, &quote_request).await?;
     let (cycle, periods, auto_renew, subscription_id) = match request {
@@ -179,6 +180,21 @@ async fn open_order(
     let expires_at = ticket.now + state.config.order_ttl;
     let order_id = Uuid::now_v7();
     let session_id = Uuid::now_v7();
+    // The checkout is started at the provider before anything is stored: a provider that
+    // cannot be reached, or whose answer does not verify, leaves nothing payable behind.
+    let session = start_checkout(
+        state,
+        &Payable {
+            order_id,
+            amount: quote.total,
+            method: payment.payment_method,
+            product: &main.product.to_string(),
+        },
+        session_id,
+        expires_at,
+        ticket.now,
+    )
+    .await?;
 
     let txn = state.db.begin().await?;
     order::ActiveModel {
@@ -209,20 +225,7 @@ async fn open_order(
     }
     .insert(&txn)
     .await?;
-    checkout_session::ActiveModel {
-        id: Set(session_id),
-        order_id: Set(order_id),
-        provider: Set(state.payments.name().to_owned()),
-        url: Set(state.payments.checkout_url(session_id)),
-        amount_minor: Set(total_minor),
-        currency: Set(quote.currency.code().to_owned()),
-        payment_method: Set(payment.payment_method.as_str().to_owned()),
-        status: Set("open".to_owned()),
-        created_at: Set(ticket.now),
-        expires_at: Set(expires_at),
-    }
-    .insert(&txn)
-    .await?;
+    session.insert(&txn).await?;
     let created = store::load_view(&txn, order_id).await?;
     audit::record(
         &txn,
@@ -240,6 +243,138 @@ async fn open_order(
     .await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// What a checkout is started for.
+pub(crate) struct Payable<'a> {
+    pub order_id: Uuid,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    pub product: &'a str,
+}
+
+/// Starts a checkout for `payable` at the provider that takes its method; the session to
+/// store, not yet stored.
+pub(crate) async fn start_checkout(
+    state: &AppState,
+    payable: &Payable<'_>,
+    session_id: Uuid,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<checkout_session::ActiveModel> {
+    let provider = state.payments.for_method(payable.method).ok_or_else(|| {
+        Refusal::PaymentMethodUnavailable {
+            method: payable.method,
+            available: Vec::new(),
+        }
+    })?;
+    let subject = format!("Entitle {} order {}", payable.product, payable.order_id.simple());
+    let started = provider
+        .start_checkout(&CheckoutRequest {
+            session_id,
+            order_id: payable.order_id,
+            amount: payable.amount,
+            method: payable.method,
+            subject: &subject,
+            expires_at,
+        })
+        .await
+        .map_err(|e| ServiceError::ProviderUnavailable(e.to_string()))?;
+    let amount_minor = payable
+        .amount
+        .to_minor()
+        .map_err(|_| Refusal::AmountOutOfRange)?;
+    Ok(checkout_session::ActiveModel {
+        id: Set(session_id),
+        order_id: Set(payable.order_id),
+        provider: Set(provider.name().to_owned()),
+        url: Set(started.url),
+        amount_minor: Set(amount_minor),
+        currency: Set(payable.amount.currency().code().to_owned()),
+        payment_method: Set(payable.method.as_str().to_owned()),
+        status: Set("open".to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        provider_ref: Set(started.provider_ref),
+        qr_code: Set(started.qr_code),
+    })
+}
+
+/// A fresh checkout for the unpaid order `id` (`POST /v1/orders/{id}/checkout`): a provider's
+/// QR code lives minutes and an order days (a pay-to-renew order lives until its grace ends),
+/// so the customer gets a new one whenever they open it. The checkouts before it are
+/// superseded but still reconciled: the provider may take them until they expire there.
+pub async fn reopen_checkout(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<Order> {
+    let row = load(state, principal, id).await?;
+    store::status(&row)?.reopen_checkout()?;
+    let now = state.clock.now();
+    let method = crate::subscriptions::store::payment_method(row.payment_method.as_deref())?
+        .ok_or_else(|| ServiceError::Invalid("this order is not paid with a method".to_owned()))?;
+    let expires_at = match row.expires_at {
+        Some(order_ends) => order_ends.min(now + state.config.order_ttl),
+        None => now + state.config.order_ttl,
+    };
+    let payable = Payable {
+        order_id: row.id,
+        amount: store::total(&row)?,
+        method,
+        product: &row.product_code,
+    };
+    opened_checkout(state, Actor::from(principal), &payable, expires_at, now).await
+}
+
+/// Starts, stores and records a checkout for `payable`, superseding the order's open ones.
+pub(crate) async fn opened_checkout(
+    state: &AppState,
+    actor: Actor,
+    payable: &Payable<'_>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Order> {
+    let session = start_checkout(state, payable, Uuid::now_v7(), expires_at, now).await?;
+    let before = store::load_view(&state.db, payable.order_id).await?;
+    let txn = state.db.begin().await?;
+    // Still unpaid, claimed by a conditional write (a transaction that starts with its write
+    // waits its turn on SQLite): a payment that landed while the provider was asked wins, and
+    // the answer is the paid order.
+    let unpaid = order::Entity::update_many()
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(payable.order_id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .exec(&txn)
+        .await?;
+    if unpaid.rows_affected == 0 {
+        txn.rollback().await?;
+        return store::load_view(&state.db, payable.order_id).await;
+    }
+    checkout_session::Entity::update_many()
+        .col_expr(checkout_session::Column::Status, Expr::value("superseded"))
+        .filter(checkout_session::Column::OrderId.eq(payable.order_id))
+        .filter(checkout_session::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?;
+    session.insert(&txn).await?;
+    let after = store::load_view(&txn, payable.order_id).await?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor,
+            account_id: Some(after.account_id),
+            action: "order.checkout_opened",
+            entity: "order",
+            entity_id: after.id,
+            before: snapshot(&before),
+            after: snapshot(&after),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 fn to_i32(value: u32) -> ServiceResult<i32> {
@@ -373,14 +508,15 @@ pub async fn list(
     Ok(OrderPage { items, next_cursor })
 }
 
-/// Moves an order from `from` to `to` if it is still in `from`, closes its checkout session
-/// with `session_status`, and records the change; `false` when the order had already moved.
+/// Moves an order from `from` to `to` if it is still in `from`, closes its open checkouts
+/// with `session_status` (an expiring order leaves them open, for reconciliation to ask the
+/// provider about), and records the change; `false` when the order had already moved.
 async fn transition(
     state: &AppState,
     order_id: Uuid,
     from: &[OrderStatus],
     to: OrderStatus,
-    session_status: &str,
+    session_status: Option<&str>,
     actor: Actor,
     action: &str,
 ) -> ServiceResult<bool> {
@@ -398,15 +534,17 @@ async fn transition(
     if update.exec(&txn).await?.rows_affected == 0 {
         return Ok(false);
     }
-    checkout_session::Entity::update_many()
-        .col_expr(
-            checkout_session::Column::Status,
-            Expr::value(session_status),
-        )
-        .filter(checkout_session::Column::OrderId.eq(order_id))
-        .filter(checkout_session::Column::Status.eq("open"))
-        .exec(&txn)
-        .await?;
+    if let Some(session_status) = session_status {
+        checkout_session::Entity::update_many()
+            .col_expr(
+                checkout_session::Column::Status,
+                Expr::value(session_status),
+            )
+            .filter(checkout_session::Column::OrderId.eq(order_id))
+            .filter(checkout_session::Column::Status.is_in(reconcile::PAYABLE))
+            .exec(&txn)
+            .await?;
+    }
     let after = store::load_view(&txn, order_id).await?;
     if to == OrderStatus::Expired {
         events::emit(
@@ -451,7 +589,7 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
         id,
         &[OrderStatus::PendingPayment],
         OrderStatus::Canceled,
-        "canceled",
+        Some("canceled"),
         actor,
         "order.canceled",
     )
@@ -471,20 +609,21 @@ pub async fn mark_failed(state: &AppState, id: Uuid, actor: Actor) -> ServiceRes
         id,
         &[OrderStatus::PendingPayment, OrderStatus::Expired],
         OrderStatus::Failed,
-        "declined",
+        Some("declined"),
         actor,
         "order.failed",
     )
     .await
 }
 
-async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
+/// Expires the unpaid order `id` (its checkouts stay open for reconciliation).
+pub(crate) async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
     transition(
         state,
         id,
         &[OrderStatus::PendingPayment],
         OrderStatus::Expired,
-        "expired",
+        None,
         Actor::System,
         "order.expired",
     )

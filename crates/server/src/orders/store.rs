@@ -3,7 +3,7 @@
 use entitle_domain::api::{Amount, Checkout, Order, QuoteLineView};
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::{Currency, Cycle, Money};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
@@ -56,18 +56,21 @@ pub fn view(row: order::Model, session: Option<checkout_session::Model>) -> Serv
         checkout: session.map(|s| Checkout {
             provider: s.provider,
             url: s.url,
+            qr_code: s.qr_code,
             expires_at: s.expires_at,
         }),
     })
 }
 
-/// The checkout session of `order_id`, if it has one.
+/// The current checkout session of `order_id` (its newest: a fresh checkout supersedes the
+/// one before), if it has one.
 pub async fn session_of(
     db: &impl ConnectionTrait,
     order_id: Uuid,
 ) -> ServiceResult<Option<checkout_session::Model>> {
     Ok(checkout_session::Entity::find()
         .filter(checkout_session::Column::OrderId.eq(order_id))
+        .order_by_desc(checkout_session::Column::Id)
         .one(db)
         .await?)
 }

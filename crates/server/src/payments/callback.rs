@@ -1,44 +1,140 @@
-//! `POST /v1/payments/sandbox/callback`: where the provider tells the server a payment
-//! happened. Authenticated by its signature alone, so it carries no API key; a forged,
-//! stale, replayed or tampered callback changes nothing and is logged.
+//! `POST /v1/payments/{provider}/callback`, where a provider tells the server a payment
+//! happened, and `GET /v1/payments/{provider}/return`, where the customer's browser comes back.
 //!
-//! Decision: provider callbacks are a plain route, not an operation of the OpenAPI spec: the
-//! signature covers the raw body bytes, and the spec describes the API that integrations and
-//! generated clients call, which this is not.
+//! A callback is authenticated by its signature alone (no API key); it is verified by the
+//! provider's own scheme on the system clock, applied, and answered in the provider's own
+//! format only after the commit — anything else is a non-success answer, so the provider
+//! delivers it again. A forged, stale, replayed or tampered callback changes nothing.
+//!
+//! The return is never believed by itself (DESIGN.md §8): it asks the provider what became of
+//! the checkout, applies that through the same path, and sends the browser on to the order's
+//! return URL, or shows the order's state.
+//!
+//! Decision: these are plain routes, not operations of the OpenAPI spec: the signature covers
+//! the raw body bytes, and the spec describes the API integrations call, which this is not.
 
-use poem::http::{HeaderMap, StatusCode};
-use poem::web::{Data, Json};
+use chrono::Utc;
+use poem::http::{HeaderMap, StatusCode, header};
+use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Response, handler};
-use serde_json::json;
+use sea_orm::EntityTrait;
 
-use super::{PaymentProvider, service};
+use super::service::{self, FoundBy};
+use super::reconcile::settle;
+use super::{CallbackFailure, CallbackOutcome, pay_page};
 use crate::app::AppState;
 use crate::error::ServiceError;
+use crate::orders::store;
 use crate::problem::ApiError;
+use crate::store::entity::{checkout_session, order};
 
-/// Receives a sandbox callback: 200 once it is applied (or was already), a problem otherwise
-/// (the provider retries anything but 2xx).
+/// The largest callback body read.
+const MAX_CALLBACK_BYTES: usize = 64 * 1024;
+
+fn failure(err: ServiceError) -> CallbackFailure {
+    let code = match &err {
+        ServiceError::Callback(rejection) => rejection.code().to_owned(),
+        ServiceError::Invalid(_) => "malformed_callback".to_owned(),
+        _ => "internal_error".to_owned(),
+    };
+    let api = ApiError::from(err);
+    let status = match &api {
+        ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let detail = match api {
+        ApiError::BadRequest(p)
+        | ApiError::Unprocessable(p)
+        | ApiError::NotFound(p)
+        | ApiError::Internal(p) => p.0.detail,
+        _ => "the callback was not applied".to_owned(),
+    };
+    CallbackFailure {
+        status,
+        code,
+        detail,
+    }
+}
+
+/// Receives a callback for `provider`.
 #[handler]
-pub async fn sandbox_callback(
+pub async fn receive(
     state: Data<&AppState>,
+    Path(provider): Path<String>,
     headers: &HeaderMap,
     body: poem::Body,
 ) -> Response {
+    let Some(provider) = state.payments.named(&provider) else {
+        return ApiError::from(ServiceError::NotFound("payment provider")).into_response();
+    };
     let result = async {
         let bytes = body
-            .into_bytes_limit(64 * 1024)
+            .into_bytes_limit(MAX_CALLBACK_BYTES)
             .await
             .map_err(|e| ServiceError::Invalid(format!("unreadable callback body: {e}")))?;
-        let notice = state
-            .payments
-            .verify_callback(headers, &bytes, state.clock.now())?;
-        service::apply(&state, state.payments.name(), &notice).await
+        match provider.verify_callback(headers, &bytes, Utc::now()).await? {
+            CallbackOutcome::Payment(notice) => {
+                service::apply(&state, provider.name(), &notice, FoundBy::Callback).await?;
+            }
+            CallbackOutcome::Ignored(why) => {
+                tracing::info!(provider = provider.name(), why, "callback acknowledged");
+            }
+        }
+        Ok::<(), ServiceError>(())
     }
     .await;
-    match result {
-        Ok(changed) => Json(json!({ "received": true, "changed": changed }))
-            .with_status(StatusCode::OK)
-            .into_response(),
-        Err(err) => ApiError::from(err).into_response(),
+    if let Err(err) = &result {
+        tracing::warn!(provider = provider.name(), error = %err, "payment callback not applied");
+    }
+    provider.acknowledge(result.map_err(failure))
+}
+
+/// The browser's return from `provider`'s page.
+#[handler]
+pub async fn returned(
+    state: Data<&AppState>,
+    Path(provider): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let Some(provider) = state.payments.named(&provider) else {
+        return ApiError::from(ServiceError::NotFound("payment provider")).into_response();
+    };
+    let Some(session_id) = provider.returned_session(&query) else {
+        return pay_page::message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "This return names no checkout of ours.",
+        );
+    };
+    let Ok(Some(session)) = checkout_session::Entity::find_by_id(session_id)
+        .one(&state.db)
+        .await
+    else {
+        return pay_page::message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "No such checkout.",
+        );
+    };
+    if let Err(err) = settle(&state, provider.as_ref(), &session, FoundBy::Return).await {
+        tracing::warn!(provider = provider.name(), error = %err, "return: the provider was not asked");
+    }
+    let Ok(row) = order::Entity::find_by_id(session.order_id)
+        .one(&state.db)
+        .await
+    else {
+        return pay_page::message(StatusCode::NOT_FOUND, "Order not found", "No such order.");
+    };
+    match row.as_ref().and_then(|r| r.return_url.clone()) {
+        Some(to) => Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, to)
+            .finish(),
+        None => match store::load_view(&state.db, session.order_id).await {
+            Ok(order) => pay_page::outcome(&order),
+            Err(_) => pay_page::message(StatusCode::NOT_FOUND, "Order not found", "No such order."),
+        },
     }
 }

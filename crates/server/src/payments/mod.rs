@@ -1,20 +1,34 @@
-//! Payment providers (DESIGN.md §8). A provider turns an order into a hosted checkout page,
-//! later confirms payment with a signed callback, and charges a saved method for renewals.
-//! The built-in [`sandbox::SandboxProvider`] is the default; real providers (Stripe Checkout,
-//! PayPal, Alipay, WeChat Pay) plug in behind [`PaymentProvider`] with their own signature
-//! schemes.
+//! Payment providers (DESIGN.md §8). A provider turns an order into a checkout the customer can
+//! complete (a page to open, or a QR code to scan), later confirms payment with a signed
+//! callback, answers what became of a checkout when asked (reconciliation), and, where it can,
+//! charges a saved method for renewals.
+//!
+//! The server holds one [`PaymentProvider`] per configured provider ([`registry::Providers`]),
+//! chosen per payment method: Alipay ([`alipay`]) and WeChat Pay ([`wechat_pay`]) for region
+//! `cn`, and in test mode the built-in [`sandbox`] for every method no real provider takes.
+//! Whatever way a payment's news arrives — callback, the browser's return, reconciliation,
+//! twice or at once — it goes through [`service::apply`], which records it once under the
+//! provider's payment id and fulfils the order exactly once.
 
+pub mod alipay;
 pub mod callback;
+pub mod pay_page;
+pub mod reconcile;
+pub mod registry;
 pub mod sandbox;
 pub mod service;
+pub mod wechat_pay;
 
 use std::fmt::Debug;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::{Money, PaymentMethod};
-use poem::http::HeaderMap;
+use poem::Response;
+use poem::http::{HeaderMap, StatusCode};
 use thiserror::Error;
 use uuid::Uuid;
+
+pub use registry::Providers;
 
 /// What a provider reports about one payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,18 +37,41 @@ pub enum PaymentOutcome {
     Declined,
 }
 
-/// A verified callback: the provider says this payment happened.
+impl PaymentOutcome {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentOutcome::Succeeded => "succeeded",
+            PaymentOutcome::Declined => "declined",
+        }
+    }
+}
+
+/// A payment the provider vouches for (a verified callback, or its answer to a query).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentNotice {
-    /// The provider's id for the payment; the same payment delivered twice has the same id.
-    pub event_id: Uuid,
+    /// The provider's id for the payment (Alipay `trade_no`, WeChat Pay `transaction_id`):
+    /// the same payment told twice has the same id, and is recorded once under it.
+    pub payment_id: String,
     pub outcome: PaymentOutcome,
     /// The checkout session paid; `None` for a saved-method charge.
     pub session_id: Option<Uuid>,
-    pub order_id: Uuid,
+    /// The order, when the provider names it; otherwise the session's order.
+    pub order_id: Option<Uuid>,
+    /// What the provider says was paid, checked against the order.
     pub amount: Money,
     /// When the provider took (or declined) the money: licenses start then.
     pub occurred_at: DateTime<Utc>,
+}
+
+/// What a verified callback says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackOutcome {
+    /// Money moved, or was declined.
+    Payment(PaymentNotice),
+    /// A notification that changes nothing here (a trade still waiting, a closed one): it is
+    /// acknowledged, so the provider stops sending it.
+    Ignored(&'static str),
 }
 
 /// Why a callback was not believed. Nothing changes for a rejected callback.
@@ -66,36 +103,149 @@ impl CallbackRejection {
     }
 }
 
+/// Why a provider could not be believed or reached. An order whose checkout could not be
+/// started is not stored (502 `provider_unavailable`); a query that fails is asked again.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProviderError {
+    #[error("{provider} could not be reached: {detail}")]
+    Unreachable {
+        provider: &'static str,
+        detail: String,
+    },
+    #[error("{provider} answered with a signature that does not verify")]
+    Unverified { provider: &'static str },
+    #[error("{provider} refused: {detail}")]
+    Refused {
+        provider: &'static str,
+        detail: String,
+    },
+    #[error("{provider} cannot charge a saved payment method")]
+    Unsupported { provider: &'static str },
+    #[error("the sandbox's ledger failed: {0}")]
+    Ledger(String),
+}
+
+/// What the customer is shown to pay one checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutStart {
+    /// A page a browser can open.
+    pub url: String,
+    /// The QR code's text, when the flow is a scan.
+    pub qr_code: Option<String>,
+    /// The provider's reference for the checkout, when it gives one.
+    pub provider_ref: Option<String>,
+}
+
+/// A checkout to start at the provider.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest<'a> {
+    /// Our checkout session; its 32-hex simple form is the provider's order number
+    /// (`out_trade_no`), which fits both Alipay (64) and WeChat Pay (6–32).
+    pub session_id: Uuid,
+    pub order_id: Uuid,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    /// What the customer is buying, as the provider's page shows it.
+    pub subject: &'a str,
+    /// The provider stops taking payment then.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A checkout to ask the provider about.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRef {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub amount: Money,
+}
+
 /// The result of charging a saved method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedCharge {
-    pub event_id: Uuid,
+    pub payment_id: String,
     pub outcome: PaymentOutcome,
     pub occurred_at: DateTime<Utc>,
+}
+
+/// A callback that failed: the status and problem code the provider is answered with (a
+/// non-success answer, so it delivers again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackFailure {
+    pub status: StatusCode,
+    pub code: String,
+    pub detail: String,
+}
+
+/// The order number a provider knows a checkout session by: its id in the simple form.
+pub fn out_trade_no(session_id: Uuid) -> String {
+    session_id.simple().to_string()
+}
+
+/// The session a provider's order number names, if it is one of ours.
+pub fn session_of_trade_no(out_trade_no: &str) -> Option<Uuid> {
+    (out_trade_no.len() == 32)
+        .then(|| Uuid::try_parse(out_trade_no).ok())
+        .flatten()
 }
 
 /// A payment provider.
 #[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync + Debug {
-    /// The provider's name, as orders and checkouts report it.
+    /// The provider's name, as orders, checkouts and its routes (`/v1/payments/{name}/…`) say.
     fn name(&self) -> &'static str;
 
-    /// The hosted page where the customer pays checkout session `session_id`.
-    fn checkout_url(&self, session_id: Uuid) -> String;
+    /// The payment methods it takes.
+    fn methods(&self) -> &'static [PaymentMethod];
 
-    /// Checks a callback's signature and freshness at `now` and reads the payment it reports.
-    fn verify_callback(
+    /// Whether it can charge a saved `method` off-session (renewals); where it cannot, a
+    /// renewal is paid by the customer (pay to renew).
+    fn charges_saved(&self, method: PaymentMethod) -> bool;
+
+    /// Starts a checkout at the provider: what the customer is shown to pay it.
+    async fn start_checkout(
+        &self,
+        request: &CheckoutRequest<'_>,
+    ) -> Result<CheckoutStart, ProviderError>;
+
+    /// Where Entitle's `/pay/{session}` page sends the browser, for providers whose page is
+    /// reached by a URL signed when it is opened (Alipay); `None` where the page shows a QR
+    /// code itself.
+    fn pay_redirect(&self, session: &SessionRef, expires_at: DateTime<Utc>) -> Option<String> {
+        let _ = (session, expires_at);
+        None
+    }
+
+    /// Verifies a callback by the provider's own scheme, its freshness judged at `now` (the
+    /// system clock, never the sandbox's movable one), and reads what it says.
+    async fn verify_callback(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         now: DateTime<Utc>,
-    ) -> Result<PaymentNotice, CallbackRejection>;
+    ) -> Result<CallbackOutcome, CallbackRejection>;
 
-    /// Charges the customer's saved `method` for `order_id` (renewals), off-session.
+    /// The answer a callback gets, in the provider's own format: sent only after the change it
+    /// reports is committed (`Ok`), or a non-success answer so that it is delivered again.
+    fn acknowledge(&self, result: Result<(), CallbackFailure>) -> Response;
+
+    /// What became of the checkout `session`: `Some` once paid (or declined), `None` while
+    /// the customer has not paid.
+    async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError>;
+
+    /// The checkout session the browser comes back from, read from the return URL's query.
+    fn returned_session(&self, query: &[(String, String)]) -> Option<Uuid>;
+
+    /// Charges the customer's saved `method` for `order_id` off-session, idempotently per
+    /// order. Only where [`PaymentProvider::charges_saved`] says it can.
     async fn charge_saved(
         &self,
         order_id: Uuid,
         amount: Money,
         method: PaymentMethod,
-    ) -> Result<SavedCharge, sea_orm::DbErr>;
+    ) -> Result<SavedCharge, ProviderError> {
+        let _ = (order_id, amount, method);
+        Err(ProviderError::Unsupported {
+            provider: self.name(),
+        })
+    }
 }

@@ -1,46 +1,138 @@
-//! What a verified payment notice does: it must match the order it names (session, amount,
-//! currency), and then a success fulfils the order and a decline fails it.
+//! What a payment the provider vouches for does, however its news arrived (callback, the
+//! browser's return, reconciliation, a saved-method charge): it must match the order it names
+//! (session, amount, currency); it is recorded once under the provider's payment id
+//! (`provider_payments`, a unique index); and then a success fulfils the order — exactly once,
+//! by the order's conditional claim — and a decline fails it.
 
-use sea_orm::EntityTrait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use uuid::Uuid;
 
 use super::{CallbackRejection, PaymentNotice, PaymentOutcome};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{fulfillment, service as orders, store};
-use crate::store::entity::{checkout_session, order};
+use crate::store::entity::{checkout_session, order, provider_payment};
 
-/// Applies `notice` from `provider`. Returns whether it changed anything (`false` for a
-/// repeated delivery).
+/// How a payment's news reached the server first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundBy {
+    Callback,
+    Return,
+    Reconcile,
+}
+
+impl FoundBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            FoundBy::Callback => "callback",
+            FoundBy::Return => "return",
+            FoundBy::Reconcile => "reconcile",
+        }
+    }
+}
+
+/// Applies `notice` from `provider`. Returns whether it changed anything (`false` for news
+/// already applied).
 pub async fn apply(
     state: &AppState,
     provider: &'static str,
     notice: &PaymentNotice,
+    found_by: FoundBy,
 ) -> ServiceResult<bool> {
     let mismatch = |why: &str| ServiceError::Callback(CallbackRejection::Mismatch(why.to_owned()));
-    let row = order::Entity::find_by_id(notice.order_id)
+    let session = match notice.session_id {
+        Some(session_id) => Some(
+            checkout_session::Entity::find_by_id(session_id)
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| mismatch("no such checkout session"))?,
+        ),
+        None => None,
+    };
+    let order_id = match (&session, notice.order_id) {
+        (Some(session), Some(named)) if session.order_id != named => {
+            return Err(mismatch("the checkout session belongs to another order"));
+        }
+        (Some(session), _) => session.order_id,
+        (None, Some(named)) => named,
+        (None, None) => return Err(mismatch("the payment names no order")),
+    };
+    if session.as_ref().is_some_and(|s| s.provider != provider) {
+        return Err(mismatch("the checkout session belongs to another provider"));
+    }
+    let row = order::Entity::find_by_id(order_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| mismatch("no such order"))?;
-    if let Some(session_id) = notice.session_id {
-        let session = checkout_session::Entity::find_by_id(session_id)
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| mismatch("no such checkout session"))?;
-        if session.order_id != row.id || session.provider != provider {
-            return Err(mismatch("the checkout session belongs to another order"));
-        }
-    }
     if store::total(&row)? != notice.amount {
         return Err(mismatch(
             "the amount or currency differs from the order's total",
         ));
     }
+    let first_news = record(&state.db, provider, notice, order_id, found_by, state.clock.now())
+        .await?;
     let actor = Actor::Provider(provider);
-    match notice.outcome {
+    let changed = match notice.outcome {
         PaymentOutcome::Succeeded => {
-            fulfillment::fulfil(state, row.id, notice.occurred_at, actor).await
+            fulfillment::fulfil(state, row.id, notice.occurred_at, actor).await?
         }
-        PaymentOutcome::Declined => orders::mark_failed(state, row.id, actor).await,
+        PaymentOutcome::Declined => orders::mark_failed(state, row.id, actor).await?,
+    };
+    if changed && found_by == FoundBy::Reconcile {
+        state.metrics.payment_reconciled();
     }
+    if first_news && !changed && notice.outcome == PaymentOutcome::Succeeded {
+        // A second payment for an order already paid (the customer paid an old checkout and a
+        // fresh one): the money is recorded in the ledger under its own id for an operator;
+        // nothing is granted twice.
+        tracing::error!(
+            provider,
+            payment_id = %notice.payment_id,
+            order = %order_id,
+            "a payment arrived for an order that was already paid"
+        );
+    }
+    Ok(changed)
+}
+
+/// Records the payment under the provider's id; `true` when this is the first news of it.
+async fn record(
+    db: &impl ConnectionTrait,
+    provider: &'static str,
+    notice: &PaymentNotice,
+    order_id: Uuid,
+    found_by: FoundBy,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    let amount_minor = notice
+        .amount
+        .to_minor()
+        .map_err(|_| ServiceError::Invalid("the amount is out of range".to_owned()))?;
+    let inserted = provider_payment::Entity::insert(provider_payment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        provider: Set(provider.to_owned()),
+        provider_payment_id: Set(notice.payment_id.clone()),
+        order_id: Set(order_id),
+        session_id: Set(notice.session_id),
+        outcome: Set(notice.outcome.as_str().to_owned()),
+        amount_minor: Set(amount_minor),
+        currency: Set(notice.amount.currency().code().to_owned()),
+        occurred_at: Set(notice.occurred_at),
+        recorded_at: Set(now),
+        found_by: Set(found_by.as_str().to_owned()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            provider_payment::Column::Provider,
+            provider_payment::Column::ProviderPaymentId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
 }

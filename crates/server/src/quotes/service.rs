@@ -22,7 +22,10 @@ pub async fn quote(
 ) -> ServiceResult<QuoteView> {
     let account = accounts::load(state, principal, account_id).await?;
     let quote = price(state, &account, request).await?;
-    Ok(QuoteView::new(&quote, account.region.payment_methods()))
+    Ok(QuoteView::new(
+        &quote,
+        &state.payments.payable(account.region),
+    ))
 }
 
 /// The domain's price for `request` by `account`; shared by quotes and orders.

@@ -126,7 +126,11 @@ async fn start_with(
         .await
         .expect("open the database");
     let db = state.db.clone();
-    let payments = state.payments.clone();
+    let payments = state
+        .payments
+        .sandbox()
+        .cloned()
+        .expect("test servers run in test mode, with the sandbox");
     tokio::spawn(entitle_server::serve(
         state,
         acceptor,

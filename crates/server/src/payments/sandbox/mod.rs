@@ -1,11 +1,14 @@
-//! The built-in sandbox provider (DESIGN.md §8): a hosted payment page served by this server,
-//! signed callbacks to `POST /v1/payments/sandbox/callback`, and saved-method charges for
-//! renewals, so the whole flow works on one machine with no account anywhere.
+//! The built-in sandbox provider (DESIGN.md §8), in test mode only: a hosted payment page
+//! served by this server, signed callbacks to `POST /v1/payments/sandbox/callback`, and
+//! saved-method charges for renewals, so the whole flow works on one machine with no account
+//! anywhere.
 //!
 //! The sandbox keeps its own ledger (`sandbox_charges`), as a real provider would: every
-//! payment it took or declined, and whether the merchant acknowledged the callback. A
-//! callback that was not acknowledged (the server was down, the request failed) is delivered
-//! again by [`SandboxProvider::redeliver`], as real providers retry.
+//! payment it took or declined, and whether the merchant acknowledged the callback. A callback
+//! that was not acknowledged (the server was down, the request failed) is found by
+//! reconciliation, which asks the ledger ([`PaymentProvider::query`]) as it asks a real
+//! provider. Callbacks are signed on the system clock, never the movable one: their freshness
+//! is real time (DESIGN.md §11).
 
 pub mod pages;
 
@@ -16,16 +19,22 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Amount;
 use entitle_domain::{Clock, Currency, Money, PaymentMethod};
-use poem::http::HeaderMap;
+use poem::http::{HeaderMap, StatusCode};
+use poem::web::Json;
+use poem::{IntoResponse, Response};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TryIntoModel,
+    Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider, SavedCharge};
+use super::{
+    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SessionRef,
+};
+use crate::problem::{PROBLEM_JSON, problem};
 use crate::signature;
 use crate::store::entity::sandbox_charge;
 
@@ -36,8 +45,8 @@ pub const SIGNATURE_HEADER: &str = "Entitle-Sandbox-Signature";
 pub const NAME: &str = "sandbox";
 /// Where the sandbox delivers its callbacks, below the server's public URL.
 pub const CALLBACK_PATH: &str = "/v1/payments/sandbox/callback";
-/// Callbacks not acknowledged after this many attempts are left for an operator.
-const MAX_ATTEMPTS: i32 = 20;
+/// Where the sandbox's page sends the browser back, below the server's public URL.
+pub const RETURN_PATH: &str = "/v1/payments/sandbox/return";
 
 /// The callback body the sandbox sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,9 +142,14 @@ impl SandboxProvider {
         .is_ok()
     }
 
-    /// The signature header value for `body`, signed now.
+    /// The signature header value for `body`, signed now (real time).
     pub fn sign(&self, body: &[u8]) -> String {
-        signature::sign(&self.secret, self.clock.now().timestamp(), body)
+        signature::sign(&self.secret, Utc::now().timestamp(), body)
+    }
+
+    /// Where the browser goes back to after paying checkout `session_id`.
+    pub fn return_url(&self, session_id: Uuid) -> String {
+        format!("{}{RETURN_PATH}?session={session_id}", self.public_url)
     }
 
     /// Records a checkout's payment on the sandbox's ledger and delivers its callback before
@@ -212,30 +226,23 @@ impl SandboxProvider {
                 Expr::value(self.clock.now()),
             );
         } else {
-            tracing::warn!(event_id = %charge.id, "sandbox callback not acknowledged; will retry");
+            tracing::warn!(event_id = %charge.id, "sandbox callback not acknowledged; reconciliation will find it");
         }
         update.exec(&self.db).await?;
         Ok(delivered)
     }
+}
 
-    /// Delivers again every callback the merchant has not acknowledged; returns how many were
-    /// acknowledged now.
-    pub async fn redeliver(&self) -> Result<usize, DbErr> {
-        let pending = sandbox_charge::Entity::find()
-            .filter(sandbox_charge::Column::DeliveredAt.is_null())
-            .filter(sandbox_charge::Column::Attempts.lt(MAX_ATTEMPTS))
-            .order_by_asc(sandbox_charge::Column::Id)
-            .limit(100)
-            .all(&self.db)
-            .await?;
-        let mut acknowledged = 0;
-        for charge in &pending {
-            if self.deliver(charge).await? {
-                acknowledged += 1;
-            }
-        }
-        Ok(acknowledged)
+fn outcome_of(charge: &sandbox_charge::Model) -> PaymentOutcome {
+    if charge.outcome == "succeeded" {
+        PaymentOutcome::Succeeded
+    } else {
+        PaymentOutcome::Declined
     }
+}
+
+fn ledger_error(err: DbErr) -> ProviderError {
+    ProviderError::Ledger(err.to_string())
 }
 
 #[async_trait::async_trait]
@@ -244,16 +251,37 @@ impl PaymentProvider for SandboxProvider {
         NAME
     }
 
-    fn checkout_url(&self, session_id: Uuid) -> String {
-        format!("{}/sandbox/checkout/{session_id}", self.public_url)
+    fn methods(&self) -> &'static [PaymentMethod] {
+        &[
+            PaymentMethod::Alipay,
+            PaymentMethod::WechatPay,
+            PaymentMethod::Paypal,
+            PaymentMethod::Card,
+        ]
     }
 
-    fn verify_callback(
+    /// The sandbox charges every saved method, so the demo renews by itself.
+    fn charges_saved(&self, _method: PaymentMethod) -> bool {
+        true
+    }
+
+    async fn start_checkout(
+        &self,
+        request: &CheckoutRequest<'_>,
+    ) -> Result<CheckoutStart, ProviderError> {
+        Ok(CheckoutStart {
+            url: format!("{}/sandbox/checkout/{}", self.public_url, request.session_id),
+            qr_code: None,
+            provider_ref: None,
+        })
+    }
+
+    async fn verify_callback(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         now: DateTime<Utc>,
-    ) -> Result<PaymentNotice, CallbackRejection> {
+    ) -> Result<CallbackOutcome, CallbackRejection> {
         let header = headers
             .get(SIGNATURE_HEADER)
             .and_then(|v| v.to_str().ok())
@@ -270,14 +298,54 @@ impl PaymentProvider for SandboxProvider {
                 )));
             }
         };
-        Ok(PaymentNotice {
-            event_id: parsed.event_id,
+        Ok(CallbackOutcome::Payment(PaymentNotice {
+            payment_id: parsed.event_id.to_string(),
             outcome,
             session_id: parsed.session_id,
-            order_id: parsed.order_id,
+            order_id: Some(parsed.order_id),
             amount: parsed.amount.in_currency(parsed.currency),
             occurred_at: parsed.occurred_at,
-        })
+        }))
+    }
+
+    fn acknowledge(&self, result: Result<(), CallbackFailure>) -> Response {
+        match result {
+            Ok(()) => Json(serde_json::json!({ "received": true }))
+                .with_status(StatusCode::OK)
+                .into_response(),
+            Err(failure) => Json(problem(failure.status, &failure.code, failure.detail))
+                .with_content_type(PROBLEM_JSON)
+                .with_status(failure.status)
+                .into_response(),
+        }
+    }
+
+    async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError> {
+        let charge = sandbox_charge::Entity::find()
+            .filter(sandbox_charge::Column::SessionId.eq(session.id))
+            .order_by_desc(sandbox_charge::Column::Id)
+            .one(&self.db)
+            .await
+            .map_err(ledger_error)?;
+        let Some(charge) = charge else {
+            return Ok(None);
+        };
+        let body = CallbackBody::of(&charge).map_err(ledger_error)?;
+        Ok(Some(PaymentNotice {
+            payment_id: charge.id.to_string(),
+            outcome: outcome_of(&charge),
+            session_id: charge.session_id,
+            order_id: Some(charge.order_id),
+            amount: body.amount.in_currency(body.currency),
+            occurred_at: charge.occurred_at,
+        }))
+    }
+
+    fn returned_session(&self, query: &[(String, String)]) -> Option<Uuid> {
+        query
+            .iter()
+            .find(|(k, _)| k == "session")
+            .and_then(|(_, v)| Uuid::try_parse(v).ok())
     }
 
     async fn charge_saved(
@@ -285,7 +353,7 @@ impl PaymentProvider for SandboxProvider {
         order_id: Uuid,
         amount: Money,
         method: PaymentMethod,
-    ) -> Result<SavedCharge, DbErr> {
+    ) -> Result<SavedCharge, ProviderError> {
         let outcome = if self.decline_saved_charges.load(Ordering::SeqCst) {
             PaymentOutcome::Declined
         } else {
@@ -294,8 +362,9 @@ impl PaymentProvider for SandboxProvider {
         // Charging is idempotent per order, as providers' idempotency keys make it: the ledger
         // holds one saved-method charge per order (a unique index), so asked again (a retry
         // after a crash, two servers at once) the sandbox answers the charge it already made.
-        // Its callback follows from the redelivery loop, as providers' webhooks do.
-        let row = self.ledger_row(None, order_id, amount, method, outcome)?;
+        let row = self
+            .ledger_row(None, order_id, amount, method, outcome)
+            .map_err(ledger_error)?;
         let inserted = sandbox_charge::Entity::insert(row.clone())
             .on_conflict(
                 OnConflict::column(sandbox_charge::Column::OrderId)
@@ -304,24 +373,22 @@ impl PaymentProvider for SandboxProvider {
                     .to_owned(),
             )
             .exec_without_returning(&self.db)
-            .await?;
+            .await
+            .map_err(ledger_error)?;
         let charge = if inserted == 1 {
-            row.try_into_model()?
+            row.try_into_model().map_err(ledger_error)?
         } else {
             sandbox_charge::Entity::find()
                 .filter(sandbox_charge::Column::OrderId.eq(order_id))
                 .filter(sandbox_charge::Column::SessionId.is_null())
                 .one(&self.db)
-                .await?
-                .ok_or(DbErr::RecordNotInserted)?
+                .await
+                .map_err(ledger_error)?
+                .ok_or(ProviderError::Ledger("the charge vanished".to_owned()))?
         };
         Ok(SavedCharge {
-            event_id: charge.id,
-            outcome: if charge.outcome == "succeeded" {
-                PaymentOutcome::Succeeded
-            } else {
-                PaymentOutcome::Declined
-            },
+            payment_id: charge.id.to_string(),
+            outcome: outcome_of(&charge),
             occurred_at: charge.occurred_at,
         })
     }

@@ -9,48 +9,32 @@ use entitle_domain::orders::OrderStatus;
 use entitle_domain::{Cycle, Money, PaymentMethod};
 use html_escape::encode_text as esc;
 use poem::http::{StatusCode, header};
-use poem::web::{Data, Form, Html, Path};
+use poem::web::{Data, Form, Path};
 use poem::{IntoResponse, Response, handler};
 use sea_orm::EntityTrait;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::SandboxProvider;
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{service as orders, store};
 use crate::payments::PaymentOutcome;
+use crate::payments::pay_page::{message, page};
 use crate::store::entity::{checkout_session, order};
 
 /// Who the customer is paying, as the page shows it.
 const MERCHANT: &str = "Entitle Software (sandbox)";
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;\
-         margin:2rem auto;padding:0 1rem}}table{{width:100%;border-collapse:collapse}}\
-         td,th{{padding:.3rem;border-bottom:1px solid #ddd;text-align:left}}\
-         .total{{font-size:1.4rem;font-weight:bold}}button{{font-size:1.1rem;padding:.5rem 1.5rem}}\
-         label{{display:block;margin:.5rem 0}}</style></head><body>{body}</body></html>",
-        title = esc(title),
-    ))
-}
-
-fn message(status: StatusCode, title: &str, text: &str) -> Response {
-    page(
-        title,
-        &format!("<h1>{}</h1><p>{}</p>", esc(title), esc(text)),
-    )
-    .with_status(status)
-    .into_response()
+/// The sandbox of a server in test mode (its pages are routed only then).
+fn sandbox(state: &AppState) -> Option<&SandboxProvider> {
+    state.payments.sandbox().map(|s| s.as_ref())
 }
 
 struct Checkout {
     session: checkout_session::Model,
     order: Order,
-    return_url: Option<String>,
 }
 
 async fn checkout(state: &AppState, session_id: Uuid) -> ServiceResult<Checkout> {
@@ -62,12 +46,10 @@ async fn checkout(state: &AppState, session_id: Uuid) -> ServiceResult<Checkout>
         .one(&state.db)
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
-    let return_url = row.return_url.clone();
     let order = store::view(row, Some(session.clone()))?;
     Ok(Checkout {
         session,
         order,
-        return_url,
     })
 }
 
@@ -114,6 +96,9 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
             );
         }
     };
+    let Some(csrf) = sandbox(&state).map(|s| s.csrf_token(session_id)) else {
+        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+    };
     let order = &checkout.order;
     if let Some(reason) = closed_reason(&checkout, state.clock.now()) {
         return message(StatusCode::GONE, "Checkout closed", reason);
@@ -158,9 +143,9 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
         session = session_id,
         method = method.map_or("card", PaymentMethod::as_str),
         fields = method_fields(method),
-        csrf = state.payments.csrf_token(session_id),
+        csrf = csrf,
     );
-    page(&format!("Pay {}", order.total), &body).into_response()
+    page(&format!("Pay {}", order.total), &body, true, None).into_response()
 }
 
 /// The form the page posts.
@@ -178,13 +163,6 @@ fn redirect(to: &str) -> Response {
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, to)
         .finish()
-}
-
-fn return_to(checkout: &Checkout) -> String {
-    checkout
-        .return_url
-        .clone()
-        .unwrap_or_else(|| format!("/sandbox/return/{}", checkout.order.id))
 }
 
 /// `POST /sandbox/checkout/{session}/pay`: takes (or declines) the payment, sends the signed
@@ -206,7 +184,10 @@ pub async fn pay(
             );
         }
     };
-    if !state.payments.csrf_valid(session_id, &form.csrf) {
+    let Some(sandbox) = sandbox(&state) else {
+        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+    };
+    if !sandbox.csrf_valid(session_id, &form.csrf) {
         return message(
             StatusCode::FORBIDDEN,
             "Form expired",
@@ -225,12 +206,11 @@ pub async fn pay(
     }
     let amount = Money::new(checkout.order.total.value(), checkout.order.currency);
     let method = checkout.order.payment_method.unwrap_or(PaymentMethod::Card);
-    match state
-        .payments
+    match sandbox
         .record_payment(session_id, checkout.order.id, amount, method, outcome)
         .await
     {
-        Ok(_) => redirect(&return_to(&checkout)),
+        Ok(_) => redirect(&sandbox.return_url(session_id)),
         Err(err) => {
             tracing::error!(error = %err, "sandbox could not record a payment");
             message(
@@ -258,36 +238,8 @@ pub async fn cancel(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Res
     {
         tracing::warn!(error = %err, "sandbox cancel link");
     }
-    redirect(&return_to(&checkout))
-}
-
-/// `GET /sandbox/return/{order}`: where the browser lands when the order has no return URL.
-#[handler]
-pub async fn returned(state: Data<&AppState>, Path(order_id): Path<Uuid>) -> Response {
-    let Ok(order) = store::load_view(&state.db, order_id).await else {
-        return message(StatusCode::NOT_FOUND, "Order not found", "No such order.");
-    };
-    let (title, text) = match order.status {
-        OrderStatus::Paid => (
-            "Payment complete",
-            "Your licenses are active. Return to your console.",
-        ),
-        OrderStatus::Failed => (
-            "Payment declined",
-            "Nothing was charged. Return to your console.",
-        ),
-        OrderStatus::Canceled => (
-            "Payment canceled",
-            "Nothing was charged. Return to your console.",
-        ),
-        OrderStatus::Expired => (
-            "Checkout expired",
-            "Nothing was charged. Return to your console.",
-        ),
-        OrderStatus::PendingPayment => (
-            "Payment processing",
-            "The payment is being confirmed. Return to your console; it will show the result.",
-        ),
-    };
-    message(StatusCode::OK, title, text)
+    match sandbox(&state) {
+        Some(sandbox) => redirect(&sandbox.return_url(session_id)),
+        None => message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout."),
+    }
 }

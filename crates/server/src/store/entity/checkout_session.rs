@@ -12,10 +12,17 @@ pub struct Model {
     pub amount_minor: i64,
     pub currency: String,
     pub payment_method: String,
-    /// `open`, `paid`, `declined`, `canceled`.
+    /// `open`, `superseded` (a fresh checkout replaced it; the provider may still take it until
+    /// it expires there), `paid`, `declined`, `canceled`, `expired`.
     pub status: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The provider's own reference (WeChat Pay's prepay, Alipay's nothing until paid).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub provider_ref: Option<String>,
+    /// The text of the QR code to scan, for providers whose flow is a scan.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub qr_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

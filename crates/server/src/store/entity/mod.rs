@@ -14,6 +14,7 @@ pub mod license;
 pub mod order;
 pub mod product;
 pub mod product_price;
+pub mod provider_payment;
 pub mod reminder;
 pub mod sandbox_charge;
 pub mod subscription;

@@ -1,0 +1,136 @@
+//! The payment providers' settings, as flags and environment variables (`entitle serve
+//! --help`). A provider is configured when any of its settings is given; then all of them are
+//! required, and a missing one stops the start with its name. Keys are read from files, so no
+//! secret is ever on a command line.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use entitle_server::payments::alipay::{AlipaySettings, gateway_of};
+use entitle_server::payments::wechat_pay::WechatPaySettings;
+
+#[derive(Args, Debug, Default)]
+pub struct ProviderArgs {
+    /// Alipay: the app id.
+    #[arg(long, env = "ENTITLE_ALIPAY_APP_ID")]
+    alipay_app_id: Option<String>,
+    /// Alipay: the app's private key file (PKCS#1 or PKCS#8 PEM).
+    #[arg(long, env = "ENTITLE_ALIPAY_PRIVATE_KEY_FILE")]
+    alipay_private_key_file: Option<std::path::PathBuf>,
+    /// Alipay: Alipay's public key file (PEM, or bare base64 SPKI).
+    #[arg(long, env = "ENTITLE_ALIPAY_PUBLIC_KEY_FILE")]
+    alipay_public_key_file: Option<std::path::PathBuf>,
+    /// Alipay: the gateway: `live` (default), `sandbox` (Alipay's sandbox), or a URL (a fake).
+    #[arg(long, env = "ENTITLE_ALIPAY_GATEWAY", default_value = "live")]
+    alipay_gateway: String,
+    /// WeChat Pay: the app id.
+    #[arg(long, env = "ENTITLE_WECHAT_APPID")]
+    wechat_appid: Option<String>,
+    /// WeChat Pay: the merchant id.
+    #[arg(long, env = "ENTITLE_WECHAT_MCHID")]
+    wechat_mchid: Option<String>,
+    /// WeChat Pay: the merchant API private key file (PEM).
+    #[arg(long, env = "ENTITLE_WECHAT_PRIVATE_KEY_FILE")]
+    wechat_private_key_file: Option<std::path::PathBuf>,
+    /// WeChat Pay: the merchant API certificate's serial number.
+    #[arg(long, env = "ENTITLE_WECHAT_SERIAL_NO")]
+    wechat_serial_no: Option<String>,
+    /// WeChat Pay: the APIv3 key (32 characters).
+    #[arg(long, env = "ENTITLE_WECHAT_APIV3_KEY", hide_env_values = true)]
+    wechat_apiv3_key: Option<String>,
+    /// WeChat Pay: WeChat Pay's public key file (public-key mode).
+    #[arg(long, env = "ENTITLE_WECHAT_PUBLIC_KEY_FILE")]
+    wechat_public_key_file: Option<std::path::PathBuf>,
+    /// WeChat Pay: the public key's id (`PUB_KEY_ID_…`).
+    #[arg(long, env = "ENTITLE_WECHAT_PUBLIC_KEY_ID")]
+    wechat_public_key_id: Option<String>,
+    /// WeChat Pay: the API's base URL.
+    #[arg(
+        long,
+        env = "ENTITLE_WECHAT_API_BASE",
+        default_value = "https://api.mch.weixin.qq.com"
+    )]
+    wechat_api_base: String,
+}
+
+fn read(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn required<T>(value: Option<T>, name: &str, provider: &str) -> anyhow::Result<T> {
+    match value {
+        Some(value) => Ok(value),
+        None => bail!("{provider} is partly configured: {name} is missing"),
+    }
+}
+
+impl ProviderArgs {
+    /// Alipay's settings, when any is given.
+    pub fn alipay(&self) -> anyhow::Result<Option<AlipaySettings>> {
+        if self.alipay_app_id.is_none()
+            && self.alipay_private_key_file.is_none()
+            && self.alipay_public_key_file.is_none()
+        {
+            return Ok(None);
+        }
+        let provider = "Alipay";
+        Ok(Some(AlipaySettings {
+            app_id: required(self.alipay_app_id.clone(), "ENTITLE_ALIPAY_APP_ID", provider)?,
+            private_key: read(&required(
+                self.alipay_private_key_file.clone(),
+                "ENTITLE_ALIPAY_PRIVATE_KEY_FILE",
+                provider,
+            )?)?,
+            alipay_public_key: read(&required(
+                self.alipay_public_key_file.clone(),
+                "ENTITLE_ALIPAY_PUBLIC_KEY_FILE",
+                provider,
+            )?)?,
+            gateway: gateway_of(&self.alipay_gateway),
+        }))
+    }
+
+    /// WeChat Pay's settings, when any is given.
+    pub fn wechat_pay(&self) -> anyhow::Result<Option<WechatPaySettings>> {
+        if self.wechat_appid.is_none()
+            && self.wechat_mchid.is_none()
+            && self.wechat_private_key_file.is_none()
+            && self.wechat_serial_no.is_none()
+            && self.wechat_apiv3_key.is_none()
+            && self.wechat_public_key_file.is_none()
+            && self.wechat_public_key_id.is_none()
+        {
+            return Ok(None);
+        }
+        let provider = "WeChat Pay";
+        Ok(Some(WechatPaySettings {
+            appid: required(self.wechat_appid.clone(), "ENTITLE_WECHAT_APPID", provider)?,
+            mchid: required(self.wechat_mchid.clone(), "ENTITLE_WECHAT_MCHID", provider)?,
+            private_key: read(&required(
+                self.wechat_private_key_file.clone(),
+                "ENTITLE_WECHAT_PRIVATE_KEY_FILE",
+                provider,
+            )?)?,
+            serial_no: required(
+                self.wechat_serial_no.clone(),
+                "ENTITLE_WECHAT_SERIAL_NO",
+                provider,
+            )?,
+            apiv3_key: required(
+                self.wechat_apiv3_key.clone(),
+                "ENTITLE_WECHAT_APIV3_KEY",
+                provider,
+            )?,
+            public_key: read(&required(
+                self.wechat_public_key_file.clone(),
+                "ENTITLE_WECHAT_PUBLIC_KEY_FILE",
+                provider,
+            )?)?,
+            public_key_id: required(
+                self.wechat_public_key_id.clone(),
+                "ENTITLE_WECHAT_PUBLIC_KEY_ID",
+                provider,
+            )?,
+            api_base: self.wechat_api_base.clone(),
+        }))
+    }
+}

@@ -1,0 +1,217 @@
+//! Pay to renew (DESIGN.md §8): where the provider of a subscription's method cannot charge a
+//! saved method (Alipay and WeChat Pay without their recurring products), the customer pays the
+//! renewal themselves. `--renewal-notice-days` (7) before the period ends, the renewal job
+//! opens the renewal order in `pending_payment` with a checkout and emits
+//! `subscription.renewal_due`; paid before or after the end, within the grace of the retry
+//! days, the new period starts where the old one ended, as an automatic renewal's would
+//! (`orders::fulfillment`). Unpaid at the period's end the subscription is `past_due`, and
+//! unpaid on the last retry day it expires with its order.
+//!
+//! The order's idempotency key names the subscription and the term (`renewal:…:pay`), unique
+//! per account: of several servers opening it at once, one does.
+
+use chrono::{DateTime, Utc};
+use entitle_domain::orders::OrderStatus;
+use entitle_domain::renewal::{grace_end, renewal_notice_at};
+use entitle_domain::subscription::SubscriptionStatus;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::renewals::{Round, Step, record_failure, renewal_order};
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::error::{ServiceError, ServiceResult};
+use crate::events;
+use crate::orders::service::{self as orders, Payable, start_checkout};
+use crate::orders::store as order_store;
+use crate::store::entity::{order, subscription};
+use crate::subscriptions::store as subscriptions;
+
+/// Subscriptions given notice per run; the next run continues.
+const BATCH: u64 = 500;
+
+/// The idempotency key of the pay-to-renew order for the subscription's current term.
+fn key(sub: &subscription::Model) -> String {
+    format!(
+        "renewal:{}:{}:pay",
+        sub.id,
+        sub.current_period_end.timestamp_micros()
+    )
+}
+
+/// Whether `sub` renews by a payment its customer makes: its method's provider cannot charge
+/// a saved method.
+pub(super) fn pays_to_renew(state: &AppState, sub: &subscription::Model) -> bool {
+    match subscriptions::payment_method(sub.payment_method.as_deref()) {
+        Ok(Some(method)) => state
+            .payments
+            .for_method(method)
+            .is_none_or(|provider| !provider.charges_saved(method)),
+        _ => false,
+    }
+}
+
+/// Opens the renewal order of every pay-to-renew subscription whose notice day came; returns
+/// how many it opened.
+pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
+    let horizon = now + chrono::Duration::days(i64::from(state.config.renewal_notice_days));
+    let near: Vec<_> = subscription::Entity::find()
+        .filter(subscription::Column::AutoRenew.eq(true))
+        .filter(subscription::Column::Trial.eq(false))
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscription::Column::CurrentPeriodEnd.gt(now))
+        .filter(subscription::Column::CurrentPeriodEnd.lte(horizon))
+        .order_by_asc(subscription::Column::CurrentPeriodEnd)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|sub| {
+            pays_to_renew(state, sub)
+                && renewal_notice_at(sub.current_period_end, state.config.renewal_notice_days)
+                    <= now
+        })
+        .collect();
+    if near.is_empty() {
+        return Ok(0);
+    }
+    let round = Round::read(state, &near).await?;
+    let opened: Vec<String> = order::Entity::find()
+        .filter(order::Column::SubscriptionId.is_in(near.iter().map(|sub| sub.id)))
+        .filter(order::Column::IdempotencyKey.is_in(near.iter().map(key)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|row| row.idempotency_key)
+        .collect();
+    let mut count = 0;
+    for sub in near.iter().filter(|sub| !opened.contains(&key(sub))) {
+        if open(state, &round, sub, now).await?.is_some() {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Opens the pay-to-renew order of `sub`'s next term with a checkout, and tells the customer
+/// (`subscription.renewal_due`), in one transaction; `None` when another server opened it.
+/// A provider that cannot be reached leaves the order without a checkout: the customer's
+/// `POST /v1/orders/{id}/checkout` starts one.
+async fn open(
+    state: &AppState,
+    round: &Round,
+    sub: &subscription::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Option<order::Model>> {
+    let mut row = renewal_order(round, sub, &key(sub), now)?;
+    let order_ends = grace_end(sub.current_period_end);
+    row.expires_at = Some(order_ends);
+    let method = subscriptions::payment_method(sub.payment_method.as_deref())?
+        .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
+    let session = start_checkout(
+        state,
+        &Payable {
+            order_id: row.id,
+            amount: order_store::total(&row)?,
+            method,
+            product: &row.product_code,
+        },
+        Uuid::now_v7(),
+        order_ends.min(now + state.config.order_ttl),
+        now,
+    )
+    .await;
+    let session = match session {
+        Ok(session) => Some(session),
+        Err(err) => {
+            tracing::warn!(subscription = %sub.id, error = %err,
+                "pay to renew: no checkout yet; the customer opens one");
+            None
+        }
+    };
+    let txn = state.db.begin().await?;
+    let inserted = order::ActiveModel::from(row.clone())
+        .reset_all()
+        .insert(&txn)
+        .await;
+    match inserted {
+        Ok(_) => {}
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        Err(err) => return Err(err.into()),
+    }
+    if let Some(session) = session {
+        session.insert(&txn).await?;
+    }
+    let view = order_store::load_view(&txn, row.id).await?;
+    events::emit(
+        &txn,
+        events::SUBSCRIPTION_RENEWAL_DUE,
+        Some(sub.account_id),
+        json!({
+            "subscription": subscriptions::view(sub)?,
+            "order": view,
+            "checkout_url": view.checkout.as_ref().map(|c| c.url.clone()),
+            "pay_before": order_ends,
+        }),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::System,
+            account_id: Some(row.account_id),
+            action: "order.created",
+            entity: "order",
+            entity_id: row.id,
+            before: None,
+            after: snapshot(&view),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(row))
+}
+
+/// A pay-to-renew subscription whose period ended (or whose retry day came) unpaid: its order
+/// is opened if the notice was missed (the server was down, the clock jumped), and it goes
+/// `past_due` — or, on the last retry day, expires with its unpaid order.
+pub(super) async fn lapse(
+    state: &AppState,
+    round: &Round,
+    sub: &subscription::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Step> {
+    let existing = order::Entity::find()
+        .filter(order::Column::SubscriptionId.eq(sub.id))
+        .filter(order::Column::IdempotencyKey.eq(key(sub)))
+        .one(&state.db)
+        .await?;
+    let row = match existing {
+        Some(row) => Some(row),
+        None => open(state, round, sub, now).await?,
+    };
+    if let Some(row) = &row
+        && order_store::status(row)? == OrderStatus::Paid
+    {
+        // Paid while this run read it: the fulfilment moved the period on.
+        return Ok(Step::Skipped);
+    }
+    let step = record_failure(state, sub, now).await?;
+    let expired = subscription::Entity::find_by_id(sub.id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|after| after.status == SubscriptionStatus::Expired.as_str());
+    if expired && let Some(row) = row {
+        orders::expire(state, row.id).await?;
+    }
+    Ok(step)
+}
