@@ -56,40 +56,32 @@ const COPIED: &str = "id, order_id, provider, url, amount_minor, currency, payme
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(CheckoutSessionsRebuilt::Table)
-                    .col(pk_uuid(CheckoutSessions::Id))
-                    .col(uuid(CheckoutSessions::OrderId))
-                    .col(string_len(CheckoutSessions::Provider, 32))
-                    .col(text(CheckoutSessions::Url))
-                    .col(big_integer(CheckoutSessions::AmountMinor))
-                    .col(string_len(CheckoutSessions::Currency, 3))
-                    .col(string_len(CheckoutSessions::PaymentMethod, 16))
-                    .col(string_len(CheckoutSessions::Status, 16))
-                    .col(timestamp_with_time_zone(CheckoutSessions::CreatedAt))
-                    .col(timestamp_with_time_zone(CheckoutSessions::ExpiresAt))
-                    .col(text_null(CheckoutSessions::ProviderRef))
-                    .col(text_null(CheckoutSessions::QrCode))
-                    .to_owned(),
-            )
-            .await?;
+        let rebuilt = Table::create()
+            .table(CheckoutSessionsRebuilt::Table)
+            .col(pk_uuid(CheckoutSessions::Id))
+            .col(uuid(CheckoutSessions::OrderId))
+            .col(string_len(CheckoutSessions::Provider, 32))
+            .col(text(CheckoutSessions::Url))
+            .col(big_integer(CheckoutSessions::AmountMinor))
+            .col(string_len(CheckoutSessions::Currency, 3))
+            .col(string_len(CheckoutSessions::PaymentMethod, 16))
+            .col(string_len(CheckoutSessions::Status, 16))
+            .col(timestamp_with_time_zone(CheckoutSessions::CreatedAt))
+            .col(timestamp_with_time_zone(CheckoutSessions::ExpiresAt))
+            .col(text_null(CheckoutSessions::ProviderRef))
+            .col(text_null(CheckoutSessions::QrCode))
+            .to_owned();
         let db = manager.get_connection();
+        let create = db.get_database_backend().build(&rebuilt).to_string();
+        // One call, so one connection: on SQLite a second pooled connection may still read the
+        // schema from before the drop and refuse the rename.
         db.execute_unprepared(&format!(
-            "INSERT INTO checkout_sessions_rebuilt ({COPIED}) SELECT {COPIED} FROM checkout_sessions"
+            "{create}; \
+             INSERT INTO checkout_sessions_rebuilt ({COPIED}) SELECT {COPIED} FROM checkout_sessions; \
+             DROP TABLE checkout_sessions; \
+             ALTER TABLE checkout_sessions_rebuilt RENAME TO checkout_sessions"
         ))
         .await?;
-        manager
-            .drop_table(Table::drop().table(CheckoutSessions::Table).to_owned())
-            .await?;
-        manager
-            .rename_table(
-                Table::rename()
-                    .table(CheckoutSessionsRebuilt::Table, CheckoutSessions::Table)
-                    .to_owned(),
-            )
-            .await?;
         manager
             .create_index(
                 Index::create()

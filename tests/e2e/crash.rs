@@ -1,6 +1,7 @@
 //! Crash safety: `entitle serve` killed with SIGKILL in the middle of a burst of payments and
-//! in the middle of a renewal run, then started again on the same database. The sandbox
-//! provider redelivers the callbacks the server never acknowledged, as real providers do. At
+//! in the middle of a renewal run, then started again on the same database. The reconcile job
+//! asks the sandbox provider about the checkouts whose callbacks the server never
+//! acknowledged, as it asks real providers. At
 //! the end every payment the provider took is fulfilled exactly once, no license is granted
 //! twice, and the audit log agrees.
 
@@ -25,7 +26,7 @@ fn free_port() -> u16 {
 /// Starts `entitle serve` on `port` over the database in `dir`, and waits until it answers.
 fn start(dir: &Path, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_entitle"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--sandbox", "--listen", &format!("127.0.0.1:{port}")])
         .env(
             "ENTITLE_DATABASE_URL",
             format!("sqlite://{}/entitle.db?mode=rwc", dir.display()),
@@ -33,6 +34,7 @@ fn start(dir: &Path, port: u16) -> Child {
         .env("ENTITLE_BOOTSTRAP_ADMIN_KEY", ADMIN)
         .env("ENTITLE_SANDBOX_SECRET", SECRET)
         .env("ENTITLE_JOBS_INTERVAL_SECONDS", "1")
+        .env("ENTITLE_RECONCILE_AFTER_SECONDS", "0")
         .env("ENTITLE_RATE_LIMIT_PER_KEY", "0")
         .env("ENTITLE_RATE_LIMIT_PER_IP", "0")
         .stdout(Stdio::null())

@@ -39,7 +39,7 @@ pub fn serve() -> Served {
     let database = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
     let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
     let mut child = entitle()
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--sandbox", "--listen", "127.0.0.1:0"])
         .env("ENTITLE_DATABASE_URL", &database)
         .env("ENTITLE_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY)
         // The fuzzer sends hundreds of requests a second from one key.

@@ -32,7 +32,7 @@ impl Server {
             None => std::env::current_exe()?.with_file_name("entitle"),
         };
         let mut child = Command::new(&entitle)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--sandbox", "--listen", "127.0.0.1:0"])
             .env("ENTITLE_DATABASE_URL", database)
             .env("ENTITLE_BOOTSTRAP_ADMIN_KEY", ADMIN)
             .env("ENTITLE_RATE_LIMIT_PER_KEY", "0")

@@ -358,6 +358,8 @@ pub struct Model {
     pub can_launch_browser: bool,
     /// The key is an admin's: the sandbox clock and the jobs are at hand (`:advance`, `:run`).
     pub admin: bool,
+    /// The server runs in test mode: the header says SANDBOX.
+    pub sandbox: bool,
     pub quit: bool,
 }
 
@@ -390,6 +392,7 @@ impl Model {
             mouse: true,
             can_launch_browser: false,
             admin: false,
+            sandbox: false,
             quit: false,
         }
     }

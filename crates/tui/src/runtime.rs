@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
 use entitle_client::{Client, ClientError, LicenseQuery};
-use entitle_domain::api::Account;
+use entitle_domain::api::{Account, WhoAmI};
 use futures_util::StreamExt;
 use thiserror::Error;
 use tokio::sync::mpsc;
@@ -58,11 +58,10 @@ pub fn describe(err: &ClientError, server: &str) -> String {
 async fn resolve_account(
     client: &Client,
     asked: Option<Uuid>,
-) -> Result<(Account, bool), TuiError> {
+) -> Result<(Account, WhoAmI), TuiError> {
     let server = client.base_url().to_owned();
     let failed = |e: ClientError| TuiError::Server(describe(&e, &server));
     let me = client.who_am_i().await.map_err(failed)?;
-    let admin = me.role == "admin";
     let id = match (me.account_id, asked) {
         (Some(own), _) => own,
         (None, Some(asked)) => asked,
@@ -74,14 +73,14 @@ async fn resolve_account(
                 .ok_or_else(|| TuiError::Server("the server has no accounts yet".to_owned()))?
         }
     };
-    Ok((client.get_account(id).await.map_err(failed)?, admin))
+    Ok((client.get_account(id).await.map_err(failed)?, me))
 }
 
 /// Runs the console until the operator quits.
 pub async fn run(options: Options) -> Result<(), TuiError> {
     let client = Client::new(&options.server, &options.api_key)
         .map_err(|e| TuiError::Server(e.to_string()))?;
-    let (account, admin) = resolve_account(&client, options.account).await?;
+    let (account, me) = resolve_account(&client, options.account).await?;
     let mut model = Model::new(
         account,
         &options.server,
@@ -90,7 +89,8 @@ pub async fn run(options: Options) -> Result<(), TuiError> {
     );
     model.mouse = !options.no_mouse;
     model.can_launch_browser = browser::can_launch();
-    model.admin = admin;
+    model.admin = me.role == "admin";
+    model.sandbox = me.sandbox;
 
     let mut terminal = ratatui::init();
     let previous = std::panic::take_hook();

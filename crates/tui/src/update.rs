@@ -271,6 +271,9 @@ fn on_error(model: &mut Model, id: u64, message: String) -> Vec<Command> {
     Vec::new()
 }
 
+/// What the payment dialog says when the provider's flow is a scan.
+const SCAN_HINT: &str = "scan the QR code with WeChat to pay (or open the URL below)";
+
 fn on_order(model: &mut Model, id: u64, order: Order) -> Vec<Command> {
     let mut commands = Vec::new();
     let can_launch = model.can_launch_browser;
@@ -291,9 +294,13 @@ fn on_order(model: &mut Model, id: u64, order: Order) -> Vec<Command> {
     watch.error = None;
     let first_answer = watch.order.is_none();
     let url = order.checkout.as_ref().map(|c| c.url.clone());
+    let scan = order.checkout.as_ref().is_some_and(|c| c.qr_code.is_some());
     watch.order = Some(order.clone());
     if first_answer && let Some(url) = url {
-        if can_launch {
+        if scan {
+            // A scan flow (WeChat Pay): the code is drawn here, nothing to open.
+            watch.not_opened = Some(SCAN_HINT.to_owned());
+        } else if can_launch {
             commands.push(Command::OpenUrl(url));
         } else {
             watch.not_opened =
@@ -637,7 +644,13 @@ fn watch_payment(model: &mut Model, order: Order) -> Vec<Command> {
         copied: false,
     };
     let mut commands = Vec::new();
+    let scan = watch
+        .order
+        .as_ref()
+        .and_then(|o| o.checkout.as_ref())
+        .is_some_and(|c| c.qr_code.is_some());
     match url {
+        _ if scan => watch.not_opened = Some(SCAN_HINT.to_owned()),
         Some(url) if model.can_launch_browser => commands.push(Command::OpenUrl(url)),
         _ => {
             watch.not_opened =

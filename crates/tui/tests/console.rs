@@ -157,6 +157,7 @@ fn order(status: OrderStatus) -> Order {
             provider: "sandbox".to_owned(),
             url: "http://127.0.0.1:8080/sandbox/checkout/00000000-0000-0000-0000-000000000501"
                 .to_owned(),
+            qr_code: None,
             expires_at: now() + Duration::minutes(27),
         }),
     }

@@ -95,6 +95,9 @@ pub struct WhoAmI {
     /// The key's account, for an account key.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_id: Option<Uuid>,
+    /// Whether the server runs in test mode (`--sandbox`): the sandbox provider takes
+    /// payments and no real money moves. Consoles say SANDBOX.
+    pub sandbox: bool,
 }
 
 /// An API key as listed: never its secret.

@@ -42,15 +42,22 @@ pub struct AccountsApi;
 impl AccountsApi {
     /// Who this key belongs to: an admin, or an account (and which).
     #[oai(path = "/v1/me", method = "get", operation_id = "who_am_i")]
-    async fn me(&self, ApiKey(principal): ApiKey) -> Result<Json<WhoAmI>, ApiError> {
+    async fn me(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+    ) -> Result<Json<WhoAmI>, ApiError> {
+        let sandbox = state.config.sandbox;
         Ok(Json(match principal {
             crate::auth::Principal::Admin => WhoAmI {
                 role: "admin".to_owned(),
                 account_id: None,
+                sandbox,
             },
             crate::auth::Principal::Account(id) => WhoAmI {
                 role: "account".to_owned(),
                 account_id: Some(id),
+                sandbox,
             },
         }))
     }

@@ -213,9 +213,9 @@ impl PaymentProvider for AlipayProvider {
         .map(CallbackOutcome::Payment)
     }
 
-    fn acknowledge(&self, result: Result<(), CallbackFailure>) -> Response {
+    fn acknowledge(&self, result: Result<bool, CallbackFailure>) -> Response {
         match result {
-            Ok(()) => protocol::NOTIFY_ACK
+            Ok(_) => protocol::NOTIFY_ACK
                 .with_content_type("text/plain")
                 .with_status(StatusCode::OK)
                 .into_response(),

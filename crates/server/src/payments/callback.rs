@@ -76,13 +76,13 @@ pub async fn receive(
             .map_err(|e| ServiceError::Invalid(format!("unreadable callback body: {e}")))?;
         match provider.verify_callback(headers, &bytes, Utc::now()).await? {
             CallbackOutcome::Payment(notice) => {
-                service::apply(&state, provider.name(), &notice, FoundBy::Callback).await?;
+                service::apply(&state, provider.name(), &notice, FoundBy::Callback).await
             }
             CallbackOutcome::Ignored(why) => {
                 tracing::info!(provider = provider.name(), why, "callback acknowledged");
+                Ok(false)
             }
         }
-        Ok::<(), ServiceError>(())
     }
     .await;
     if let Err(err) = &result {

@@ -225,8 +225,9 @@ pub trait PaymentProvider: Send + Sync + Debug {
     ) -> Result<CallbackOutcome, CallbackRejection>;
 
     /// The answer a callback gets, in the provider's own format: sent only after the change it
-    /// reports is committed (`Ok`), or a non-success answer so that it is delivered again.
-    fn acknowledge(&self, result: Result<(), CallbackFailure>) -> Response;
+    /// reports is committed (`Ok`, saying whether it changed anything), or a non-success answer
+    /// so that it is delivered again.
+    fn acknowledge(&self, result: Result<bool, CallbackFailure>) -> Response;
 
     /// What became of the checkout `session`: `Some` once paid (or declined), `None` while
     /// the customer has not paid.

@@ -344,9 +344,9 @@ impl PaymentProvider for WechatPayProvider {
         self.notice(&tx).map(CallbackOutcome::Payment)
     }
 
-    fn acknowledge(&self, result: Result<(), CallbackFailure>) -> Response {
+    fn acknowledge(&self, result: Result<bool, CallbackFailure>) -> Response {
         match result {
-            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Ok(_) => StatusCode::NO_CONTENT.into_response(),
             Err(failure) => Json(serde_json::json!({ "code": "FAIL", "message": failure.detail }))
                 .with_status(failure.status)
                 .into_response(),

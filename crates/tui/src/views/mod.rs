@@ -170,8 +170,11 @@ fn draw_header(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         " "
     };
-    let line = Line::from(vec![
-        Span::styled(" Entitle ", model.theme.active()),
+    let mut spans = vec![Span::styled(" Entitle ", model.theme.active())];
+    if model.sandbox {
+        spans.push(Span::styled(" SANDBOX ", model.theme.selected()));
+    }
+    spans.extend([
         Span::raw(format!(
             "· {} · {} · {} · {} ",
             account.name,
@@ -181,7 +184,7 @@ fn draw_header(model: &Model, frame: &mut Frame, area: Rect) {
         )),
         Span::raw(busy),
     ]);
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn draw_tabs(model: &Model, frame: &mut Frame, area: Rect) {

@@ -437,8 +437,14 @@ fn draw_payment(model: &Model, watch: &PaymentWatch, frame: &mut Frame) {
     }
     if watch.not_opened.is_some() || !watch.opened {
         lines.push(Line::raw(url.clone()));
+        // The provider's own code for a scan flow (WeChat Pay), else the page's URL.
+        let scan = order
+            .checkout
+            .as_ref()
+            .and_then(|c| c.qr_code.clone())
+            .unwrap_or_else(|| url.clone());
         let room = frame.area().height.saturating_sub(16) as usize;
-        if let Some(qr) = crate::browser::qr(&url).filter(|q| q.len() <= room) {
+        if let Some(qr) = crate::browser::qr(&scan).filter(|q| q.len() <= room) {
             lines.extend(qr.into_iter().map(Line::raw));
         }
     }

@@ -308,9 +308,9 @@ impl PaymentProvider for SandboxProvider {
         }))
     }
 
-    fn acknowledge(&self, result: Result<(), CallbackFailure>) -> Response {
+    fn acknowledge(&self, result: Result<bool, CallbackFailure>) -> Response {
         match result {
-            Ok(()) => Json(serde_json::json!({ "received": true }))
+            Ok(changed) => Json(serde_json::json!({ "received": true, "changed": changed }))
                 .with_status(StatusCode::OK)
                 .into_response(),
             Err(failure) => Json(problem(failure.status, &failure.code, failure.detail))
