@@ -26,7 +26,12 @@ fn free_port() -> u16 {
 /// Starts `entitle serve` on `port` over the database in `dir`, and waits until it answers.
 fn start(dir: &Path, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_entitle"))
-        .args(["serve", "--sandbox", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--sandbox",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env(
             "ENTITLE_DATABASE_URL",
             format!("sqlite://{}/entitle.db?mode=rwc", dir.display()),

@@ -4,4 +4,5 @@ mod console;
 mod crash;
 mod fuzzing;
 mod generated_client;
+mod provider_sdks;
 mod serve;

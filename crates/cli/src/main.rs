@@ -22,6 +22,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of the serve variant (every provider setting) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run a demo: a server on a fresh SQLite database with demo accounts, and the console.
@@ -308,7 +310,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Err(err @ (StartError::NoProvider | StartError::Provider(_))) => refuse(&err),
         Err(err) => return Err(err).context("opening the database"),
     };
-    let mode = if state.config.sandbox { "test (--sandbox)" } else { "live" };
+    let mode = if state.config.sandbox {
+        "test (--sandbox)"
+    } else {
+        "live"
+    };
     tracing::info!(%addr, mode, providers = ?state.payments.names(), "entitle is listening");
     println!("entitle is listening on http://{addr}");
     entitle_server::serve(state, acceptor, shutdown_signal()).await?;

@@ -74,7 +74,11 @@ impl ProviderArgs {
         }
         let provider = "Alipay";
         Ok(Some(AlipaySettings {
-            app_id: required(self.alipay_app_id.clone(), "ENTITLE_ALIPAY_APP_ID", provider)?,
+            app_id: required(
+                self.alipay_app_id.clone(),
+                "ENTITLE_ALIPAY_APP_ID",
+                provider,
+            )?,
             private_key: read(&required(
                 self.alipay_private_key_file.clone(),
                 "ENTITLE_ALIPAY_PRIVATE_KEY_FILE",

@@ -198,22 +198,42 @@ mod tests {
     fn a_cn_account_cannot_pay_in_usd_or_with_paypal() {
         let all = |region: Region| payable_methods(region, |_| true);
         assert_eq!(
-            check_payment(Region::Cn, Currency::Usd, PaymentMethod::Alipay, &all(Region::Cn))
-                .map_err(|r| r.code()),
+            check_payment(
+                Region::Cn,
+                Currency::Usd,
+                PaymentMethod::Alipay,
+                &all(Region::Cn)
+            )
+            .map_err(|r| r.code()),
             Err("currency_mismatch")
         );
         assert_eq!(
-            check_payment(Region::Cn, Currency::Cny, PaymentMethod::Paypal, &all(Region::Cn))
-                .map_err(|r| r.code()),
+            check_payment(
+                Region::Cn,
+                Currency::Cny,
+                PaymentMethod::Paypal,
+                &all(Region::Cn)
+            )
+            .map_err(|r| r.code()),
             Err("payment_method_not_allowed")
         );
         assert!(
-            check_payment(Region::Cn, Currency::Cny, PaymentMethod::WechatPay, &all(Region::Cn))
-                .is_ok()
+            check_payment(
+                Region::Cn,
+                Currency::Cny,
+                PaymentMethod::WechatPay,
+                &all(Region::Cn)
+            )
+            .is_ok()
         );
         assert!(
-            check_payment(Region::Intl, Currency::Usd, PaymentMethod::Paypal, &all(Region::Intl))
-                .is_ok()
+            check_payment(
+                Region::Intl,
+                Currency::Usd,
+                PaymentMethod::Paypal,
+                &all(Region::Intl)
+            )
+            .is_ok()
         );
     }
 
@@ -222,8 +242,13 @@ mod tests {
         let payable = payable_methods(Region::Cn, |m| m == PaymentMethod::Alipay);
         assert_eq!(payable, vec![PaymentMethod::Alipay]);
         assert_eq!(
-            check_payment(Region::Cn, Currency::Cny, PaymentMethod::WechatPay, &payable)
-                .map_err(|r| r.code()),
+            check_payment(
+                Region::Cn,
+                Currency::Cny,
+                PaymentMethod::WechatPay,
+                &payable
+            )
+            .map_err(|r| r.code()),
             Err("payment_method_unavailable")
         );
         assert!(check_payment(Region::Cn, Currency::Cny, PaymentMethod::Alipay, &payable).is_ok());

@@ -184,11 +184,15 @@ mod tests {
     fn only_an_order_waiting_for_payment_gets_a_fresh_checkout() {
         assert_eq!(OrderStatus::PendingPayment.reopen_checkout(), Ok(()));
         assert_eq!(
-            OrderStatus::Paid.reopen_checkout().map_err(OrderRefusal::code),
+            OrderStatus::Paid
+                .reopen_checkout()
+                .map_err(OrderRefusal::code),
             Err("order_non_refundable")
         );
         assert_eq!(
-            OrderStatus::Expired.reopen_checkout().map_err(OrderRefusal::code),
+            OrderStatus::Expired
+                .reopen_checkout()
+                .map_err(OrderRefusal::code),
             Err("order_not_payable")
         );
     }

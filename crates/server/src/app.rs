@@ -242,7 +242,10 @@ pub fn app(state: AppState) -> impl Endpoint {
             "/v1/payments/:provider/callback",
             poem::post(callback::receive),
         )
-        .at("/v1/payments/:provider/return", poem::get(callback::returned))
+        .at(
+            "/v1/payments/:provider/return",
+            poem::get(callback::returned),
+        )
         .at("/pay/:session", poem::get(pay_page::show));
     if state.payments.sandbox().is_some() {
         routes = routes

@@ -27,5 +27,7 @@ pub mod store;
 pub mod subscriptions;
 pub mod webhooks;
 
-pub use app::{AppState, StartError, api_service, app, bind, local_addr, openapi_json, openapi_yaml, serve};
+pub use app::{
+    AppState, StartError, api_service, app, bind, local_addr, openapi_json, openapi_yaml, serve,
+};
 pub use config::Config;

@@ -266,7 +266,11 @@ fn loaded() -> Model {
 }
 
 fn render(model: &Model) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(100, 24)).expect("terminal");
+    render_on(model, 100, 24)
+}
+
+fn render_on(model: &Model, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal
         .draw(|frame| views::draw(model, frame))
         .expect("draw");
@@ -500,6 +504,66 @@ fn with_a_display_the_checkout_opens_in_the_browser() {
                 .expect("checkout")
                 .url
         )]
+    );
+}
+
+#[test]
+fn a_scan_checkout_draws_the_providers_code_and_opens_nothing() {
+    let mut model = loaded();
+    model.can_launch_browser = true;
+    let commands = wizard_at_quote(&mut model);
+    let [Command::Fetch(quote_id, _)] = commands.as_slice() else {
+        panic!("quote")
+    };
+    update(
+        &mut model,
+        Msg::Reply(*quote_id, Ok(Reply::Quote(quote_reply()))),
+    );
+    key(&mut model, KeyCode::Enter);
+    let [Command::Fetch(place_id, _)] = press(&mut model, "y").as_slice().to_owned()[..] else {
+        panic!("place");
+    };
+    let mut wechat = order(OrderStatus::PendingPayment);
+    if let Some(checkout) = wechat.checkout.as_mut() {
+        checkout.provider = "wechat_pay".to_owned();
+        checkout.url = "http://127.0.0.1:8080/pay/0000000000000000000000000000050a".to_owned();
+        checkout.qr_code = Some("weixin://wxpay/bizpayurl?pr=abc123".to_owned());
+    }
+    let commands = update(&mut model, Msg::Reply(place_id, Ok(Reply::Order(wechat))));
+    assert!(
+        !commands.iter().any(|c| matches!(c, Command::OpenUrl(_))),
+        "a scan flow opens no browser: {commands:?}"
+    );
+    // A tall terminal: the code is drawn where it fits.
+    let screen = render_on(&model, 100, 60);
+    assert!(screen.contains("scan the QR code with WeChat"), "{screen}");
+    let code = entitle_tui::browser::qr("weixin://wxpay/bizpayurl?pr=abc123").expect("a code");
+    let row = code[3].trim();
+    assert!(
+        screen.contains(row),
+        "the provider's code is drawn, not the URL's: {screen}"
+    );
+}
+
+#[test]
+fn a_test_mode_server_says_sandbox_in_the_header() {
+    let mut model = loaded();
+    assert!(
+        !render(&model)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("SANDBOX")
+    );
+    model.sandbox = true;
+    let screen = render(&model);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("SANDBOX"),
+        "{screen}"
     );
 }
 

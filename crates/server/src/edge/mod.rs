@@ -70,7 +70,10 @@ pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Resp
         response.headers_mut().insert(REQUEST_ID, value);
     }
     insert(&mut response, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    if path.starts_with("/sandbox/") || path.starts_with("/pay/") || path.starts_with("/v1/payments/") {
+    if path.starts_with("/sandbox/")
+        || path.starts_with("/pay/")
+        || path.starts_with("/v1/payments/")
+    {
         // The hosted payment pages (the sandbox's, and the QR page of scan flows): nothing loads from elsewhere, it is never framed, and it
         // posts only to itself.
         insert(

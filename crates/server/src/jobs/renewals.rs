@@ -24,6 +24,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::pay_to_renew::pays_to_renew;
 use crate::accounts::service::AccountRecord;
 use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
@@ -35,7 +36,6 @@ use crate::orders::{fulfillment, service as orders, store as order_store};
 use crate::payments::{PaymentOutcome, SavedCharge};
 use crate::store::entity::{account, license, order, subscription};
 use crate::subscriptions::store as subscriptions;
-use super::pay_to_renew::pays_to_renew;
 
 /// A renewal order younger than this is another server's work in progress.
 const IN_PROGRESS: Duration = Duration::seconds(60);

@@ -268,7 +268,11 @@ pub(crate) async fn start_checkout(
             available: Vec::new(),
         }
     })?;
-    let subject = format!("Entitle {} order {}", payable.product, payable.order_id.simple());
+    let subject = format!(
+        "Entitle {} order {}",
+        payable.product,
+        payable.order_id.simple()
+    );
     let started = provider
         .start_checkout(&CheckoutRequest {
             session_id,

@@ -113,9 +113,9 @@ impl AlipayProvider {
         let session_id = session_of_trade_no(out_trade_no).ok_or_else(|| {
             CallbackRejection::Mismatch(format!("out_trade_no {out_trade_no:?} is not ours"))
         })?;
-        let amount: Decimal = total_amount.parse().map_err(|_| {
-            CallbackRejection::Malformed(format!("total_amount {total_amount:?}"))
-        })?;
+        let amount: Decimal = total_amount
+            .parse()
+            .map_err(|_| CallbackRejection::Malformed(format!("total_amount {total_amount:?}")))?;
         if trade_no.is_empty() {
             return Err(CallbackRejection::Malformed("no trade_no".to_owned()));
         }
@@ -227,7 +227,12 @@ impl PaymentProvider for AlipayProvider {
     }
 
     async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError> {
-        let form = protocol::query_form(&self.key, &self.app_id, &out_trade_no(session.id), Utc::now());
+        let form = protocol::query_form(
+            &self.key,
+            &self.app_id,
+            &out_trade_no(session.id),
+            Utc::now(),
+        );
         let body = self
             .http
             .post(&self.gateway)
@@ -249,12 +254,11 @@ impl PaymentProvider for AlipayProvider {
                 }
                 other => Self::unreachable(other),
             })?;
-        let Some(trade) = protocol::read_trade_query(&response).map_err(|e| {
-            ProviderError::Refused {
+        let Some(trade) =
+            protocol::read_trade_query(&response).map_err(|e| ProviderError::Refused {
                 provider: NAME,
                 detail: e.to_string(),
-            }
-        })?
+            })?
         else {
             return Ok(None);
         };

@@ -19,8 +19,8 @@ use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use sea_orm::EntityTrait;
 
-use super::service::{self, FoundBy};
 use super::reconcile::settle;
+use super::service::{self, FoundBy};
 use super::{CallbackFailure, CallbackOutcome, pay_page};
 use crate::app::AppState;
 use crate::error::ServiceError;
@@ -74,7 +74,10 @@ pub async fn receive(
             .into_bytes_limit(MAX_CALLBACK_BYTES)
             .await
             .map_err(|e| ServiceError::Invalid(format!("unreadable callback body: {e}")))?;
-        match provider.verify_callback(headers, &bytes, Utc::now()).await? {
+        match provider
+            .verify_callback(headers, &bytes, Utc::now())
+            .await?
+        {
             CallbackOutcome::Payment(notice) => {
                 service::apply(&state, provider.name(), &notice, FoundBy::Callback).await
             }

@@ -3,10 +3,10 @@
 //! refreshing itself until the order is paid), and the small pages the return route and the
 //! sandbox show. In test mode every one of them says SANDBOX.
 
+use entitle_domain::Money;
 use entitle_domain::api::Order;
 use entitle_domain::orders::OrderStatus;
 use html_escape::encode_text as esc;
-use entitle_domain::Money;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Html, Path};
 use poem::{IntoResponse, Response, handler};
@@ -106,7 +106,11 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
         .one(&state.db)
         .await
     else {
-        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+        return message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "No such checkout.",
+        );
     };
     let Ok(order) = store::load_view(&state.db, session.order_id).await else {
         return message(StatusCode::NOT_FOUND, "Order not found", "No such order.");

@@ -31,11 +31,7 @@ impl Providers {
             .iter()
             .find(|p| p.methods().contains(&method))
             .cloned()
-            .or_else(|| {
-                self.sandbox
-                    .clone()
-                    .map(|s| s as Arc<dyn PaymentProvider>)
-            })
+            .or_else(|| self.sandbox.clone().map(|s| s as Arc<dyn PaymentProvider>))
     }
 
     /// The provider called `name` (its callback and return routes), if this server has it.

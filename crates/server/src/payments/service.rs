@@ -72,8 +72,15 @@ pub async fn apply(
             "the amount or currency differs from the order's total",
         ));
     }
-    let first_news = record(&state.db, provider, notice, order_id, found_by, state.clock.now())
-        .await?;
+    let first_news = record(
+        &state.db,
+        provider,
+        notice,
+        order_id,
+        found_by,
+        state.clock.now(),
+    )
+    .await?;
     let actor = Actor::Provider(provider);
     let changed = match notice.outcome {
         PaymentOutcome::Succeeded => {

@@ -156,7 +156,10 @@ impl WechatPayProvider {
         );
         let mut request = self
             .http
-            .request(method, format!("{}{path_and_query}", self.settings.api_base))
+            .request(
+                method,
+                format!("{}{path_and_query}", self.settings.api_base),
+            )
             .header("Authorization", authorization)
             .header("Accept", "application/json");
         if let Some(body) = body {
@@ -165,8 +168,8 @@ impl WechatPayProvider {
                 .body(body);
         }
         let response = request.send().await.map_err(Self::unreachable)?;
-        let status = StatusCode::from_u16(response.status().as_u16())
-            .unwrap_or(StatusCode::BAD_GATEWAY);
+        let status =
+            StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(Self::unreachable)?.to_vec();
         let pairs = |name: &str| {
@@ -277,9 +280,10 @@ impl PaymentProvider for WechatPayProvider {
             time_expire: Some(
                 request
                     .expires_at
-                    .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(
-                        || unreachable!("UTC+8 is a valid offset"),
-                    ))
+                    .with_timezone(
+                        &chrono::FixedOffset::east_opt(8 * 3600)
+                            .unwrap_or_else(|| unreachable!("UTC+8 is a valid offset")),
+                    )
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             ),
             notify_url: format!("{}/v1/payments/{NAME}/callback", self.public_url),
@@ -374,10 +378,12 @@ impl PaymentProvider for WechatPayProvider {
         if !protocol::is_paid(&tx.trade_state) {
             return Ok(None);
         }
-        self.notice(&tx).map(Some).map_err(|e| ProviderError::Refused {
-            provider: NAME,
-            detail: e.to_string(),
-        })
+        self.notice(&tx)
+            .map(Some)
+            .map_err(|e| ProviderError::Refused {
+                provider: NAME,
+                detail: e.to_string(),
+            })
     }
 
     fn returned_session(&self, _query: &[(String, String)]) -> Option<Uuid> {

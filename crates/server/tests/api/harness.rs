@@ -41,8 +41,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The server's clock, movable.
     pub clock: OffsetClock,
-    /// The server's sandbox payment provider.
-    pub payments: Arc<SandboxProvider>,
+    /// The server's sandbox payment provider (test mode only; `None` in live mode).
+    pub payments: Option<Arc<SandboxProvider>>,
     database_url: String,
 }
 
@@ -70,11 +70,21 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_with(backend, |_| {}, scenario).await;
+}
+
+/// Runs `scenario` against a fresh server on `backend`, its configuration changed by
+/// `configure` before it starts (live mode, real providers pointed at local fakes, …).
+pub async fn run_with<F, Fut>(backend: Backend, configure: impl FnOnce(&mut Config), scenario: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary directory");
             let url = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
-            let app = start(&url, OffsetClock::default()).await;
+            let app = start_with(&url, OffsetClock::default(), configure).await;
             scenario(app).await;
         }
         Backend::Postgres => {
@@ -91,7 +101,12 @@ where
                 .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .await
                 .expect("create the test database");
-            let app = start(&with_database(&base, &name), OffsetClock::default()).await;
+            let app = start_with(
+                &with_database(&base, &name),
+                OffsetClock::default(),
+                configure,
+            )
+            .await;
             // Run in a task so that a failing scenario still lets the database be dropped.
             let outcome = tokio::spawn(scenario(app)).await;
             admin
@@ -103,10 +118,6 @@ where
             }
         }
     }
-}
-
-async fn start(database_url: &str, clock: OffsetClock) -> TestApp {
-    start_with(database_url, clock, |_| {}).await
 }
 
 async fn start_with(
@@ -126,11 +137,7 @@ async fn start_with(
         .await
         .expect("open the database");
     let db = state.db.clone();
-    let payments = state
-        .payments
-        .sandbox()
-        .cloned()
-        .expect("test servers run in test mode, with the sandbox");
+    let payments = state.payments.sandbox().cloned();
     tokio::spawn(entitle_server::serve(
         state,
         acceptor,
@@ -243,3 +250,49 @@ macro_rules! on_both_databases {
     };
 }
 pub(crate) use on_both_databases;
+
+/// [`on_both_databases!`] for scenarios that need something set up before the server starts
+/// (local fakes of payment providers, say): `$setup` is an async expression giving a `Clone`
+/// value with a `configure(&self, &mut Config)` method, which configures the server; the
+/// scenario gets the value too.
+///
+/// ```ignore
+/// on_both_databases_with! {
+///     setup = Fakes::live();
+///     async fn name(app, fakes: Fakes) { … }
+/// }
+/// ```
+macro_rules! on_both_databases_with {
+    (setup = $setup:expr; $(async fn $name:ident($app:ident, $ctx:ident: $ty:ty) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn scenario($app: $crate::harness::TestApp, $ctx: $ty) $body
+
+                async fn on(backend: $crate::harness::Backend) {
+                    let ctx: $ty = $setup.await;
+                    let settings = ctx.clone();
+                    $crate::harness::run_with(
+                        backend,
+                        move |config| settings.configure(config),
+                        move |app| scenario(app, ctx),
+                    )
+                    .await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    on($crate::harness::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    on($crate::harness::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_databases_with;

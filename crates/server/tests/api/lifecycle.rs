@@ -113,7 +113,7 @@ on_both_databases! {
     async fn a_failing_saved_method_ends_in_expired_after_its_retries(app) {
         let (account, client) = account_with_key(&app, "Declined", AccountKind::Individual, Region::Cn).await;
         buy(&app, &client, account.id, &monthly_dr(1, true)).await;
-        app.payments.set_decline_saved_charges(true);
+        app.payments.as_ref().expect("test mode").set_decline_saved_charges(true);
         let end = dr_subscription(&client, account.id).await.current_period_end;
 
         move_to(&app, end).await;

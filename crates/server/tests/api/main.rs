@@ -1,5 +1,6 @@
 //! The server's API tests: the real server over real HTTP, on SQLite and PostgreSQL.
 
+mod fakes;
 mod harness;
 
 mod accounts;
@@ -10,6 +11,7 @@ mod health;
 mod invoices;
 mod licenses;
 mod lifecycle;
+mod live_payments;
 mod orders;
 mod payments;
 mod purchase;
@@ -17,4 +19,4 @@ mod quotes;
 mod spec;
 mod subscriptions;
 
-pub(crate) use harness::on_both_databases;
+pub(crate) use harness::{on_both_databases, on_both_databases_with};

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use entitle_client::LicenseQuery;
 use entitle_domain::orders::OrderStatus;
-use entitle_domain::{AccountKind, Clock, Cycle, PaymentMethod, Region};
+use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use uuid::Uuid;
 
 use crate::accounts::account_with_key;
@@ -53,7 +53,7 @@ on_both_databases! {
             let url = app.url("/v1/payments/sandbox/callback");
             let header = entitle_server::signature::sign(
                 crate::harness::SANDBOX_SECRET.as_bytes(),
-                app.clock.now().timestamp(),
+                chrono::Utc::now().timestamp(),
                 &body,
             );
             let body = body.clone();
@@ -86,7 +86,7 @@ on_both_databases! {
     async fn forged_stale_and_tampered_callbacks_change_nothing(app) {
         let (account, client) = account_with_key(&app, "Target", AccountKind::Individual, Region::Cn).await;
         let placed = order(&client, account.id, &purchase("dr", Some(Cycle::Month), 1, PaymentMethod::Alipay)).await;
-        let now = app.clock.now().timestamp();
+        let now = chrono::Utc::now().timestamp();
         let honest = callback_body(&app, &placed, Uuid::now_v7(), "199.00");
 
         let forged = deliver(&app, &honest, "not-the-secret", now).await;

@@ -270,7 +270,10 @@ impl PaymentProvider for SandboxProvider {
         request: &CheckoutRequest<'_>,
     ) -> Result<CheckoutStart, ProviderError> {
         Ok(CheckoutStart {
-            url: format!("{}/sandbox/checkout/{}", self.public_url, request.session_id),
+            url: format!(
+                "{}/sandbox/checkout/{}",
+                self.public_url, request.session_id
+            ),
             qr_code: None,
             provider_ref: None,
         })

@@ -47,10 +47,7 @@ async fn checkout(state: &AppState, session_id: Uuid) -> ServiceResult<Checkout>
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
     let order = store::view(row, Some(session.clone()))?;
-    Ok(Checkout {
-        session,
-        order,
-    })
+    Ok(Checkout { session, order })
 }
 
 /// Why the page will not take a payment now, if it will not.
@@ -97,7 +94,11 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
         }
     };
     let Some(csrf) = sandbox(&state).map(|s| s.csrf_token(session_id)) else {
-        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+        return message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "No such checkout.",
+        );
     };
     let order = &checkout.order;
     if let Some(reason) = closed_reason(&checkout, state.clock.now()) {
@@ -185,7 +186,11 @@ pub async fn pay(
         }
     };
     let Some(sandbox) = sandbox(&state) else {
-        return message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout.");
+        return message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "No such checkout.",
+        );
     };
     if !sandbox.csrf_valid(session_id, &form.csrf) {
         return message(
@@ -240,6 +245,10 @@ pub async fn cancel(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Res
     }
     match sandbox(&state) {
         Some(sandbox) => redirect(&sandbox.return_url(session_id)),
-        None => message(StatusCode::NOT_FOUND, "Checkout not found", "No such checkout."),
+        None => message(
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "No such checkout.",
+        ),
     }
 }

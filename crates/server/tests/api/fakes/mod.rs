@@ -1,0 +1,242 @@
+//! Local fakes of the Alipay gateway and the WeChat Pay API v3 (providers.md §6.2), each a
+//! small poem server on `127.0.0.1:0` started inside the test, holding its state in memory.
+//!
+//! They check what Entitle sends as the real ones do — the signature over the canonical string
+//! each builds itself (only the raw RSA and AES-GCM come from `entitle_providers`), the merchant
+//! ids, the amounts — record every request with the verdict, answer signed with their own keys,
+//! and deliver real signed callbacks to Entitle, or forged ones on request.
+//!
+//! Keys are generated once per test process (RSA generation is the slow part).
+
+pub mod alipay;
+pub mod wechat_pay;
+
+use std::sync::{Mutex, OnceLock};
+
+use entitle_providers::keys::generate_keypair;
+use entitle_providers::{SigningKey, VerifyingKey};
+use entitle_server::Config;
+use poem::Endpoint;
+use rand::Rng;
+use tokio::sync::oneshot;
+
+pub use alipay::AlipayFake;
+pub use wechat_pay::WechatFake;
+
+/// One RSA key pair: (PKCS#8 private PEM, SPKI public PEM).
+pub struct Pair {
+    pub private_pem: String,
+    pub public_pem: String,
+}
+
+impl Pair {
+    pub fn signing(&self) -> SigningKey {
+        SigningKey::parse(&self.private_pem).expect("generated key parses")
+    }
+
+    pub fn verifying(&self) -> VerifyingKey {
+        VerifyingKey::parse(&self.public_pem).expect("generated key parses")
+    }
+}
+
+/// The keys of the test process: Entitle's Alipay app key, Alipay's own key, Entitle's WeChat
+/// Pay merchant key, WeChat Pay's key, and an intruder's key that belongs to no one.
+#[derive(Clone, Copy)]
+pub enum Key {
+    AlipayApp,
+    AlipayPlatform,
+    WechatMerchant,
+    WechatPlatform,
+    Intruder,
+}
+
+pub fn key(which: Key) -> &'static Pair {
+    static KEYS: [OnceLock<Pair>; 5] = [const { OnceLock::new() }; 5];
+    KEYS[which as usize].get_or_init(|| {
+        let (private_pem, public_pem) = generate_keypair();
+        Pair {
+            private_pem,
+            public_pem,
+        }
+    })
+}
+
+/// How a callback the fake sends differs from an honest one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forgery {
+    /// What the provider would send.
+    Honest,
+    /// Signed with the provider's key, but over other bytes than those sent.
+    BadSignature,
+    /// Signed properly, with a key that is not the provider's.
+    WrongKey,
+    /// Signed, then its amount changed (to 0.01).
+    TamperedAmount,
+    /// Signed, then its `out_trade_no` changed to this one (another order's session).
+    TamperedOrder(String),
+    /// Signed by the provider, but for an amount other than the order's (0.01 more).
+    MisstatedAmount,
+    /// WeChat Pay only: signed properly, 301 s ago (on the system clock).
+    Stale,
+}
+
+/// What a fake answers Entitle's API calls with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Signed with the provider's key.
+    Honest,
+    /// Signed with the intruder's key: Entitle must not believe it.
+    WrongKey,
+}
+
+/// One request a fake received, and whether its signature and fields checked out.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    /// The path and query.
+    pub target: String,
+    /// The API called (`alipay.trade.page.pay`, `native`, `query`, …).
+    pub api: String,
+    /// `Ok` when the request was signed by Entitle's key over what was sent and its fields
+    /// were right; otherwise why not.
+    pub verdict: Result<(), String>,
+}
+
+/// A callback ready to send (so that one can be sent many times, or at once).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Delivery {
+    /// Sends it; the answer's status and body.
+    pub async fn send(&self) -> (u16, String) {
+        let mut request = http().post(&self.url).body(self.body.clone());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.expect("deliver the callback");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("callback answer"))
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
+    })
+    .clone()
+}
+
+/// `n` random letters and digits.
+pub fn nonce(n: usize) -> String {
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+/// A running fake: its base URL, and a switch that stops it (the port then refuses).
+pub struct Running {
+    pub base_url: String,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+impl Running {
+    pub async fn start(app: impl Endpoint + 'static) -> Running {
+        let acceptor = entitle_server::bind("127.0.0.1:0").await.expect("bind");
+        let addr = entitle_server::local_addr(&acceptor).expect("address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(
+            poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+                app,
+                async move {
+                    let _ = stopped.await;
+                },
+                Some(std::time::Duration::from_millis(100)),
+            ),
+        );
+        Running {
+            base_url: format!("http://{addr}"),
+            stop: Mutex::new(Some(stop)),
+        }
+    }
+
+    /// Stops answering: connections to the fake are refused from now on.
+    pub async fn stop(&self) {
+        if let Some(stop) = self.stop.lock().expect("stop").take() {
+            let _ = stop.send(());
+        }
+        // Wait until the port refuses.
+        let addr = self.base_url.trim_start_matches("http://").to_owned();
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(&addr).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the fake at {addr} did not stop");
+    }
+}
+
+/// The fakes a scenario's server is configured with, and the mode it runs in.
+#[derive(Clone)]
+pub struct Fakes {
+    pub alipay: Option<AlipayFake>,
+    pub wechat: Option<WechatFake>,
+    /// Test mode (`--sandbox`) rather than live mode.
+    pub sandbox: bool,
+}
+
+impl Fakes {
+    /// Live mode with both providers pointed at fresh fakes.
+    pub async fn live() -> Fakes {
+        Fakes {
+            alipay: Some(AlipayFake::start().await),
+            wechat: Some(WechatFake::start().await),
+            sandbox: false,
+        }
+    }
+
+    /// Live mode with Alipay alone.
+    pub async fn live_alipay_only() -> Fakes {
+        Fakes {
+            alipay: Some(AlipayFake::start().await),
+            wechat: None,
+            sandbox: false,
+        }
+    }
+
+    /// Test mode (the clock moves) with Alipay pointed at a fake.
+    pub async fn test_mode_alipay() -> Fakes {
+        Fakes {
+            alipay: Some(AlipayFake::start().await),
+            wechat: None,
+            sandbox: true,
+        }
+    }
+
+    /// Configures the server: its mode, the providers at the fakes, and reconciliation asking
+    /// about every open checkout at once.
+    pub fn configure(&self, config: &mut Config) {
+        config.sandbox = self.sandbox;
+        config.alipay = self.alipay.as_ref().map(AlipayFake::settings);
+        config.wechat_pay = self.wechat.as_ref().map(WechatFake::settings);
+        config.reconcile_after = chrono::Duration::zero();
+    }
+
+    pub fn alipay(&self) -> &AlipayFake {
+        self.alipay.as_ref().expect("an Alipay fake")
+    }
+
+    pub fn wechat(&self) -> &WechatFake {
+        self.wechat.as_ref().expect("a WeChat Pay fake")
+    }
+}

@@ -1,0 +1,132 @@
+//! A DR purchase paid through each provider's fake, by its real signed callback; the same
+//! callback twice, and twenty at once, fulfil once.
+
+use entitle_domain::licenses::LicenseSource;
+use entitle_domain::orders::OrderStatus;
+use entitle_domain::{AccountKind, PaymentMethod, Region};
+
+use super::{dr, events_of, licenses, open_alipay, status_of, trade_no, verified};
+use crate::accounts::account_with_key;
+use crate::fakes::{Delivery, Fakes, Forgery};
+use crate::on_both_databases_with;
+use crate::purchase::order;
+
+on_both_databases_with! {
+    setup = Fakes::live();
+
+    async fn a_dr_purchase_is_paid_by_alipays_notify(app, fakes: Fakes) {
+        assert!(app.payments.is_none(), "live mode: no sandbox");
+        let (account, client) = account_with_key(&app, "Alipay buyer", AccountKind::Individual, Region::Cn).await;
+        let placed = order(&client, account.id, &dr(2, PaymentMethod::Alipay, false)).await;
+        assert_eq!(placed.status, OrderStatus::PendingPayment);
+        let checkout = placed.checkout.clone().expect("a checkout");
+        assert_eq!(checkout.url, app.url(&format!("/pay/{}", crate::live_payments::session_of(&placed))));
+
+        let no = open_alipay(&app, &fakes, &placed).await;
+        let page_pay = verified(&fakes.alipay().seen(), "alipay.trade.page.pay");
+        assert!(page_pay.target.starts_with("/gateway.do?"), "a GET of the gateway: {page_pay:?}");
+        let trade = fakes.alipay().trade(&no).expect("trade");
+        assert_eq!(trade.notify_url, app.url("/v1/payments/alipay/callback"));
+        assert_eq!(trade.return_url, app.url("/v1/payments/alipay/return"));
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::PendingPayment, "opening the page pays nothing");
+
+        fakes.alipay().pay(&no);
+        assert_eq!(fakes.alipay().notify(&no, Forgery::Honest).await, (200, "success".to_owned()));
+        let paid = client.get_order(placed.id).await.expect("order");
+        assert_eq!(paid.status, OrderStatus::Paid);
+        let held = licenses(&client, account.id).await;
+        assert_eq!(held.iter().filter(|l| l.product == "dr").count(), 2);
+        assert_eq!(held.iter().filter(|l| l.source == LicenseSource::Bonus).count(), 2, "a bonus failback per DR");
+
+        // The browser comes back: Entitle asks Alipay (a signed query the fake verifies) and
+        // shows the outcome.
+        let back = app
+            .http
+            .get(app.url(&format!("/v1/payments/alipay/return?out_trade_no={no}")))
+            .send()
+            .await
+            .expect("return");
+        assert_eq!(back.status(), 200);
+        assert!(back.text().await.expect("page").contains("Payment complete"));
+        verified(&fakes.alipay().seen(), "alipay.trade.query");
+        assert_eq!(events_of(&app, "order.paid").await.len(), 1);
+    }
+
+    async fn a_dr_purchase_is_paid_by_wechat_pays_callback(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "WeChat buyer", AccountKind::Individual, Region::Cn).await;
+        let placed = order(&client, account.id, &dr(2, PaymentMethod::WechatPay, false)).await;
+        let native = verified(&fakes.wechat().seen(), "native");
+        assert_eq!(native.method, "POST");
+        let no = trade_no(&placed);
+        let trade = fakes.wechat().trade(&no).expect("the fake took the Native order");
+        assert_eq!(rust_decimal::Decimal::new(trade.total, 2), placed.total.value(), "the amount, in fen");
+        assert_eq!(trade.notify_url, app.url("/v1/payments/wechat_pay/callback"));
+        assert!(trade.description.contains("dr"), "{}", trade.description);
+        let checkout = placed.checkout.clone().expect("a checkout");
+        assert_eq!(checkout.provider, "wechat_pay");
+        assert_eq!(checkout.qr_code.as_deref(), Some(trade.code_url.as_str()), "the code WeChat Pay gave");
+        assert_eq!(checkout.url, app.url(&format!("/pay/{}", crate::live_payments::session_of(&placed))));
+
+        let page = app.http.get(&checkout.url).send().await.expect("QR page");
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.expect("html");
+        assert!(html.contains("<svg"), "the QR code drawn inline");
+        assert!(html.contains(&placed.total.to_string()), "the amount");
+        assert!(!html.contains("<script"), "no script");
+        assert!(!html.contains("SANDBOX"), "live mode says no SANDBOX");
+
+        fakes.wechat().pay(&no);
+        assert_eq!(fakes.wechat().notify(&no, Forgery::Honest).await, (204, String::new()));
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::Paid);
+        let held = licenses(&client, account.id).await;
+        assert_eq!(held.iter().filter(|l| l.product == "dr").count(), 2);
+        assert_eq!(held.iter().filter(|l| l.source == LicenseSource::Bonus).count(), 2);
+        let html = app.http.get(&checkout.url).send().await.expect("QR page").text().await.expect("html");
+        assert!(html.contains("Payment complete"), "the page follows the order");
+    }
+
+    async fn an_alipay_notify_twice_then_twenty_at_once_fulfils_once(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Repeated", AccountKind::Individual, Region::Cn).await;
+        let placed = order(&client, account.id, &dr(2, PaymentMethod::Alipay, false)).await;
+        let no = open_alipay(&app, &fakes, &placed).await;
+        fakes.alipay().pay(&no);
+        let notify = fakes.alipay().notify_delivery(&no, &Forgery::Honest);
+        assert_eq!(notify.send().await, (200, "success".to_owned()));
+        assert_eq!(notify.send().await, (200, "success".to_owned()), "a repeat is acknowledged");
+        let again = fakes.alipay().notify_delivery(&no, &Forgery::Honest);
+        let answers = at_once(20, &again).await;
+        assert!(answers.iter().all(|a| *a == (200, "success".to_owned())), "{answers:?}");
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::Paid);
+        assert_eq!(licenses(&client, account.id).await.len(), 4, "2 DR + 2 bonus, once");
+        assert_eq!(events_of(&app, "order.paid").await.len(), 1, "one order.paid");
+    }
+
+    async fn a_wechat_callback_twenty_at_once_then_again_fulfils_once(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Burst", AccountKind::Individual, Region::Cn).await;
+        let placed = order(&client, account.id, &dr(3, PaymentMethod::WechatPay, false)).await;
+        let no = trade_no(&placed);
+        fakes.wechat().pay(&no);
+        let callback = fakes.wechat().notify_delivery(&no, &Forgery::Honest);
+        let answers = at_once(20, &callback).await;
+        assert!(answers.iter().all(|a| *a == (204, String::new())), "{answers:?}");
+        assert_eq!(callback.send().await, (204, String::new()));
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::Paid);
+        assert_eq!(licenses(&client, account.id).await.len(), 6, "3 DR + 3 bonus, once");
+        assert_eq!(events_of(&app, "order.paid").await.len(), 1, "one order.paid");
+    }
+}
+
+/// Sends `delivery` `n` times at once.
+async fn at_once(n: usize, delivery: &Delivery) -> Vec<(u16, String)> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let delivery = delivery.clone();
+            tokio::spawn(async move { delivery.send().await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("delivery"));
+    }
+    answers
+}
