@@ -140,6 +140,7 @@ pub struct Checkout {
     /// the QR code and follows the order.
     pub url: String,
     /// The text to draw as a QR code when the provider's flow is a scan; `null` otherwise.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub qr_code: Option<String>,
     /// The page stops taking payment then, and the unpaid order expires.
     pub expires_at: DateTime<Utc>,

@@ -79,7 +79,7 @@ pub async fn receive(
             .await?
         {
             CallbackOutcome::Payment(notice) => {
-                service::apply(&state, provider.name(), &notice, FoundBy::Callback).await
+                service::apply(&state, provider.as_ref(), &notice, FoundBy::Callback).await
             }
             CallbackOutcome::Ignored(why) => {
                 tracing::info!(provider = provider.name(), why, "callback acknowledged");

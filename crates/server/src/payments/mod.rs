@@ -197,6 +197,12 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// The payment methods it takes.
     fn methods(&self) -> &'static [PaymentMethod];
 
+    /// Whether its payments' times are on the server's clock (the sandbox, which lives on it)
+    /// rather than real time (every real provider).
+    fn reports_server_time(&self) -> bool {
+        false
+    }
+
     /// Whether it can charge a saved `method` off-session (renewals); where it cannot, a
     /// renewal is paid by the customer (pay to renew).
     fn charges_saved(&self, method: PaymentMethod) -> bool;

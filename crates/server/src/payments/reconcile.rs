@@ -44,7 +44,7 @@ pub(crate) async fn settle(
         amount: store::total(&row)?,
     };
     match provider.query(&reference).await {
-        Ok(Some(notice)) => service::apply(state, provider.name(), &notice, found_by).await,
+        Ok(Some(notice)) => service::apply(state, provider, &notice, found_by).await,
         Ok(None) => {
             if session.expires_at + CLOSE_AFTER <= state.clock.now() {
                 close(state, session.id).await?;

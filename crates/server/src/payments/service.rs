@@ -6,10 +6,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{CallbackRejection, PaymentNotice, PaymentOutcome};
+use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
@@ -38,10 +38,11 @@ impl FoundBy {
 /// already applied).
 pub async fn apply(
     state: &AppState,
-    provider: &'static str,
+    payer: &dyn PaymentProvider,
     notice: &PaymentNotice,
     found_by: FoundBy,
 ) -> ServiceResult<bool> {
+    let provider = payer.name();
     let mismatch = |why: &str| ServiceError::Callback(CallbackRejection::Mismatch(why.to_owned()));
     let session = match notice.session_id {
         Some(session_id) => Some(
@@ -84,14 +85,18 @@ pub async fn apply(
     let actor = Actor::Provider(provider);
     let changed = match notice.outcome {
         PaymentOutcome::Succeeded => {
-            fulfillment::fulfil(state, row.id, notice.occurred_at, actor).await?
+            fulfillment::fulfil(state, row.id, paid_at(state, payer, notice), actor).await?
         }
         PaymentOutcome::Declined => orders::mark_failed(state, row.id, actor).await?,
     };
     if changed && found_by == FoundBy::Reconcile {
         state.metrics.payment_reconciled();
     }
-    if first_news && !changed && notice.outcome == PaymentOutcome::Succeeded {
+    if first_news
+        && !changed
+        && notice.outcome == PaymentOutcome::Succeeded
+        && paid_twice(&state.db, provider, order_id, &notice.payment_id).await?
+    {
         // A second payment for an order already paid (the customer paid an old checkout and a
         // fresh one): the money is recorded in the ledger under its own id for an operator;
         // nothing is granted twice.
@@ -99,10 +104,37 @@ pub async fn apply(
             provider,
             payment_id = %notice.payment_id,
             order = %order_id,
-            "a payment arrived for an order that was already paid"
+            "a second payment arrived for an order that was already paid"
         );
     }
     Ok(changed)
+}
+
+/// Whether `order_id` was paid by another payment than `payment_id` too.
+async fn paid_twice(
+    db: &impl ConnectionTrait,
+    provider: &str,
+    order_id: Uuid,
+    payment_id: &str,
+) -> ServiceResult<bool> {
+    Ok(provider_payment::Entity::find()
+        .filter(provider_payment::Column::OrderId.eq(order_id))
+        .filter(provider_payment::Column::Provider.eq(provider))
+        .filter(provider_payment::Column::Outcome.eq(PaymentOutcome::Succeeded.as_str()))
+        .filter(provider_payment::Column::ProviderPaymentId.ne(payment_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// When the licenses start: the moment the provider took the money, on the server's clock. A
+/// real provider reports real time; in test mode, with the clock moved forward, that moment is
+/// moved by as much, so a purchase paid after a jump does not start (and end) in the past.
+fn paid_at(state: &AppState, payer: &dyn PaymentProvider, notice: &PaymentNotice) -> DateTime<Utc> {
+    match &state.movable_clock {
+        Some(clock) if !payer.reports_server_time() => notice.occurred_at + clock.offset(),
+        _ => notice.occurred_at,
+    }
 }
 
 /// Records the payment under the provider's id; `true` when this is the first news of it.

@@ -260,6 +260,11 @@ impl PaymentProvider for SandboxProvider {
         ]
     }
 
+    /// The sandbox's ledger is kept on the server's (movable) clock.
+    fn reports_server_time(&self) -> bool {
+        true
+    }
+
     /// The sandbox charges every saved method, so the demo renews by itself.
     fn charges_saved(&self, _method: PaymentMethod) -> bool {
         true

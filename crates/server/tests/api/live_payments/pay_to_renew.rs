@@ -170,6 +170,22 @@ on_both_databases_with! {
         assert_eq!(saved_charges(&app).await, 0, "the sandbox charged nothing: Alipay's customer paid");
     }
 
+    async fn a_purchase_paid_after_the_clock_moved_starts_on_the_servers_clock(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Jumper", AccountKind::Individual, Region::Cn).await;
+        app.admin.advance_clock("P40D").await.expect("advance the clock");
+        let placed = order(&client, account.id, &dr(1, PaymentMethod::Alipay, false)).await;
+        pay_by_alipay(&app, &fakes, &placed).await;
+        let paid = client.get_order(placed.id).await.expect("the order");
+        let paid_at = paid.paid_at.expect("paid");
+        // Alipay reports real time; the licenses start at the server's (moved) now, or a
+        // month's DR bought after a 40-day jump would have ended before it was bought.
+        assert!((paid_at - app.clock.now()).num_seconds().abs() < 120, "{paid_at} vs {}", app.clock.now());
+        let dr: Vec<_> = licenses(&client, account.id).await.into_iter().filter(|l| l.product == "dr").collect();
+        assert_eq!(dr.len(), 1);
+        assert!(dr[0].valid_until > app.clock.now() + Duration::days(27), "{:?}", dr[0]);
+        assert_eq!(dr[0].status, LicenseStatus::Active);
+    }
+
     async fn a_pay_to_renew_renewal_never_paid_expires_with_its_order(app, fakes: Fakes) {
         let (account, client) = account_with_key(&app, "Lapsing", AccountKind::Individual, Region::Cn).await;
         let (sub, renewal) = renewal_due(&app, &fakes, &client, account.id, 1).await;
