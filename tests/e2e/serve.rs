@@ -66,6 +66,57 @@ pub fn serve() -> Served {
     }
 }
 
+/// Live mode (no `--sandbox`) with no provider configured would take no payment: the server
+/// refuses to start, exit code 2, with one message naming `--sandbox` and the settings. With
+/// `ENTITLE_SANDBOX=true` the same command starts.
+#[test]
+fn live_mode_without_a_provider_refuses_to_start() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
+    let refused = entitle()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ENTITLE_DATABASE_URL", &database)
+        .env_remove("ENTITLE_SANDBOX")
+        .output()
+        .expect("run entitle serve");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(said.lines().count(), 1, "one message: {said}");
+    for named in ["--sandbox", "ENTITLE_ALIPAY_APP_ID", "ENTITLE_WECHAT_MCHID"] {
+        assert!(said.contains(named), "the message names {named}: {said}");
+    }
+
+    let mut test_mode = entitle()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ENTITLE_DATABASE_URL", &database)
+        .env("ENTITLE_SANDBOX", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start entitle serve");
+    let stdout = test_mode.stdout.take().expect("stdout");
+    let listening = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.starts_with("entitle is listening on "));
+    let _ = test_mode.kill();
+    let _ = test_mode.wait();
+    assert!(listening, "ENTITLE_SANDBOX=true starts in test mode");
+}
+
+/// A provider half configured is refused by name, not started without it.
+#[test]
+fn a_partly_configured_provider_is_named_and_refused() {
+    let refused = entitle()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ENTITLE_ALIPAY_APP_ID", "2021000000000000")
+        .output()
+        .expect("run entitle serve");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("ENTITLE_ALIPAY_PRIVATE_KEY_FILE"), "{said}");
+}
+
 #[tokio::test]
 async fn the_readme_curl_session_works_against_entitle_serve() {
     let server = serve();

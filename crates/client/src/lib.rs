@@ -341,6 +341,12 @@ impl Client {
             .await
     }
 
+    /// `POST /v1/orders/{id}/checkout`: a fresh checkout for an order waiting for payment.
+    pub async fn reopen_checkout(&self, id: Uuid) -> Result<Order, ClientError> {
+        self.post(&format!("/v1/orders/{id}/checkout"), &serde_json::json!({}))
+            .await
+    }
+
     /// `GET /v1/accounts/{id}/licenses`, one page.
     pub async fn list_licenses(
         &self,

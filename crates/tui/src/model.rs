@@ -443,6 +443,8 @@ pub enum Request {
     Deactivate(Uuid),
     SetAutoRenew(Uuid, bool),
     CancelOrder(Uuid),
+    /// A fresh checkout for an unpaid order, to pay it now (providers' QR codes live minutes).
+    ReopenCheckout(Uuid),
     /// The sandbox's Subscribe button, for a console with no browser at hand.
     CompleteSandboxCheckout(String),
     /// Move the sandbox clock by an ISO 8601 duration (admin).
@@ -463,6 +465,8 @@ pub enum Reply {
     Catalog(Vec<ProductView>),
     Quote(QuoteView),
     Order(Order),
+    /// An unpaid order with a fresh checkout: the payment dialog opens on it.
+    Checkout(Order),
     License(License),
     Subscription(Subscription),
     /// Something done that the status line reports.

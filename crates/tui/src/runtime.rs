@@ -254,6 +254,7 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
         Request::Deactivate(id) => Reply::License(client.deactivate_license(id).await?),
         Request::SetAutoRenew(id, on) => Reply::Subscription(client.set_auto_renew(id, on).await?),
         Request::CancelOrder(id) => Reply::Order(client.cancel_order(id).await?),
+        Request::ReopenCheckout(id) => Reply::Checkout(client.reopen_checkout(id).await?),
         Request::AdvanceClock(duration) => {
             let clock = client.advance_clock(&duration).await?;
             Reply::Note(format!(

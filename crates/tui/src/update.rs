@@ -203,6 +203,7 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
             }
         }
         Ok(Reply::Order(order)) => return on_order(model, id, order),
+        Ok(Reply::Checkout(order)) => return watch_payment(model, order),
         Ok(Reply::License(license)) => {
             let word = crate::model::status_word(&license);
             say(
@@ -573,10 +574,25 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 model.overlays.push(Overlay::Wizard(Box::new(wizard)));
             }
         }
+        (Tab::Home, KeyCode::Char('p')) => {
+            // The renewal due first: paid on a fresh checkout.
+            let due = model
+                .summary
+                .data
+                .as_ref()
+                .and_then(|s| s.renewals_due.first())
+                .map(|o| o.id);
+            match due {
+                Some(id) => return vec![fetch(model, Request::ReopenCheckout(id))],
+                None => say(model, "No renewal is waiting for payment", Level::Info),
+            }
+        }
         (Tab::Orders, KeyCode::Char('p')) => {
             if let Some(order) = selected_order(model) {
                 if order.status == OrderStatus::PendingPayment {
-                    return watch_payment(model, order);
+                    // A fresh checkout: the order may be days old, a provider's QR code
+                    // lives minutes.
+                    return vec![fetch(model, Request::ReopenCheckout(order.id))];
                 }
                 say(
                     model,

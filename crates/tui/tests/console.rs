@@ -153,6 +153,7 @@ fn order(status: OrderStatus) -> Order {
         created_at: now() - Duration::minutes(3),
         paid_at: (status == OrderStatus::Paid).then(now),
         canceled_at: None,
+        expires_at: Some(now() + Duration::minutes(27)),
         checkout: Some(Checkout {
             provider: "sandbox".to_owned(),
             url: "http://127.0.0.1:8080/sandbox/checkout/00000000-0000-0000-0000-000000000501"
@@ -241,6 +242,7 @@ fn loaded() -> Model {
                 ],
                 expiring_within_30_days: 1,
                 unpaid_orders: 1,
+                renewals_due: Vec::new(),
             }),
             Request::Licenses { .. } => Reply::Licenses(LicensePage {
                 items: vec![
@@ -542,6 +544,37 @@ fn a_scan_checkout_draws_the_providers_code_and_opens_nothing() {
     assert!(
         screen.contains(row),
         "the provider's code is drawn, not the URL's: {screen}"
+    );
+}
+
+#[test]
+fn home_shows_a_renewal_due_and_p_pays_it_on_a_fresh_checkout() {
+    let mut model = loaded();
+    assert!(press(&mut model, "p").is_empty(), "nothing to pay yet");
+    let mut due = order(OrderStatus::PendingPayment);
+    due.kind = OrderType::Renewal;
+    due.product = "dr".to_owned();
+    due.expires_at = Some(now() + Duration::days(12));
+    if let Some(summary) = model.summary.data.as_mut() {
+        summary.renewals_due = vec![due.clone()];
+    }
+    let screen = render(&model);
+    assert!(
+        screen.contains("Renewals due — press p to pay the first"),
+        "{screen}"
+    );
+    assert!(screen.contains("198.00 CNY  pay before"), "{screen}");
+    let [Command::Fetch(reopen, Request::ReopenCheckout(id))] = press(&mut model, "p")[..] else {
+        panic!("p asks for a fresh checkout");
+    };
+    assert_eq!(id, due.id);
+    update(
+        &mut model,
+        Msg::Reply(reopen, Ok(Reply::Checkout(due.clone()))),
+    );
+    assert!(
+        matches!(model.overlays.last(), Some(Overlay::Payment(_))),
+        "the payment dialog follows the renewal order"
     );
 }
 

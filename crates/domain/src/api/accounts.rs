@@ -84,6 +84,9 @@ pub struct AccountSummary {
     pub expiring_within_30_days: u64,
     /// Orders waiting for payment.
     pub unpaid_orders: u64,
+    /// Renewals waiting for the customer to pay them (pay to renew, DESIGN.md §8), the one due
+    /// first first.
+    pub renewals_due: Vec<crate::api::Order>,
 }
 
 /// Who a key belongs to.

@@ -179,6 +179,10 @@ pub struct Order {
     pub paid_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub canceled_at: Option<DateTime<Utc>>,
+    /// When the order expires if still unpaid (a pay-to-renew renewal: the end of its grace);
+    /// `null` for orders that never expire.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
+    pub expires_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub checkout: Option<Checkout>,

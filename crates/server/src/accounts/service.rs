@@ -6,7 +6,7 @@ use entitle_domain::api::{
 };
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::licenses::LicenseStatus;
-use entitle_domain::orders::OrderStatus;
+use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::{AccountKind, Region};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -20,6 +20,9 @@ use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
 use crate::store::entity::{account, api_key, license, order};
+
+/// Renewals due listed in an account's summary (an account has one per subscription at most).
+const RENEWALS_SHOWN: u64 = 20;
 
 /// An account as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +208,21 @@ pub async fn summary(
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
         .count(&state.db)
         .await?;
+    let mut renewals_due = Vec::new();
+    for row in order::Entity::find()
+        .filter(order::Column::AccountId.eq(account_id))
+        .filter(order::Column::Kind.eq(OrderType::Renewal.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .order_by_asc(order::Column::ExpiresAt)
+        .limit(RENEWALS_SHOWN)
+        .all(&state.db)
+        .await?
+    {
+        let session = crate::orders::store::session_of(&state.db, row.id).await?;
+        renewals_due.push(crate::orders::store::view(row, session)?);
+    }
     Ok(AccountSummary {
+        renewals_due,
         account: account.view(),
         active_licenses: per_product
             .into_iter()

@@ -53,6 +53,7 @@ pub fn view(row: order::Model, session: Option<checkout_session::Model>) -> Serv
         created_at: row.created_at,
         paid_at: row.paid_at,
         canceled_at: row.canceled_at,
+        expires_at: row.expires_at,
         checkout: session.map(|s| Checkout {
             provider: s.provider,
             url: s.url,

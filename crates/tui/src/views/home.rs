@@ -52,6 +52,23 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 "Expiring within 30 days: {}   Unpaid orders: {}",
                 summary.expiring_within_30_days, summary.unpaid_orders
             )));
+            if !summary.renewals_due.is_empty() {
+                lines.push(Line::default());
+                lines.push(Line::styled(
+                    "Renewals due — press p to pay the first",
+                    theme.error(),
+                ));
+            }
+            for due in &summary.renewals_due {
+                lines.push(Line::raw(format!(
+                    "  {:<14} {:>5}  {} {}  pay before {}",
+                    due.product,
+                    due.quantity,
+                    due.total,
+                    due.currency,
+                    due.expires_at.map(date).unwrap_or_default()
+                )));
+            }
         }
         None => lines.push(Line::raw("Loading the account…")),
     }

@@ -230,7 +230,7 @@ fn draw_status(model: &Model, frame: &mut Frame, area: Rect) {
 /// The keys of the current view, for the footer and the help.
 pub fn view_keys(tab: Tab) -> &'static [(&'static str, &'static str)] {
     match tab {
-        Tab::Home => &[("s", "subscribe"), ("r", "refresh")],
+        Tab::Home => &[("s", "subscribe"), ("p", "pay a renewal"), ("r", "refresh")],
         Tab::Licenses => &[
             ("↑↓/jk", "move"),
             ("Enter", "detail"),

@@ -101,6 +101,22 @@ async fn renewal_due(
     let checkout = renewal.checkout.clone().expect("a checkout to pay");
     assert_eq!(checkout.provider, "alipay");
 
+    let summary = client.account_summary(account).await.expect("summary");
+    assert_eq!(
+        summary
+            .renewals_due
+            .iter()
+            .map(|o| o.id)
+            .collect::<Vec<_>>(),
+        vec![renewal.id],
+        "Home lists the renewal to pay"
+    );
+    assert_eq!(
+        summary.renewals_due[0].expires_at,
+        Some(end + Duration::days(5)),
+        "payable until the last retry day"
+    );
+
     let due = events_of(app, "subscription.renewal_due").await;
     assert_eq!(due.len(), 1, "the customer is told once");
     assert_eq!(due[0]["data"]["order"]["id"], serde_json::json!(renewal.id));
