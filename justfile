@@ -7,7 +7,7 @@ demo:
 # The server on ./entitle.db in test mode (the sandbox takes payments), with an admin key for a
 # first session.
 serve:
-    ENTITLE_BOOTSTRAP_ADMIN_KEY="${ENTITLE_BOOTSTRAP_ADMIN_KEY:-admin-secret}" cargo run -- serve --sandbox
+    ENTITLE_BOOTSTRAP_ADMIN_KEY="${ENTITLE_BOOTSTRAP_ADMIN_KEY:-admin-secret-0123456789abcdef0123456}" cargo run -- serve --sandbox
 
 # Every test (PostgreSQL ones too when ENTITLE_TEST_POSTGRES_URL is set).
 test:

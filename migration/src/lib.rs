@@ -14,6 +14,9 @@ mod m20261124_000005_invoices;
 mod m20261124_000006_lookup_indexes;
 mod m20261201_000007_saved_charge_once;
 mod m20261202_000008_live_payments;
+mod m20261202_000009_order_claims;
+mod m20261202_000010_admin_keys;
+mod m20261202_000011_input_limits;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +33,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_lookup_indexes::Migration),
             Box::new(m20261201_000007_saved_charge_once::Migration),
             Box::new(m20261202_000008_live_payments::Migration),
+            Box::new(m20261202_000009_order_claims::Migration),
+            Box::new(m20261202_000010_admin_keys::Migration),
+            Box::new(m20261202_000011_input_limits::Migration),
         ]
     }
 }

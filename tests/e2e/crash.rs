@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
-const ADMIN: &str = "crash-admin-key";
+const ADMIN: &str = "crash-admin-key-0123456789abcdef0123";
 const SECRET: &str = "crash-sandbox-secret";
 
 fn free_port() -> u16 {

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-pub const ADMIN_KEY: &str = "e2e-admin-key";
+pub const ADMIN_KEY: &str = "e2e-admin-key-0123456789abcdef012345";
 
 /// A running `entitle serve`, killed when dropped.
 pub struct Served {
@@ -35,8 +35,16 @@ fn entitle() -> Command {
 /// Starts `entitle serve` on a free port with a fresh SQLite file, and waits for the line
 /// that says where it listens.
 pub fn serve() -> Served {
+    serve_on(None)
+}
+
+/// [`serve`] on `database` (a PostgreSQL URL), or on a fresh SQLite file when `None`.
+pub fn serve_on(database: Option<&str>) -> Served {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let database = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
+    let database = database.map_or_else(
+        || format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display()),
+        str::to_owned,
+    );
     let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
     let mut child = entitle()
         .args(["serve", "--sandbox", "--listen", "127.0.0.1:0"])
@@ -115,6 +123,36 @@ fn a_partly_configured_provider_is_named_and_refused() {
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("ENTITLE_ALIPAY_PRIVATE_KEY_FILE"), "{said}");
+}
+
+/// A bootstrap admin key shorter than 32 characters could be guessed: the server refuses to
+/// start with it (exit code 2, one message saying how long it must be and how to retire it),
+/// before it touches the database.
+#[test]
+fn a_short_bootstrap_admin_key_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!("sqlite://{}/entitle.db?mode=rwc", dir.path().display());
+    let refused = entitle()
+        .args(["serve", "--sandbox", "--listen", "127.0.0.1:0"])
+        .env("ENTITLE_DATABASE_URL", &database)
+        .env("ENTITLE_BOOTSTRAP_ADMIN_KEY", "admin-secret")
+        .output()
+        .expect("run entitle serve");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(said.lines().count(), 1, "one message: {said}");
+    for named in [
+        "ENTITLE_BOOTSTRAP_ADMIN_KEY",
+        "12 characters",
+        "at least 32",
+        "/v1/admin/api-keys",
+    ] {
+        assert!(said.contains(named), "the message says {named}: {said}");
+    }
+    assert!(
+        !dir.path().join("entitle.db").exists(),
+        "refused before the database is opened"
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use entitle_domain::api::{
 use entitle_domain::{AccountKind, PaymentMethod, Region};
 use uuid::Uuid;
 
-const ADMIN: &str = "bench-admin-key";
+const ADMIN: &str = "bench-admin-key-0123456789abcdef0123";
 
 pub struct Server {
     child: Child,

@@ -117,6 +117,18 @@ struct ServeArgs {
     /// Requests per second one client IP may make (bursts of twice that); 0: no limit.
     #[arg(long, env = "ENTITLE_RATE_LIMIT_PER_IP", default_value_t = 300)]
     rate_limit_per_ip: u32,
+    /// Proxies (comma-separated CIDRs or addresses) whose X-Forwarded-For names the client;
+    /// from any other peer the connection's address is the client (default: none).
+    #[arg(long, env = "ENTITLE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = entitle_server::config::parse_proxy)]
+    trusted_proxies: Vec<entitle_server::config::IpNet>,
+    /// Origins (comma-separated, scheme://host[:port]) an order's return_url may point at
+    /// (default: the public URL's origin).
+    #[arg(long, env = "ENTITLE_ALLOWED_RETURN_ORIGINS", value_delimiter = ',')]
+    allowed_return_origins: Vec<entitle_domain::return_url::ReturnOrigin>,
+    /// Also serve GET /metrics on this address, without a key (on --listen it needs an admin
+    /// key).
+    #[arg(long, env = "ENTITLE_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
     /// Log lines as text or as JSON (one object a line), to stderr.
     #[arg(long, env = "ENTITLE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -282,9 +294,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = entitle_server::local_addr(&acceptor)
         .with_context(|| format!("no address bound for {}", args.listen))?;
+    let public_url = args.public_url.unwrap_or_else(|| default_public_url(addr));
+    let allowed_return_origins = if args.allowed_return_origins.is_empty() {
+        Config::default_return_origins(&public_url)
+    } else {
+        args.allowed_return_origins
+    };
     let config = Config {
         database_url: args.database.database_url,
-        public_url: args.public_url.unwrap_or_else(|| default_public_url(addr)),
+        public_url,
         bootstrap_admin_key: args.bootstrap_admin_key.filter(|k| !k.is_empty()),
         order_ttl: chrono::Duration::minutes(i64::from(args.order_ttl_minutes)),
         sandbox_secret: args
@@ -304,10 +322,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         invoice_batch: args.invoice_batch,
         rate_limit_per_key: args.rate_limit_per_key,
         rate_limit_per_ip: args.rate_limit_per_ip,
+        trusted_proxies: args.trusted_proxies,
+        allowed_return_origins,
+        metrics_listen: args.metrics_listen.filter(|m| !m.is_empty()),
     };
     let state = match AppState::with_system_clock(config).await {
         Ok(state) => state,
-        Err(err @ (StartError::NoProvider | StartError::Provider(_))) => refuse(&err),
+        Err(
+            err @ (StartError::NoProvider
+            | StartError::Provider(_)
+            | StartError::WeakBootstrapKey { .. }),
+        ) => refuse(&err),
         Err(err) => return Err(err).context("opening the database"),
     };
     let mode = if state.config.sandbox {

@@ -557,6 +557,19 @@ impl Client {
             .await
     }
 
+    /// `POST /v1/admin/api-keys`: a stored admin key, its secret shown once.
+    pub async fn create_admin_api_key(
+        &self,
+        key: &NewApiKey,
+    ) -> Result<CreatedApiKey, ClientError> {
+        self.post("/v1/admin/api-keys", key).await
+    }
+
+    /// `GET /v1/admin/api-keys`.
+    pub async fn list_admin_api_keys(&self) -> Result<ApiKeyList, ClientError> {
+        self.get("/v1/admin/api-keys").await
+    }
+
     /// `POST /v1/api-keys/{id}/rotate`: the new secret, shown once.
     pub async fn rotate_api_key(&self, id: Uuid) -> Result<CreatedApiKey, ClientError> {
         self.post(&format!("/v1/api-keys/{id}/rotate"), &serde_json::json!({}))

@@ -15,6 +15,7 @@ use thiserror::Error;
 
 use crate::money::{Money, MoneyError};
 use crate::region::Region;
+use crate::text::TextRefusal;
 
 /// The kinds of invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,7 +76,7 @@ impl InvoiceType {
 pub struct BuyerDetails {
     /// The invoice's title (抬头): a person's or a company's name.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(nullable))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 200)))]
     pub title: Option<String>,
     /// Whether the buyer is a company (then an ordinary VAT invoice needs its taxpayer ID).
     #[serde(default)]
@@ -83,23 +84,23 @@ pub struct BuyerDetails {
     pub company: bool,
     /// The unified social credit code / taxpayer ID (纳税人识别号).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(nullable))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 64)))]
     pub taxpayer_id: Option<String>,
-    /// Registered address (注册地址).
+    /// Registered address (注册地址); the one detail that may run over several lines.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(nullable))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 500)))]
     pub address: Option<String>,
     /// Registered phone (注册电话).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(nullable))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 64)))]
     pub phone: Option<String>,
     /// Bank (开户银行).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(nullable))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 200)))]
     pub bank: Option<String>,
     /// Bank account number (银行账号).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(nullable))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 64)))]
     pub account_number: Option<String>,
 }
 
@@ -116,6 +117,8 @@ pub enum InvoiceRefusal {
     },
     #[error("taxpayer ID {0:?} is not 15 to 20 letters and digits")]
     TaxpayerId(String),
+    #[error(transparent)]
+    Text(#[from] TextRefusal),
 }
 
 impl InvoiceRefusal {
@@ -126,6 +129,7 @@ impl InvoiceRefusal {
             InvoiceRefusal::MissingFields { .. } | InvoiceRefusal::TaxpayerId(_) => {
                 "invoice_details_invalid"
             }
+            InvoiceRefusal::Text(refusal) => refusal.code(),
         }
     }
 }
@@ -143,6 +147,7 @@ pub fn check_request(
     if !kind.offered_in(region) {
         return Err(InvoiceRefusal::TypeNotOffered { kind, region });
     }
+    details.check_text()?;
     let needed: &[(&'static str, &Option<String>)] = match kind {
         InvoiceType::VatOrdinary if details.company => &[
             ("title", &details.title),
@@ -386,6 +391,24 @@ mod tests {
             check_request(Region::Cn, InvoiceType::VatSpecial, &bad),
             Err(InvoiceRefusal::TaxpayerId(_))
         ));
+    }
+
+    #[test]
+    fn a_control_character_in_a_detail_is_bad_input() {
+        let bad = BuyerDetails {
+            bank: Some("Bank\0".to_owned()),
+            ..special()
+        };
+        let refusal = check_request(Region::Cn, InvoiceType::VatSpecial, &bad);
+        assert_eq!(refusal.map_err(|e| e.code()), Err("validation_failed"));
+        let two_lines = BuyerDetails {
+            address: Some("Line 1\nLine 2".to_owned()),
+            ..special()
+        };
+        assert_eq!(
+            check_request(Region::Cn, InvoiceType::VatSpecial, &two_lines),
+            Ok(())
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //! - [`fulfillment`]: what a paid order grants.
 //! - [`licenses`]: license states, consuming and host activation.
 //! - [`renewal`]: the next period, retries after a failed charge, reminders.
+//! - [`return_url`]: where a payment page may send the browser back to.
 //! - [`clock`]: the injectable source of "now".
+//! - [`text`]: free text a client sends: length limits, no control characters.
 //! - [`api`]: the REST API's data types, shared by the server and its clients.
 
 pub mod account;
@@ -36,7 +38,9 @@ pub mod quote;
 pub mod refusal;
 pub mod region;
 pub mod renewal;
+pub mod return_url;
 pub mod subscription;
+pub mod text;
 
 pub use account::AccountKind;
 pub use calendar::{Cycle, add_months, months_left};

@@ -88,6 +88,64 @@ impl OrderRefusal {
     }
 }
 
+/// What an order holds exclusively (DESIGN.md §3, §5: one thing is paid once). The store keeps
+/// at most one order waiting for payment per account and claim, and one trial per account and
+/// family ever, by unique indexes on [`OrderClaim::key`]; so two requests at once (different
+/// `Idempotency-Key`s, a double click in two windows) leave one order, whichever wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderClaim {
+    /// A product sold once per account: its edition family (Premium and Premium Plus share
+    /// `cloud`). No second order while one waits; a live subscription refuses it as well.
+    Edition { family: String },
+    /// An upgrade of a subscription: one waiting at a time.
+    Upgrade { subscription: uuid::Uuid },
+    /// Seats for a subscription: one order waiting at a time, so the seats quoted against the
+    /// product's maximum are still within it when granted.
+    Seats { subscription: uuid::Uuid },
+    /// A free trial: one per account and family, ever.
+    Trial { family: String },
+}
+
+impl OrderClaim {
+    /// The claim of a new order of `kind` for `product` (on `subscription`, for an upgrade or
+    /// seats): a purchase claims its edition only when the product is sold once per account;
+    /// renewals claim nothing (their own key, one per term, keeps them single).
+    pub fn for_order(
+        kind: OrderType,
+        product: &crate::catalog::Product,
+        subscription: Option<uuid::Uuid>,
+    ) -> Option<OrderClaim> {
+        match (kind, subscription) {
+            (OrderType::Purchase, _) => product.one_per_account.then(|| OrderClaim::Edition {
+                family: product.family.clone(),
+            }),
+            (OrderType::Trial, _) => Some(OrderClaim::Trial {
+                family: product.family.clone(),
+            }),
+            (OrderType::Upgrade, Some(subscription)) => Some(OrderClaim::Upgrade { subscription }),
+            (OrderType::AddSeats, Some(subscription)) => Some(OrderClaim::Seats { subscription }),
+            _ => None,
+        }
+    }
+
+    /// The stored form, unique per account.
+    pub fn key(&self) -> String {
+        match self {
+            OrderClaim::Edition { family } => format!("edition:{family}"),
+            OrderClaim::Upgrade { subscription } => format!("upgrade:{subscription}"),
+            OrderClaim::Seats { subscription } => format!("seats:{subscription}"),
+            OrderClaim::Trial { family } => format!("trial:{family}"),
+        }
+    }
+}
+
+/// The stored form of a customer's `Idempotency-Key`: in a space of its own (`request:…`), apart
+/// from the keys Entitle makes for its own orders (`renewal:…`), so a customer's key can never
+/// name, block or replay one of those.
+pub fn customer_idempotency_key(key: &str) -> String {
+    format!("request:{key}")
+}
+
 impl OrderStatus {
     /// Every status, in a stable order.
     pub const ALL: [OrderStatus; 5] = [
@@ -178,6 +236,31 @@ mod tests {
                 Err("order_not_cancelable")
             );
         }
+    }
+
+    #[test]
+    fn claims_name_what_they_hold_and_customer_keys_live_apart() {
+        let sub = uuid::Uuid::nil();
+        assert_eq!(
+            OrderClaim::Edition {
+                family: "cloud".to_owned()
+            }
+            .key(),
+            "edition:cloud"
+        );
+        assert_ne!(
+            OrderClaim::Upgrade { subscription: sub }.key(),
+            OrderClaim::Seats { subscription: sub }.key()
+        );
+        assert_eq!(
+            OrderClaim::Trial {
+                family: "cloud".to_owned()
+            }
+            .key(),
+            "trial:cloud"
+        );
+        let hostile = customer_idempotency_key("renewal:x:1:0");
+        assert!(!hostile.starts_with("renewal:"), "{hostile}");
     }
 
     #[test]

@@ -140,6 +140,12 @@ impl Refusal {
         }
     }
 
+    /// Whether the refusal is a conflict with what the account holds (409), not a request the
+    /// rules reject as such (422): buying an edition already held.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Refusal::AlreadySubscribed { .. })
+    }
+
     /// The finer reason, for refusals that share a code.
     pub fn reason(&self) -> Option<&'static str> {
         match self {

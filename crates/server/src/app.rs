@@ -60,12 +60,30 @@ pub enum StartError {
          ENTITLE_WECHAT_PUBLIC_KEY_ID), or run in test mode with --sandbox (ENTITLE_SANDBOX=true)"
     )]
     NoProvider,
+    #[error(
+        "the bootstrap admin key (ENTITLE_BOOTSTRAP_ADMIN_KEY) has {length} characters: it must \
+         have at least {min}, so that it cannot be guessed (`openssl rand -hex 32` makes one); \
+         better, create a stored admin key with POST /v1/admin/api-keys and retire the \
+         bootstrap key",
+        min = MIN_BOOTSTRAP_KEY_CHARS
+    )]
+    WeakBootstrapKey { length: usize },
 }
+
+/// The shortest bootstrap admin key accepted: it is compared as it is, not made by the server,
+/// so its length is all that stands between it and a guess (issue 17: at least 32).
+pub const MIN_BOOTSTRAP_KEY_CHARS: usize = 32;
 
 impl AppState {
     /// Connects to the configured database (migrating it), sets up the payment providers, and
     /// reads time from `clock`; in test mode an admin moves it.
     pub async fn new(config: Config, clock: OffsetClock) -> Result<Self, StartError> {
+        if let Some(key) = &config.bootstrap_admin_key {
+            let length = key.chars().count();
+            if length < MIN_BOOTSTRAP_KEY_CHARS {
+                return Err(StartError::WeakBootstrapKey { length });
+            }
+        }
         let real = real_providers(&config)?;
         if real.is_empty() && !config.sandbox {
             return Err(StartError::NoProvider);
@@ -259,7 +277,7 @@ pub fn app(state: AppState) -> impl Endpoint {
             )
             .at(
                 "/sandbox/checkout/:session/cancel",
-                poem::get(sandbox::pages::cancel),
+                poem::get(sandbox::pages::confirm_cancel).post(sandbox::pages::cancel),
             );
     }
     routes
@@ -289,6 +307,22 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics = match state.config.metrics_listen.as_deref() {
+        Some(listen) => {
+            let acceptor = bind(listen).await?;
+            tracing::info!(addr = ?local_addr(&acceptor), "metrics are served without a key");
+            let mut stopping = stop.subscribe();
+            let until_stopped = async move {
+                let _ = stopping.wait_for(|stopped| *stopped).await;
+            };
+            Some(tokio::spawn(crate::edge::metrics::serve(
+                state.clone(),
+                acceptor,
+                until_stopped,
+            )))
+        }
+        None => None,
+    };
     let chores = state
         .config
         .jobs_every
@@ -300,6 +334,9 @@ pub async fn serve(
     let _ = stop.send(true);
     if let Some(chores) = chores {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(60), chores).await;
+    }
+    if let Some(metrics) = metrics {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), metrics).await;
     }
     served
 }

@@ -1,6 +1,16 @@
 //! The server's settings. The `entitle` binary fills them from flags and environment variables
 //! (`entitle serve --help` lists each).
 
+pub use ipnet::IpNet;
+
+/// A `--trusted-proxies` entry: a CIDR (`10.0.0.0/8`) or one address (`10.0.0.7`).
+pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{text}` is not a CIDR (10.0.0.0/8) or an IP address"))
+}
+
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -44,12 +54,22 @@ pub struct Config {
     pub rate_limit_per_key: u32,
     /// Requests per second one client IP may make (bursts of twice that); 0: no limit.
     pub rate_limit_per_ip: u32,
+    /// The proxies (CIDRs) whose `X-Forwarded-For` names the client; from any other peer the
+    /// socket's address is the client, so no one else can pick the IP they are limited as.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The origins an order's `return_url` may point at (no open redirect: see
+    /// [`entitle_domain::return_url`]); by default the public URL's origin.
+    pub allowed_return_origins: Vec<entitle_domain::return_url::ReturnOrigin>,
+    /// When set, `/metrics` is served on this address too, without a key (a port only the
+    /// scraper reaches); on the main address it always needs an admin key.
+    pub metrics_listen: Option<String>,
 }
 
 impl Config {
     /// The defaults for a server at `public_url` on `database_url`: test mode with the sandbox
     /// signing with `sandbox_secret`, orders expire after 30 minutes unpaid (DESIGN.md §3),
-    /// open checkouts are reconciled after 5 minutes, pay-to-renew opens 7 days before.
+    /// open checkouts are reconciled after 5 minutes, pay-to-renew opens 7 days before; no proxy
+    /// is trusted, return URLs stay on the public URL's origin, `/metrics` needs an admin key.
     pub fn new(database_url: &str, public_url: &str, sandbox_secret: &str) -> Self {
         Config {
             database_url: database_url.to_owned(),
@@ -69,6 +89,18 @@ impl Config {
             invoice_batch: entitle_domain::invoices::BatchSchedule::default(),
             rate_limit_per_key: 100,
             rate_limit_per_ip: 300,
+            trusted_proxies: Vec::new(),
+            allowed_return_origins: Self::default_return_origins(public_url),
+            metrics_listen: None,
         }
+    }
+
+    /// The return origins allowed when none are configured: the public URL's own.
+    pub fn default_return_origins(
+        public_url: &str,
+    ) -> Vec<entitle_domain::return_url::ReturnOrigin> {
+        entitle_domain::return_url::ReturnOrigin::of_url(public_url)
+            .into_iter()
+            .collect()
     }
 }

@@ -40,6 +40,13 @@ pub enum ServiceError {
     /// A rule of the domain refused.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The browser would be sent somewhere the vendor does not allow (no open redirect).
+    #[error(transparent)]
+    ReturnUrl(#[from] entitle_domain::return_url::ReturnUrlRefusal),
+    /// Free text the client sent is too long or holds a control character (a NUL would reach
+    /// PostgreSQL, which refuses it): bad input, never a 500.
+    #[error(transparent)]
+    Text(#[from] entitle_domain::text::TextRefusal),
     /// The order's state does not allow it (a paid order is final).
     #[error(transparent)]
     Order(#[from] OrderRefusal),

@@ -107,11 +107,24 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict { code, .. } => {
                 ApiError::Conflict(Json(problem(StatusCode::CONFLICT, code, detail)))
             }
+            ServiceError::Refused(refusal) if refusal.is_conflict() => {
+                ApiError::Conflict(Json(problem(StatusCode::CONFLICT, refusal.code(), detail)))
+            }
             ServiceError::Refused(refusal) => {
                 let mut report = problem(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), detail);
                 report.reason = refusal.reason().map(str::to_owned);
                 ApiError::Unprocessable(Json(report))
             }
+            ServiceError::ReturnUrl(refusal) => ApiError::Unprocessable(Json(problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.code(),
+                detail,
+            ))),
+            ServiceError::Text(refusal) => ApiError::Unprocessable(Json(problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.code(),
+                detail,
+            ))),
             ServiceError::IdempotencyKeyReused => ApiError::Unprocessable(Json(problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",

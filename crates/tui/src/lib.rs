@@ -11,6 +11,7 @@ pub mod browser;
 pub mod config;
 pub mod invoice_form;
 pub mod model;
+pub mod paged;
 pub mod runtime;
 pub mod theme;
 pub mod update;

@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use entitle_domain::api::{
-    Account, AccountSummary, Invoice, InvoiceRequest, License, LicensePage, Order, OrderRequest,
-    ProductView, QuoteRequest, QuoteView, Subscription,
+    Account, AccountSummary, Invoice, InvoicePage, InvoiceRequest, License, LicensePage, Order,
+    OrderRequest, ProductView, QuoteRequest, QuoteView, Subscription,
 };
 use uuid::Uuid;
 
 use crate::invoice_form::InvoiceForm;
+use crate::paged::Paged;
 use crate::theme::Theme;
 use crate::wizard::Wizard;
 
@@ -339,8 +340,8 @@ pub struct Model {
     pub subscription_cursor: Cursor,
     pub orders: Remote<Vec<Order>>,
     pub order_cursor: Cursor,
-    pub invoices: Remote<Vec<Invoice>>,
-    pub invoice_cursor: Cursor,
+    /// Paged like the licenses: loaded as the selection nears the end.
+    pub invoices: Paged<Invoice>,
     pub catalog: Remote<Vec<ProductView>>,
     pub catalog_cursor: Cursor,
     pub overlays: Vec<Overlay>,
@@ -377,8 +378,7 @@ impl Model {
             subscription_cursor: Cursor::default(),
             orders: Remote::default(),
             order_cursor: Cursor::default(),
-            invoices: Remote::default(),
-            invoice_cursor: Cursor::default(),
+            invoices: Paged::default(),
             catalog: Remote::default(),
             catalog_cursor: Cursor::default(),
             overlays: Vec::new(),
@@ -410,7 +410,7 @@ impl Model {
             || self.licenses.page.is_loading()
             || self.subscriptions.is_loading()
             || self.orders.is_loading()
-            || self.invoices.is_loading()
+            || self.invoices.page.is_loading()
             || self.catalog.is_loading()
             || self.overlays.iter().any(|o| match o {
                 Overlay::Wizard(w) => w.quote.is_loading(),
@@ -429,7 +429,9 @@ pub enum Request {
     },
     Subscriptions,
     Orders,
-    Invoices,
+    Invoices {
+        cursor: Option<String>,
+    },
     Catalog,
     Quote(QuoteRequest),
     RequestInvoice(Uuid, InvoiceRequest),
@@ -460,7 +462,7 @@ pub enum Reply {
     Licenses(LicensePage),
     Subscriptions(Vec<Subscription>),
     Orders(Vec<Order>),
-    Invoices(Vec<Invoice>),
+    Invoices(InvoicePage),
     Invoice(Invoice),
     Catalog(Vec<ProductView>),
     Quote(QuoteView),

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::browser;
 use crate::model::{Command, Model, Msg, Reply, Request};
 use crate::theme::Theme;
-use crate::update::{self, LICENSE_PAGE};
+use crate::update::{self, INVOICE_PAGE, LICENSE_PAGE};
 use crate::views;
 
 /// How the console starts.
@@ -226,11 +226,11 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
             Reply::Orders(items)
         }
         Request::Catalog => Reply::Catalog(client.list_products().await?),
-        Request::Invoices => {
-            let mut items = client.list_invoices(account, Some(200), None).await?.items;
-            items.reverse();
-            Reply::Invoices(items)
-        }
+        Request::Invoices { cursor } => Reply::Invoices(
+            client
+                .list_invoices(account, Some(INVOICE_PAGE), cursor.as_deref())
+                .await?,
+        ),
         Request::RequestInvoice(order, request) => {
             Reply::Invoice(client.request_invoice(order, &request).await?)
         }

@@ -16,19 +16,21 @@ use crate::wizard::{Step, Wizard};
 pub const RETRY_AFTER_SECONDS: i64 = 5;
 /// Ticks (of 250 ms) between two polls of an order being paid.
 const POLL_EVERY_TICKS: u64 = 4;
-/// Load the next page of licenses when the selection is this close to the last loaded row.
+/// Load the next page of licenses or invoices when the selection is this close to the last
+/// loaded row.
 const PAGE_AHEAD: usize = 100;
 /// Licenses per page fetched.
 pub const LICENSE_PAGE: u32 = 200;
+/// Invoices per page fetched.
+pub const INVOICE_PAGE: u32 = 200;
 
 /// The commands that load everything the console shows.
 pub fn start(model: &mut Model) -> Vec<Command> {
-    let mut commands = vec![reload_licenses(model)];
+    let mut commands = vec![reload_licenses(model), reload_invoices(model)];
     for request in [
         Request::Summary,
         Request::Subscriptions,
         Request::Orders,
-        Request::Invoices,
         Request::Catalog,
     ] {
         commands.push(fetch(model, request));
@@ -42,6 +44,12 @@ fn reload_licenses(model: &mut Model) -> Command {
     fetch(model, Request::Licenses { cursor: None })
 }
 
+/// Asks for the first page of invoices again; its answer replaces the rows (kept until then).
+fn reload_invoices(model: &mut Model) -> Command {
+    model.invoices.reloading = true;
+    fetch(model, Request::Invoices { cursor: None })
+}
+
 /// Starts `request`, noting which data waits for it.
 fn fetch(model: &mut Model, request: Request) -> Command {
     let id = model.request_id();
@@ -50,7 +58,7 @@ fn fetch(model: &mut Model, request: Request) -> Command {
         Request::Licenses { .. } => model.licenses.page.start(id),
         Request::Subscriptions => model.subscriptions.start(id),
         Request::Orders => model.orders.start(id),
-        Request::Invoices => model.invoices.start(id),
+        Request::Invoices { .. } => model.invoices.page.start(id),
         Request::Catalog => model.catalog.start(id),
         Request::RequestInvoice(..) => {
             if let Some(Overlay::InvoiceForm(form)) = model.overlays.last_mut() {
@@ -133,8 +141,13 @@ fn on_tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command
     if due(&model.catalog.error) && !model.catalog.is_loading() {
         commands.push(fetch(model, Request::Catalog));
     }
-    if due(&model.invoices.error) && !model.invoices.is_loading() {
-        commands.push(fetch(model, Request::Invoices));
+    if due(&model.invoices.page.error) && !model.invoices.page.is_loading() {
+        if model.invoices.reloading || model.invoices.rows.is_empty() {
+            commands.push(reload_invoices(model));
+        } else {
+            let cursor = model.invoices.next_cursor.clone();
+            commands.push(fetch(model, Request::Invoices { cursor }));
+        }
     }
     if due(&model.licenses.page.error) && !model.licenses.page.is_loading() {
         if model.licenses.reloading || model.licenses.rows.is_empty() {
@@ -171,8 +184,11 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         Ok(Reply::Catalog(items)) => {
             model.catalog.accept(id, Ok(items), now);
         }
-        Ok(Reply::Invoices(items)) => {
-            model.invoices.accept(id, Ok(items), now);
+        Ok(Reply::Invoices(page)) => {
+            if model.invoices.page.accept(id, Ok(()), now) {
+                model.invoices.append(page.items, page.next_cursor);
+                return more_invoices(model);
+            }
         }
         Ok(Reply::Invoice(invoice)) => {
             model
@@ -186,7 +202,7 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
                 ),
                 Level::Success,
             );
-            return vec![fetch(model, Request::Invoices)];
+            return vec![reload_invoices(model)];
         }
         Ok(Reply::Licenses(page)) => {
             if model.licenses.page.accept(id, Ok(()), now) {
@@ -244,7 +260,7 @@ fn on_error(model: &mut Model, id: u64, message: String) -> Vec<Command> {
         || model.subscriptions.accept(id, Err(message.clone()), now)
         || model.orders.accept(id, Err(message.clone()), now)
         || model.catalog.accept(id, Err(message.clone()), now)
-        || model.invoices.accept(id, Err(message.clone()), now)
+        || model.invoices.page.accept(id, Err(message.clone()), now)
         || model.licenses.page.accept(id, Err(message.clone()), now);
     if remotes_took {
         return Vec::new();
@@ -358,6 +374,19 @@ fn more_licenses(model: &mut Model) -> Vec<Command> {
     Vec::new()
 }
 
+/// Loads the next page of invoices when the selection nears the end of what is loaded.
+fn more_invoices(model: &mut Model) -> Vec<Command> {
+    match model.invoices.next_page(PAGE_AHEAD) {
+        Some(cursor) => vec![fetch(
+            model,
+            Request::Invoices {
+                cursor: Some(cursor),
+            },
+        )],
+        None => Vec::new(),
+    }
+}
+
 fn refresh(model: &mut Model) -> Vec<Command> {
     let mut commands = vec![fetch(model, Request::Summary)];
     match model.tab {
@@ -365,7 +394,7 @@ fn refresh(model: &mut Model) -> Vec<Command> {
         Tab::Licenses => commands.push(reload_licenses(model)),
         Tab::Subscriptions => commands.push(fetch(model, Request::Subscriptions)),
         Tab::Orders => commands.push(fetch(model, Request::Orders)),
-        Tab::Invoices => commands.push(fetch(model, Request::Invoices)),
+        Tab::Invoices => commands.push(reload_invoices(model)),
         Tab::Catalog => commands.push(fetch(model, Request::Catalog)),
     }
     commands
@@ -445,10 +474,7 @@ fn navigate(model: &mut Model, key: KeyCode) -> Option<Vec<Command>> {
             &mut model.order_cursor,
             model.orders.data.as_ref().map_or(0, Vec::len),
         ),
-        Tab::Invoices => (
-            &mut model.invoice_cursor,
-            model.invoices.data.as_ref().map_or(0, Vec::len),
-        ),
+        Tab::Invoices => (&mut model.invoices.cursor, model.invoices.rows.len()),
         Tab::Catalog => (
             &mut model.catalog_cursor,
             model.catalog.data.as_ref().map_or(0, Vec::len),
@@ -464,10 +490,10 @@ fn navigate(model: &mut Model, key: KeyCode) -> Option<Vec<Command>> {
         KeyCode::Char('G') | KeyCode::End => cursor.jump(len.saturating_sub(1), len, height),
         _ => return None,
     }
-    Some(if model.tab == Tab::Licenses {
-        more_licenses(model)
-    } else {
-        Vec::new()
+    Some(match model.tab {
+        Tab::Licenses => more_licenses(model),
+        Tab::Invoices => more_invoices(model),
+        _ => Vec::new(),
     })
 }
 
@@ -986,7 +1012,7 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
                     Tab::Licenses => model.licenses.cursor.offset,
                     Tab::Subscriptions => model.subscription_cursor.offset,
                     Tab::Orders => model.order_cursor.offset,
-                    Tab::Invoices => model.invoice_cursor.offset,
+                    Tab::Invoices => model.invoices.cursor.offset,
                     Tab::Catalog => model.catalog_cursor.offset,
                     Tab::Home => return Vec::new(),
                 };
@@ -995,7 +1021,7 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
                     Tab::Licenses => model.licenses.cursor.selected,
                     Tab::Subscriptions => model.subscription_cursor.selected,
                     Tab::Orders => model.order_cursor.selected,
-                    Tab::Invoices => model.invoice_cursor.selected,
+                    Tab::Invoices => model.invoices.cursor.selected,
                     _ => model.catalog_cursor.selected,
                 };
                 let delta = target as isize - current as isize;
@@ -1004,14 +1030,14 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
                     Tab::Licenses => model.licenses.shown.len(),
                     Tab::Subscriptions => model.subscriptions.data.as_ref().map_or(0, Vec::len),
                     Tab::Orders => model.orders.data.as_ref().map_or(0, Vec::len),
-                    Tab::Invoices => model.invoices.data.as_ref().map_or(0, Vec::len),
+                    Tab::Invoices => model.invoices.rows.len(),
                     _ => model.catalog.data.as_ref().map_or(0, Vec::len),
                 };
                 let cursor = match model.tab {
                     Tab::Licenses => &mut model.licenses.cursor,
                     Tab::Subscriptions => &mut model.subscription_cursor,
                     Tab::Orders => &mut model.order_cursor,
-                    Tab::Invoices => &mut model.invoice_cursor,
+                    Tab::Invoices => &mut model.invoices.cursor,
                     _ => &mut model.catalog_cursor,
                 };
                 cursor.move_by(delta, len, height);

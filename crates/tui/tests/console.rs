@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use entitle_domain::api::Invoice;
 use entitle_domain::api::{
     Account, AccountSummary, Checkout, License, LicensePage, Order, Period, PriceEntry,
     ProductCount, ProductView, QuoteLineView, QuoteView, Subscription,
 };
+use entitle_domain::api::{Invoice, InvoicePage};
 use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::{OrderStatus, OrderType};
@@ -227,44 +227,49 @@ fn loaded() -> Model {
         let Command::Fetch(request_id, request) = command else {
             continue;
         };
-        let reply = match request {
-            Request::Summary => Reply::Summary(AccountSummary {
-                account: account(),
-                active_licenses: vec![
-                    ProductCount {
-                        product: "dr".to_owned(),
-                        count: 3,
-                    },
-                    ProductCount {
-                        product: "failback".to_owned(),
-                        count: 3,
-                    },
-                ],
-                expiring_within_30_days: 1,
-                unpaid_orders: 1,
-                renewals_due: Vec::new(),
-            }),
-            Request::Licenses { .. } => Reply::Licenses(LicensePage {
-                items: vec![
-                    license(1, "dr", LicenseSource::Order, 360),
-                    license(2, "dr", LicenseSource::Order, 360),
-                    license(3, "failback", LicenseSource::Bonus, 20),
-                ],
-                next_cursor: None,
-            }),
-            Request::Subscriptions => Reply::Subscriptions(vec![subscription()]),
-            Request::Orders => {
-                Reply::Orders(vec![paid_order(), order(OrderStatus::PendingPayment)])
-            }
-            Request::Invoices => Reply::Invoices(vec![invoice()]),
-            Request::Catalog => Reply::Catalog(catalog()),
-            other => panic!("unexpected start request {other:?}"),
-        };
         model.now = at;
-        update(&mut model, Msg::Reply(request_id, Ok(reply)));
+        update(&mut model, Msg::Reply(request_id, Ok(start_reply(request))));
     }
     model.now = now();
     model
+}
+
+/// What the server answers to each request the console starts with.
+fn start_reply(request: Request) -> Reply {
+    match request {
+        Request::Summary => Reply::Summary(AccountSummary {
+            account: account(),
+            active_licenses: vec![
+                ProductCount {
+                    product: "dr".to_owned(),
+                    count: 3,
+                },
+                ProductCount {
+                    product: "failback".to_owned(),
+                    count: 3,
+                },
+            ],
+            expiring_within_30_days: 1,
+            unpaid_orders: 1,
+            renewals_due: Vec::new(),
+        }),
+        Request::Licenses { .. } => Reply::Licenses(LicensePage {
+            items: vec![
+                license(1, "dr", LicenseSource::Order, 360),
+                license(2, "dr", LicenseSource::Order, 360),
+                license(3, "failback", LicenseSource::Bonus, 20),
+            ],
+            next_cursor: None,
+        }),
+        Request::Subscriptions => Reply::Subscriptions(vec![subscription()]),
+        Request::Orders => Reply::Orders(vec![paid_order(), order(OrderStatus::PendingPayment)]),
+        Request::Invoices { cursor: None } => Reply::Invoices(InvoicePage {
+            items: vec![invoice()],
+            next_cursor: None,
+        }),
+        Request::Catalog => Reply::Catalog(catalog()),
+        other => panic!("unexpected start request {other:?}"),
+    }
 }
 
 fn render(model: &Model) -> String {
@@ -816,4 +821,124 @@ fn an_invoice_is_requested_from_the_orders_view() {
         matches!(model.overlays.last(), Some(Overlay::InvoiceForm(form)) if form.error.is_some()),
         "the refusal shows in the form"
     );
+}
+
+/// A second invoice, still waiting for the batch.
+fn requested_invoice() -> Invoice {
+    Invoice {
+        id: id(701),
+        order_id: id(601),
+        status: "requested".to_owned(),
+        number: None,
+        kind: InvoiceType::VatOrdinary,
+        buyer: BuyerDetails {
+            title: Some("Acme Pudong Branch".to_owned()),
+            ..BuyerDetails::default()
+        },
+        issued_at: None,
+        ..invoice()
+    }
+}
+
+#[test]
+fn invoices_come_page_by_page_and_both_pages_are_shown() {
+    let mut model = loaded();
+    press(&mut model, "5");
+    let refreshed = refresh_invoices(&mut model);
+    let [Command::Fetch(first, Request::Invoices { cursor: None })] = refreshed.as_slice() else {
+        panic!("r asks for the first page again");
+    };
+    let next = update(
+        &mut model,
+        Msg::Reply(
+            *first,
+            Ok(Reply::Invoices(InvoicePage {
+                items: vec![invoice()],
+                next_cursor: Some("page-2".to_owned()),
+            })),
+        ),
+    );
+    let [
+        Command::Fetch(
+            second,
+            Request::Invoices {
+                cursor: Some(cursor),
+            },
+        ),
+    ] = next.as_slice()
+    else {
+        panic!("a short first page asks for the next one at once: {next:?}");
+    };
+    assert_eq!(cursor, "page-2");
+    assert!(
+        render(&model).contains("1 loaded, more on scroll"),
+        "the first page is shown while the second loads"
+    );
+    let after = update(
+        &mut model,
+        Msg::Reply(
+            *second,
+            Ok(Reply::Invoices(InvoicePage {
+                items: vec![requested_invoice()],
+                next_cursor: None,
+            })),
+        ),
+    );
+    assert!(after.is_empty(), "the last page asks for nothing more");
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn a_long_invoice_list_asks_for_the_next_page_as_the_selection_nears_its_end() {
+    let mut model = loaded();
+    press(&mut model, "5");
+    let refreshed = refresh_invoices(&mut model);
+    let [Command::Fetch(first, _)] = refreshed.as_slice() else {
+        panic!("r asks for the first page again");
+    };
+    let items: Vec<Invoice> = (0..250)
+        .map(|n| Invoice {
+            id: id(10_000 + n),
+            number: Some(format!("CN-VO-2026-{n:06}")),
+            ..invoice()
+        })
+        .collect();
+    let next = update(
+        &mut model,
+        Msg::Reply(
+            *first,
+            Ok(Reply::Invoices(InvoicePage {
+                items,
+                next_cursor: Some("page-2".to_owned()),
+            })),
+        ),
+    );
+    assert!(
+        next.is_empty(),
+        "far from the end, nothing more is asked for"
+    );
+    let commands = key(&mut model, KeyCode::Char('G'));
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Fetch(_, Request::Invoices { cursor: Some(c) })] if c == "page-2"
+        ),
+        "near the end, the next page is asked for: {commands:?}"
+    );
+    assert!(
+        render(&model).contains("CN-VO-2026-000249"),
+        "the last row is on screen"
+    );
+    assert!(
+        key(&mut model, KeyCode::Up).is_empty(),
+        "one page request at a time"
+    );
+}
+
+/// `r` on the invoices view: the summary and the first page of invoices again.
+fn refresh_invoices(model: &mut Model) -> Vec<Command> {
+    press(model, "r")
+        .into_iter()
+        .filter(|c| matches!(c, Command::Fetch(_, Request::Invoices { .. })))
+        .collect()
 }

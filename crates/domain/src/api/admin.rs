@@ -57,6 +57,7 @@ pub struct ClockView {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ClockAdvance {
     /// An ISO 8601 duration: `P30D`, `PT12H`, `P1W`, `P1DT2H30M`.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 64)))]
     pub advance: String,
 }
 
@@ -68,6 +69,10 @@ pub struct NewWebhookEndpoint {
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 2000)))]
     pub url: String,
     /// Event types to send (`order.paid`, `subscription.renewed`, …), or `["*"]` for all.
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(max_items = 100, min_length = 1, max_length = 100))
+    )]
     pub events: Vec<String>,
     /// Signs each delivery: `Entitle-Signature: t=…,v1=HMAC-SHA256(secret, "t.body")`.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 16, max_length = 200)))]

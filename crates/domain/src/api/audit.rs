@@ -12,6 +12,14 @@ pub struct AuditEvent {
     pub at: DateTime<Utc>,
     /// `admin`, `account:<id>`, `provider:<name>` or `system`.
     pub actor: String,
+    /// The stored API key that made the change; null for the bootstrap admin key (see
+    /// `actor_key_prefix`), a payment provider or the server itself.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
+    pub actor_key_id: Option<Uuid>,
+    /// The visible prefix of the key that made the change, `bootstrap` for the bootstrap admin
+    /// key; null when no key acted (a payment provider, the server itself).
+    #[cfg_attr(feature = "openapi", oai(nullable))]
+    pub actor_key_prefix: Option<String>,
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_id: Option<Uuid>,
     /// `order.created`, `order.paid`, `license.granted`, `license.consumed`, …

@@ -12,6 +12,7 @@ use crate::catalog::{
     BonusGrant, InvalidProductCode, Price, Product, ProductCode, ProductKind, default_annual_price,
 };
 use crate::money::Currency;
+use crate::text::{self, TextRefusal, check_free_text, check_optional};
 
 /// A price: per cycle (`null` for one-time products) and per currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +30,7 @@ pub struct PriceEntry {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Bonus {
     /// The product granted.
+    #[cfg_attr(feature = "openapi", oai(validator(max_length = 32)))]
     pub product: String,
     /// Units granted per unit bought.
     pub per_unit: u32,
@@ -122,12 +124,14 @@ impl From<&Product> for ProductView {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ProductInput {
     /// `[a-z][a-z0-9_]*`, at most 32 characters; never changes once created.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 32)))]
     pub code: String,
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
     pub name: String,
     pub kind: ProductKind,
     /// Defaults to the product's code (a family of its own).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 64)))]
     pub family: Option<String>,
     #[serde(default)]
     pub tier: Option<u32>,
@@ -182,6 +186,8 @@ pub enum InvalidProduct {
     MaxQuantity,
     #[error("a bonus grants at least one unit per unit bought")]
     BonusPerUnit,
+    #[error(transparent)]
+    Text(#[from] TextRefusal),
 }
 
 impl ProductInput {
@@ -189,6 +195,8 @@ impl ProductInput {
     /// defaulted to ten months ("buy a year, pay ten months", DESIGN.md §1).
     pub fn to_product(&self) -> Result<Product, InvalidProduct> {
         let code = ProductCode::parse(&self.code)?;
+        check_free_text("name", &self.name, text::NAME_MAX)?;
+        check_optional("family", self.family.as_deref(), text::FAMILY_MAX)?;
         if self.name.trim().is_empty() {
             return Err(InvalidProduct::BlankName);
         }
@@ -321,6 +329,19 @@ mod tests {
                 amount: "12.50".parse().expect("amount"),
             }],
         }
+    }
+
+    #[test]
+    fn names_and_families_are_one_printable_line() {
+        let mut input = term_input();
+        input.name = "Back\0up".to_owned();
+        assert!(matches!(input.to_product(), Err(InvalidProduct::Text(_))));
+        let mut input = term_input();
+        input.family = Some("fam\nily".to_owned());
+        assert!(matches!(input.to_product(), Err(InvalidProduct::Text(_))));
+        let mut input = term_input();
+        input.name = "n".repeat(text::NAME_MAX + 1);
+        assert!(matches!(input.to_product(), Err(InvalidProduct::Text(_))));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod instant;
 pub mod invoices;
 pub mod licenses;
+pub mod limits;
 pub mod orders;
 pub mod problem;
 pub mod quotes;

@@ -78,6 +78,7 @@ pub struct AddSeatsOrder {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct TrialOrder {
     /// A product with a trial (`premium`).
+    #[cfg_attr(feature = "openapi", oai(validator(max_length = 32)))]
     pub product: String,
 }
 

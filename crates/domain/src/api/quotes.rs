@@ -20,6 +20,7 @@ fn one() -> u32 {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PurchaseRequest {
     /// The product's code (`dr`, `failback`, `premium`, …).
+    #[cfg_attr(feature = "openapi", oai(validator(max_length = 32)))]
     pub product: String,
     #[serde(default)]
     pub cycle: Option<Cycle>,
@@ -37,6 +38,7 @@ pub struct PurchaseRequest {
 pub struct UpgradeRequest {
     pub subscription_id: Uuid,
     /// The edition to move to.
+    #[cfg_attr(feature = "openapi", oai(validator(max_length = 32)))]
     pub target_product: String,
 }
 

@@ -10,15 +10,15 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 use uuid::Uuid;
 
-use super::service;
+use super::{keys, service};
 use crate::app::AppState;
-use crate::auth::ApiKey;
+use crate::auth::{ApiKey, Role};
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
 
 #[derive(Tags)]
 enum AccountTags {
-    /// Customers and their API keys.
+    /// Customers, their API keys, and the vendor's stored admin keys.
     Accounts,
 }
 
@@ -48,13 +48,13 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
     ) -> Result<Json<WhoAmI>, ApiError> {
         let sandbox = state.config.sandbox;
-        Ok(Json(match principal {
-            crate::auth::Principal::Admin => WhoAmI {
+        Ok(Json(match principal.role {
+            Role::Admin => WhoAmI {
                 role: "admin".to_owned(),
                 account_id: None,
                 sandbox,
             },
-            crate::auth::Principal::Account(id) => WhoAmI {
+            Role::Account(id) => WhoAmI {
                 role: "account".to_owned(),
                 account_id: Some(id),
                 sandbox,
@@ -138,7 +138,7 @@ impl AccountsApi {
         id: Path<Uuid>,
         body: Json<NewApiKey>,
     ) -> Result<ApiKeyCreated, ApiError> {
-        let key = service::create_api_key(&state, principal, id.0, body.0).await?;
+        let key = keys::create_for_account(&state, principal, id.0, body.0).await?;
         Ok(ApiKeyCreated::Created(Json(key)))
     }
 
@@ -154,10 +154,43 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<ApiKeyList>, ApiError> {
-        Ok(Json(service::list_api_keys(&state, principal, id.0).await?))
+        Ok(Json(keys::list_for_account(&state, principal, id.0).await?))
     }
 
-    /// Rotate an API key: a new secret, shown once; the old key stops working at once.
+    /// Create a stored admin key (admin). The answer holds the key, shown this once. Unlike
+    /// the bootstrap key it can be rotated and revoked, and the audit log names it: once one
+    /// exists, retire the bootstrap key.
+    #[oai(
+        path = "/v1/admin/api-keys",
+        method = "post",
+        operation_id = "create_admin_api_key"
+    )]
+    async fn create_admin_api_key(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        body: Json<NewApiKey>,
+    ) -> Result<ApiKeyCreated, ApiError> {
+        let key = keys::create_admin(&state, principal, body.0).await?;
+        Ok(ApiKeyCreated::Created(Json(key)))
+    }
+
+    /// List the stored admin keys, by prefix: never their secrets (admin).
+    #[oai(
+        path = "/v1/admin/api-keys",
+        method = "get",
+        operation_id = "list_admin_api_keys"
+    )]
+    async fn list_admin_api_keys(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+    ) -> Result<Json<ApiKeyList>, ApiError> {
+        Ok(Json(keys::list_admin(&state, principal).await?))
+    }
+
+    /// Rotate an API key (an account's, or an admin key): a new secret, shown once; the old
+    /// key stops working at once.
     #[oai(
         path = "/v1/api-keys/:id/rotate",
         method = "post",
@@ -169,11 +202,11 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<ApiKeyCreated, ApiError> {
-        let key = service::rotate_api_key(&state, principal, id.0).await?;
+        let key = keys::rotate(&state, principal, id.0).await?;
         Ok(ApiKeyCreated::Created(Json(key)))
     }
 
-    /// Revoke an API key: it stops working at once.
+    /// Revoke an API key (an account's, or an admin key): it stops working at once.
     #[oai(
         path = "/v1/api-keys/:id/revoke",
         method = "post",
@@ -185,8 +218,6 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<ApiKeyView>, ApiError> {
-        Ok(Json(
-            service::revoke_api_key(&state, principal, id.0).await?,
-        ))
+        Ok(Json(keys::revoke(&state, principal, id.0).await?))
     }
 }

@@ -1,4 +1,5 @@
 //! Accounts: customers, their kind and region, and their API keys (DESIGN.md §2, §7).
 
 pub mod api;
+pub mod keys;
 pub mod service;

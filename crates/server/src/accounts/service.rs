@@ -1,25 +1,22 @@
-//! Registering and reading accounts, and issuing their API keys.
+//! Registering and reading accounts (their API keys are in `accounts::keys`).
 
-use entitle_domain::api::{
-    Account, AccountPage, AccountSummary, ApiKeyList, ApiKeyView, CreatedApiKey, NewAccount,
-    NewApiKey, ProductCount,
-};
+use entitle_domain::api::{Account, AccountPage, AccountSummary, NewAccount, ProductCount};
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::{AccountKind, Region};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
-use crate::auth::{Principal, keys};
+use crate::auth::{Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
-use crate::store::entity::{account, api_key, license, order};
+use crate::store::entity::{account, license, order};
 
 /// Renewals due listed in an account's summary (an account has one per subscription at most).
 const RENEWALS_SHOWN: u64 = 20;
@@ -77,20 +74,40 @@ pub async fn create(
     input: NewAccount,
 ) -> ServiceResult<AccountRecord> {
     principal.require_admin()?;
+    input.check_text()?;
     let name = input.name.trim();
     if name.is_empty() {
         return Err(ServiceError::Invalid("name must not be blank".to_owned()));
     }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_owned()),
         kind: Set(input.kind.as_str().to_owned()),
         region: Set(input.region.as_str().to_owned()),
-        created_at: Set(state.clock.now()),
+        created_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
-    AccountRecord::from_model(model)
+    let account = AccountRecord::from_model(model)?;
+    // In the insert's transaction (DESIGN.md §7): an account exists only with its entry.
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: Some(account.id),
+            action: "account.created",
+            entity: "account",
+            entity_id: account.id,
+            before: None,
+            after: audit::snapshot(&account.view()),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(account)
 }
 
 /// Loads an account the principal may see; another account's is `not_found`.
@@ -110,10 +127,10 @@ pub async fn load(
 /// Checks that the principal may read `id`'s lists. An account key's own account exists (its
 /// key references it), so that costs no query; an admin's asks the database.
 pub async fn ensure_visible(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<()> {
-    match principal {
-        Principal::Account(own) if own == id => Ok(()),
-        Principal::Account(_) => Err(ServiceError::NotFound("account")),
-        Principal::Admin => load(state, principal, id).await.map(|_| ()),
+    match principal.role {
+        Role::Account(own) if own == id => Ok(()),
+        Role::Account(_) => Err(ServiceError::NotFound("account")),
+        Role::Admin => load(state, principal, id).await.map(|_| ()),
     }
 }
 
@@ -133,45 +150,6 @@ pub async fn list(
         .map(|row| AccountRecord::from_model(row).map(|a| a.view()))
         .collect::<ServiceResult<_>>()?;
     Ok(AccountPage { items, next_cursor })
-}
-
-/// Issues an API key for an account (admin only); the secret is in the answer and nowhere
-/// else.
-pub async fn create_api_key(
-    state: &AppState,
-    principal: Principal,
-    account_id: Uuid,
-    input: NewApiKey,
-) -> ServiceResult<CreatedApiKey> {
-    principal.require_admin()?;
-    let account = load(state, principal, account_id).await?;
-    let name = input.name.trim();
-    if name.is_empty() {
-        return Err(ServiceError::Invalid("name must not be blank".to_owned()));
-    }
-    let (key, secret) = keys::create(state, Some(account.id), name).await?;
-    audit::record(
-        &state.db,
-        key.created_at,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: Some(account.id),
-            action: "api_key.created",
-            entity: "api_key",
-            entity_id: key.id,
-            before: None,
-            // The prefix only: the secret never reaches the log.
-            after: Some(serde_json::json!({ "name": key.name, "prefix": key.prefix })),
-        }],
-    )
-    .await?;
-    Ok(CreatedApiKey {
-        id: key.id,
-        name: key.name,
-        prefix: key.prefix,
-        key: secret,
-        created_at: key.created_at,
-    })
 }
 
 /// The account at a glance: active licenses per product, what expires within 30 days, and
@@ -233,109 +211,5 @@ pub async fn summary(
             .collect(),
         expiring_within_30_days: expiring,
         unpaid_orders: unpaid,
-    })
-}
-
-fn key_view(row: &api_key::Model) -> ApiKeyView {
-    ApiKeyView {
-        id: row.id,
-        name: row.name.clone(),
-        prefix: row.prefix.clone(),
-        created_at: row.created_at,
-        revoked_at: row.revoked_at,
-    }
-}
-
-/// An account's keys, by prefix (admin, or the account's own key).
-pub async fn list_api_keys(
-    state: &AppState,
-    principal: Principal,
-    account_id: Uuid,
-) -> ServiceResult<ApiKeyList> {
-    load(state, principal, account_id).await?;
-    let rows = api_key::Entity::find()
-        .filter(api_key::Column::AccountId.eq(account_id))
-        .order_by_asc(api_key::Column::Id)
-        .all(&state.db)
-        .await?;
-    Ok(ApiKeyList {
-        items: rows.iter().map(key_view).collect(),
-    })
-}
-
-async fn load_key(
-    state: &AppState,
-    principal: Principal,
-    id: Uuid,
-) -> ServiceResult<api_key::Model> {
-    let row = api_key::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ServiceError::NotFound("API key"))?;
-    let owner = row.account_id.ok_or(ServiceError::NotFound("API key"))?;
-    principal.require_owner(owner, "API key")?;
-    Ok(row)
-}
-
-/// Revokes a key: it stops working at once (every request looks the key up).
-pub async fn revoke_api_key(
-    state: &AppState,
-    principal: Principal,
-    id: Uuid,
-) -> ServiceResult<ApiKeyView> {
-    let row = load_key(state, principal, id).await?;
-    let now = state.clock.now();
-    if row.revoked_at.is_none() {
-        api_key::Entity::update_many()
-            .col_expr(
-                api_key::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(api_key::Column::Id.eq(id))
-            .filter(api_key::Column::RevokedAt.is_null())
-            .exec(&state.db)
-            .await?;
-        state.verified_keys.forget(&row.key_hash);
-        audit::record(
-            &state.db,
-            now,
-            vec![Change {
-                actor: Actor::from(principal),
-                account_id: row.account_id,
-                action: "api_key.revoked",
-                entity: "api_key",
-                entity_id: id,
-                before: Some(serde_json::json!({ "prefix": row.prefix })),
-                after: Some(serde_json::json!({ "prefix": row.prefix, "revoked_at": now })),
-            }],
-        )
-        .await?;
-    }
-    let row = load_key(state, principal, id).await?;
-    Ok(key_view(&row))
-}
-
-/// Rotates a key: a new secret with the same name, shown once; the old key is revoked.
-pub async fn rotate_api_key(
-    state: &AppState,
-    principal: Principal,
-    id: Uuid,
-) -> ServiceResult<CreatedApiKey> {
-    let row = load_key(state, principal, id).await?;
-    if row.revoked_at.is_some() {
-        return Err(ServiceError::Conflict {
-            code: "api_key_revoked",
-            detail: "a revoked key cannot be rotated: create a new one".to_owned(),
-        });
-    }
-    let account = row.account_id.ok_or(ServiceError::NotFound("API key"))?;
-    let (created, secret) = keys::create(state, Some(account), &row.name).await?;
-    revoke_api_key(state, principal, id).await?;
-    Ok(CreatedApiKey {
-        id: created.id,
-        name: created.name,
-        prefix: created.prefix,
-        key: secret,
-        created_at: created.created_at,
     })
 }

@@ -8,30 +8,42 @@ use chrono::{DateTime, Utc};
 use entitle_domain::api::{AuditEvent, AuditPage};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::auth::{KeyRef, Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
 use crate::store::entity::audit_event;
 
-/// Who made a change.
+/// Who made a change: for a request, the key that made it (DESIGN.md §7: "who (the key that
+/// acted)"), not only its role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
-    Admin,
-    Account(Uuid),
+    Admin(KeyRef),
+    Account(Uuid, KeyRef),
     /// A payment provider's callback.
     Provider(&'static str),
     /// The server itself (expiry, renewals).
     System,
 }
 
+impl Actor {
+    /// The key that acted, for a change a request made.
+    pub fn key(&self) -> Option<KeyRef> {
+        match self {
+            Actor::Admin(key) | Actor::Account(_, key) => Some(*key),
+            Actor::Provider(_) | Actor::System => None,
+        }
+    }
+}
+
 impl From<Principal> for Actor {
     fn from(principal: Principal) -> Self {
-        match principal {
-            Principal::Admin => Actor::Admin,
-            Principal::Account(id) => Actor::Account(id),
+        match principal.role {
+            Role::Admin => Actor::Admin(principal.key),
+            Role::Account(id) => Actor::Account(id, principal.key),
         }
     }
 }
@@ -39,8 +51,8 @@ impl From<Principal> for Actor {
 impl std::fmt::Display for Actor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Actor::Admin => f.write_str("admin"),
-            Actor::Account(id) => write!(f, "account:{id}"),
+            Actor::Admin(_) => f.write_str("admin"),
+            Actor::Account(id, _) => write!(f, "account:{id}"),
             Actor::Provider(name) => write!(f, "provider:{name}"),
             Actor::System => f.write_str("system"),
         }
@@ -58,6 +70,16 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// The `entity_id` of something keyed by a name rather than an id (a product by its code, a
+/// job, the clock): the same for every change to it, so its history is one filter away. A
+/// name-based UUID (version 8, from SHA-256 of `entity:name`).
+pub fn name_id(entity: &str, name: &str) -> Uuid {
+    let digest = Sha256::digest(format!("{entity}:{name}").as_bytes());
+    let mut bytes = [0_u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
 /// The JSON snapshot of `value` for `before`/`after`.
 pub fn snapshot(value: &impl Serialize) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
@@ -68,6 +90,8 @@ fn row(change: Change<'_>, at: DateTime<Utc>) -> audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(at),
         actor: Set(change.actor.to_string()),
+        actor_key_id: Set(change.actor.key().and_then(|key| key.id())),
+        actor_key_prefix: Set(change.actor.key().map(|key| key.prefix().to_owned())),
         account_id: Set(change.account_id),
         action: Set(change.action.to_owned()),
         entity: Set(change.entity.to_owned()),
@@ -104,6 +128,8 @@ fn view(row: audit_event::Model) -> ServiceResult<AuditEvent> {
         id: row.id,
         at: row.at,
         actor: row.actor,
+        actor_key_id: row.actor_key_id,
+        actor_key_prefix: row.actor_key_prefix,
         account_id: row.account_id,
         action: row.action,
         entity: row.entity,
@@ -121,10 +147,10 @@ pub async fn list(
     account_id: Option<Uuid>,
     page: PageRequest,
 ) -> ServiceResult<AuditPage> {
-    let scope = match (principal, account_id) {
-        (Principal::Admin, scope) => scope,
-        (Principal::Account(own), None) => Some(own),
-        (Principal::Account(own), Some(asked)) => {
+    let scope = match (principal.role, account_id) {
+        (Role::Admin, scope) => scope,
+        (Role::Account(own), None) => Some(own),
+        (Role::Account(own), Some(asked)) => {
             principal.require_account(asked)?;
             Some(own)
         }

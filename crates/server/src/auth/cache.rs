@@ -58,13 +58,14 @@ impl KeyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::KeyRef;
     use uuid::Uuid;
 
     #[test]
     fn a_verified_key_is_trusted_for_the_ttl_and_no_longer() {
         let cache = KeyCache::default();
         let start = Instant::now();
-        let principal = Principal::Account(Uuid::now_v7());
+        let principal = Principal::account(Uuid::now_v7(), KeyRef::Bootstrap);
         assert_eq!(cache.get("h", start), None);
         cache.remember("h", principal, start);
         assert_eq!(
@@ -78,7 +79,7 @@ mod tests {
     fn a_forgotten_key_is_looked_up_again() {
         let cache = KeyCache::default();
         let now = Instant::now();
-        cache.remember("h", Principal::Admin, now);
+        cache.remember("h", Principal::admin(KeyRef::Bootstrap), now);
         cache.forget("h");
         assert_eq!(cache.get("h", now), None);
     }
@@ -88,13 +89,13 @@ mod tests {
         let cache = KeyCache::default();
         let now = Instant::now();
         for n in 0..KeyCache::CAPACITY + 5 {
-            cache.remember(&n.to_string(), Principal::Admin, now);
+            cache.remember(&n.to_string(), Principal::admin(KeyRef::Bootstrap), now);
         }
         let len = cache.entries.lock().map(|e| e.len()).unwrap_or(usize::MAX);
         assert!(len <= KeyCache::CAPACITY, "{len} entries");
         assert_eq!(
             cache.get(&(KeyCache::CAPACITY + 4).to_string(), now),
-            Some(Principal::Admin)
+            Some(Principal::admin(KeyRef::Bootstrap))
         );
     }
 }

@@ -5,12 +5,13 @@
 
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::Principal;
+use super::{KeyPrefix, KeyRef, Principal};
 use crate::app::AppState;
 use crate::error::ServiceResult;
 use crate::store::entity::api_key;
@@ -19,6 +20,10 @@ use crate::store::entity::api_key;
 const KEY_PREFIX: &str = "ent_";
 /// Characters of a key kept in clear as its visible prefix.
 const VISIBLE_CHARS: usize = 12;
+/// `api_keys.role` of an admin key (no account).
+pub const ADMIN_ROLE: &str = "admin";
+/// `api_keys.role` of an account's key.
+pub const ACCOUNT_ROLE: &str = "account";
 
 /// A freshly made key: the secret to show once, and what the store keeps.
 pub struct NewKey {
@@ -44,9 +49,11 @@ pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Stores a new key for `account_id` (`None`: an admin key) and returns its secret.
+/// Stores a new key for `account_id` (`None`: an admin key) on `db`, the transaction that
+/// also audits it, and returns it with its secret.
 pub async fn create(
-    state: &AppState,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     account_id: Option<Uuid>,
     name: &str,
 ) -> ServiceResult<(api_key::Model, String)> {
@@ -55,20 +62,34 @@ pub async fn create(
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),
         role: Set(if account_id.is_some() {
-            "account"
+            ACCOUNT_ROLE
         } else {
-            "admin"
+            ADMIN_ROLE
         }
         .to_owned()),
         name: Set(name.to_owned()),
         prefix: Set(key.prefix),
         key_hash: Set(key.hash),
-        created_at: Set(state.clock.now()),
+        created_at: Set(now),
         revoked_at: Set(None),
     }
-    .insert(&state.db)
+    .insert(db)
     .await?;
     Ok((model, key.secret))
+}
+
+/// The principal a stored key stands for; a row whose role and account disagree stands for
+/// nobody.
+pub fn principal_of(key: &api_key::Model) -> Option<Principal> {
+    let key_ref = KeyRef::Stored {
+        id: key.id,
+        prefix: KeyPrefix::new(&key.prefix),
+    };
+    match (key.role.as_str(), key.account_id) {
+        (ADMIN_ROLE, None) => Some(Principal::admin(key_ref)),
+        (ACCOUNT_ROLE, Some(account)) => Some(Principal::account(account, key_ref)),
+        _ => None,
+    }
 }
 
 /// The principal a presented key stands for, if it is the bootstrap admin key or a stored key
@@ -86,18 +107,14 @@ pub async fn principal_for(state: &AppState, presented: &str) -> ServiceResult<O
         .as_deref()
         .is_some_and(|bootstrap| bootstrap == presented_hash)
     {
-        return Ok(Some(Principal::Admin));
+        return Ok(Some(Principal::admin(KeyRef::Bootstrap)));
     }
     let stored = api_key::Entity::find()
         .filter(api_key::Column::KeyHash.eq(&presented_hash))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(&state.db)
         .await?;
-    let principal = stored.and_then(|key| match (key.role.as_str(), key.account_id) {
-        ("admin", None) => Some(Principal::Admin),
-        ("account", Some(account)) => Some(Principal::Account(account)),
-        _ => None,
-    });
+    let principal = stored.as_ref().and_then(principal_of);
     if let Some(principal) = principal {
         state
             .verified_keys

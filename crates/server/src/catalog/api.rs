@@ -55,7 +55,7 @@ impl CatalogApi {
         &self,
         state: Data<&AppState>,
         _key: ApiKey,
-        code: Path<String>,
+        #[oai(validator(max_length = 32))] code: Path<String>,
     ) -> Result<Json<ProductView>, ApiError> {
         let product = service::get(&state, &code.0).await?;
         Ok(Json(ProductView::from(&product)))
@@ -87,7 +87,7 @@ impl CatalogApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-        code: Path<String>,
+        #[oai(validator(max_length = 32))] code: Path<String>,
         body: Json<ProductInput>,
     ) -> Result<Json<ProductView>, ApiError> {
         let product = service::update(&state, principal, &code.0, body.0).await?;

@@ -1,11 +1,12 @@
 //! Reading and editing the catalog.
 
 use entitle_domain::Product;
-use entitle_domain::api::ProductInput;
+use entitle_domain::api::{ProductInput, ProductView};
 use sea_orm::TransactionTrait;
 
 use super::store;
 use crate::app::AppState;
+use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 
@@ -45,7 +46,7 @@ pub async fn create(
     input: ProductInput,
 ) -> ServiceResult<Product> {
     principal.require_admin()?;
-    save(state, input, None).await
+    save(state, principal, input, None).await
 }
 
 /// Replaces an existing product's definition and prices (admin). Its code never changes.
@@ -62,11 +63,12 @@ pub async fn update(
             input.code
         )));
     }
-    save(state, input, Some(code)).await
+    save(state, principal, input, Some(code)).await
 }
 
 async fn save(
     state: &AppState,
+    principal: Principal,
     input: ProductInput,
     existing: Option<&str>,
 ) -> ServiceResult<Product> {
@@ -95,7 +97,32 @@ async fn save(
             )));
         }
     }
+    let before = match existing {
+        Some(code) => store::find(&txn, code).await?,
+        None => None,
+    };
     store::save(&txn, &product, created_at, now).await?;
+    // In the save's transaction (DESIGN.md §7), with the prices before and after.
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: None,
+            action: if before.is_some() {
+                "product.updated"
+            } else {
+                "product.created"
+            },
+            entity: "product",
+            entity_id: audit::name_id("product", product.code.as_str()),
+            before: before
+                .as_ref()
+                .and_then(|p| audit::snapshot(&ProductView::from(p))),
+            after: audit::snapshot(&ProductView::from(&product)),
+        }],
+    )
+    .await?;
     txn.commit().await?;
     Ok(product)
 }

@@ -107,6 +107,11 @@ pub async fn all(db: &impl ConnectionTrait) -> ServiceResult<Vec<Product>> {
 
 /// One product by code, if it exists.
 pub async fn find(db: &impl ConnectionTrait, code: &str) -> ServiceResult<Option<Product>> {
+    // What is not a product code names no product, and is never sent to the store: a NUL in
+    // it (from a path or a body) would be an error from PostgreSQL, not an absent row.
+    if ProductCode::parse(code).is_err() {
+        return Ok(None);
+    }
     let Some(row) = product::Entity::find_by_id(code.to_owned()).one(db).await? else {
         return Ok(None);
     };

@@ -1,24 +1,36 @@
 //! Rate limits (governor): per API key and per client IP, answered with `429` and
-//! `Retry-After`; repeated unknown keys from one IP are slowed down the same way. Bodies are
-//! capped at [`MAX_BODY_BYTES`].
+//! `Retry-After`; repeated unknown keys from one IP are slowed down the same way.
+//!
+//! The limiters' memory is bounded, whatever a client sends:
+//! - only a key the server knows (the bootstrap key, or one verified in the last seconds) gets
+//!   an entry of its own; an unknown bearer token is counted against its client's IP (the
+//!   per-IP limit, and the unknown-key limit once it fails), so a flood of random tokens adds
+//!   no entry;
+//! - IPv6 clients are counted per /64 ([`super::client::limit_key`]);
+//! - entries back at a full quota (indistinguishable from a fresh one) are pruned every
+//!   [`PRUNE_EVERY`].
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use poem::Request;
 use poem::http::{HeaderValue, StatusCode};
 
+pub use super::client::client_ip;
+use super::client::limit_key;
 use crate::app::AppState;
 use crate::auth::keys;
 
-/// The largest request body accepted: 1 MiB.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
 /// Unknown keys one IP may present per minute before it is slowed down.
 const BAD_KEYS_PER_MINUTE: u32 = 20;
+
+/// How often entries back at a full quota are dropped.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(5);
 
 /// The limiters of one server.
 #[derive(Debug)]
@@ -30,6 +42,9 @@ pub struct Limits {
     /// Made once: making a clock calibrates it (5 % of the CPU of the read path when it was
     /// made per request).
     clock: DefaultClock,
+    started: Instant,
+    /// Milliseconds after `started` at which the next prune is due.
+    next_prune: AtomicU64,
 }
 
 fn per_second(rate: u32) -> Option<Quota> {
@@ -48,23 +63,60 @@ impl Limits {
             per_ip: per_second(per_ip).map(RateLimiter::keyed),
             bad_keys: (per_ip > 0).then(|| RateLimiter::keyed(Quota::per_minute(bad))),
             clock: DefaultClock::default(),
+            started: Instant::now(),
+            next_prune: AtomicU64::new(0),
         })
     }
 
     /// Counts an unknown key from `ip`; `Some(seconds)` to wait once there were too many.
     pub fn bad_key(&self, ip: Option<IpAddr>) -> Option<u64> {
-        let ip = ip?;
+        let ip = limit_key(ip?);
         self.bad_keys
             .as_ref()?
             .check_key(&ip)
             .err()
             .map(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
     }
-}
 
-/// The client's IP, from the connection (no proxy headers are trusted).
-pub fn client_ip(req: &Request) -> Option<IpAddr> {
-    req.remote_addr().as_socket_addr().map(|a| a.ip())
+    /// How many entries the limiters hold (keys, IPs, IPs with unknown keys): the memory they
+    /// use grows with this, and only with this.
+    pub fn entries(&self) -> usize {
+        self.per_key.as_ref().map_or(0, |l| l.len())
+            + self.per_ip.as_ref().map_or(0, |l| l.len())
+            + self.bad_keys.as_ref().map_or(0, |l| l.len())
+    }
+
+    /// Drops every entry back at a full quota: forgetting it changes no answer.
+    pub fn prune(&self) {
+        if let Some(limiter) = &self.per_key {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        for limiter in [&self.per_ip, &self.bad_keys].into_iter().flatten() {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// Prunes when [`PRUNE_EVERY`] has passed since the last prune (one request does it).
+    fn prune_when_due(&self) {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = self.next_prune.load(Ordering::Relaxed);
+        let every = u64::try_from(PRUNE_EVERY.as_millis()).unwrap_or(u64::MAX);
+        if now >= due
+            && self
+                .next_prune
+                .compare_exchange(
+                    due,
+                    now.saturating_add(every),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            self.prune();
+        }
+    }
 }
 
 fn too_many(seconds: u64) -> poem::Response {
@@ -81,42 +133,55 @@ fn too_many(seconds: u64) -> poem::Response {
     response
 }
 
-/// The refusal of a request over its limits, if it is.
+/// Whether the key with `hash` is one the server knows, without asking the store: the
+/// bootstrap key, or a key verified in the last seconds. A key not known yet is counted per
+/// IP until authentication has verified it (and the next request finds it known).
+fn known_key(state: &AppState, hash: &str) -> bool {
+    state.bootstrap_admin_hash.as_deref() == Some(hash)
+        || state.verified_keys.get(hash, Instant::now()).is_some()
+}
+
+/// The refusal of a request over its rate limits, if it is.
 pub fn refuse(state: &AppState, req: &Request) -> Option<poem::Response> {
     let limits = &state.limits;
+    limits.prune_when_due();
     let now = limits.clock.now();
     if let (Some(limiter), Some(ip)) = (&limits.per_ip, client_ip(req))
-        && let Err(not_until) = limiter.check_key(&ip)
+        && let Err(not_until) = limiter.check_key(&limit_key(ip))
     {
         return Some(too_many(not_until.wait_time_from(now).as_secs().max(1)));
     }
     let bearer = req
         .header(poem::http::header::AUTHORIZATION)
         .and_then(|h| h.strip_prefix("Bearer "));
-    if let (Some(limiter), Some(secret)) = (&limits.per_key, bearer)
-        && let Err(not_until) = limiter.check_key(&keys::hash(secret))
-    {
-        return Some(too_many(not_until.wait_time_from(now).as_secs().max(1)));
+    if let (Some(limiter), Some(secret)) = (&limits.per_key, bearer) {
+        let hash = keys::hash(secret);
+        if known_key(state, &hash)
+            && let Err(not_until) = limiter.check_key(&hash)
+        {
+            return Some(too_many(not_until.wait_time_from(now).as_secs().max(1)));
+        }
     }
-    let too_large = req
-        .header(poem::http::header::CONTENT_LENGTH)
-        .and_then(|l| l.parse::<usize>().ok())
-        .is_some_and(|length| length > MAX_BODY_BYTES);
-    // A body of unknown length could be any size: chunked uploads are refused.
-    let chunked = req.header(poem::http::header::TRANSFER_ENCODING).is_some()
-        && req.header(poem::http::header::CONTENT_LENGTH).is_none();
-    if chunked {
-        return Some(super::refusal(
-            StatusCode::LENGTH_REQUIRED,
-            "length_required",
-            "send the body with a Content-Length",
-        ));
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_back_at_a_full_quota_are_pruned() {
+        let limits = Limits::new(100, 1000);
+        let per_ip = limits.per_ip.as_ref().expect("per-IP limit on");
+        for n in 0..500u32 {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+            assert!(per_ip.check_key(&ip).is_ok());
+            assert!(limits.bad_key(Some(ip)).is_none());
+        }
+        assert_eq!(limits.entries(), 1000);
+        // One request replenishes in 1 ms at 1000/s; the unknown-key limit takes 3 s.
+        std::thread::sleep(Duration::from_millis(20));
+        limits.prune();
+        assert_eq!(limits.entries(), 500, "the per-IP entries are gone");
     }
-    too_large.then(|| {
-        super::refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            &format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
-        )
-    })
 }

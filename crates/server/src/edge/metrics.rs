@@ -1,11 +1,18 @@
 //! `GET /metrics` in the Prometheus text format: requests and their latency per operation,
-//! orders by status (counted at scrape time), payments fulfilled, job runs and failures.
+//! orders by status (counted at scrape time), payments fulfilled, job runs and failures, and
+//! the rate limiters' entries.
+//!
+//! Metrics are not public (they say how much a vendor sells, and when): on the API's address
+//! they answer an admin key only; `--metrics-listen` serves them on an address of their own,
+//! which only the scraper should reach, without a key.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
+use poem::http::{StatusCode, header};
+use poem::listener::TcpAcceptor;
 use poem::web::Data;
-use poem::{IntoResponse, Response, handler};
+use poem::{EndpointExt, IntoResponse, Request, Response, Route, Server, handler};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -16,6 +23,8 @@ use prometheus_client::registry::Registry;
 use sea_orm::{ColumnTrait, EntityTrait, QuerySelect};
 
 use crate::app::AppState;
+use crate::auth::keys;
+use crate::problem::ApiError;
 use crate::store::entity::order;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -50,6 +59,7 @@ pub struct Metrics {
     reconciled: Counter,
     job_runs: Family<JobLabels, Counter>,
     job_failures: Family<JobLabels, Counter>,
+    limiter_entries: Gauge,
 }
 
 impl Default for Metrics {
@@ -63,6 +73,7 @@ impl Default for Metrics {
         let reconciled = Counter::default();
         let job_runs = Family::<JobLabels, Counter>::default();
         let job_failures = Family::<JobLabels, Counter>::default();
+        let limiter_entries = Gauge::default();
         let mut registry = Registry::with_prefix("entitle");
         registry.register(
             "http_requests",
@@ -91,6 +102,11 @@ impl Default for Metrics {
             "Background job runs that failed",
             job_failures.clone(),
         );
+        registry.register(
+            "rate_limiter_entries",
+            "Entries the rate limiters hold (keys and client addresses)",
+            limiter_entries.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -100,6 +116,7 @@ impl Default for Metrics {
             reconciled,
             job_runs,
             job_failures,
+            limiter_entries,
         }
     }
 }
@@ -142,9 +159,71 @@ impl Metrics {
     }
 }
 
-/// `GET /metrics`.
+fn unauthorized(detail: &str) -> Response {
+    super::refusal(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+}
+
+/// `None` when `req` carries an admin key, else the refusal (401 without a known key, 403
+/// for an account's key; unknown keys count against the client as on every operation).
+async fn refuse_non_admin(state: &AppState, req: &Request) -> Option<Response> {
+    let Some(secret) = req
+        .header(header::AUTHORIZATION)
+        .and_then(|h| h.strip_prefix("Bearer "))
+    else {
+        return Some(unauthorized(
+            "GET /metrics needs an admin key as `Authorization: Bearer <key>` (or scrape the \
+             --metrics-listen address)",
+        ));
+    };
+    match keys::principal_for(state, secret).await {
+        Ok(Some(principal)) => principal
+            .require_admin()
+            .err()
+            .map(|err| ApiError::from(err).into_response()),
+        Ok(None) => Some(match state.limits.bad_key(super::limits::client_ip(req)) {
+            Some(wait) => super::refusal(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                &format!("too many unknown API keys from this address: retry in {wait} s"),
+            ),
+            None => unauthorized("send a valid admin key as `Authorization: Bearer <key>`"),
+        }),
+        Err(err) => Some(ApiError::from(err).into_response()),
+    }
+}
+
+/// `GET /metrics` on the API's address: an admin key's.
 #[handler]
-pub async fn scrape(state: Data<&AppState>) -> Response {
+pub async fn scrape(state: Data<&AppState>, req: &Request) -> Response {
+    match refuse_non_admin(&state, req).await {
+        Some(refused) => refused,
+        None => render(&state).await,
+    }
+}
+
+/// `GET /metrics` on `--metrics-listen`: the address itself is the guard.
+#[handler]
+pub async fn scrape_unguarded(state: Data<&AppState>) -> Response {
+    render(&state).await
+}
+
+/// Serves `/metrics` (only) on `acceptor`, without a key, until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    acceptor: TcpAcceptor,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let app = Route::new()
+        .at("/metrics", poem::get(scrape_unguarded))
+        .catch_all_error(crate::problem::problem_for_error)
+        .data(state);
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(app, shutdown, None)
+        .await
+}
+
+/// The metrics, counted now.
+async fn render(state: &AppState) -> Response {
     let counts: Vec<(String, i64)> = order::Entity::find()
         .select_only()
         .column(order::Column::Status)
@@ -154,6 +233,10 @@ pub async fn scrape(state: Data<&AppState>) -> Response {
         .all(&state.db)
         .await
         .unwrap_or_default();
+    state
+        .metrics
+        .limiter_entries
+        .set(i64::try_from(state.limits.entries()).unwrap_or(i64::MAX));
     for (status, count) in counts {
         state
             .metrics
@@ -172,6 +255,6 @@ pub async fn scrape(state: Data<&AppState>) -> Response {
         Ok(()) => text
             .with_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
             .into_response(),
-        Err(_) => poem::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

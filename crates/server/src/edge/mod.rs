@@ -1,7 +1,10 @@
 //! The HTTP edge, around every request: a request id (echoed in `X-Request-Id` and carried by
-//! every log line of the request), the body size limit, per-key and per-IP rate limits,
+//! every log line of the request), the body size limit (for bodies of any framing), per-key
+//! and per-IP rate limits (the client as `--trusted-proxies` decide),
 //! security headers, the `Allow` header of a 405, and the request metrics.
 
+pub mod body;
+pub mod client;
 pub mod json;
 pub mod limits;
 pub mod metrics;
@@ -57,7 +60,10 @@ pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Resp
 
     let mut response = match state.as_ref().and_then(|s| limits::refuse(s, &req)) {
         Some(refused) => refused,
-        None => endpoint.get_response(req).instrument(span.clone()).await,
+        None => match body::within_limit(req).await {
+            Ok(req) => endpoint.get_response(req).instrument(span.clone()).await,
+            Err(refused) => refused,
+        },
     };
 
     if response.status() == StatusCode::METHOD_NOT_ALLOWED

@@ -100,11 +100,15 @@ pub async fn request(
     let buyer = serde_json::to_string(&trimmed(input.buyer))
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    // Read before the transaction, so that its first statement is a write: on SQLite a
+    // transaction that read first cannot write after another writer committed (it would fail
+    // as a 500, not wait its turn). The database decides between two first requests: the
+    // invoice's order is unique (`invoices_one_per_order`), and the insert that loses is 409.
     let existing = invoice::Entity::find()
         .filter(invoice::Column::OrderId.eq(order_id))
-        .one(&txn)
+        .one(&state.db)
         .await?;
+    let txn = state.db.begin().await?;
     let (saved, created, before) = match existing {
         Some(current) => {
             let changed = invoice::Entity::update_many()
@@ -149,7 +153,16 @@ pub async fn request(
                 issued_at: Set(None),
             }
             .insert(&txn)
-            .await?;
+            .await
+            .map_err(|err| match err.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict {
+                    code: "invoice_exists",
+                    detail: "an invoice for this order was requested at the same moment by \
+                             another request: read it, or send this request again to change it"
+                        .to_owned(),
+                },
+                _ => ServiceError::Store(err),
+            })?;
             (saved, true, None)
         }
     };

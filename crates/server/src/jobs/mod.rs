@@ -8,6 +8,7 @@
 //! due while it was away once when it returns — never zero times, never twice.
 
 pub mod api;
+pub mod clock;
 mod expiry;
 mod pay_to_renew;
 mod reminders;
@@ -17,10 +18,11 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::{JobRun, JobStatus};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::app::AppState;
+use crate::audit::{self, Actor, Change};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::job_run;
 use crate::{invoices, orders, webhooks};
@@ -78,11 +80,11 @@ impl fmt::Display for Job {
 }
 
 /// Who asked for a run: the scheduler runs the invoice batch only at its weekly time; an
-/// admin's run issues the requested invoices now.
+/// admin's run issues the requested invoices now, and is audited with the key that asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     Scheduler,
-    Admin,
+    Admin(Actor),
 }
 
 async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u64, &'static str)> {
@@ -90,7 +92,7 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
         Job::Invoices => (
             match trigger {
                 Trigger::Scheduler => invoices::scheduled_batch(state).await?,
-                Trigger::Admin => invoices::issue_requested(state).await?,
+                Trigger::Admin(_) => invoices::issue_requested(state).await?,
             },
             "invoices issued",
         ),
@@ -112,39 +114,61 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
     })
 }
 
-async fn record_start(state: &AppState, job: Job, now: DateTime<Utc>) -> ServiceResult<()> {
-    let updated = job_run::Entity::update_many()
-        .col_expr(job_run::Column::LastStartedAt, Expr::value(now))
-        .filter(job_run::Column::Job.eq(job.name()))
-        .exec(&state.db)
-        .await?;
-    if updated.rows_affected == 0 {
-        let inserted = job_run::ActiveModel {
-            job: Set(job.name().to_owned()),
-            last_started_at: Set(Some(now)),
-            last_finished_at: Set(None),
-            last_outcome: Set(None),
-            last_detail: Set(None),
-            runs: Set(0),
-        }
-        .insert(&state.db)
-        .await;
-        // Another server recorded the first run at the same moment: theirs stands.
-        if let Err(err) = inserted
-            && !matches!(
-                err.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            )
-        {
-            return Err(err.into());
-        }
-    }
+/// Records that `job` starts at `now`: one upsert, so that it can share a transaction (an
+/// insert that lost a race to another server's first run would abort a PostgreSQL one).
+async fn record_start(
+    db: &impl ConnectionTrait,
+    job: Job,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    job_run::Entity::insert(job_run::ActiveModel {
+        job: Set(job.name().to_owned()),
+        last_started_at: Set(Some(now)),
+        last_finished_at: Set(None),
+        last_outcome: Set(None),
+        last_detail: Set(None),
+        runs: Set(0),
+    })
+    .on_conflict(
+        OnConflict::column(job_run::Column::Job)
+            .update_column(job_run::Column::LastStartedAt)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Records the start of a run; an admin's request is audited in the same transaction
+/// (DESIGN.md §7: admin job runs included).
+async fn start(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let Trigger::Admin(actor) = trigger else {
+        return record_start(&state.db, job, now).await;
+    };
+    let txn = state.db.begin().await?;
+    record_start(&txn, job, now).await?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor,
+            account_id: None,
+            action: "job.run_requested",
+            entity: "job",
+            entity_id: audit::name_id("job", job.name()),
+            before: None,
+            after: Some(serde_json::json!({ "job": job.name(), "started_at": now })),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Runs `job` once now and records the run.
 pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<JobRun> {
-    record_start(state, job, state.clock.now()).await?;
+    start(state, job, trigger).await?;
     let result = work(state, job, trigger).await;
     state.metrics.job_ran(job.name(), result.is_err());
     let (outcome, detail, processed) = match &result {

@@ -461,6 +461,7 @@ pub(super) fn renewal_order(
         canceled_at: None,
         updated_at: now,
         term_start: Some(start),
+        claim: None,
     })
 }
 

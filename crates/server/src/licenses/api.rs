@@ -40,6 +40,7 @@ impl LicensesApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
         /// Only this product's licenses.
+        #[oai(validator(max_length = 32))]
         product: Query<Option<String>>,
         /// Only licenses in this status (a license past its end counts as expired).
         status: Query<Option<LicenseStatus>>,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entitle_domain::ProductKind;
 use entitle_domain::api::{License, LicensePage};
 use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
+use entitle_domain::text::{self, check_free_text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
@@ -44,6 +45,8 @@ pub async fn list(
         .filter(license::Column::AccountId.eq(account_id))
         .order_by_asc(license::Column::Id);
     if let Some(product) = filter.product {
+        // Checked before it reaches the store: PostgreSQL refuses a NUL with an error.
+        check_free_text("product", &product, text::CODE_MAX)?;
         query = query.filter(license::Column::ProductCode.eq(product));
     }
     if let Some(source) = filter.source {
@@ -106,6 +109,7 @@ pub async fn consume(
     id: Uuid,
     reference: &str,
 ) -> ServiceResult<License> {
+    check_free_text("reference", reference, text::REFERENCE_MAX)?;
     let reference = reference.trim();
     if reference.is_empty() {
         return Err(ServiceError::Invalid(

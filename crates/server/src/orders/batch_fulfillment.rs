@@ -249,6 +249,7 @@ mod tests {
             canceled_at: None,
             updated_at: now,
             term_start: Some(sub.current_period_end),
+            claim: None,
         };
         order::ActiveModel::from(order.clone())
             .reset_all()

@@ -243,7 +243,7 @@ async fn grant_order(
         }
         OrderType::Upgrade => upgrade(txn, row, actor, now).await,
         OrderType::Renewal => renew_term(txn, row, &product, actor, now).await,
-        OrderType::AddSeats => add_seats(txn, row, quantity, paid_at, actor, now).await,
+        OrderType::AddSeats => add_seats(txn, row, &product, quantity, paid_at, actor, now).await,
         OrderType::Trial => Err(ServiceError::Corrupt(
             "a trial order is never paid later".to_owned(),
         )),
@@ -374,9 +374,16 @@ async fn upgrade(
 }
 
 /// New seats: the subscription's quantity grows and each seat gets a license ending with it.
+/// The product's maximum is checked here too, by the update's own condition: one order for
+/// seats waits at a time (its claim), so the seats quoted within the maximum are still within
+/// it now unless the catalog's maximum was lowered since; then nothing is granted, the order
+/// stays unpaid with its payment recorded (`provider_payments`), and the failure is logged on
+/// every delivery for an operator to settle.
+#[allow(clippy::too_many_arguments)] // the order, its product and the moment, as every grant
 async fn add_seats(
     txn: &DatabaseTransaction,
     row: &order::Model,
+    product: &Product,
     seats: u32,
     paid_at: DateTime<Utc>,
     actor: Actor,
@@ -384,15 +391,28 @@ async fn add_seats(
 ) -> ServiceResult<Vec<Change<'static>>> {
     let sub = target_subscription(txn, row).await?;
     let before = subscriptions::view(&sub)?;
-    subscription::Entity::update_many()
+    let room = i64::from(product.max_quantity) - i64::from(row.quantity);
+    let granted = subscription::Entity::update_many()
         .col_expr(
             subscription::Column::Quantity,
             Expr::col(subscription::Column::Quantity).add(row.quantity),
         )
         .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
         .filter(subscription::Column::Id.eq(sub.id))
+        .filter(subscription::Column::Quantity.lte(room))
         .exec(txn)
         .await?;
+    if granted.rows_affected == 0 {
+        tracing::error!(order = %row.id, subscription = %sub.id, max = product.max_quantity,
+            "paid seats would pass the product's maximum: not granted");
+        return Err(ServiceError::Conflict {
+            code: "seats_over_maximum",
+            detail: format!(
+                "{} more seats would pass {}'s maximum of {}",
+                row.quantity, product.code, product.max_quantity
+            ),
+        });
+    }
     let grant = grant_seats(&subscriptions::held(sub.clone())?, seats, paid_at);
     let owner = Owner {
         account_id: row.account_id,
@@ -622,11 +642,23 @@ async fn renew_term(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<Change<'static>>> {
-    let sub = target_subscription(txn, row).await?;
-    let term = renewed_term(row, &sub)?;
-    let Some(after) = advance_terms(txn, &[(&sub, &term)], now).await? else {
-        tracing::error!(subscription = %sub.id, order = %row.id, "renewal paid for a term the subscription has left");
-        return Ok(Vec::new());
+    // An upgrade committed between the read and the update (PostgreSQL reads each statement
+    // afresh) changes the product the update is conditional on; the term paid for is still
+    // there, so it is read again and granted. Only a term already moved on is not.
+    let mut attempts = 0;
+    let (sub, after) = loop {
+        let sub = target_subscription(txn, row).await?;
+        let term = renewed_term(row, &sub)?;
+        attempts += 1;
+        if sub.current_period_end == term.paid_for
+            && let Some(after) = advance_terms(txn, &[(&sub, &term)], now).await?
+        {
+            break (sub, after);
+        }
+        if sub.current_period_end != term.paid_for || attempts == 3 {
+            tracing::error!(subscription = %sub.id, order = %row.id, "renewal paid for a term the subscription has left");
+            return Ok(Vec::new());
+        }
     };
     let records = renewal_records(actor, row, product, &sub, &after[0], now)?;
     events::emit(

@@ -3,6 +3,9 @@
 
 pub mod api;
 pub mod batch_fulfillment;
+pub mod checkout;
+mod claims;
 pub mod fulfillment;
 pub mod service;
 pub mod store;
+pub mod transitions;

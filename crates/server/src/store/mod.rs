@@ -38,7 +38,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if sqlite {
         sqlite::configure_process();
         options.map_sqlx_sqlite_pool_opts(|pool| {
-            pool.after_connect(|conn, meta| Box::pin(sqlite::plan_statements_once(conn, meta)))
+            pool.after_connect(|conn, meta| Box::pin(sqlite::prepare_connection(conn, meta)))
         });
     } else {
         let server = postgres::server_addresses(url).await;
@@ -53,9 +53,31 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = Database::connect(options).await?;
     if sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+    } else {
+        warn_if_commits_are_not_durable(&db).await?;
     }
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// PostgreSQL's `synchronous_commit` is left on (its default): a commit returns once it is on
+/// disk, so a payment acknowledged to its provider survives a crash of the database. A server
+/// configured otherwise is told so at every start.
+async fn warn_if_commits_are_not_durable(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let setting = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SHOW synchronous_commit",
+        ))
+        .await?
+        .and_then(|row| row.try_get_by_index::<String>(0).ok());
+    if setting.as_deref() == Some("off") {
+        tracing::warn!(
+            "PostgreSQL synchronous_commit is off: a payment acknowledged to its provider may be \
+             lost if the database crashes; turn it on"
+        );
+    }
+    Ok(())
 }
 
 /// Whether the database answers, for the readiness probe.

@@ -13,12 +13,16 @@
 //! as the largest single cost of a licenses page (15 % of the server's CPU). With the
 //! guarantee a statement is planned once, for any value, which is what a cache of prepared
 //! statements is for.
+//!
+//! Durability is stated, not assumed: every connection runs with `synchronous=FULL`, so a
+//! committed payment is on disk before the commit returns and survives a power cut (in WAL
+//! mode `NORMAL` would only keep the database consistent, and could lose the last commits).
 
 use std::ffi::c_int;
 use std::sync::Once;
 
 use sea_orm::sqlx::pool::PoolConnectionMetadata;
-use sea_orm::sqlx::{Error, SqliteConnection};
+use sea_orm::sqlx::{Error, Executor, SqliteConnection};
 
 /// Turns SQLite's memory statistics off, once per process and before the first connection
 /// opens (SQLite takes process-wide settings only before it initialises). Should SQLite have
@@ -38,11 +42,18 @@ pub fn configure_process() {
     });
 }
 
-/// Turns the stability guarantee on for a new pooled connection.
-pub async fn plan_statements_once(
+/// Sets up a new pooled connection: the stability guarantee, and `synchronous=FULL`.
+pub async fn prepare_connection(
     conn: &mut SqliteConnection,
     _meta: PoolConnectionMetadata,
 ) -> Result<(), Error> {
+    plan_statements_once(conn).await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    Ok(())
+}
+
+/// Turns the stability guarantee on for the connection.
+async fn plan_statements_once(conn: &mut SqliteConnection) -> Result<(), Error> {
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle().as_ptr();
     // SAFETY: `db` is this connection's open handle, held locked for the call, so no other
@@ -67,7 +78,35 @@ pub async fn plan_statements_once(
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::ConnectionTrait;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    #[tokio::test]
+    async fn every_sqlite_connection_syncs_each_commit_to_disk() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}/durable.db?mode=rwc", dir.path().display());
+        let db = crate::store::connect(&url)
+            .await
+            .expect("connects and migrates");
+        // Several at once, so that several pooled connections answer.
+        let reads = (0..8).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "PRAGMA synchronous",
+                ))
+                .await
+                .expect("the pragma")
+                .expect("a row")
+                .try_get_by_index::<i32>(0)
+                .expect("a number")
+            })
+        });
+        for read in reads {
+            // 2 is FULL (0 OFF, 1 NORMAL, 3 EXTRA).
+            assert_eq!(read.await.expect("the read ran"), 2);
+        }
+    }
 
     #[tokio::test]
     async fn sqlite_keeps_no_memory_statistics_once_the_store_connected() {

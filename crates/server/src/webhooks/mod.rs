@@ -12,11 +12,12 @@ use entitle_domain::api::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    Set, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
@@ -54,6 +55,7 @@ pub async fn register(
     input: NewWebhookEndpoint,
 ) -> ServiceResult<WebhookEndpoint> {
     principal.require_admin()?;
+    input.check_text()?;
     let url = input.url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(ServiceError::Invalid(
@@ -75,17 +77,36 @@ pub async fn register(
             events::ALL.join(", ")
         )));
     }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let row = webhook_endpoint::ActiveModel {
         id: Set(Uuid::now_v7()),
         url: Set(url.to_owned()),
         events: Set(input.events.join(",")),
         secret: Set(input.secret),
         active: Set(true),
-        created_at: Set(state.clock.now()),
+        created_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
-    Ok(endpoint_view(row))
+    let endpoint = endpoint_view(row);
+    // In the insert's transaction (DESIGN.md §7); the view carries no signing secret.
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor: Actor::from(principal),
+            account_id: None,
+            action: "webhook_endpoint.created",
+            entity: "webhook_endpoint",
+            entity_id: endpoint.id,
+            before: None,
+            after: audit::snapshot(&endpoint),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(endpoint)
 }
 
 /// Every endpoint (admin).

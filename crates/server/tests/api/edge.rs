@@ -91,7 +91,7 @@ on_both_databases! {
         let (account, client) = account_with_key(&app, "Measured", AccountKind::Individual, Region::Cn).await;
         buy(&app, &client, account.id, &purchase("failback", None, 1, entitle_domain::PaymentMethod::Alipay)).await;
         app.admin.run_job("expiry").await.expect("job");
-        let text = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        let text = app.http.get(app.url("/metrics")).bearer_auth(ADMIN_KEY).send().await.expect("metrics").text().await.expect("text");
         assert!(text.contains("entitle_http_requests_total{operation=\"POST /v1/accounts\",status=\"201\"}"), "{text}");
         assert!(text.contains("entitle_http_request_duration_seconds_bucket"), "{text}");
         assert!(text.contains("entitle_orders{status=\"paid\"} 1"), "{text}");

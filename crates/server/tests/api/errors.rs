@@ -1,11 +1,12 @@
 //! Bad input gets a clear problem, never a 500 (DESIGN.md, "bad input").
 
-use entitle_domain::{AccountKind, Region};
+use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use serde_json::json;
 
 use crate::accounts::account_with_key;
 use crate::harness::ADMIN_KEY;
 use crate::on_both_databases;
+use crate::purchase::{buy, purchase};
 
 on_both_databases! {
     async fn malformed_bodies_get_validation_problems(app) {
@@ -131,4 +132,228 @@ on_both_databases! {
             assert_eq!(response.status(), 400, "{cursor:?}");
         }
     }
+}
+
+/// Sends `body` to `path` with the admin key (or `key`) and returns the status and the
+/// problem's code (empty when the answer is not a problem).
+async fn send(
+    app: &crate::harness::TestApp,
+    method: reqwest::Method,
+    path: &str,
+    key: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    let mut request = app.http.request(method, app.url(path)).bearer_auth(key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+// Free text (DESIGN.md, "bad input"): a NUL used to reach PostgreSQL and answer 500; every
+// free-text field now refuses control characters with 422 `validation_failed`, and every one
+// has its length limit in the spec.
+on_both_databases! {
+    async fn a_nul_or_a_control_character_in_free_text_is_422_never_500(app) {
+        use reqwest::Method;
+        let (account, _) = account_with_key(&app, "Acme", AccountKind::Individual, Region::Cn).await;
+        let id = account.id;
+        let license = uuid::Uuid::now_v7();
+        let cases = [
+            ("/v1/accounts".to_owned(), json!({"name": "Ac\0me", "kind": "individual", "region": "cn"})),
+            ("/v1/accounts".to_owned(), json!({"name": "\u{1b}[31mred", "kind": "individual", "region": "cn"})),
+            (format!("/v1/accounts/{id}/api-keys"), json!({"name": "console\0"})),
+            ("/v1/admin/webhook-endpoints".to_owned(), json!({
+                "url": "https://example.com/\0", "events": ["*"], "secret": "0123456789abcdef"})),
+            ("/v1/admin/webhook-endpoints".to_owned(), json!({
+                "url": "https://example.com/", "events": ["*"], "secret": "0123456789abcdef\n"})),
+            (format!("/v1/licenses/{license}/consume"), json!({"reference": "run\0 42"})),
+            (format!("/v1/accounts/{id}/orders"), json!({
+                "type": "purchase", "product": "dr", "cycle": "month", "quantity": 1,
+                "payment_method": "alipay", "return_url": "https://example.com/\0"})),
+            ("/v1/catalog/products".to_owned(), json!({
+                "code": "backup", "name": "Back\0up", "kind": "term",
+                "prices": [{"cycle": "month", "currency": "USD", "amount": "1.00"}]})),
+            ("/v1/catalog/products".to_owned(), json!({
+                "code": "backup", "name": "Backup", "kind": "term", "family": "b\0",
+                "prices": [{"cycle": "month", "currency": "USD", "amount": "1.00"}]})),
+        ];
+        for (path, body) in cases {
+            let mut request = app.http.post(app.url(&path)).bearer_auth(ADMIN_KEY).json(&body);
+            if path.ends_with("/orders") {
+                request = request.header("Idempotency-Key", "nul-in-return-url");
+            }
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
+            assert_eq!((status, problem.code.as_str()), (422, "validation_failed"), "{path} {body}");
+        }
+
+        // A tab inside the Idempotency-Key (the one control character a header may carry).
+        let response = app
+            .http
+            .post(app.url(&format!("/v1/accounts/{id}/orders")))
+            .bearer_auth(ADMIN_KEY)
+            .header("Idempotency-Key", "a\tb")
+            .json(&json!({"type": "trial", "product": "premium"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 422);
+
+        // Codes that name nothing are never sent to the store: absent, not a 500.
+        let nul_product = json!({"type": "purchase", "product": "d\0r", "cycle": "month", "quantity": 1});
+        let quote = send(&app, Method::POST, &format!("/v1/accounts/{id}/quotes"), ADMIN_KEY, Some(nul_product)).await;
+        assert_eq!(quote, (422, "unknown_product".to_owned()));
+        let trial = json!({"type": "trial", "product": "\0"});
+        let response = app
+            .http
+            .post(app.url(&format!("/v1/accounts/{id}/orders")))
+            .bearer_auth(ADMIN_KEY)
+            .header("Idempotency-Key", "nul-trial")
+            .json(&trial)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 422);
+        let product = send(&app, Method::GET, "/v1/catalog/products/d%00r", ADMIN_KEY, None).await;
+        assert_eq!(product.0, 404);
+        let put = json!({"code": "d\0r", "name": "DR", "kind": "term",
+            "prices": [{"cycle": "month", "currency": "USD", "amount": "1.00"}]});
+        let replaced = send(&app, Method::PUT, "/v1/catalog/products/d%00r", ADMIN_KEY, Some(put)).await;
+        assert_eq!(replaced, (422, "validation_failed".to_owned()));
+        let filtered = send(&app, Method::GET, &format!("/v1/accounts/{id}/licenses?product=d%00r"), ADMIN_KEY, None).await;
+        assert_eq!(filtered, (422, "validation_failed".to_owned()));
+    }
+
+    async fn invoice_details_are_one_printable_line_except_the_address(app) {
+        let (account, client) = account_with_key(&app, "Invoiced", AccountKind::Individual, Region::Cn).await;
+        let paid = buy(&app, &client, account.id, &purchase("dr", Some(Cycle::Month), 1, PaymentMethod::Alipay)).await;
+        let path = format!("/v1/orders/{}/invoice", paid.id);
+        let special = |field: &str, value: &str| {
+            let mut body = json!({
+                "type": "vat_special", "title": "上海示例科技有限公司", "company": true,
+                "taxpayer_id": "91310000MA1FL8XQ3R", "address": "上海市浦东新区世纪大道 1 号",
+                "phone": "021-12345678", "bank": "招商银行上海分行", "account_number": "6225880212345678"});
+            body[field] = json!(value);
+            body
+        };
+        for field in ["title", "taxpayer_id", "address", "phone", "bank", "account_number"] {
+            let refused = send(&app, reqwest::Method::POST, &path, ADMIN_KEY, Some(special(field, "x\0y"))).await;
+            assert_eq!(refused, (422, "validation_failed".to_owned()), "{field}");
+        }
+        // Longer than the spec says: refused as the request is read.
+        let long = send(&app, reqwest::Method::POST, &path, ADMIN_KEY, Some(special("address", &"路".repeat(501)))).await;
+        assert_eq!(long, (400, "validation_failed".to_owned()));
+        let long = send(&app, reqwest::Method::POST, &path, ADMIN_KEY, Some(special("bank", &"行".repeat(201)))).await;
+        assert_eq!(long, (400, "validation_failed".to_owned()));
+        // An address may run over two lines.
+        let two_lines = send(&app, reqwest::Method::POST, &path, ADMIN_KEY, Some(special("address", "上海市浦东新区\n世纪大道 1 号"))).await;
+        assert_eq!(two_lines.0, 201);
+    }
+
+    async fn an_over_long_host_or_reference_is_refused_before_the_license_is_read(app) {
+        let license = uuid::Uuid::now_v7();
+        let host = send(&app, reqwest::Method::POST, &format!("/v1/licenses/{license}/activate"),
+            ADMIN_KEY, Some(json!({"host": "h".repeat(254)}))).await;
+        assert_eq!(host, (400, "validation_failed".to_owned()));
+        let host = send(&app, reqwest::Method::POST, &format!("/v1/licenses/{license}/activate"),
+            ADMIN_KEY, Some(json!({"host": "db-1\0"}))).await;
+        assert_eq!(host.0 / 100, 4, "{host:?}");
+        let reference = send(&app, reqwest::Method::POST, &format!("/v1/licenses/{license}/consume"),
+            ADMIN_KEY, Some(json!({"reference": "r".repeat(201)}))).await;
+        assert_eq!(reference, (400, "validation_failed".to_owned()));
+    }
+
+    async fn eight_first_invoice_requests_at_once_make_one_invoice_and_the_rest_409(app) {
+        let (account, client) = account_with_key(&app, "Racing", AccountKind::Individual, Region::Intl).await;
+        let paid = buy(&app, &client, account.id, &purchase("dr", Some(Cycle::Month), 1, PaymentMethod::Card)).await;
+        let path = format!("/v1/orders/{}/invoice", paid.id);
+        let tasks: Vec<_> = (0..8)
+            .map(|n| {
+                let request = app
+                    .http
+                    .post(app.url(&path))
+                    .bearer_auth(ADMIN_KEY)
+                    .json(&json!({"type": "standard", "title": format!("Racer {n}")}));
+                tokio::spawn(async move {
+                    let response = request.send().await.expect("request");
+                    let status = response.status().as_u16();
+                    let body: serde_json::Value = response.json().await.expect("json");
+                    (status, body["code"].as_str().unwrap_or_default().to_owned())
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("task"));
+        }
+        // One request creates it; the others, first requests too, lose at the unique index
+        // (409), or came after it committed and changed it (200). None is a 500, none a second
+        // invoice.
+        let created = answers.iter().filter(|(status, _)| *status == 201).count();
+        let others_fine = answers.iter().all(|(status, code)| {
+            *status == 201 || *status == 200 || (*status == 409 && code == "invoice_exists")
+        });
+        assert!(created == 1 && others_fine, "{answers:?}");
+        let invoices = client.list_invoices(account.id, None, None).await.expect("invoices");
+        assert_eq!(invoices.items.len(), 1);
+    }
+}
+
+/// Every free-text field of a request states its limit in the spec, and the limit is the
+/// domain's (`entitle_domain::text`): clients and generators read the one the server enforces.
+#[test]
+fn the_spec_states_every_free_text_limit_the_domain_enforces() {
+    use entitle_domain::text;
+    let spec: serde_json::Value =
+        serde_json::from_str(&entitle_server::openapi_json()).expect("spec");
+    let schemas = &spec["components"]["schemas"];
+    let buyer = [
+        ("title", text::INVOICE_NAME_MAX),
+        ("taxpayer_id", text::INVOICE_CODE_MAX),
+        ("address", text::ADDRESS_MAX),
+        ("phone", text::INVOICE_CODE_MAX),
+        ("bank", text::INVOICE_NAME_MAX),
+        ("account_number", text::INVOICE_CODE_MAX),
+    ];
+    let mut fields = vec![
+        ("NewAccount", "name", text::NAME_MAX),
+        ("NewApiKey", "name", text::NAME_MAX),
+        ("ConsumeLicense", "reference", text::REFERENCE_MAX),
+        ("ActivateLicense", "host", text::HOST_MAX),
+        ("NewWebhookEndpoint", "url", text::URL_MAX),
+        ("NewWebhookEndpoint", "secret", text::SECRET_MAX),
+        ("PurchaseOrder", "return_url", text::URL_MAX),
+        ("UpgradeOrder", "return_url", text::URL_MAX),
+        ("AddSeatsOrder", "return_url", text::URL_MAX),
+        ("PurchaseOrder", "product", text::CODE_MAX),
+        ("UpgradeOrder", "target_product", text::CODE_MAX),
+        ("TrialOrder", "product", text::CODE_MAX),
+        ("ProductInput", "code", text::CODE_MAX),
+        ("ProductInput", "name", text::NAME_MAX),
+        ("ProductInput", "family", text::FAMILY_MAX),
+    ];
+    fields.extend(
+        buyer
+            .iter()
+            .map(|(field, max)| ("InvoiceRequest", *field, *max)),
+    );
+    for (schema, field, max) in fields {
+        let stated = &schemas[schema]["properties"][field]["maxLength"];
+        assert_eq!(stated.as_u64(), Some(max as u64), "{schema}.{field}");
+    }
+    let events = &schemas["NewWebhookEndpoint"]["properties"]["events"]["items"]["maxLength"];
+    assert_eq!(events.as_u64(), Some(text::EVENT_TYPE_MAX as u64));
+    let key = spec["paths"]["/v1/accounts/{id}/orders"]["post"]["parameters"]
+        .as_array()
+        .and_then(|params| params.iter().find(|p| p["name"] == "Idempotency-Key"))
+        .map(|p| p["schema"]["maxLength"].clone());
+    assert_eq!(
+        key.and_then(|m| m.as_u64()),
+        Some(text::IDEMPOTENCY_KEY_MAX as u64)
+    );
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 /// The admin key every test server accepts (the bootstrap key).
-pub const ADMIN_KEY: &str = "test-admin-key";
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef01234";
 /// The secret the test server's sandbox signs callbacks with.
 pub const SANDBOX_SECRET: &str = "test-sandbox-secret";
 const POSTGRES_ENV: &str = "ENTITLE_TEST_POSTGRES_URL";

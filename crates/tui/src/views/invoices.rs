@@ -1,18 +1,19 @@
-//! Invoices: status and number; the weekly batch issues the requested ones.
+//! Invoices: status and number; the weekly batch issues the requested ones. Fed page by page
+//! as the selection nears the end, like the licenses.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Row, Table};
 
-use super::{date, state_line, titled};
+use super::{date, paged_state, titled};
 use crate::model::Model;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = model.theme;
-    let block = titled("Invoices", &state_line(&model.invoices, model), model);
-    let items = model.invoices.data.as_deref().unwrap_or_default();
-    let cursor = model.invoice_cursor;
-    let rows = super::visible_rows(items, cursor, area, model, |invoice| {
+    let list = &model.invoices;
+    let state = paged_state(list.rows.len(), list.complete, &list.page, model);
+    let block = titled("Invoices", &state, model);
+    let rows = super::visible_rows(&list.rows, list.cursor, area, model, |invoice| {
         Row::new(vec![
             invoice.number.clone().unwrap_or_else(|| "—".to_owned()),
             invoice.kind.as_str().to_owned(),

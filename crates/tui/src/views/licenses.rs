@@ -5,27 +5,13 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::{date, state_line, titled};
+use super::{date, paged_state, titled};
 use crate::model::{Model, status_word};
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let table = &model.licenses;
     let theme = model.theme;
-    let mut state = state_line(&table.page, model);
-    let loaded = format!(
-        "{} loaded{}",
-        table.rows.len(),
-        if table.complete {
-            ""
-        } else {
-            ", more on scroll"
-        }
-    );
-    state = if state.is_empty() {
-        loaded
-    } else {
-        format!("{loaded} · {state}")
-    };
+    let mut state = paged_state(table.rows.len(), table.complete, &table.page, model);
     if !table.filter.is_empty() || table.filtering {
         state = format!(
             "/{}{} · {} match · {state}",

@@ -99,6 +99,19 @@ pub fn state_line<T>(remote: &Remote<T>, model: &Model) -> String {
     }
 }
 
+/// The state of a list loaded page by page: how many rows are loaded, whether scrolling
+/// brings more, then the last request's state.
+pub fn paged_state<T>(loaded: usize, complete: bool, page: &Remote<T>, model: &Model) -> String {
+    let more = if complete { "" } else { ", more on scroll" };
+    let loaded = format!("{loaded} loaded{more}");
+    let state = state_line(page, model);
+    if state.is_empty() {
+        loaded
+    } else {
+        format!("{loaded} · {state}")
+    }
+}
+
 /// A bordered block titled `title · state`.
 pub fn titled(title: &str, state: &str, model: &Model) -> Block<'static> {
     let mut spans = vec![Span::styled(format!(" {title} "), model.theme.active())];

@@ -1,7 +1,10 @@
 //! The sandbox's hosted payment page: the order's lines, amount and currency, a "payment
-//! details" form for the chosen method, a Subscribe button and a cancel link. Paying records
+//! details" form for the chosen method, a Subscribe button and a cancel button. Paying records
 //! the payment on the sandbox's ledger, sends the signed callback, and sends the browser back
 //! to the order's `return_url` (default: a small "payment complete" page).
+//!
+//! Everything that changes state is a POST carrying the page's anti-forgery token: a GET
+//! (a link followed by a crawler, a prefetch, an `<img>` on another site) changes nothing.
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Order;
@@ -136,7 +139,7 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
          <fieldset><legend>Payment details ({method})</legend>{fields}</fieldset>\
          <p><button name=\"outcome\" value=\"succeed\">Subscribe</button> \
          <button name=\"outcome\" value=\"decline\">Decline (test)</button></p></form>\
-         <p><a href=\"/sandbox/checkout/{session}/cancel\">Cancel and return</a></p>",
+         {cancel}",
         merchant = esc(MERCHANT),
         id = order.id,
         total = order.total,
@@ -145,6 +148,7 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
         method = method.map_or("card", PaymentMethod::as_str),
         fields = method_fields(method),
         csrf = csrf,
+        cancel = cancel_form(session_id, &csrf),
     );
     page(&format!("Pay {}", order.total), &body, true, None).into_response()
 }
@@ -227,28 +231,80 @@ pub async fn pay(
     }
 }
 
-/// `GET /sandbox/checkout/{session}/cancel`: the customer leaves without paying.
+/// The cancel button: a form posting the page's token, never a link.
+fn cancel_form(session_id: Uuid, csrf: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/sandbox/checkout/{session_id}/cancel\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <p><button>Cancel and return</button></p></form>"
+    )
+}
+
+fn no_checkout() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "Checkout not found",
+        "No such checkout.",
+    )
+}
+
+/// `GET /sandbox/checkout/{session}/cancel`: asks; cancelling is the form's POST (a GET, from
+/// an old link or a prefetch, changes nothing).
 #[handler]
-pub async fn cancel(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Response {
+pub async fn confirm_cancel(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Response {
+    let Some(sandbox) = sandbox(&state) else {
+        return no_checkout();
+    };
     let Ok(checkout) = checkout(&state, session_id).await else {
+        return no_checkout();
+    };
+    if let Some(reason) = closed_reason(&checkout, state.clock.now()) {
+        return message(StatusCode::GONE, "Checkout closed", reason);
+    }
+    let body = format!(
+        "<h1>Cancel this order?</h1><p>Order <code>{id}</code> will not be paid.</p>{form}\
+         <p><a href=\"/sandbox/checkout/{session_id}\">Back to the payment</a></p>",
+        id = checkout.order.id,
+        form = cancel_form(session_id, &sandbox.csrf_token(session_id)),
+    );
+    page("Cancel the order", &body, true, None).into_response()
+}
+
+/// The form the cancel button posts.
+#[derive(Debug, Default, Deserialize)]
+pub struct CancelForm {
+    /// The page's anti-forgery token.
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /sandbox/checkout/{session}/cancel`: the customer leaves without paying (only with
+/// the token of a page this server served for the session).
+#[handler]
+pub async fn cancel(
+    state: Data<&AppState>,
+    Path(session_id): Path<Uuid>,
+    form: poem::Result<Form<CancelForm>>,
+) -> Response {
+    let Some(sandbox) = sandbox(&state) else {
+        return no_checkout();
+    };
+    let token = form.map(|Form(form)| form.csrf).unwrap_or_default();
+    if !sandbox.csrf_valid(session_id, &token) {
         return message(
-            StatusCode::NOT_FOUND,
-            "Checkout not found",
-            "No such checkout.",
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "This cancel form did not come from this page: open the checkout again.",
         );
+    }
+    let Ok(checkout) = checkout(&state, session_id).await else {
+        return no_checkout();
     };
     if checkout.order.status == OrderStatus::PendingPayment
         && let Err(err) =
             orders::cancel_as(&state, checkout.order.id, Actor::Provider(super::NAME)).await
     {
-        tracing::warn!(error = %err, "sandbox cancel link");
+        tracing::warn!(error = %err, "sandbox cancel");
     }
-    match sandbox(&state) {
-        Some(sandbox) => redirect(&sandbox.return_url(session_id)),
-        None => message(
-            StatusCode::NOT_FOUND,
-            "Checkout not found",
-            "No such checkout.",
-        ),
-    }
+    redirect(&sandbox.return_url(session_id))
 }

@@ -8,6 +8,10 @@ pub struct Model {
     pub id: Uuid,
     pub at: DateTimeUtc,
     pub actor: String,
+    /// The stored API key that acted; `None` for the bootstrap key, a provider or the server.
+    pub actor_key_id: Option<Uuid>,
+    /// The acting key's prefix, `bootstrap` for the bootstrap admin key.
+    pub actor_key_prefix: Option<String>,
     pub account_id: Option<Uuid>,
     pub action: String,
     pub entity: String,

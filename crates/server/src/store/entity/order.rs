@@ -32,6 +32,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// For a renewal: where the renewed term starts (the period's end it continues).
     pub term_start: Option<DateTimeUtc>,
+    /// What the order holds exclusively while it waits for payment
+    /// (`entitle_domain::orders::OrderClaim`); unique per account among waiting orders.
+    pub claim: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

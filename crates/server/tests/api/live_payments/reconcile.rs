@@ -24,6 +24,7 @@ async fn metrics(app: &TestApp) -> String {
     let page = app
         .http
         .get(app.url("/metrics"))
+        .bearer_auth(crate::harness::ADMIN_KEY)
         .send()
         .await
         .expect("metrics");

@@ -1,0 +1,156 @@
+//! Checkouts (DESIGN.md §8): an order's checkout is started at the provider that takes its
+//! method before anything is stored (a provider that cannot be reached or whose answer does not
+//! verify leaves nothing payable), and an unpaid order gets a fresh one whenever its customer is
+//! about to pay.
+
+use chrono::{DateTime, Utc};
+use entitle_domain::api::Order;
+use entitle_domain::orders::OrderStatus;
+use entitle_domain::{Money, PaymentMethod, Refusal};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use uuid::Uuid;
+
+use super::store;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::Principal;
+use crate::error::{ServiceError, ServiceResult};
+use crate::payments::CheckoutRequest;
+use crate::store::entity::{checkout_session, order};
+
+/// What a checkout is started for.
+pub(crate) struct Payable<'a> {
+    pub order_id: Uuid,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    pub product: &'a str,
+}
+
+/// Starts a checkout for `payable` at the provider that takes its method; the session to
+/// store, not yet stored.
+pub(crate) async fn start_checkout(
+    state: &AppState,
+    payable: &Payable<'_>,
+    session_id: Uuid,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<checkout_session::ActiveModel> {
+    let provider = state.payments.for_method(payable.method).ok_or_else(|| {
+        Refusal::PaymentMethodUnavailable {
+            method: payable.method,
+            available: Vec::new(),
+        }
+    })?;
+    let subject = format!(
+        "Entitle {} order {}",
+        payable.product,
+        payable.order_id.simple()
+    );
+    let started = provider
+        .start_checkout(&CheckoutRequest {
+            session_id,
+            order_id: payable.order_id,
+            amount: payable.amount,
+            method: payable.method,
+            subject: &subject,
+            expires_at,
+        })
+        .await
+        .map_err(|e| ServiceError::ProviderUnavailable(e.to_string()))?;
+    let amount_minor = payable
+        .amount
+        .to_minor()
+        .map_err(|_| Refusal::AmountOutOfRange)?;
+    Ok(checkout_session::ActiveModel {
+        id: Set(session_id),
+        order_id: Set(payable.order_id),
+        provider: Set(provider.name().to_owned()),
+        url: Set(started.url),
+        amount_minor: Set(amount_minor),
+        currency: Set(payable.amount.currency().code().to_owned()),
+        payment_method: Set(payable.method.as_str().to_owned()),
+        status: Set("open".to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        provider_ref: Set(started.provider_ref),
+        qr_code: Set(started.qr_code),
+    })
+}
+
+/// A fresh checkout for the unpaid order `id` (`POST /v1/orders/{id}/checkout`): a provider's
+/// QR code lives minutes and an order days (a pay-to-renew order lives until its grace ends),
+/// so the customer gets a new one whenever they open it. The checkouts before it are
+/// superseded but still reconciled: the provider may take them until they expire there.
+pub async fn reopen_checkout(
+    state: &AppState,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<Order> {
+    let row = super::service::load(state, principal, id).await?;
+    store::status(&row)?.reopen_checkout()?;
+    let now = state.clock.now();
+    let method = crate::subscriptions::store::payment_method(row.payment_method.as_deref())?
+        .ok_or_else(|| ServiceError::Invalid("this order is not paid with a method".to_owned()))?;
+    let expires_at = match row.expires_at {
+        Some(order_ends) => order_ends.min(now + state.config.order_ttl),
+        None => now + state.config.order_ttl,
+    };
+    let payable = Payable {
+        order_id: row.id,
+        amount: store::total(&row)?,
+        method,
+        product: &row.product_code,
+    };
+    opened_checkout(state, Actor::from(principal), &payable, expires_at, now).await
+}
+
+/// Starts, stores and records a checkout for `payable`, superseding the order's open ones.
+pub(crate) async fn opened_checkout(
+    state: &AppState,
+    actor: Actor,
+    payable: &Payable<'_>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Order> {
+    let session = start_checkout(state, payable, Uuid::now_v7(), expires_at, now).await?;
+    let before = store::load_view(&state.db, payable.order_id).await?;
+    let txn = state.db.begin().await?;
+    // Still unpaid, claimed by a conditional write (a transaction that starts with its write
+    // waits its turn on SQLite): a payment that landed while the provider was asked wins, and
+    // the answer is the paid order.
+    let unpaid = order::Entity::update_many()
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(payable.order_id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .exec(&txn)
+        .await?;
+    if unpaid.rows_affected == 0 {
+        txn.rollback().await?;
+        return store::load_view(&state.db, payable.order_id).await;
+    }
+    checkout_session::Entity::update_many()
+        .col_expr(checkout_session::Column::Status, Expr::value("superseded"))
+        .filter(checkout_session::Column::OrderId.eq(payable.order_id))
+        .filter(checkout_session::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?;
+    session.insert(&txn).await?;
+    let after = store::load_view(&txn, payable.order_id).await?;
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor,
+            account_id: Some(after.account_id),
+            action: "order.checkout_opened",
+            entity: "order",
+            entity_id: after.id,
+            before: snapshot(&before),
+            after: snapshot(&after),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,157 @@
+//! One thing, paid once (DESIGN.md §3, §5): an order's [`OrderClaim`] is stored with it, and the
+//! store keeps one waiting order per account and claim (and one trial per family, ever) by
+//! unique indexes (`m20261202_000009_order_claims`). Two requests at once are decided by the
+//! database; what is here only names the winner to the loser, clears a claim whose order
+//! outlived its checkout, and checks, after the insert, that no live subscription holds the
+//! edition already.
+
+use chrono::{DateTime, Utc};
+use entitle_domain::orders::{OrderClaim, OrderStatus};
+use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::{Refusal, UpgradeRefusal};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, SqlErr,
+};
+use uuid::Uuid;
+
+use super::transitions;
+use crate::app::AppState;
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::entity::{order, subscription};
+
+/// The order waiting for payment that holds `claim` for `account_id`, if any.
+async fn holder(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    claim: &OrderClaim,
+) -> ServiceResult<Option<order::Model>> {
+    Ok(order::Entity::find()
+        .filter(order::Column::AccountId.eq(account_id))
+        .filter(order::Column::Claim.eq(claim.key()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .one(db)
+        .await?)
+}
+
+/// Frees `claim` from an order that outlived its checkout but was not expired yet (the expiry
+/// job runs every few seconds; a customer retrying should not wait for it).
+pub(super) async fn clear_stale(
+    state: &AppState,
+    account_id: Uuid,
+    claim: Option<&OrderClaim>,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Some(claim) = claim else {
+        return Ok(());
+    };
+    if let Some(stale) = holder(&state.db, account_id, claim)
+        .await?
+        .filter(|row| row.expires_at.is_some_and(|at| at <= now))
+    {
+        transitions::expire(state, stale.id).await?;
+    }
+    Ok(())
+}
+
+/// Inserts the new order `row` on `txn` (which a refusal leaves to be rolled back), answering a
+/// unique index's refusal as [`refused`] reads it.
+pub(super) async fn insert(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    row: order::ActiveModel,
+    stored_key: &str,
+    claim: Option<&OrderClaim>,
+) -> ServiceResult<()> {
+    let account_id = match &row.account_id {
+        sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+        sea_orm::ActiveValue::NotSet => {
+            return Err(ServiceError::Corrupt(
+                "an order without its account".to_owned(),
+            ));
+        }
+    };
+    match row.insert(txn).await {
+        Ok(_) => Ok(()),
+        Err(err) => Err(refused(state, account_id, stored_key, claim, err).await),
+    }
+}
+
+/// What an insert refused by a unique index means. `err` unchanged when it was the
+/// `Idempotency-Key` (the caller answers as a repeat of the first request), or not a unique
+/// violation at all; otherwise the refusal of the claim, naming the order that holds it.
+async fn refused(
+    state: &AppState,
+    account_id: Uuid,
+    stored_key: &str,
+    claim: Option<&OrderClaim>,
+    err: DbErr,
+) -> ServiceError {
+    let unique = matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)));
+    let (true, Some(claim)) = (unique, claim) else {
+        return ServiceError::Store(err);
+    };
+    let same_key = order::Entity::find()
+        .filter(order::Column::AccountId.eq(account_id))
+        .filter(order::Column::IdempotencyKey.eq(stored_key))
+        .one(&state.db)
+        .await;
+    match same_key {
+        Ok(Some(_)) => return ServiceError::Store(err),
+        Ok(None) => {}
+        Err(read) => return ServiceError::Store(read),
+    }
+    match claim {
+        OrderClaim::Trial { .. } => Refusal::TrialAlreadyUsed.into(),
+        OrderClaim::Upgrade { .. } => Refusal::Upgrade(UpgradeRefusal::Pending).into(),
+        OrderClaim::Edition { .. } | OrderClaim::Seats { .. } => {
+            match holder(&state.db, account_id, claim).await {
+                Ok(Some(waiting)) => pending(&waiting),
+                Ok(None) => ServiceError::Store(err),
+                Err(read) => read,
+            }
+        }
+    }
+}
+
+/// 409 `order_pending`, naming the order waiting for payment.
+fn pending(waiting: &order::Model) -> ServiceError {
+    ServiceError::Conflict {
+        code: "order_pending",
+        detail: format!(
+            "order {} ({} {}) is waiting for payment: pay it (POST /v1/orders/{}/checkout) or \
+             cancel it before ordering again",
+            waiting.id, waiting.kind, waiting.product_code, waiting.id
+        ),
+    }
+}
+
+/// Refuses an edition while the account holds a live paid subscription in its family, read
+/// inside the transaction that inserted the order (after the insert: an order paid a moment
+/// ago is seen, its fulfilment having released the claim this insert waited for).
+pub(super) async fn check_not_held(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    claim: Option<&OrderClaim>,
+    family_products: &[String],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Some(OrderClaim::Edition { family }) = claim else {
+        return Ok(());
+    };
+    let held = subscription::Entity::find()
+        .filter(subscription::Column::AccountId.eq(account_id))
+        .filter(subscription::Column::ProductCode.is_in(family_products.iter().cloned()))
+        .filter(subscription::Column::Trial.eq(false))
+        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
+        .filter(subscription::Column::CurrentPeriodEnd.gt(now))
+        .one(db)
+        .await?;
+    match held {
+        Some(_) => Err(Refusal::AlreadySubscribed {
+            family: family.clone(),
+        }
+        .into()),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,160 @@
+//! An unpaid order's ways out: canceled by its customer, failed by a declined payment, expired
+//! past its lifetime. Each is a conditional update, so a payment landing at the same moment
+//! wins or loses cleanly, and each is recorded with its event and audit entry.
+
+use entitle_domain::api::Order;
+use entitle_domain::orders::OrderStatus;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use uuid::Uuid;
+
+use super::store;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::Principal;
+use crate::error::ServiceResult;
+use crate::events;
+use crate::payments::reconcile;
+use crate::store::entity::{checkout_session, order};
+
+/// Moves an order from `from` to `to` if it is still in `from`, closes its open checkouts
+/// with `session_status` (an expiring order leaves them open, for reconciliation to ask the
+/// provider about), and records the change; `false` when the order had already moved.
+async fn transition(
+    state: &AppState,
+    order_id: Uuid,
+    from: &[OrderStatus],
+    to: OrderStatus,
+    session_status: Option<&str>,
+    actor: Actor,
+    action: &str,
+) -> ServiceResult<bool> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let before = store::load_view(&txn, order_id).await?;
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(to.as_str()))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order_id))
+        .filter(order::Column::Status.is_in(from.iter().map(|s| s.as_str())));
+    if to == OrderStatus::Canceled {
+        update = update.col_expr(order::Column::CanceledAt, Expr::value(now));
+    }
+    if update.exec(&txn).await?.rows_affected == 0 {
+        return Ok(false);
+    }
+    if let Some(session_status) = session_status {
+        checkout_session::Entity::update_many()
+            .col_expr(
+                checkout_session::Column::Status,
+                Expr::value(session_status),
+            )
+            .filter(checkout_session::Column::OrderId.eq(order_id))
+            .filter(checkout_session::Column::Status.is_in(reconcile::PAYABLE))
+            .exec(&txn)
+            .await?;
+    }
+    let after = store::load_view(&txn, order_id).await?;
+    if to == OrderStatus::Expired {
+        events::emit(
+            &txn,
+            events::ORDER_EXPIRED,
+            Some(after.account_id),
+            serde_json::json!({ "order": after }),
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &txn,
+        now,
+        vec![Change {
+            actor,
+            account_id: Some(after.account_id),
+            action,
+            entity: "order",
+            entity_id: order_id,
+            before: snapshot(&before),
+            after: snapshot(&after),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Cancels an unpaid order. A paid one is final: `order_non_refundable`.
+pub async fn cancel(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
+    super::service::load(state, principal, id).await?;
+    cancel_as(state, id, Actor::from(principal)).await
+}
+
+/// Cancels an unpaid order on behalf of `actor` (the customer, or the customer leaving the
+/// provider's page).
+pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResult<Order> {
+    store::load_view(&state.db, id).await?.status.cancel()?;
+    let canceled = transition(
+        state,
+        id,
+        &[OrderStatus::PendingPayment],
+        OrderStatus::Canceled,
+        Some("canceled"),
+        actor,
+        "order.canceled",
+    )
+    .await?;
+    let order = store::load_view(&state.db, id).await?;
+    if !canceled {
+        // It moved while we looked (paid, most likely): refuse as its new state says.
+        order.status.cancel()?;
+    }
+    Ok(order)
+}
+
+/// Records a declined payment: the order is `failed` (if it was still unpaid).
+pub async fn mark_failed(state: &AppState, id: Uuid, actor: Actor) -> ServiceResult<bool> {
+    transition(
+        state,
+        id,
+        &[OrderStatus::PendingPayment, OrderStatus::Expired],
+        OrderStatus::Failed,
+        Some("declined"),
+        actor,
+        "order.failed",
+    )
+    .await
+}
+
+/// Expires the unpaid order `id` (its checkouts stay open for reconciliation).
+pub(crate) async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
+    transition(
+        state,
+        id,
+        &[OrderStatus::PendingPayment],
+        OrderStatus::Expired,
+        None,
+        Actor::System,
+        "order.expired",
+    )
+    .await
+}
+
+/// Expires every unpaid order past its checkout's lifetime; returns how many. Each order is
+/// claimed by a conditional update, so several servers may run this at once.
+pub async fn expire_due(state: &AppState) -> ServiceResult<usize> {
+    let now = state.clock.now();
+    let due = order::Entity::find()
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::ExpiresAt.lte(now))
+        .order_by_asc(order::Column::Id)
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    let mut expired = 0;
+    for row in due {
+        if expire(state, row.id).await? {
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}

@@ -1,0 +1,380 @@
+//! Every change is in the audit log with the key that made it (DESIGN.md §7, issue 17): the
+//! spec's every state-changing operation is called, and each must leave its entry naming the
+//! acting key's id and prefix. An operation added to the spec fails this test until it is
+//! either audited here or listed, with its reason, as changing nothing stored.
+
+use std::collections::BTreeSet;
+
+use entitle_domain::api::{
+    AuditEvent, NewApiKey, NewWebhookEndpoint, PurchaseRequest, QuoteRequest,
+};
+use entitle_domain::invoices::{BuyerDetails, InvoiceType};
+use entitle_domain::licenses::LicenseSource;
+use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
+use uuid::Uuid;
+
+use crate::accounts::new_account;
+use crate::catalog::backup_product;
+use crate::harness::TestApp;
+use crate::on_both_databases;
+use crate::purchase::{callback_body, deliver_signed, order, purchase};
+
+/// Each audited operation of the spec and the action its entry is recorded under.
+const AUDITED: &[(&str, &str)] = &[
+    ("create_admin_api_key", "api_key.created"),
+    ("create_account", "account.created"),
+    ("create_api_key", "api_key.created"),
+    ("create_product", "product.created"),
+    ("update_product", "product.updated"),
+    ("create_order", "order.created"),
+    ("reopen_checkout", "order.checkout_opened"),
+    ("cancel_order", "order.canceled"),
+    ("activate_license", "license.activated"),
+    ("deactivate_license", "license.deactivated"),
+    ("consume_license", "license.consumed"),
+    ("update_subscription", "subscription.changed"),
+    ("request_invoice", "invoice.requested"),
+    ("create_webhook_endpoint", "webhook_endpoint.created"),
+    ("run_job", "job.run_requested"),
+    ("advance_clock", "clock.advanced"),
+    ("rotate_api_key", "api_key.rotated"),
+    ("revoke_api_key", "api_key.revoked"),
+];
+
+/// State-changing methods whose operations store nothing, each with the reason.
+const STORE_NOTHING: &[(&str, &str)] = &[(
+    "create_quote",
+    "a quote is priced and answered, never stored: the order prices itself again",
+)];
+
+/// The spec's operations with a method that may change state.
+async fn changing_operations(app: &TestApp) -> BTreeSet<String> {
+    let spec: serde_json::Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("spec")
+        .json()
+        .await
+        .expect("spec json");
+    let mut found = BTreeSet::new();
+    for operations in spec["paths"].as_object().expect("paths").values() {
+        for (method, operation) in operations.as_object().expect("operations") {
+            if ["post", "put", "patch", "delete"].contains(&method.as_str()) {
+                found.insert(
+                    operation["operationId"]
+                        .as_str()
+                        .expect("operationId")
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    found
+}
+
+/// Every audit event, oldest first.
+async fn log(app: &TestApp) -> Vec<AuditEvent> {
+    let mut events = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = app
+            .admin
+            .list_audit_events(None, Some(200), cursor.as_deref())
+            .await
+            .expect("audit page");
+        events.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return events,
+        }
+    }
+}
+
+/// Who acted, as the log should name it: a stored key's id and prefix, or the bootstrap key.
+#[derive(Clone, Debug)]
+struct Acting {
+    id: Option<Uuid>,
+    prefix: String,
+}
+
+impl Acting {
+    fn bootstrap() -> Self {
+        Acting {
+            id: None,
+            prefix: "bootstrap".to_owned(),
+        }
+    }
+
+    fn key(id: Uuid, prefix: &str) -> Self {
+        Acting {
+            id: Some(id),
+            prefix: prefix.to_owned(),
+        }
+    }
+}
+
+/// Follows the log: after each operation, its new entries must include `action` by `who`.
+struct Follower {
+    seen: usize,
+    checked: Vec<String>,
+}
+
+impl Follower {
+    async fn expect(&mut self, app: &TestApp, operation: &str, who: &Acting) -> AuditEvent {
+        let action = AUDITED
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map(|(_, action)| *action)
+            .expect("an audited operation");
+        let events = log(app).await;
+        let fresh = &events[self.seen..];
+        self.seen = events.len();
+        let entry = fresh
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("{operation} left no {action} entry: {fresh:#?}"))
+            .clone();
+        assert_eq!(
+            entry.actor_key_id, who.id,
+            "{operation}: the acting key's id"
+        );
+        assert_eq!(
+            entry.actor_key_prefix.as_deref(),
+            Some(who.prefix.as_str()),
+            "{operation}: the acting key's prefix"
+        );
+        self.checked.push(operation.to_owned());
+        entry
+    }
+
+    async fn expect_nothing(&mut self, app: &TestApp, operation: &str) {
+        let events = log(app).await;
+        assert_eq!(
+            events.len(),
+            self.seen,
+            "{operation} is listed as storing nothing"
+        );
+        self.checked.push(operation.to_owned());
+    }
+}
+
+async fn walk(app: &TestApp) -> Vec<String> {
+    let mut follow = Follower {
+        seen: log(app).await.len(),
+        checked: Vec::new(),
+    };
+    let bootstrap = Acting::bootstrap();
+    let made = app
+        .admin
+        .create_admin_api_key(&NewApiKey {
+            name: "ops".to_owned(),
+        })
+        .await
+        .expect("stored admin key");
+    follow.expect(app, "create_admin_api_key", &bootstrap).await;
+    let admin = app.admin.with_key(&made.key);
+    let by_admin = Acting::key(made.id, &made.prefix);
+
+    let account = admin
+        .create_account(&new_account("Audited", AccountKind::Individual, Region::Cn))
+        .await
+        .expect("account");
+    let entry = follow.expect(app, "create_account", &by_admin).await;
+    assert_eq!(
+        (entry.entity.as_str(), entry.entity_id),
+        ("account", account.id)
+    );
+    assert_eq!(entry.account_id, Some(account.id));
+
+    let key = admin
+        .create_api_key(
+            account.id,
+            &NewApiKey {
+                name: "console".to_owned(),
+            },
+        )
+        .await
+        .expect("account key");
+    follow.expect(app, "create_api_key", &by_admin).await;
+    let customer = app.admin.with_key(&key.key);
+    let by_customer = Acting::key(key.id, &key.prefix);
+
+    admin
+        .create_product(&backup_product("9.00"))
+        .await
+        .expect("create product");
+    let entry = follow.expect(app, "create_product", &by_admin).await;
+    assert!(entry.before.is_none());
+    assert!(
+        entry
+            .after
+            .as_ref()
+            .expect("after")
+            .to_string()
+            .contains("9.00")
+    );
+    admin
+        .update_product("backup", &backup_product("12.50"))
+        .await
+        .expect("update product");
+    let entry = follow.expect(app, "update_product", &by_admin).await;
+    let (before, after) = (entry.before.expect("before"), entry.after.expect("after"));
+    assert!(before.to_string().contains("9.00") && !before.to_string().contains("12.50"));
+    assert!(
+        after.to_string().contains("12.50"),
+        "prices before and after: {after}"
+    );
+
+    let request = QuoteRequest::Purchase(PurchaseRequest {
+        product: "dr".to_owned(),
+        cycle: Some(Cycle::Year),
+        quantity: 1,
+        periods: 1,
+    });
+    customer.quote(account.id, &request).await.expect("quote");
+    follow.expect_nothing(app, "create_quote").await;
+
+    let dr = purchase("dr", Some(Cycle::Year), 1, PaymentMethod::Alipay);
+    let first = order(&customer, account.id, &dr).await;
+    follow.expect(app, "create_order", &by_customer).await;
+    customer
+        .reopen_checkout(first.id)
+        .await
+        .expect("fresh checkout");
+    follow.expect(app, "reopen_checkout", &by_customer).await;
+    customer.cancel_order(first.id).await.expect("cancel");
+    follow.expect(app, "cancel_order", &by_customer).await;
+
+    // Paid by the provider's callback, which is audited as the provider's, not a key's.
+    let paid = order(&customer, account.id, &dr).await;
+    let body = callback_body(app, &paid, Uuid::new_v4(), &paid.total.to_string());
+    assert_eq!(deliver_signed(app, &body).await.status(), 200, "callback");
+    follow.seen = log(app).await.len();
+    let licenses = customer
+        .list_licenses(account.id, &Default::default())
+        .await
+        .expect("licenses")
+        .items;
+    let term = licenses
+        .iter()
+        .find(|l| l.product == "dr")
+        .expect("a DR license");
+    let bonus = licenses
+        .iter()
+        .find(|l| l.source == LicenseSource::Bonus)
+        .expect("a bonus failback license");
+
+    customer
+        .activate_license(term.id, "db-a.example.com")
+        .await
+        .expect("activate");
+    follow.expect(app, "activate_license", &by_customer).await;
+    customer
+        .deactivate_license(term.id)
+        .await
+        .expect("deactivate");
+    follow.expect(app, "deactivate_license", &by_customer).await;
+    customer
+        .consume_license(bonus.id, "run-1")
+        .await
+        .expect("consume");
+    follow.expect(app, "consume_license", &by_customer).await;
+    let subscription = customer
+        .list_subscriptions(account.id, None, None)
+        .await
+        .expect("subscriptions")
+        .items
+        .remove(0);
+    customer
+        .set_auto_renew(subscription.id, false)
+        .await
+        .expect("auto-renew off");
+    follow
+        .expect(app, "update_subscription", &by_customer)
+        .await;
+    let invoice = entitle_domain::api::InvoiceRequest {
+        kind: InvoiceType::VatOrdinary,
+        buyer: BuyerDetails {
+            title: Some("Audited Ltd".to_owned()),
+            ..BuyerDetails::default()
+        },
+    };
+    customer
+        .request_invoice(paid.id, &invoice)
+        .await
+        .expect("invoice");
+    follow.expect(app, "request_invoice", &by_customer).await;
+
+    admin
+        .create_webhook_endpoint(&NewWebhookEndpoint {
+            url: "https://hooks.example.com/entitle".to_owned(),
+            events: vec!["*".to_owned()],
+            secret: "whsec-audited-0123456789".to_owned(),
+        })
+        .await
+        .expect("webhook endpoint");
+    let entry = follow
+        .expect(app, "create_webhook_endpoint", &by_admin)
+        .await;
+    assert!(
+        !entry
+            .after
+            .expect("after")
+            .to_string()
+            .contains("whsec-audited-0123456789"),
+        "no secret"
+    );
+    admin.run_job("expiry").await.expect("run a job");
+    follow.expect(app, "run_job", &by_admin).await;
+    admin.advance_clock("PT1H").await.expect("advance");
+    follow.expect(app, "advance_clock", &by_admin).await;
+
+    let rotated = customer.rotate_api_key(key.id).await.expect("rotate");
+    follow.expect(app, "rotate_api_key", &by_customer).await;
+    let fresh = app.admin.with_key(&rotated.key);
+    fresh.revoke_api_key(rotated.id).await.expect("revoke");
+    follow
+        .expect(
+            app,
+            "revoke_api_key",
+            &Acting::key(rotated.id, &rotated.prefix),
+        )
+        .await;
+    follow.checked
+}
+
+on_both_databases! {
+    async fn every_state_changing_operation_is_audited_with_the_key_that_acted(app) {
+        let spec = changing_operations(&app).await;
+        let classified: BTreeSet<String> = AUDITED
+            .iter()
+            .chain(STORE_NOTHING)
+            .map(|(op, _)| (*op).to_owned())
+            .collect();
+        assert_eq!(
+            spec, classified,
+            "every POST/PUT/PATCH/DELETE of the spec is either audited or listed as storing nothing"
+        );
+        let checked: BTreeSet<String> = walk(&app).await.into_iter().collect();
+        assert_eq!(checked, classified, "the walk called every operation");
+    }
+
+    async fn changes_by_no_key_name_no_key(app) {
+        let (account, customer) = crate::accounts::account_with_key(
+            &app, "Paying", AccountKind::Individual, Region::Cn,
+        )
+        .await;
+        let placed = order(&customer, account.id, &purchase("failback", None, 1, PaymentMethod::Alipay)).await;
+        let body = callback_body(&app, &placed, Uuid::new_v4(), &placed.total.to_string());
+        assert_eq!(deliver_signed(&app, &body).await.status(), 200, "callback");
+        let paid = log(&app)
+            .await
+            .into_iter()
+            .find(|e| e.action == "order.paid")
+            .expect("order.paid");
+        assert_eq!(paid.actor, "provider:sandbox");
+        assert_eq!((paid.actor_key_id, paid.actor_key_prefix), (None, None));
+    }
+}
