@@ -46,6 +46,14 @@ impl MigrationTrait for Migration {
              WHERE type = 'trial' AND claim IS NOT NULL",
         )
         .await?;
+        // Room for the prefix in front of the longest key a customer may send (255): SQLite
+        // does not hold text to a declared length, PostgreSQL does.
+        if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+            db.execute_unprepared(
+                "ALTER TABLE orders ALTER COLUMN idempotency_key TYPE varchar(300)",
+            )
+            .await?;
+        }
         db.execute_unprepared(
             "UPDATE orders SET idempotency_key = 'request:' || idempotency_key \
              WHERE idempotency_key IS NOT NULL AND request_hash IS NOT NULL",

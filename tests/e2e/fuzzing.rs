@@ -90,6 +90,7 @@ async fn schemathesis_finds_nothing_with_an_admin_key_or_an_account_key() {
 #[tokio::test]
 async fn schemathesis_finds_nothing_on_postgres_either() {
     let Ok(base) = std::env::var("ENTITLE_TEST_POSTGRES_URL") else {
+        eprintln!("NOT RUN on PostgreSQL: set ENTITLE_TEST_POSTGRES_URL to run it");
         return;
     };
     let venv = venv();

@@ -8,7 +8,8 @@ use clap::Args;
 use entitle_server::payments::alipay::{AlipaySettings, gateway_of};
 use entitle_server::payments::wechat_pay::WechatPaySettings;
 
-#[derive(Args, Debug, Default)]
+// No `Debug`: it holds the APIv3 key.
+#[derive(Args, Default)]
 pub struct ProviderArgs {
     /// Alipay: the app id.
     #[arg(long, env = "ENTITLE_ALIPAY_APP_ID")]

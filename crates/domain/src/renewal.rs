@@ -52,6 +52,12 @@ pub fn renewal_notice_at(period_end: DateTime<Utc>, notice_days: u32) -> DateTim
     period_end - Duration::days(i64::from(notice_days))
 }
 
+/// The latest period end whose pay-to-renew notice is due at `now`: every period ending by
+/// then has reached its [`renewal_notice_at`].
+pub fn noticed_until(now: DateTime<Utc>, notice_days: u32) -> DateTime<Utc> {
+    now + Duration::days(i64::from(notice_days))
+}
+
 /// Which reminders are due at `now` for something ending at `end`, given those already
 /// recorded: the nearest threshold crossed is sent; thresholds crossed while the server was
 /// down are recorded as passed without a message, so each goes out at most once and a late
@@ -101,6 +107,8 @@ mod tests {
     fn pay_to_renew_opens_a_week_before_and_stays_payable_through_the_last_retry() {
         let end = at(2026, 3, 31);
         assert_eq!(renewal_notice_at(end, 7), at(2026, 3, 24));
+        assert_eq!(noticed_until(at(2026, 3, 24), 7), end);
+        assert_eq!(renewal_notice_at(noticed_until(end, 7), 7), end);
         assert_eq!(grace_end(end), at(2026, 4, 5));
         // The last retry's day is the grace's end: after it no retry is left.
         assert_eq!(next_retry(end, 3), Some(grace_end(end)));

@@ -11,8 +11,9 @@ pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("`{text}` is not a CIDR (10.0.0.0/8) or an IP address"))
 }
 
-/// How the server runs.
-#[derive(Debug, Clone)]
+/// How the server runs. `Debug` shows no secret (the bootstrap key, the sandbox's secret, a
+/// database password).
+#[derive(Clone)]
 pub struct Config {
     /// The database: `sqlite://entitle.db?mode=rwc` (the embedded default) or a
     /// `postgres://` URL.
@@ -102,5 +103,25 @@ impl Config {
         entitle_domain::return_url::ReturnOrigin::of_url(public_url)
             .into_iter()
             .collect()
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let database = match self.database_url.split_once('@') {
+            Some((_, host)) => format!("…@{host}"),
+            None => self.database_url.clone(),
+        };
+        f.debug_struct("Config")
+            .field("database_url", &database)
+            .field("public_url", &self.public_url)
+            .field(
+                "bootstrap_admin_key",
+                &self.bootstrap_admin_key.as_ref().map(|_| "…"),
+            )
+            .field("sandbox", &self.sandbox)
+            .field("alipay", &self.alipay)
+            .field("wechat_pay", &self.wechat_pay)
+            .finish_non_exhaustive()
     }
 }

@@ -11,12 +11,13 @@
 //! per account: of several servers opening it at once, one does.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::PaymentMethod;
 use entitle_domain::orders::OrderStatus;
-use entitle_domain::renewal::{grace_end, renewal_notice_at};
+use entitle_domain::renewal::{grace_end, noticed_until};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -31,8 +32,10 @@ use crate::orders::store as order_store;
 use crate::store::entity::{order, subscription};
 use crate::subscriptions::store as subscriptions;
 
-/// Subscriptions given notice per run; the next run continues.
+/// Subscriptions read at a time.
 const BATCH: u64 = 500;
+/// Batches per run; the next run continues.
+const MAX_BATCHES: usize = 20;
 
 /// The idempotency key of the pay-to-renew order for the subscription's current term.
 fn key(sub: &subscription::Model) -> String {
@@ -55,31 +58,80 @@ pub(super) fn pays_to_renew(state: &AppState, sub: &subscription::Model) -> bool
     }
 }
 
+/// The payment methods whose subscriptions renew by the customer's payment on this server.
+fn paid_by_the_customer(state: &AppState) -> Vec<&'static str> {
+    [
+        PaymentMethod::Alipay,
+        PaymentMethod::WechatPay,
+        PaymentMethod::Paypal,
+        PaymentMethod::Card,
+    ]
+    .into_iter()
+    .filter(|method| {
+        state
+            .payments
+            .for_method(*method)
+            .is_none_or(|provider| !provider.charges_saved(*method))
+    })
+    .map(PaymentMethod::as_str)
+    .collect()
+}
+
 /// Opens the renewal order of every pay-to-renew subscription whose notice day came; returns
-/// how many it opened.
+/// how many it opened. Subscriptions are read a batch at a time along their period's end (and
+/// id), only those paid with a method the customer pays to renew, so the ones already given
+/// notice never hide the ones behind them.
 pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
-    let horizon = now + chrono::Duration::days(i64::from(state.config.renewal_notice_days));
-    let near: Vec<_> = subscription::Entity::find()
-        .filter(subscription::Column::AutoRenew.eq(true))
-        .filter(subscription::Column::Trial.eq(false))
-        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
-        .filter(subscription::Column::CurrentPeriodEnd.gt(now))
-        .filter(subscription::Column::CurrentPeriodEnd.lte(horizon))
-        .order_by_asc(subscription::Column::CurrentPeriodEnd)
-        .limit(BATCH)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|sub| {
-            pays_to_renew(state, sub)
-                && renewal_notice_at(sub.current_period_end, state.config.renewal_notice_days)
-                    <= now
-        })
-        .collect();
-    if near.is_empty() {
+    let methods = paid_by_the_customer(state);
+    if methods.is_empty() {
         return Ok(0);
     }
-    let round = Round::read(state, &near).await?;
+    let horizon = noticed_until(now, state.config.renewal_notice_days);
+    let mut after: Option<(DateTime<Utc>, Uuid)> = None;
+    let mut count = 0;
+    for _ in 0..MAX_BATCHES {
+        let mut query = subscription::Entity::find()
+            .filter(subscription::Column::AutoRenew.eq(true))
+            .filter(subscription::Column::Trial.eq(false))
+            .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(subscription::Column::PaymentMethod.is_in(methods.iter().copied()))
+            .filter(subscription::Column::CurrentPeriodEnd.gt(now))
+            .filter(subscription::Column::CurrentPeriodEnd.lte(horizon));
+        if let Some((end, id)) = after {
+            query = query.filter(
+                Condition::any()
+                    .add(subscription::Column::CurrentPeriodEnd.gt(end))
+                    .add(
+                        Condition::all()
+                            .add(subscription::Column::CurrentPeriodEnd.eq(end))
+                            .add(subscription::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let near = query
+            .order_by_asc(subscription::Column::CurrentPeriodEnd)
+            .order_by_asc(subscription::Column::Id)
+            .limit(BATCH)
+            .all(&state.db)
+            .await?;
+        let Some(last) = near.last() else {
+            break;
+        };
+        after = Some((last.current_period_end, last.id));
+        count += give_notice(state, &near, now).await?;
+        if (near.len() as u64) < BATCH {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// Opens the orders of those of `near` that have none for their term yet.
+async fn give_notice(
+    state: &AppState,
+    near: &[subscription::Model],
+    now: DateTime<Utc>,
+) -> ServiceResult<u64> {
     let opened: Vec<String> = order::Entity::find()
         .filter(order::Column::SubscriptionId.is_in(near.iter().map(|sub| sub.id)))
         .filter(order::Column::IdempotencyKey.is_in(near.iter().map(key)))
@@ -88,8 +140,17 @@ pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceRes
         .into_iter()
         .filter_map(|row| row.idempotency_key)
         .collect();
+    let waiting: Vec<_> = near
+        .iter()
+        .filter(|sub| !opened.contains(&key(sub)))
+        .cloned()
+        .collect();
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let round = Round::read(state, &waiting).await?;
     let mut count = 0;
-    for sub in near.iter().filter(|sub| !opened.contains(&key(sub))) {
+    for sub in &waiting {
         if open(state, &round, sub, now).await?.is_some() {
             count += 1;
         }

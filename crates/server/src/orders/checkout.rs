@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
-use crate::payments::CheckoutRequest;
+use crate::payments::{CheckoutRequest, reconcile};
 use crate::store::entity::{checkout_session, order};
 
 /// What a checkout is started for.
@@ -57,7 +57,10 @@ pub(crate) async fn start_checkout(
             expires_at,
         })
         .await
-        .map_err(|e| ServiceError::ProviderUnavailable(e.to_string()))?;
+        .map_err(|e| {
+            tracing::warn!(provider = provider.name(), error = %e, "a checkout was not started");
+            ServiceError::ProviderUnavailable(e.for_caller())
+        })?;
     let amount_minor = payable
         .amount
         .to_minor()
@@ -129,6 +132,11 @@ pub(crate) async fn opened_checkout(
         txn.rollback().await?;
         return store::load_view(&state.db, payable.order_id).await;
     }
+    let superseded = checkout_session::Entity::find()
+        .filter(checkout_session::Column::OrderId.eq(payable.order_id))
+        .filter(checkout_session::Column::Status.eq("open"))
+        .all(&txn)
+        .await?;
     checkout_session::Entity::update_many()
         .col_expr(checkout_session::Column::Status, Expr::value("superseded"))
         .filter(checkout_session::Column::OrderId.eq(payable.order_id))
@@ -152,5 +160,6 @@ pub(crate) async fn opened_checkout(
     )
     .await?;
     txn.commit().await?;
+    reconcile::close_at_providers(state, &superseded).await;
     Ok(after)
 }

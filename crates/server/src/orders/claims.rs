@@ -155,3 +155,35 @@ pub(super) async fn check_not_held(
         None => Ok(()),
     }
 }
+
+/// Refuses an upgrade or seats while the subscription's renewal waits for its customer's
+/// payment (pay to renew): that renewal was priced for the subscription as it was, and paid it
+/// renews the subscription as it is, so it is paid first (409 `renewal_pending`, naming it).
+pub(super) async fn check_no_waiting_renewal(
+    db: &impl ConnectionTrait,
+    claim: Option<&OrderClaim>,
+) -> ServiceResult<()> {
+    let subscription = match claim {
+        Some(OrderClaim::Upgrade { subscription } | OrderClaim::Seats { subscription }) => {
+            *subscription
+        }
+        _ => return Ok(()),
+    };
+    let waiting = order::Entity::find()
+        .filter(order::Column::SubscriptionId.eq(subscription))
+        .filter(order::Column::Kind.eq(entitle_domain::orders::OrderType::Renewal.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .one(db)
+        .await?;
+    match waiting {
+        Some(renewal) => Err(ServiceError::Conflict {
+            code: "renewal_pending",
+            detail: format!(
+                "the renewal order {} waits for payment: pay it first (POST /v1/orders/{}/checkout), \
+                 then upgrade or add seats",
+                renewal.id, renewal.id
+            ),
+        }),
+        None => Ok(()),
+    }
+}

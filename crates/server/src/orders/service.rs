@@ -181,6 +181,7 @@ async fn open_order(
         _ => Vec::new(),
     };
     claims::clear_stale(state, account.id, claim.as_ref(), ticket.now).await?;
+    claims::check_no_waiting_renewal(&state.db, claim.as_ref()).await?;
     let expires_at = ticket.now + state.config.order_ttl;
     let order_id = Uuid::now_v7();
     let session_id = Uuid::now_v7();

@@ -108,6 +108,14 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
         // It moved while we looked (paid, most likely): refuse as its new state says.
         order.status.cancel()?;
     }
+    // The provider stops taking payment for it too; reconciliation still asks, in case the
+    // customer paid a moment before.
+    let closed = checkout_session::Entity::find()
+        .filter(checkout_session::Column::OrderId.eq(id))
+        .filter(checkout_session::Column::Status.eq("canceled"))
+        .all(&state.db)
+        .await?;
+    reconcile::close_at_providers(state, &closed).await;
     Ok(order)
 }
 

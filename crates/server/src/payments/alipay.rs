@@ -284,6 +284,47 @@ impl PaymentProvider for AlipayProvider {
         })
     }
 
+    /// `alipay.trade.close`. A trade Alipay never created (the buyer never opened the page)
+    /// has nothing to close.
+    async fn close(&self, session: &SessionRef) -> Result<(), ProviderError> {
+        let biz = serde_json::json!({ "out_trade_no": out_trade_no(session.id) }).to_string();
+        let params = protocol::request_params(
+            &self.key,
+            &self.app_id,
+            "alipay.trade.close",
+            &biz,
+            None,
+            None,
+            Utc::now(),
+        );
+        let body = self
+            .http
+            .post(&self.gateway)
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded;charset=utf-8",
+            )
+            .body(protocol::encode_form(&params))
+            .send()
+            .await
+            .map_err(Self::unreachable)?
+            .text()
+            .await
+            .map_err(Self::unreachable)?;
+        let response = protocol::verify_response(&self.alipay_key, "alipay.trade.close", &body)
+            .map_err(|_| ProviderError::Unverified { provider: NAME })?;
+        let code = response["code"].as_str().unwrap_or_default();
+        let sub_code = response["sub_code"].as_str().unwrap_or_default();
+        if code == "10000" || sub_code == "ACQ.TRADE_NOT_EXIST" {
+            Ok(())
+        } else {
+            Err(ProviderError::Refused {
+                provider: NAME,
+                detail: format!("close: {code} {sub_code}"),
+            })
+        }
+    }
+
     fn returned_session(&self, query: &[(String, String)]) -> Option<uuid::Uuid> {
         query
             .iter()

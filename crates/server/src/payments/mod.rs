@@ -125,6 +125,28 @@ pub enum ProviderError {
     Ledger(String),
 }
 
+impl ProviderError {
+    /// What the API's caller is told: which provider failed and how, never the provider's own
+    /// words (they describe the merchant's configuration); the whole error goes to the log.
+    pub fn for_caller(&self) -> String {
+        match self {
+            ProviderError::Unreachable { provider, .. } => {
+                format!("{provider} could not be reached; try again shortly")
+            }
+            ProviderError::Unverified { provider } => {
+                format!("{provider} answered with a signature that does not verify")
+            }
+            ProviderError::Refused { provider, .. } => {
+                format!("{provider} did not accept the request (the server's log says why)")
+            }
+            ProviderError::Unsupported { provider } => {
+                format!("{provider} cannot charge a saved payment method")
+            }
+            ProviderError::Ledger(_) => "the sandbox's ledger failed".to_owned(),
+        }
+    }
+}
+
 /// What the customer is shown to pay one checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckoutStart {
@@ -238,6 +260,14 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// What became of the checkout `session`: `Some` once paid (or declined), `None` while
     /// the customer has not paid.
     async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError>;
+
+    /// Stops the provider taking payment for `session` (a fresh checkout superseded it, or its
+    /// order was canceled), so that one order is not paid twice. Best effort: a checkout the
+    /// provider still takes is reconciled like any other, and a second payment is recorded.
+    async fn close(&self, session: &SessionRef) -> Result<(), ProviderError> {
+        let _ = session;
+        Ok(())
+    }
 
     /// The checkout session the browser comes back from, read from the return URL's query.
     fn returned_session(&self, query: &[(String, String)]) -> Option<Uuid>;

@@ -7,7 +7,7 @@
 
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::service::{self, FoundBy};
@@ -17,14 +17,20 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store;
 use crate::store::entity::{checkout_session, order};
 
-/// Checkouts asked about per run; the next run continues.
+/// Checkouts read at a time.
 const BATCH: u64 = 500;
+/// Batches per run (10 000 checkouts); the next run continues.
+const MAX_BATCHES: usize = 20;
 /// A checkout still unpaid this long after its provider stopped taking payment is closed: the
 /// provider was told when to stop (`time_expire`), and the margin covers clocks that differ.
 const CLOSE_AFTER: Duration = Duration::minutes(10);
 
-/// The statuses of a checkout the provider may still report paid.
+/// The statuses of a checkout the customer may still pay through Entitle's pages.
 pub(crate) const PAYABLE: [&str; 2] = ["open", "superseded"];
+/// The statuses of a checkout the provider may still report paid: those, and a canceled
+/// order's (the customer may have paid at the provider a moment before canceling, or the
+/// provider did not take the close).
+const ASKED: [&str; 3] = ["open", "superseded", "canceled"];
 
 /// Asks `provider` about `session` and applies what it says; `true` when that changed the
 /// order. An unreachable provider is `ProviderUnavailable`, asked again later.
@@ -55,46 +61,109 @@ pub(crate) async fn settle(
     }
 }
 
+/// Closes `sessions` at their providers, best effort (logged when a provider does not take it).
+pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_session::Model]) {
+    for session in sessions {
+        let (Some(provider), Some(currency)) = (
+            state.payments.named(&session.provider),
+            entitle_domain::Currency::parse(&session.currency),
+        ) else {
+            continue;
+        };
+        let reference = SessionRef {
+            id: session.id,
+            order_id: session.order_id,
+            amount: entitle_domain::Money::from_minor(session.amount_minor, currency),
+        };
+        if let Err(err) = provider.close(&reference).await {
+            tracing::warn!(provider = provider.name(), session = %session.id, error = %err,
+                "a superseded or canceled checkout could not be closed at its provider");
+        }
+    }
+}
+
 async fn close(state: &AppState, session_id: Uuid) -> ServiceResult<()> {
     checkout_session::Entity::update_many()
         .col_expr(checkout_session::Column::Status, Expr::value("expired"))
         .filter(checkout_session::Column::Id.eq(session_id))
-        .filter(checkout_session::Column::Status.is_in(PAYABLE))
+        .filter(checkout_session::Column::Status.is_in(ASKED))
         .exec(&state.db)
         .await?;
     Ok(())
 }
 
-/// The `reconcile` job: returns how many payments it found.
+/// The `reconcile` job: returns how many payments it found. It walks every open checkout old
+/// enough, oldest first, a batch at a time by `(created_at, id)`, so checkouts that cannot be
+/// settled (a provider that keeps failing) never hide the ones behind them.
 pub async fn run(state: &AppState) -> ServiceResult<u64> {
-    let cutoff = state.clock.now() - state.config.reconcile_after;
-    let open = checkout_session::Entity::find()
-        .filter(checkout_session::Column::Status.is_in(PAYABLE))
-        .filter(checkout_session::Column::CreatedAt.lte(cutoff))
-        .order_by_asc(checkout_session::Column::CreatedAt)
-        .limit(BATCH)
-        .all(&state.db)
-        .await?;
+    let now = state.clock.now();
+    let cutoff = now - state.config.reconcile_after;
+    let mut after: Option<(chrono::DateTime<chrono::Utc>, Uuid)> = None;
     let mut found = 0;
-    for session in &open {
-        let Some(provider) = state.payments.named(&session.provider) else {
-            tracing::warn!(provider = %session.provider, session = %session.id,
-                "a checkout of a provider this server no longer has");
-            continue;
+    for _ in 0..MAX_BATCHES {
+        let mut query = checkout_session::Entity::find()
+            .filter(checkout_session::Column::Status.is_in(ASKED))
+            .filter(checkout_session::Column::CreatedAt.lte(cutoff));
+        if let Some((at, id)) = after {
+            query = query.filter(
+                Condition::any()
+                    .add(checkout_session::Column::CreatedAt.gt(at))
+                    .add(
+                        Condition::all()
+                            .add(checkout_session::Column::CreatedAt.eq(at))
+                            .add(checkout_session::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let batch = query
+            .order_by_asc(checkout_session::Column::CreatedAt)
+            .order_by_asc(checkout_session::Column::Id)
+            .limit(BATCH)
+            .all(&state.db)
+            .await?;
+        let Some(last) = batch.last() else {
+            break;
         };
-        match settle(state, provider.as_ref(), session, FoundBy::Reconcile).await {
-            Ok(true) => found += 1,
-            Ok(false) => {}
-            Err(ServiceError::ProviderUnavailable(why)) => {
-                tracing::warn!(provider = provider.name(), session = %session.id, %why,
-                    "reconcile: the provider did not answer; asked again next run");
-            }
-            Err(ServiceError::Callback(rejection)) => {
-                tracing::error!(provider = provider.name(), session = %session.id, %rejection,
-                    "reconcile: the provider's answer does not match the order");
-            }
-            Err(err) => return Err(err),
+        after = Some((last.created_at, last.id));
+        for session in &batch {
+            found += u64::from(ask(state, session, now).await?);
+        }
+        if (batch.len() as u64) < BATCH {
+            break;
         }
     }
     Ok(found)
+}
+
+/// Asks about one checkout; `true` when that found a payment.
+async fn ask(
+    state: &AppState,
+    session: &checkout_session::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<bool> {
+    let Some(provider) = state.payments.named(&session.provider) else {
+        // A provider this server no longer has (the sandbox of a server now in live mode):
+        // nobody can be asked. Once the checkout expired it is closed, so it does not stay in
+        // every run; until then it is only logged.
+        tracing::warn!(provider = %session.provider, session = %session.id,
+            "a checkout of a provider this server does not have");
+        if session.expires_at + CLOSE_AFTER <= now {
+            close(state, session.id).await?;
+        }
+        return Ok(false);
+    };
+    match settle(state, provider.as_ref(), session, FoundBy::Reconcile).await {
+        Ok(found) => Ok(found),
+        Err(ServiceError::ProviderUnavailable(why)) => {
+            tracing::warn!(provider = provider.name(), session = %session.id, %why,
+                "reconcile: the provider did not answer; asked again next run");
+            Ok(false)
+        }
+        Err(ServiceError::Callback(rejection)) => {
+            tracing::error!(provider = provider.name(), session = %session.id, %rejection,
+                "reconcile: the provider's answer does not match the order");
+            Ok(false)
+        }
+        Err(err) => Err(err),
+    }
 }

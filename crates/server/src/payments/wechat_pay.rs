@@ -131,8 +131,10 @@ impl WechatPayProvider {
         }
     }
 
-    /// Sends a signed request and verifies the answer's signature before reading it: the
-    /// status and the verified body.
+    /// Sends a signed request: the status and the body, whose signature is verified when the
+    /// answer is a success (what is believed: a `code_url`, a paid transaction). An error
+    /// answer is read unverified, as WeChat Pay's SDKs read it: it is never taken for a
+    /// payment, only for "not found" or a refusal.
     async fn call(
         &self,
         method: reqwest::Method,
@@ -172,6 +174,9 @@ impl WechatPayProvider {
             StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(Self::unreachable)?.to_vec();
+        if !status.is_success() {
+            return Ok((status, bytes));
+        }
         let pairs = |name: &str| {
             headers
                 .get(name)
@@ -375,6 +380,12 @@ impl PaymentProvider for WechatPayProvider {
         }
         let tx: protocol::Transaction =
             serde_json::from_slice(&bytes).map_err(Self::unreachable)?;
+        if tx.out_trade_no != out_trade_no(session.id) {
+            return Err(ProviderError::Refused {
+                provider: NAME,
+                detail: "the answer is about another trade".to_owned(),
+            });
+        }
         if !protocol::is_paid(&tx.trade_state) {
             return Ok(None);
         }
@@ -384,6 +395,23 @@ impl PaymentProvider for WechatPayProvider {
                 provider: NAME,
                 detail: e.to_string(),
             })
+    }
+
+    async fn close(&self, session: &SessionRef) -> Result<(), ProviderError> {
+        let path = format!(
+            "/v3/pay/transactions/out-trade-no/{}/close",
+            out_trade_no(session.id)
+        );
+        let body = serde_json::json!({ "mchid": self.settings.mchid }).to_string();
+        let (status, bytes) = self.call(reqwest::Method::POST, &path, Some(body)).await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(ProviderError::Refused {
+                provider: NAME,
+                detail: format!("close: {status}: {}", String::from_utf8_lossy(&bytes)),
+            })
+        }
     }
 
     fn returned_session(&self, _query: &[(String, String)]) -> Option<Uuid> {

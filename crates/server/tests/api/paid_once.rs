@@ -144,6 +144,15 @@ on_both_databases! {
         assert_eq!(client.get_order(waiting.id).await.expect("order").status, OrderStatus::PendingPayment);
     }
 
+    async fn the_longest_idempotency_key_is_stored_with_its_prefix(app) {
+        let (account, client) = account_with_key(&app, "Long key", AccountKind::Individual, Region::Intl).await;
+        let key = "k".repeat(255);
+        let request = purchase("failback", None, 1, PaymentMethod::Card);
+        let first = client.create_order(account.id, &key, &request).await.expect("a 255-character key");
+        let again = client.create_order(account.id, &key, &request).await.expect("its repeat");
+        assert_eq!(again.id, first.id);
+    }
+
     async fn a_customer_key_named_like_a_renewal_does_not_block_it(app) {
         let (account, client) = account_with_key(&app, "Mimic", AccountKind::Individual, Region::Intl).await;
         let bought = buy(&app, &client, account.id, &purchase("dr", Some(Cycle::Month), 1, PaymentMethod::Card)).await;

@@ -83,8 +83,7 @@ impl CallbackBody {
     }
 }
 
-/// The sandbox provider.
-#[derive(Debug)]
+/// The sandbox provider. `Debug` shows no secret.
 pub struct SandboxProvider {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
@@ -92,6 +91,14 @@ pub struct SandboxProvider {
     public_url: String,
     http: reqwest::Client,
     decline_saved_charges: AtomicBool,
+}
+
+impl std::fmt::Debug for SandboxProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxProvider")
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SandboxProvider {

@@ -39,6 +39,8 @@ pub struct Trade {
     pub code_url: String,
     pub transaction_id: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// Closed by the merchant: the code no longer pays.
+    pub closed: bool,
 }
 
 #[derive(Default)]
@@ -182,6 +184,7 @@ fn check_order(body: &str) -> Result<Trade, String> {
         notify_url,
         transaction_id: None,
         paid_at: None,
+        closed: false,
     })
 }
 
@@ -277,12 +280,63 @@ async fn query(req: &Request, Path(no): Path<String>, state: Data<&Arc<Mutex<Sta
     }
 }
 
+/// `POST /v3/pay/transactions/out-trade-no/{no}/close`: 204, and the order takes no payment.
+#[handler]
+async fn close(
+    req: &Request,
+    Path(no): Path<String>,
+    body: String,
+    state: Data<&Arc<Mutex<State>>>,
+) -> Response {
+    let target = req.uri().path().to_owned();
+    let verdict = check_authorization(req.headers(), "POST", &target, &body).and_then(|()| {
+        let sent: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        (sent["mchid"] == MCHID)
+            .then_some(())
+            .ok_or_else(|| "the close names no mchid of ours".to_owned())
+    });
+    let mut state = state.lock().expect("state");
+    state.seen.push(Seen {
+        method: "POST".to_owned(),
+        target,
+        api: "close".to_owned(),
+        verdict: verdict.clone(),
+    });
+    if let Err(why) = verdict {
+        return answer(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            json!({ "code": "SIGN_ERROR", "message": why }),
+        );
+    }
+    match state.trades.get_mut(&no) {
+        Some(trade) if trade.paid_at.is_none() => {
+            trade.closed = true;
+            Response::builder().status(StatusCode::NO_CONTENT).finish()
+        }
+        Some(_) => answer(
+            &state,
+            StatusCode::BAD_REQUEST,
+            json!({ "code": "ORDERPAID", "message": "订单已支付" }),
+        ),
+        None => answer(
+            &state,
+            StatusCode::NOT_FOUND,
+            json!({ "code": "ORDER_NOT_EXIST", "message": "订单不存在" }),
+        ),
+    }
+}
+
 impl WechatFake {
     pub async fn start() -> WechatFake {
         let state = Arc::new(Mutex::new(State::default()));
         let app = Route::new()
             .at("/v3/pay/transactions/native", poem::post(native))
             .at("/v3/pay/transactions/out-trade-no/:no", poem::get(query))
+            .at(
+                "/v3/pay/transactions/out-trade-no/:no/close",
+                poem::post(close),
+            )
             .data(state.clone());
         WechatFake {
             state,
@@ -335,6 +389,10 @@ impl WechatFake {
             .trades
             .get_mut(out_trade_no)
             .unwrap_or_else(|| panic!("no order {out_trade_no}: Entitle never opened it"));
+        assert!(
+            !trade.closed,
+            "order {out_trade_no} was closed: the code no longer pays"
+        );
         trade.transaction_id = Some(format!("4200{}", nonce(24).to_ascii_lowercase()));
         trade.paid_at = Some(Utc::now());
         trade.clone()

@@ -202,7 +202,7 @@ on_both_databases_with! {
         assert_eq!(dr[0].status, LicenseStatus::Active);
     }
 
-    async fn a_renewal_paid_after_an_upgrade_still_grants_its_term(app, fakes: Fakes) {
+    async fn an_upgrade_waits_for_the_renewal_due_and_then_keeps_its_term(app, fakes: Fakes) {
         let (account, client) = account_with_key(&app, "Climber", AccountKind::Individual, Region::Cn).await;
         let mut premium = crate::purchase::purchase("premium", Some(Cycle::Month), 1, PaymentMethod::Alipay);
         if let entitle_domain::api::OrderRequest::Purchase(p) = &mut premium {
@@ -217,21 +217,23 @@ on_both_databases_with! {
         renewals(&app).await;
         let renewal = pending(&client, account.id).await.into_iter().next().expect("the renewal due");
 
-        // The customer upgrades before paying the renewal.
+        // The renewal was priced for Premium: it is paid before the subscription changes.
         let upgrade = entitle_domain::api::OrderRequest::Upgrade(entitle_domain::api::UpgradeOrder {
             item: entitle_domain::api::UpgradeRequest { subscription_id: sub.id, target_product: "premium_plus".to_owned() },
             payment: entitle_domain::api::PaymentChoice { payment_method: PaymentMethod::Alipay, currency: None, return_url: None },
         });
-        let upgraded = order(&client, account.id, &upgrade).await;
-        pay_by_alipay(&app, &fakes, &upgraded).await;
-        assert_eq!(client.get_subscription(sub.id).await.expect("sub").product, "premium_plus");
+        let refused = client.create_order(account.id, "upgrade-now", &upgrade).await.expect_err("the renewal waits");
+        assert_eq!(refused.code(), Some("renewal_pending"));
+        assert!(refused.to_string().contains(&renewal.id.to_string()), "{refused}");
 
         let reopened = client.reopen_checkout(renewal.id).await.expect("a fresh checkout");
         pay_by_alipay(&app, &fakes, &reopened).await;
         assert_eq!(status_of(&client, renewal.id).await, OrderStatus::Paid);
+        let upgraded = order(&client, account.id, &upgrade).await;
+        pay_by_alipay(&app, &fakes, &upgraded).await;
         let renewed = client.get_subscription(sub.id).await.expect("sub");
-        assert_eq!(renewed.product, "premium_plus", "the upgrade stands");
-        assert_eq!(renewed.current_period_start, end, "the term paid for is granted");
+        assert_eq!(renewed.product, "premium_plus", "the upgrade landed");
+        assert_eq!(renewed.current_period_start, end, "the renewed term stands");
         assert_eq!(Some(renewed.current_period_end), period_end(sub.current_period_start, Cycle::Month, 2));
         let held = licenses(&client, account.id).await;
         assert!(held.iter().all(|l| l.product == "premium_plus" && l.valid_until == renewed.current_period_end), "{held:?}");

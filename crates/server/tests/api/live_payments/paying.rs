@@ -114,6 +114,23 @@ on_both_databases_with! {
         assert_eq!(licenses(&client, account.id).await.len(), 6, "3 DR + 3 bonus, once");
         assert_eq!(events_of(&app, "order.paid").await.len(), 1, "one order.paid");
     }
+
+    async fn a_superseded_or_canceled_checkout_is_closed_at_the_provider(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Rescanner", AccountKind::Individual, Region::Cn).await;
+        let placed = order(&client, account.id, &dr(1, PaymentMethod::WechatPay, false)).await;
+        let first = trade_no(&placed);
+        let fresh = client.reopen_checkout(placed.id).await.expect("a fresh checkout");
+        let second = trade_no(&fresh);
+        assert_ne!(first, second);
+        verified(&fakes.wechat().seen(), "close");
+        assert!(fakes.wechat().trade(&first).expect("the first code").closed, "the old code no longer pays");
+        assert!(!fakes.wechat().trade(&second).expect("the new code").closed);
+
+        client.cancel_order(placed.id).await.expect("cancel");
+        assert!(fakes.wechat().trade(&second).expect("the new code").closed, "a canceled order's code no longer pays");
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::Canceled);
+    }
+
 }
 
 /// Sends `delivery` `n` times at once.
