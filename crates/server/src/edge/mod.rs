@@ -8,6 +8,7 @@ pub mod client;
 pub mod json;
 pub mod limits;
 pub mod metrics;
+pub mod strings;
 
 use std::time::Instant;
 
@@ -61,7 +62,10 @@ pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Resp
     let mut response = match state.as_ref().and_then(|s| limits::refuse(s, &req)) {
         Some(refused) => refused,
         None => match body::within_limit(req).await {
-            Ok(req) => endpoint.get_response(req).instrument(span.clone()).await,
+            Ok(req) => match strings::within_schema(req).await {
+                Ok(req) => endpoint.get_response(req).instrument(span.clone()).await,
+                Err(refused) => refused,
+            },
             Err(refused) => refused,
         },
     };

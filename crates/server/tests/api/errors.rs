@@ -45,6 +45,24 @@ on_both_databases! {
         }
     }
 
+    async fn a_boolean_or_number_for_a_string_is_refused_not_read_as_text(app) {
+        let (account, _) = account_with_key(&app, "Acme", AccountKind::Individual, Region::Cn).await;
+        let cases = [
+            (app.url("/v1/accounts"), json!({"name": false, "kind": "individual", "region": "cn"}), "body.name"),
+            (app.url(&format!("/v1/accounts/{}/api-keys", account.id)), json!({"name": 12}), "body.name"),
+            (app.url(&format!("/v1/accounts/{}/quotes", account.id)), json!({"type": "purchase", "product": true, "cycle": "month", "quantity": 1}), "body.product"),
+        ];
+        for (url, body, field) in cases {
+            let response = app.http.post(&url).bearer_auth(ADMIN_KEY).json(&body).send().await.expect("send");
+            assert_eq!(response.status(), 400, "{body}");
+            let problem: serde_json::Value = response.json().await.expect("problem");
+            assert_eq!(problem["code"], "validation_failed");
+            assert!(problem["detail"].as_str().unwrap_or_default().contains(field), "{problem}");
+        }
+        let accounts = app.admin.list_accounts(Some(200), None).await.expect("accounts");
+        assert!(accounts.items.iter().all(|a| a.name != "false"), "nothing was stored as the text of a boolean");
+    }
+
     async fn bad_paths_and_methods_are_problems_too(app) {
         let cases = [
             ("GET", "/v1/accounts/not-a-uuid", 400),
