@@ -240,6 +240,28 @@ on_both_databases_with! {
         assert_eq!(events_of(&app, "subscription.renewed").await.len(), 1);
     }
 
+    async fn a_pay_to_renew_renewal_paid_in_the_grace_runs_on_from_the_old_end(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Late payer", AccountKind::Individual, Region::Cn).await;
+        let (sub, renewal) = renewal_due(&app, &fakes, &client, account.id, 1).await;
+        let end = sub.current_period_end;
+        move_to(&app, end + Duration::days(2)).await;
+        renewals(&app).await;
+        assert_eq!(dr_subscription(&client, account.id).await.status, SubscriptionStatus::PastDue);
+
+        let reopened = client.reopen_checkout(renewal.id).await.expect("a fresh checkout");
+        pay_by_alipay(&app, &fakes, &reopened).await;
+        let renewed = dr_subscription(&client, account.id).await;
+        assert_eq!(renewed.status, SubscriptionStatus::Active, "paid in the grace");
+        assert_eq!(renewed.current_period_start, end, "no gap: the term starts at the old end");
+        assert_eq!(Some(renewed.current_period_end), period_end(sub.current_period_start, Cycle::Month, 2));
+        let held = licenses(&client, account.id).await;
+        assert!(held.iter().filter(|l| l.product == "dr").all(|l| l.status == LicenseStatus::Active && l.valid_until == renewed.current_period_end), "{held:?}");
+        assert_eq!(held.iter().filter(|l| l.source == LicenseSource::Bonus && l.valid_from == end).count(), 1, "the term's bonus");
+        move_to(&app, end + Duration::days(6)).await;
+        renewals(&app).await;
+        assert_eq!(dr_subscription(&client, account.id).await.status, SubscriptionStatus::Active, "the grace's end changes nothing now");
+    }
+
     async fn a_pay_to_renew_renewal_never_paid_expires_with_its_order(app, fakes: Fakes) {
         let (account, client) = account_with_key(&app, "Lapsing", AccountKind::Individual, Region::Cn).await;
         let (sub, renewal) = renewal_due(&app, &fakes, &client, account.id, 1).await;
