@@ -16,8 +16,8 @@ use entitle_domain::orders::OrderStatus;
 use entitle_domain::renewal::{grace_end, noticed_until};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -78,16 +78,16 @@ fn paid_by_the_customer(state: &AppState) -> Vec<&'static str> {
 }
 
 /// Opens the renewal order of every pay-to-renew subscription whose notice day came; returns
-/// how many it opened. Subscriptions are read a batch at a time along their period's end (and
-/// id), only those paid with a method the customer pays to renew, so the ones already given
-/// notice never hide the ones behind them.
+/// how many it opened. Subscriptions are read a batch at a time along their id, only those
+/// paid with a method the customer pays to renew, so the ones already given notice never hide
+/// the ones behind them.
 pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
     let methods = paid_by_the_customer(state);
     if methods.is_empty() {
         return Ok(0);
     }
     let horizon = noticed_until(now, state.config.renewal_notice_days);
-    let mut after: Option<(DateTime<Utc>, Uuid)> = None;
+    let mut after = None;
     let mut count = 0;
     for _ in 0..MAX_BATCHES {
         let mut query = subscription::Entity::find()
@@ -97,30 +97,18 @@ pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceRes
             .filter(subscription::Column::PaymentMethod.is_in(methods.iter().copied()))
             .filter(subscription::Column::CurrentPeriodEnd.gt(now))
             .filter(subscription::Column::CurrentPeriodEnd.lte(horizon));
-        if let Some((end, id)) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(subscription::Column::CurrentPeriodEnd.gt(end))
-                    .add(
-                        Condition::all()
-                            .add(subscription::Column::CurrentPeriodEnd.eq(end))
-                            .add(subscription::Column::Id.gt(id)),
-                    ),
-            );
+        if let Some(id) = after {
+            query = query.filter(subscription::Column::Id.gt(id));
         }
         let near = query
-            .order_by_asc(subscription::Column::CurrentPeriodEnd)
             .order_by_asc(subscription::Column::Id)
             .limit(BATCH)
             .all(&state.db)
             .await?;
-        let Some(last) = near.last() else {
-            break;
-        };
-        after = Some((last.current_period_end, last.id));
         count += give_notice(state, &near, now).await?;
-        if (near.len() as u64) < BATCH {
-            break;
+        match near.last() {
+            Some(last) if near.len() as u64 == BATCH => after = Some(last.id),
+            _ => break,
         }
     }
     Ok(count)
@@ -132,6 +120,9 @@ async fn give_notice(
     near: &[subscription::Model],
     now: DateTime<Utc>,
 ) -> ServiceResult<u64> {
+    if near.is_empty() {
+        return Ok(0);
+    }
     let opened: Vec<String> = order::Entity::find()
         .filter(order::Column::SubscriptionId.is_in(near.iter().map(|sub| sub.id)))
         .filter(order::Column::IdempotencyKey.is_in(near.iter().map(key)))

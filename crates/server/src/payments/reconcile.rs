@@ -7,7 +7,7 @@
 
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::service::{self, FoundBy};
@@ -93,43 +93,31 @@ async fn close(state: &AppState, session_id: Uuid) -> ServiceResult<()> {
 }
 
 /// The `reconcile` job: returns how many payments it found. It walks every open checkout old
-/// enough, oldest first, a batch at a time by `(created_at, id)`, so checkouts that cannot be
-/// settled (a provider that keeps failing) never hide the ones behind them.
+/// enough, a batch at a time along the id (UUIDv7: creation order), so checkouts that cannot
+/// be settled (a provider that keeps failing) never hide the ones behind them.
 pub async fn run(state: &AppState) -> ServiceResult<u64> {
     let now = state.clock.now();
     let cutoff = now - state.config.reconcile_after;
-    let mut after: Option<(chrono::DateTime<chrono::Utc>, Uuid)> = None;
+    let mut after = None;
     let mut found = 0;
     for _ in 0..MAX_BATCHES {
         let mut query = checkout_session::Entity::find()
             .filter(checkout_session::Column::Status.is_in(ASKED))
             .filter(checkout_session::Column::CreatedAt.lte(cutoff));
-        if let Some((at, id)) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(checkout_session::Column::CreatedAt.gt(at))
-                    .add(
-                        Condition::all()
-                            .add(checkout_session::Column::CreatedAt.eq(at))
-                            .add(checkout_session::Column::Id.gt(id)),
-                    ),
-            );
+        if let Some(id) = after {
+            query = query.filter(checkout_session::Column::Id.gt(id));
         }
         let batch = query
-            .order_by_asc(checkout_session::Column::CreatedAt)
             .order_by_asc(checkout_session::Column::Id)
             .limit(BATCH)
             .all(&state.db)
             .await?;
-        let Some(last) = batch.last() else {
-            break;
-        };
-        after = Some((last.created_at, last.id));
         for session in &batch {
             found += u64::from(ask(state, session, now).await?);
         }
-        if (batch.len() as u64) < BATCH {
-            break;
+        match batch.last() {
+            Some(last) if batch.len() as u64 == BATCH => after = Some(last.id),
+            _ => break,
         }
     }
     Ok(found)

@@ -42,7 +42,8 @@ async fn run(app: &TestApp, job: &str) -> u64 {
     app.admin.run_job(job).await.expect("run the job").processed
 }
 
-async fn dr_subscription(client: &Client, account: Uuid) -> Subscription {
+/// The account's DR subscription.
+pub async fn dr_subscription(client: &Client, account: Uuid) -> Subscription {
     client
         .list_subscriptions(account, None, None)
         .await
@@ -61,7 +62,8 @@ async fn saved_charges(app: &TestApp) -> u64 {
         .expect("count charges")
 }
 
-async fn events_of(app: &TestApp, kind: &str) -> Vec<serde_json::Value> {
+/// The events of `kind` recorded so far, as their payloads.
+pub async fn events_of(app: &TestApp, kind: &str) -> Vec<serde_json::Value> {
     event::Entity::find()
         .filter(event::Column::Kind.eq(kind))
         .all(&app.db)

@@ -11,12 +11,11 @@ mod reconcile;
 use entitle_client::{Client, LicenseQuery};
 use entitle_domain::api::{License, Order, OrderRequest};
 use entitle_domain::{Cycle, PaymentMethod};
-use entitle_server::store::entity::event;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::fakes::{Fakes, Seen};
 use crate::harness::TestApp;
+pub use crate::lifecycle::events_of;
 use crate::purchase::purchase;
 
 /// A DR purchase, monthly, paid with `method`.
@@ -98,18 +97,6 @@ pub async fn licenses(client: &Client, account: Uuid) -> Vec<License> {
         .await
         .expect("licenses")
         .items
-}
-
-/// The events of `kind` recorded so far, as their payloads.
-pub async fn events_of(app: &TestApp, kind: &str) -> Vec<serde_json::Value> {
-    event::Entity::find()
-        .filter(event::Column::Kind.eq(kind))
-        .all(&app.db)
-        .await
-        .expect("events")
-        .into_iter()
-        .map(|e| serde_json::from_str(&e.payload).expect("json"))
-        .collect()
 }
 
 /// The status of order `id`, read by the account.

@@ -2,7 +2,6 @@
 //! and a payment fulfils exactly once however often it is delivered.
 
 use chrono::Duration;
-use entitle_client::LicenseQuery;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use uuid::Uuid;
@@ -12,18 +11,7 @@ use crate::on_both_databases;
 use crate::purchase::{callback_body, deliver, deliver_signed, order, purchase};
 
 async fn license_count(client: &entitle_client::Client, account: Uuid) -> usize {
-    client
-        .list_licenses(
-            account,
-            &LicenseQuery {
-                limit: Some(200),
-                ..LicenseQuery::default()
-            },
-        )
-        .await
-        .expect("licenses")
-        .items
-        .len()
+    crate::live_payments::licenses(client, account).await.len()
 }
 
 on_both_databases! {

@@ -9,7 +9,7 @@
 //! - [`AlipayFake::pay`] marks a trade paid; [`AlipayFake::notify`] sends the async notify
 //!   (form, signed over everything but `sign` and `sign_type`) to the trade's `notify_url`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Utc};
@@ -20,7 +20,7 @@ use poem::{EndpointExt, IntoResponse, Request, Response, Route, handler};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Answer, Delivery, Forgery, Key, Running, Seen, key, nonce};
+use super::{Answer, Delivery, Fake, Forgery, Key, Ledger, key, nonce};
 
 pub const APP_ID: &str = "2021000000000001";
 pub const SELLER_ID: &str = "2088000000000001";
@@ -38,19 +38,8 @@ pub struct Trade {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Default)]
-struct State {
-    trades: HashMap<String, Trade>,
-    seen: Vec<Seen>,
-    answer: Option<Answer>,
-}
-
-/// The Alipay fake; clones share it.
-#[derive(Clone)]
-pub struct AlipayFake {
-    state: Arc<Mutex<State>>,
-    running: Arc<Running>,
-}
+/// The fake; clones share it.
+pub type AlipayFake = Fake<Trade>;
 
 fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8")
@@ -173,19 +162,19 @@ fn check_page_pay(params: &BTreeMap<String, String>, biz: &Value) -> Result<Trad
 }
 
 #[handler]
-async fn page_pay(req: &Request, state: Data<&Arc<Mutex<State>>>) -> Response {
+async fn page_pay(req: &Request, state: Data<&Arc<Mutex<Ledger<Trade>>>>) -> Response {
     let target = req.uri().to_string();
     let verdict = parse_form(req.uri().query().unwrap_or_default().as_bytes()).and_then(|p| {
         let biz = check_request(&p, "alipay.trade.page.pay")?;
         check_page_pay(&p, &biz)
     });
     let mut state = state.lock().expect("state");
-    state.seen.push(Seen {
-        method: "GET".to_owned(),
+    state.saw(
+        "GET",
         target,
-        api: "alipay.trade.page.pay".to_owned(),
-        verdict: verdict.as_ref().map(|_| ()).map_err(Clone::clone),
-    });
+        "alipay.trade.page.pay",
+        &verdict.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
     match verdict {
         Ok(trade) => {
             let page = format!(
@@ -209,7 +198,7 @@ async fn page_pay(req: &Request, state: Data<&Arc<Mutex<State>>>) -> Response {
 }
 
 /// The answer to `alipay.trade.query`: the response object's exact text, signed.
-fn query_answer(state: &State, out_trade_no: Option<&str>) -> String {
+fn query_answer(state: &Ledger<Trade>, out_trade_no: Option<&str>) -> String {
     let trade = out_trade_no.and_then(|no| state.trades.get(no));
     let object = match trade {
         None => json!({
@@ -242,7 +231,11 @@ fn query_answer(state: &State, out_trade_no: Option<&str>) -> String {
 }
 
 #[handler]
-async fn gateway_post(req: &Request, body: Vec<u8>, state: Data<&Arc<Mutex<State>>>) -> Response {
+async fn gateway_post(
+    req: &Request,
+    body: Vec<u8>,
+    state: Data<&Arc<Mutex<Ledger<Trade>>>>,
+) -> Response {
     let params = parse_form(&body);
     let method = params
         .as_ref()
@@ -251,12 +244,12 @@ async fn gateway_post(req: &Request, body: Vec<u8>, state: Data<&Arc<Mutex<State
         .unwrap_or_default();
     let checked = params.and_then(|p| check_request(&p, "alipay.trade.query"));
     let mut state = state.lock().expect("state");
-    state.seen.push(Seen {
-        method: "POST".to_owned(),
-        target: req.uri().to_string(),
-        api: method,
-        verdict: checked.as_ref().map(|_| ()).map_err(Clone::clone),
-    });
+    state.saw(
+        "POST",
+        req.uri().to_string(),
+        &method,
+        &checked.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
     let body = match checked {
         Ok(biz) => query_answer(&state, biz["out_trade_no"].as_str()),
         Err(why) => json!({
@@ -269,16 +262,14 @@ async fn gateway_post(req: &Request, body: Vec<u8>, state: Data<&Arc<Mutex<State
         .into_response()
 }
 
-impl AlipayFake {
+impl Fake<Trade> {
     pub async fn start() -> AlipayFake {
-        let state = Arc::new(Mutex::new(State::default()));
-        let app = Route::new()
-            .at("/gateway.do", poem::get(page_pay).post(gateway_post))
-            .data(state.clone());
-        AlipayFake {
-            state,
-            running: Arc::new(Running::start(app).await),
-        }
+        Fake::serve(|ledger| {
+            Route::new()
+                .at("/gateway.do", poem::get(page_pay).post(gateway_post))
+                .data(ledger)
+        })
+        .await
     }
 
     /// The settings that point Entitle at this fake.
@@ -292,36 +283,12 @@ impl AlipayFake {
     }
 
     pub fn gateway(&self) -> String {
-        format!("{}/gateway.do", self.running.base_url)
-    }
-
-    /// Every request received so far.
-    pub fn seen(&self) -> Vec<Seen> {
-        self.state.lock().expect("state").seen.clone()
-    }
-
-    pub fn trade(&self, out_trade_no: &str) -> Option<Trade> {
-        self.state
-            .lock()
-            .expect("state")
-            .trades
-            .get(out_trade_no)
-            .cloned()
-    }
-
-    /// How the fake signs its answers from now on.
-    pub fn answer_with(&self, answer: Answer) {
-        self.state.lock().expect("state").answer = Some(answer);
-    }
-
-    /// Stops the fake: Entitle's calls to it fail.
-    pub async fn stop(&self) {
-        self.running.stop().await;
+        format!("{}/gateway.do", self.base_url())
     }
 
     /// The customer pays the trade (opened by page.pay): Alipay records it as paid.
     pub fn pay(&self, out_trade_no: &str) -> Trade {
-        let mut state = self.state.lock().expect("state");
+        let mut state = self.ledger();
         let trade = state
             .trades
             .get_mut(out_trade_no)

@@ -11,7 +11,8 @@
 pub mod alipay;
 pub mod wechat_pay;
 
-use std::sync::{Mutex, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use entitle_providers::keys::generate_keypair;
 use entitle_providers::{SigningKey, VerifyingKey};
@@ -183,6 +184,96 @@ impl Running {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         panic!("the fake at {addr} did not stop");
+    }
+}
+
+/// What a fake provider keeps: the trades Entitle opened, every request it saw (with the
+/// verdict of its checks), and how it signs its answers.
+pub struct Ledger<T> {
+    pub trades: HashMap<String, T>,
+    pub seen: Vec<Seen>,
+    pub answer: Option<Answer>,
+}
+
+impl<T> Default for Ledger<T> {
+    fn default() -> Self {
+        Ledger {
+            trades: HashMap::new(),
+            seen: Vec::new(),
+            answer: None,
+        }
+    }
+}
+
+impl<T> Ledger<T> {
+    /// Records a request Entitle sent and what the fake made of it.
+    pub fn saw(&mut self, method: &str, target: String, api: &str, verdict: &Result<(), String>) {
+        self.seen.push(Seen {
+            method: method.to_owned(),
+            target,
+            api: api.to_owned(),
+            verdict: verdict.clone(),
+        });
+    }
+}
+
+/// A fake provider: its ledger, shared with its server, and the server. Each provider's
+/// protocol is an `impl Fake<its Trade>` in its own module; clones share the fake.
+pub struct Fake<T> {
+    ledger: Arc<Mutex<Ledger<T>>>,
+    running: Arc<Running>,
+}
+
+impl<T> Clone for Fake<T> {
+    fn clone(&self) -> Self {
+        Fake {
+            ledger: Arc::clone(&self.ledger),
+            running: Arc::clone(&self.running),
+        }
+    }
+}
+
+impl<T: Clone + Send + 'static> Fake<T> {
+    /// Serves `app` (built on the ledger) on a port of its own.
+    pub async fn serve<E: Endpoint + 'static>(
+        app: impl FnOnce(Arc<Mutex<Ledger<T>>>) -> E,
+    ) -> Self {
+        let ledger = Arc::new(Mutex::new(Ledger::default()));
+        let running = Running::start(app(Arc::clone(&ledger))).await;
+        Fake {
+            ledger,
+            running: Arc::new(running),
+        }
+    }
+
+    /// The fake's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.running.base_url
+    }
+
+    /// The ledger, to read or change.
+    pub fn ledger(&self) -> MutexGuard<'_, Ledger<T>> {
+        self.ledger.lock().expect("the fake's ledger")
+    }
+
+    /// Every request received so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.ledger().seen.clone()
+    }
+
+    /// The trade Entitle opened under `out_trade_no`, if it did.
+    pub fn trade(&self, out_trade_no: &str) -> Option<T> {
+        self.ledger().trades.get(out_trade_no).cloned()
+    }
+
+    /// How the fake signs its answers from now on.
+    pub fn answer_with(&self, answer: Answer) {
+        self.ledger().answer = Some(answer);
+    }
+
+    /// Stops the fake: Entitle's calls to it fail.
+    pub async fn stop(&self) {
+        self.running.stop().await;
     }
 }
 

@@ -19,7 +19,7 @@ use poem::web::{Data, Path};
 use poem::{EndpointExt, Request, Response, Route, handler};
 use serde_json::{Value, json};
 
-use super::{Answer, Delivery, Forgery, Key, Running, Seen, key, nonce};
+use super::{Answer, Delivery, Fake, Forgery, Key, Ledger, key, nonce};
 
 pub const APPID: &str = "wxd678efh567hg6787";
 pub const MCHID: &str = "1230000109";
@@ -43,19 +43,8 @@ pub struct Trade {
     pub closed: bool,
 }
 
-#[derive(Default)]
-struct State {
-    trades: HashMap<String, Trade>,
-    seen: Vec<Seen>,
-    answer: Option<Answer>,
-}
-
-/// The WeChat Pay fake; clones share it.
-#[derive(Clone)]
-pub struct WechatFake {
-    state: Arc<Mutex<State>>,
-    running: Arc<Running>,
-}
+/// The fake; clones share it.
+pub type WechatFake = Fake<Trade>;
 
 fn beijing(at: DateTime<Utc>) -> String {
     at.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
@@ -127,7 +116,7 @@ fn signature_headers(signer: Key, timestamp: i64, body: &[u8]) -> Vec<(String, S
     .to_vec()
 }
 
-fn answer(state: &State, status: StatusCode, body: Value) -> Response {
+fn answer(state: &Ledger<Trade>, status: StatusCode, body: Value) -> Response {
     let body = body.to_string();
     let signer = match state.answer.unwrap_or(Answer::Honest) {
         Answer::Honest => Key::WechatPlatform,
@@ -189,7 +178,7 @@ fn check_order(body: &str) -> Result<Trade, String> {
 }
 
 #[handler]
-async fn native(req: &Request, body: String, state: Data<&Arc<Mutex<State>>>) -> Response {
+async fn native(req: &Request, body: String, state: Data<&Arc<Mutex<Ledger<Trade>>>>) -> Response {
     let target = req
         .uri()
         .path_and_query()
@@ -198,12 +187,12 @@ async fn native(req: &Request, body: String, state: Data<&Arc<Mutex<State>>>) ->
     let verdict = check_authorization(req.headers(), "POST", &target, &body)
         .and_then(|()| check_order(&body));
     let mut state = state.lock().expect("state");
-    state.seen.push(Seen {
-        method: "POST".to_owned(),
+    state.saw(
+        "POST",
         target,
-        api: "native".to_owned(),
-        verdict: verdict.as_ref().map(|_| ()).map_err(Clone::clone),
-    });
+        "native",
+        &verdict.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
     match verdict {
         Ok(trade) => {
             let code_url = trade.code_url.clone();
@@ -237,7 +226,11 @@ fn transaction(trade: &Trade, trade_state: &str) -> Value {
 }
 
 #[handler]
-async fn query(req: &Request, Path(no): Path<String>, state: Data<&Arc<Mutex<State>>>) -> Response {
+async fn query(
+    req: &Request,
+    Path(no): Path<String>,
+    state: Data<&Arc<Mutex<Ledger<Trade>>>>,
+) -> Response {
     let target = req
         .uri()
         .path_and_query()
@@ -249,12 +242,7 @@ async fn query(req: &Request, Path(no): Path<String>, state: Data<&Arc<Mutex<Sta
             .ok_or_else(|| "the query names no mchid of ours".to_owned())
     });
     let mut state = state.lock().expect("state");
-    state.seen.push(Seen {
-        method: "GET".to_owned(),
-        target,
-        api: "query".to_owned(),
-        verdict: verdict.clone(),
-    });
+    state.saw("GET", target, "query", &verdict);
     if let Err(why) = verdict {
         return answer(
             &state,
@@ -286,7 +274,7 @@ async fn close(
     req: &Request,
     Path(no): Path<String>,
     body: String,
-    state: Data<&Arc<Mutex<State>>>,
+    state: Data<&Arc<Mutex<Ledger<Trade>>>>,
 ) -> Response {
     let target = req.uri().path().to_owned();
     let verdict = check_authorization(req.headers(), "POST", &target, &body).and_then(|()| {
@@ -296,12 +284,7 @@ async fn close(
             .ok_or_else(|| "the close names no mchid of ours".to_owned())
     });
     let mut state = state.lock().expect("state");
-    state.seen.push(Seen {
-        method: "POST".to_owned(),
-        target,
-        api: "close".to_owned(),
-        verdict: verdict.clone(),
-    });
+    state.saw("POST", target, "close", &verdict);
     if let Err(why) = verdict {
         return answer(
             &state,
@@ -327,21 +310,19 @@ async fn close(
     }
 }
 
-impl WechatFake {
+impl Fake<Trade> {
     pub async fn start() -> WechatFake {
-        let state = Arc::new(Mutex::new(State::default()));
-        let app = Route::new()
-            .at("/v3/pay/transactions/native", poem::post(native))
-            .at("/v3/pay/transactions/out-trade-no/:no", poem::get(query))
-            .at(
-                "/v3/pay/transactions/out-trade-no/:no/close",
-                poem::post(close),
-            )
-            .data(state.clone());
-        WechatFake {
-            state,
-            running: Arc::new(Running::start(app).await),
-        }
+        Fake::serve(|ledger| {
+            Route::new()
+                .at("/v3/pay/transactions/native", poem::post(native))
+                .at("/v3/pay/transactions/out-trade-no/:no", poem::get(query))
+                .at(
+                    "/v3/pay/transactions/out-trade-no/:no/close",
+                    poem::post(close),
+                )
+                .data(ledger)
+        })
+        .await
     }
 
     /// The settings that point Entitle at this fake.
@@ -354,37 +335,13 @@ impl WechatFake {
             apiv3_key: APIV3_KEY.to_owned(),
             public_key: key(Key::WechatPlatform).public_pem.clone(),
             public_key_id: PUBLIC_KEY_ID.to_owned(),
-            api_base: self.running.base_url.clone(),
+            api_base: self.base_url().to_owned(),
         }
-    }
-
-    /// Every request received so far.
-    pub fn seen(&self) -> Vec<Seen> {
-        self.state.lock().expect("state").seen.clone()
-    }
-
-    pub fn trade(&self, out_trade_no: &str) -> Option<Trade> {
-        self.state
-            .lock()
-            .expect("state")
-            .trades
-            .get(out_trade_no)
-            .cloned()
-    }
-
-    /// How the fake signs its answers from now on.
-    pub fn answer_with(&self, answer: Answer) {
-        self.state.lock().expect("state").answer = Some(answer);
-    }
-
-    /// Stops the fake: Entitle's calls to it fail.
-    pub async fn stop(&self) {
-        self.running.stop().await;
     }
 
     /// The customer scans the code and pays.
     pub fn pay(&self, out_trade_no: &str) -> Trade {
-        let mut state = self.state.lock().expect("state");
+        let mut state = self.ledger();
         let trade = state
             .trades
             .get_mut(out_trade_no)

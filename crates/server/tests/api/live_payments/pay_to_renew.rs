@@ -20,6 +20,7 @@ use super::{dr, events_of, licenses, open_alipay, session_of, status_of};
 use crate::accounts::account_with_key;
 use crate::fakes::{Fakes, Forgery};
 use crate::harness::{ADMIN_KEY, TestApp};
+use crate::lifecycle::dr_subscription;
 use crate::on_both_databases_with;
 use crate::purchase::order;
 
@@ -36,17 +37,6 @@ async fn move_to(app: &TestApp, at: DateTime<Utc>) {
 
 async fn renewals(app: &TestApp) {
     app.admin.run_job("renewals").await.expect("run renewals");
-}
-
-async fn dr_subscription(client: &Client, account: Uuid) -> Subscription {
-    client
-        .list_subscriptions(account, None, None)
-        .await
-        .expect("subscriptions")
-        .items
-        .into_iter()
-        .find(|s| s.product == "dr")
-        .expect("a DR subscription")
 }
 
 async fn pending(client: &Client, account: Uuid) -> Vec<Order> {
