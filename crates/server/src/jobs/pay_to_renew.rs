@@ -29,6 +29,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::orders::service::{self as orders, Payable, start_checkout};
 use crate::orders::store as order_store;
+use crate::payments::reconcile;
 use crate::store::entity::{order, subscription};
 use crate::subscriptions::store as subscriptions;
 
@@ -194,6 +195,9 @@ async fn open(
         Ok(_) => {}
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
+            if let Some(session) = session {
+                reconcile::abandon(state, session).await;
+            }
             return Ok(None);
         }
         Err(err) => return Err(err.into()),

@@ -130,6 +130,7 @@ pub(crate) async fn opened_checkout(
         .await?;
     if unpaid.rows_affected == 0 {
         txn.rollback().await?;
+        reconcile::abandon(state, session).await;
         return store::load_view(&state.db, payable.order_id).await;
     }
     let superseded = checkout_session::Entity::find()

@@ -32,6 +32,7 @@ use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
+use crate::payments::reconcile;
 use crate::quotes::service as quotes;
 use crate::store::entity::order;
 use crate::subscriptions::store as subscriptions;
@@ -228,12 +229,17 @@ async fn open_order(
         term_start: Set(None),
         claim: Set(claim.as_ref().map(OrderClaim::key)),
     };
-    claims::insert(state, &txn, inserted, ticket.key, claim.as_ref()).await?;
-    if let Err(held) =
-        claims::check_not_held(&txn, account.id, claim.as_ref(), &family, ticket.now).await
-    {
+    let refused = match claims::insert(state, &txn, inserted, ticket.key, claim.as_ref()).await {
+        Err(err) => Some(err),
+        Ok(()) => claims::check_not_held(&txn, account.id, claim.as_ref(), &family, ticket.now)
+            .await
+            .err(),
+    };
+    if let Some(err) = refused {
+        // The checkout started for an order that is not stored is closed at its provider.
         txn.rollback().await?;
-        return Err(held);
+        reconcile::abandon(state, session).await;
+        return Err(err);
     }
     session.insert(&txn).await?;
     let created = store::load_view(&txn, order_id).await?;

@@ -111,9 +111,13 @@ pub async fn returned(
             "This return names no checkout of ours.",
         );
     };
-    let Ok(Some(session)) = checkout_session::Entity::find_by_id(session_id)
+    // Only a checkout of this provider: another's number on this route is nobody's return.
+    let Some(session) = checkout_session::Entity::find_by_id(session_id)
         .one(&state.db)
         .await
+        .ok()
+        .flatten()
+        .filter(|session| session.provider == provider.name())
     else {
         return pay_page::message(
             StatusCode::NOT_FOUND,

@@ -40,6 +40,15 @@ pub(crate) async fn settle(
     session: &checkout_session::Model,
     found_by: FoundBy,
 ) -> ServiceResult<bool> {
+    if session.provider != provider.name() {
+        return Err(ServiceError::Callback(super::CallbackRejection::Mismatch(
+            format!(
+                "the checkout is {}'s, not {}'s",
+                session.provider,
+                provider.name()
+            ),
+        )));
+    }
     let row = order::Entity::find_by_id(session.order_id)
         .one(&state.db)
         .await?
@@ -79,6 +88,16 @@ pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_se
             tracing::warn!(provider = provider.name(), session = %session.id, error = %err,
                 "a superseded or canceled checkout could not be closed at its provider");
         }
+    }
+}
+
+/// Closes at its provider a checkout that was started but is not stored after all (another
+/// request's order won, or the order was paid meanwhile), so that nothing stays payable that
+/// no one reconciles.
+pub(crate) async fn abandon(state: &AppState, session: checkout_session::ActiveModel) {
+    match sea_orm::TryIntoModel::try_into_model(session) {
+        Ok(session) => close_at_providers(state, std::slice::from_ref(&session)).await,
+        Err(err) => tracing::warn!(error = %err, "an abandoned checkout could not be read"),
     }
 }
 

@@ -29,7 +29,7 @@ fn pay_with(method: PaymentMethod) -> PaymentChoice {
 }
 
 /// `request` sent eight times at once, each with a key of its own.
-async fn eight_at_once(
+pub async fn eight_at_once(
     client: &Client,
     account: Uuid,
     request: &OrderRequest,

@@ -115,6 +115,59 @@ on_both_databases_with! {
         assert_eq!(events_of(&app, "order.paid").await.len(), 1, "one order.paid");
     }
 
+    async fn a_return_names_a_checkout_of_its_own_provider_or_nothing(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Returner", AccountKind::Individual, Region::Cn).await;
+        let wechat = order(&client, account.id, &dr(1, PaymentMethod::WechatPay, false)).await;
+        let alipay = order(&client, account.id, &dr(1, PaymentMethod::Alipay, false)).await;
+        let asked_before = fakes.alipay().seen().len();
+        for query in [
+            format!("out_trade_no={}", trade_no(&wechat)),
+            "out_trade_no=ffffffffffffffffffffffffffffffff".to_owned(),
+            "out_trade_no=../../etc".to_owned(),
+            String::new(),
+        ] {
+            let back = app.http.get(app.url(&format!("/v1/payments/alipay/return?{query}"))).send().await.expect("return");
+            assert_eq!(back.status(), 404, "{query}");
+        }
+        assert_eq!(fakes.alipay().seen().len(), asked_before, "Alipay was asked about nothing");
+        assert_eq!(status_of(&client, wechat.id).await, OrderStatus::PendingPayment);
+
+        // Back before paying: Alipay is asked, nothing is paid, the page says so.
+        let early = app.http.get(app.url(&format!("/v1/payments/alipay/return?out_trade_no={}", trade_no(&alipay)))).send().await.expect("return");
+        assert_eq!(early.status(), 200);
+        assert!(early.text().await.expect("page").contains("Payment processing"));
+        assert_eq!(status_of(&client, alipay.id).await, OrderStatus::PendingPayment);
+    }
+
+    async fn checkouts_started_for_orders_that_lost_the_race_are_closed(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Double clicker", AccountKind::Individual, Region::Cn).await;
+        let premium = crate::purchase::purchase("premium", Some(entitle_domain::Cycle::Month), 1, PaymentMethod::WechatPay);
+        let answers = crate::paid_once::eight_at_once(&client, account.id, &premium).await;
+        let kept: Vec<_> = answers.into_iter().filter_map(Result::ok).collect();
+        assert_eq!(kept.len(), 1);
+        let opened: Vec<_> = fakes.wechat().ledger().trades.values().cloned().collect();
+        assert_eq!(opened.len(), 8, "each request started its checkout at WeChat Pay");
+        for trade in &opened {
+            assert_eq!(trade.closed, trade.out_trade_no != trade_no(&kept[0]), "{}", trade.out_trade_no);
+        }
+    }
+
+    async fn a_fresh_checkout_is_only_for_an_order_waiting_for_payment(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Reopener", AccountKind::Individual, Region::Cn).await;
+        let paid = order(&client, account.id, &dr(1, PaymentMethod::WechatPay, false)).await;
+        let no = trade_no(&paid);
+        fakes.wechat().pay(&no);
+        assert_eq!(fakes.wechat().notify(&no, Forgery::Honest).await.0, 204);
+        let refused = client.reopen_checkout(paid.id).await.expect_err("paid");
+        assert_eq!((refused.status().map(|s| s.as_u16()), refused.code()), (Some(409), Some("order_non_refundable")));
+        let canceled = order(&client, account.id, &dr(1, PaymentMethod::WechatPay, false)).await;
+        client.cancel_order(canceled.id).await.expect("cancel");
+        let refused = client.reopen_checkout(canceled.id).await.expect_err("canceled");
+        assert_eq!((refused.status().map(|s| s.as_u16()), refused.code()), (Some(409), Some("order_not_payable")));
+        let unknown = client.reopen_checkout(uuid::Uuid::now_v7()).await.expect_err("unknown");
+        assert_eq!(unknown.status().map(|s| s.as_u16()), Some(404));
+    }
+
     async fn a_superseded_or_canceled_checkout_is_closed_at_the_provider(app, fakes: Fakes) {
         let (account, client) = account_with_key(&app, "Rescanner", AccountKind::Individual, Region::Cn).await;
         let placed = order(&client, account.id, &dr(1, PaymentMethod::WechatPay, false)).await;
