@@ -392,16 +392,8 @@ async fn entitle_and_the_alipay_and_wechat_pay_sdks_accept_each_others_signature
         order["checkout"]["qr_code"], "weixin://wxpay/bizpayurl?pr=abc",
         "{order}"
     );
-    let checks: Value = entitle
-        .http
-        .get(format!("{fake_base}/_checks"))
-        .send()
-        .await
-        .expect("the fake's checks")
-        .json()
-        .await
-        .expect("json");
-    let check = checks.as_array().and_then(|c| c.last()).expect("a check");
+    let checks = fake_checks(&entitle.http, &fake_base).await;
+    let check = checks.last().expect("a check");
     assert_eq!(check["ok"], true, "{check}");
     assert_eq!(check["same_authorization"], true, "{check}");
     assert_eq!(check["rsa_verify"], true, "{check}");
@@ -429,19 +421,21 @@ async fn entitle_and_the_alipay_and_wechat_pay_sdks_accept_each_others_signature
         "WeChat Pay, an answer signed by another key: 502 {}",
         problem["detail"]
     );
-    let checks: Value = entitle
-        .http
-        .get(format!("{fake_base}/_checks"))
-        .send()
-        .await
-        .expect("the fake's checks")
-        .json()
-        .await
-        .expect("json");
-    let check = checks.as_array().and_then(|c| c.last()).expect("a check");
+    let after = fake_checks(&entitle.http, &fake_base).await;
+    assert_eq!(
+        after.len(),
+        checks.len() + 1,
+        "the refused order reached the fake"
+    );
+    let check = after.last().expect("a check");
     assert_eq!(
         check["ok"], true,
         "the request itself was signed right: {check}"
+    );
+    assert_ne!(
+        check["order"]["out_trade_no"],
+        trade_no.as_str(),
+        "a check of the new order"
     );
 
     // 4. WeChat Pay: the SDK signs a callback as WeChat Pay, Entitle verifies and decrypts it.
@@ -496,4 +490,15 @@ async fn entitle_and_the_alipay_and_wechat_pay_sdks_accept_each_others_signature
         .await;
     assert_eq!(status, 204, "{answer}\n{}", entitle.log());
     assert_eq!(entitle.order_status(&order).await, "paid");
+}
+
+/// What the Python fake made of each request Entitle sent it, oldest first.
+async fn fake_checks(http: &reqwest::Client, fake_base: &str) -> Vec<Value> {
+    http.get(format!("{fake_base}/_checks"))
+        .send()
+        .await
+        .expect("the fake's checks")
+        .json::<Vec<Value>>()
+        .await
+        .expect("json")
 }

@@ -22,6 +22,21 @@ pub struct PurchaseChoice {
     pub periods: u32,
 }
 
+/// A product sold once per account cannot be bought again while a paid subscription in its
+/// family is held (a trial can be replaced by buying). Checked when pricing, and again by the
+/// store inside the transaction that inserts the order.
+pub fn check_not_held(
+    product: &Product,
+    held_in_family: Option<&HeldSubscription>,
+) -> Result<(), Refusal> {
+    if product.one_per_account && held_in_family.is_some_and(|held| !held.trial) {
+        return Err(Refusal::AlreadySubscribed {
+            family: product.family.clone(),
+        });
+    }
+    Ok(())
+}
+
 /// Prices a new purchase of `product` by `buyer` at `now`.
 ///
 /// `held_in_family` is the account's live subscription in the product's family, if any: a
@@ -38,11 +53,7 @@ pub fn quote_purchase(
     check_cycle(product, choice.cycle)?;
     check_quantity(product, choice.quantity)?;
     check_periods(choice.cycle, choice.periods)?;
-    if product.one_per_account && held_in_family.is_some_and(|held| !held.trial) {
-        return Err(Refusal::AlreadySubscribed {
-            family: product.family.clone(),
-        });
-    }
+    check_not_held(product, held_in_family)?;
 
     let currency = buyer.region.currency();
     let unit_price = product

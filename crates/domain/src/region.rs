@@ -72,6 +72,14 @@ impl Region {
 }
 
 impl PaymentMethod {
+    /// Every method, in a stable order.
+    pub const ALL: [PaymentMethod; 4] = [
+        PaymentMethod::Alipay,
+        PaymentMethod::WechatPay,
+        PaymentMethod::Paypal,
+        PaymentMethod::Card,
+    ];
+
     /// The wire and storage spelling.
     pub fn as_str(self) -> &'static str {
         match self {

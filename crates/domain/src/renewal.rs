@@ -46,14 +46,8 @@ pub fn grace_end(period_end: DateTime<Utc>) -> DateTime<Utc> {
     period_end + Duration::days(last)
 }
 
-/// When the renewal of a period ending at `period_end` is opened for the customer to pay
-/// (pay to renew, DESIGN.md §8): `notice_days` before the end.
-pub fn renewal_notice_at(period_end: DateTime<Utc>, notice_days: u32) -> DateTime<Utc> {
-    period_end - Duration::days(i64::from(notice_days))
-}
-
-/// The latest period end whose pay-to-renew notice is due at `now`: every period ending by
-/// then has reached its [`renewal_notice_at`].
+/// The latest period end whose pay-to-renew renewal opens by `now` (DESIGN.md §8: the renewal
+/// is opened for the customer to pay `notice_days` before the period ends).
 pub fn noticed_until(now: DateTime<Utc>, notice_days: u32) -> DateTime<Utc> {
     now + Duration::days(i64::from(notice_days))
 }
@@ -106,9 +100,9 @@ mod tests {
     #[test]
     fn pay_to_renew_opens_a_week_before_and_stays_payable_through_the_last_retry() {
         let end = at(2026, 3, 31);
-        assert_eq!(renewal_notice_at(end, 7), at(2026, 3, 24));
+        // Opened on the 24th for a period ending on the 31st, not on the 23rd.
         assert_eq!(noticed_until(at(2026, 3, 24), 7), end);
-        assert_eq!(renewal_notice_at(noticed_until(end, 7), 7), end);
+        assert!(noticed_until(at(2026, 3, 23), 7) < end);
         assert_eq!(grace_end(end), at(2026, 4, 5));
         // The last retry's day is the grace's end: after it no retry is left.
         assert_eq!(next_retry(end, 3), Some(grace_end(end)));

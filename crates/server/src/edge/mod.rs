@@ -49,6 +49,12 @@ fn insert(response: &mut Response, name: header::HeaderName, value: &'static str
         .insert(name, HeaderValue::from_static(value));
 }
 
+/// `req` once its body passed the edge's checks (its size, its strings), or the refusal.
+async fn admit(req: Request) -> Result<Request, Response> {
+    let req = body::within_limit(req).await?;
+    strings::within_schema(req).await
+}
+
 /// Runs `endpoint` for `req` with everything the edge adds.
 pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Response> {
     let started = Instant::now();
@@ -59,15 +65,13 @@ pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Resp
     let state = req.data::<AppState>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
 
-    let mut response = match state.as_ref().and_then(|s| limits::refuse(s, &req)) {
-        Some(refused) => refused,
-        None => match body::within_limit(req).await {
-            Ok(req) => match strings::within_schema(req).await {
-                Ok(req) => endpoint.get_response(req).instrument(span.clone()).await,
-                Err(refused) => refused,
-            },
-            Err(refused) => refused,
-        },
+    let admitted = match state.as_ref().and_then(|s| limits::refuse(s, &req)) {
+        Some(refused) => Err(refused),
+        None => admit(req).await,
+    };
+    let mut response = match admitted {
+        Ok(req) => endpoint.get_response(req).instrument(span.clone()).await,
+        Err(refused) => refused,
     };
 
     if response.status() == StatusCode::METHOD_NOT_ALLOWED

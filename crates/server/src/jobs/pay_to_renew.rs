@@ -50,32 +50,19 @@ fn key(sub: &subscription::Model) -> String {
 /// Whether `sub` renews by a payment its customer makes: its method's provider cannot charge
 /// a saved method.
 pub(super) fn pays_to_renew(state: &AppState, sub: &subscription::Model) -> bool {
-    match subscriptions::payment_method(sub.payment_method.as_deref()) {
-        Ok(Some(method)) => state
-            .payments
-            .for_method(method)
-            .is_none_or(|provider| !provider.charges_saved(method)),
-        _ => false,
-    }
+    matches!(
+        subscriptions::payment_method(sub.payment_method.as_deref()),
+        Ok(Some(method)) if !state.payments.charges_saved(method)
+    )
 }
 
 /// The payment methods whose subscriptions renew by the customer's payment on this server.
 fn paid_by_the_customer(state: &AppState) -> Vec<&'static str> {
-    [
-        PaymentMethod::Alipay,
-        PaymentMethod::WechatPay,
-        PaymentMethod::Paypal,
-        PaymentMethod::Card,
-    ]
-    .into_iter()
-    .filter(|method| {
-        state
-            .payments
-            .for_method(*method)
-            .is_none_or(|provider| !provider.charges_saved(*method))
-    })
-    .map(PaymentMethod::as_str)
-    .collect()
+    PaymentMethod::ALL
+        .into_iter()
+        .filter(|method| !state.payments.charges_saved(*method))
+        .map(PaymentMethod::as_str)
+        .collect()
 }
 
 /// Opens the renewal order of every pay-to-renew subscription whose notice day came; returns

@@ -6,8 +6,9 @@
 //! edition already.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::catalog::Product;
 use entitle_domain::orders::{OrderClaim, OrderStatus};
-use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::pricing;
 use entitle_domain::{Refusal, UpgradeRefusal};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -18,7 +19,8 @@ use uuid::Uuid;
 use super::transitions;
 use crate::app::AppState;
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::entity::{order, subscription};
+use crate::store::entity::order;
+use crate::subscriptions::store as subscriptions;
 
 /// The order waiting for payment that holds `claim` for `account_id`, if any.
 async fn holder(
@@ -126,34 +128,23 @@ fn pending(waiting: &order::Model) -> ServiceError {
     }
 }
 
-/// Refuses an edition while the account holds a live paid subscription in its family, read
-/// inside the transaction that inserted the order (after the insert: an order paid a moment
-/// ago is seen, its fulfilment having released the claim this insert waited for).
+/// Refuses an edition while the account holds a live paid subscription in its family
+/// (`pricing::check_not_held`), read inside the transaction that inserted the order (after the
+/// insert: an order paid a moment ago is seen, its fulfilment having released the claim this
+/// insert waited for).
 pub(super) async fn check_not_held(
     db: &impl ConnectionTrait,
     account_id: Uuid,
+    product: &Product,
     claim: Option<&OrderClaim>,
     family_products: &[String],
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let Some(OrderClaim::Edition { family }) = claim else {
+    if !matches!(claim, Some(OrderClaim::Edition { .. })) {
         return Ok(());
-    };
-    let held = subscription::Entity::find()
-        .filter(subscription::Column::AccountId.eq(account_id))
-        .filter(subscription::Column::ProductCode.is_in(family_products.iter().cloned()))
-        .filter(subscription::Column::Trial.eq(false))
-        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
-        .filter(subscription::Column::CurrentPeriodEnd.gt(now))
-        .one(db)
-        .await?;
-    match held {
-        Some(_) => Err(Refusal::AlreadySubscribed {
-            family: family.clone(),
-        }
-        .into()),
-        None => Ok(()),
     }
+    let held = subscriptions::live_among(db, account_id, family_products, now).await?;
+    Ok(pricing::check_not_held(product, held.as_ref())?)
 }
 
 /// Refuses an upgrade or seats while the subscription's renewal waits for its customer's

@@ -37,9 +37,6 @@ use crate::quotes::service as quotes;
 use crate::store::entity::order;
 use crate::subscriptions::store as subscriptions;
 
-/// The longest `Idempotency-Key` accepted.
-pub const MAX_IDEMPOTENCY_KEY: usize = entitle_domain::text::IDEMPOTENCY_KEY_MAX;
-
 /// A fingerprint of the request body as parsed, so that the same order sent with other
 /// whitespace or field order is still "the same body".
 fn request_hash(request: &OrderRequest) -> ServiceResult<String> {
@@ -76,13 +73,19 @@ pub async fn create(
     idempotency_key: &str,
     request: &OrderRequest,
 ) -> ServiceResult<Order> {
-    entitle_domain::text::check_free_text("Idempotency-Key", idempotency_key, MAX_IDEMPOTENCY_KEY)?;
+    entitle_domain::text::check_free_text(
+        "Idempotency-Key",
+        idempotency_key,
+        entitle_domain::text::IDEMPOTENCY_KEY_MAX,
+    )?;
     request.check_text()?;
+    // Its length and characters are checked just above, as every free text's; a key of only
+    // spaces is none.
     let key = idempotency_key.trim();
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
-        return Err(ServiceError::Invalid(format!(
-            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
-        )));
+    if key.is_empty() {
+        return Err(ServiceError::Invalid(
+            "Idempotency-Key must not be blank".to_owned(),
+        ));
     }
     let stored = customer_idempotency_key(key);
     let key = stored.as_str();
@@ -231,9 +234,16 @@ async fn open_order(
     };
     let refused = match claims::insert(state, &txn, inserted, ticket.key, claim.as_ref()).await {
         Err(err) => Some(err),
-        Ok(()) => claims::check_not_held(&txn, account.id, claim.as_ref(), &family, ticket.now)
-            .await
-            .err(),
+        Ok(()) => claims::check_not_held(
+            &txn,
+            account.id,
+            &product,
+            claim.as_ref(),
+            &family,
+            ticket.now,
+        )
+        .await
+        .err(),
     };
     if let Some(err) = refused {
         // The checkout started for an order that is not stored is closed at its provider.

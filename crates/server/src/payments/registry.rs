@@ -48,6 +48,13 @@ impl Providers {
             })
     }
 
+    /// Whether renewals paid with `method` are charged to the saved method here; otherwise the
+    /// customer pays them (pay to renew, DESIGN.md §8).
+    pub fn charges_saved(&self, method: PaymentMethod) -> bool {
+        self.for_method(method)
+            .is_some_and(|provider| provider.charges_saved(method))
+    }
+
     /// The region's methods that can be paid here, in the region's order.
     pub fn payable(&self, region: Region) -> Vec<PaymentMethod> {
         payable_methods(region, |method| self.for_method(method).is_some())

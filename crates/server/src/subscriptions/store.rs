@@ -7,7 +7,9 @@ use entitle_domain::catalog::ProductCode;
 use entitle_domain::fulfillment::SubscriptionGrant;
 use entitle_domain::subscription::{HeldSubscription, SubscriptionStatus};
 use entitle_domain::{Cycle, PaymentMethod};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
@@ -133,6 +135,8 @@ pub async fn live_among(
         .filter(subscription::Column::ProductCode.is_in(products.iter().cloned()))
         .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
         .filter(subscription::Column::CurrentPeriodEnd.gt(now))
+        // A paid one before a trial: a trial never hides the subscription that refuses.
+        .order_by_asc(subscription::Column::Trial)
         .one(db)
         .await?
         .map(held)

@@ -259,12 +259,7 @@ impl PaymentProvider for SandboxProvider {
     }
 
     fn methods(&self) -> &'static [PaymentMethod] {
-        &[
-            PaymentMethod::Alipay,
-            PaymentMethod::WechatPay,
-            PaymentMethod::Paypal,
-            PaymentMethod::Card,
-        ]
+        &PaymentMethod::ALL
     }
 
     /// The sandbox's ledger is kept on the server's (movable) clock.
