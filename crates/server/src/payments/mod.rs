@@ -181,6 +181,22 @@ pub struct SessionRef {
     pub amount: Money,
 }
 
+impl SessionRef {
+    /// The checkout `session` as stored: it keeps the amount it was opened for.
+    pub fn of(
+        session: &crate::store::entity::checkout_session::Model,
+    ) -> crate::error::ServiceResult<SessionRef> {
+        let currency = entitle_domain::Currency::parse(&session.currency).ok_or_else(|| {
+            crate::error::ServiceError::Corrupt(format!("checkout currency {:?}", session.currency))
+        })?;
+        Ok(SessionRef {
+            id: session.id,
+            order_id: session.order_id,
+            amount: Money::from_minor(session.amount_minor, currency),
+        })
+    }
+}
+
 /// The result of charging a saved method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedCharge {

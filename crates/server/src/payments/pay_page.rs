@@ -3,7 +3,6 @@
 //! refreshing itself until the order is paid), and the small pages the return route and the
 //! sandbox show. In test mode every one of them says SANDBOX.
 
-use entitle_domain::Money;
 use entitle_domain::api::Order;
 use entitle_domain::orders::OrderStatus;
 use html_escape::encode_text as esc;
@@ -122,14 +121,8 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
     if session.status == "open"
         && session.expires_at > now
         && let Some(provider) = state.payments.named(&session.provider)
-        && let Some(to) = provider.pay_redirect(
-            &SessionRef {
-                id: session.id,
-                order_id: session.order_id,
-                amount: Money::new(order.total.value(), order.currency),
-            },
-            session.expires_at,
-        )
+        && let Ok(reference) = SessionRef::of(&session)
+        && let Some(to) = provider.pay_redirect(&reference, session.expires_at)
     {
         return Response::builder()
             .status(StatusCode::SEE_OTHER)

@@ -14,8 +14,7 @@ use super::service::{self, FoundBy};
 use super::{PaymentProvider, SessionRef};
 use crate::app::AppState;
 use crate::error::{ServiceError, ServiceResult};
-use crate::orders::store;
-use crate::store::entity::{checkout_session, order};
+use crate::store::entity::checkout_session;
 
 /// Checkouts read at a time.
 const BATCH: u64 = 500;
@@ -49,15 +48,7 @@ pub(crate) async fn settle(
             ),
         )));
     }
-    let row = order::Entity::find_by_id(session.order_id)
-        .one(&state.db)
-        .await?
-        .ok_or(ServiceError::NotFound("order"))?;
-    let reference = SessionRef {
-        id: session.id,
-        order_id: session.order_id,
-        amount: store::total(&row)?,
-    };
+    let reference = SessionRef::of(session)?;
     match provider.query(&reference).await {
         Ok(Some(notice)) => service::apply(state, provider, &notice, found_by).await,
         Ok(None) => {
@@ -73,16 +64,15 @@ pub(crate) async fn settle(
 /// Closes `sessions` at their providers, best effort (logged when a provider does not take it).
 pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_session::Model]) {
     for session in sessions {
-        let (Some(provider), Some(currency)) = (
-            state.payments.named(&session.provider),
-            entitle_domain::Currency::parse(&session.currency),
-        ) else {
+        let Some(provider) = state.payments.named(&session.provider) else {
             continue;
         };
-        let reference = SessionRef {
-            id: session.id,
-            order_id: session.order_id,
-            amount: entitle_domain::Money::from_minor(session.amount_minor, currency),
+        let reference = match SessionRef::of(session) {
+            Ok(reference) => reference,
+            Err(err) => {
+                tracing::error!(session = %session.id, error = %err, "a checkout not closed");
+                continue;
+            }
         };
         if let Err(err) = provider.close(&reference).await {
             tracing::warn!(provider = provider.name(), session = %session.id, error = %err,
