@@ -4,6 +4,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use entitle_domain::invoices::{InvoiceStatus, InvoiceType};
+use entitle_domain::licenses::{LicenseSource, LicenseStatus};
+use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::{Currency, Cycle, PaymentMethod};
 use entitle_server::store::entity::{invoice, license, subscription};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -33,8 +37,8 @@ pub async fn licenses(
                     product_code: Set("dr".to_owned()),
                     subscription_id: Set(None),
                     order_id: Set(None),
-                    source: Set("order".to_owned()),
-                    status: Set("active".to_owned()),
+                    source: Set(LicenseSource::Order),
+                    status: Set(LicenseStatus::Active),
                     valid_from: Set(now),
                     valid_until: Set(now + chrono::Duration::days(365)),
                     host: Set(None),
@@ -119,9 +123,9 @@ pub async fn due_subscriptions(
                 id: Set(Uuid::now_v7()),
                 account_id: Set(account),
                 product_code: Set("dr".to_owned()),
-                cycle: Set("month".to_owned()),
+                cycle: Set(Cycle::Month),
                 quantity: Set(1),
-                status: Set("active".to_owned()),
+                status: Set(SubscriptionStatus::Active),
                 trial: Set(false),
                 auto_renew: Set(true),
                 anchor_at: Set(now - chrono::Duration::days(31)),
@@ -129,7 +133,7 @@ pub async fn due_subscriptions(
                 current_period_end: Set(now - chrono::Duration::minutes(1)),
                 created_at: Set(now),
                 updated_at: Set(now),
-                payment_method: Set(Some("alipay".to_owned())),
+                payment_method: Set(Some(PaymentMethod::Alipay)),
                 order_id: Set(None),
                 renewal_failures: Set(0),
                 next_retry_at: Set(None),
@@ -158,11 +162,11 @@ pub async fn invoice_requests(
                 id: Set(Uuid::now_v7()),
                 order_id: Set(Uuid::now_v7()),
                 account_id: Set(account),
-                kind: Set("vat_ordinary".to_owned()),
-                status: Set("requested".to_owned()),
+                kind: Set(InvoiceType::VatOrdinary),
+                status: Set(InvoiceStatus::Requested),
                 buyer: Set(r#"{"title":"Bench buyer","company":false}"#.to_owned()),
                 number: Set(None),
-                currency: Set("CNY".to_owned()),
+                currency: Set(Currency::Cny),
                 total_minor: Set(19_900),
                 net_minor: Set(None),
                 tax_minor: Set(None),

@@ -4,8 +4,24 @@ use serde::{Deserialize, Serialize};
 
 /// What an account is, chosen when it registers and never changed (DESIGN.md §2): an
 /// individual account cannot become an enterprise one, it registers anew.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
 pub enum AccountKind {
@@ -13,21 +29,27 @@ pub enum AccountKind {
     Enterprise,
 }
 
-impl AccountKind {
-    /// The wire and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountKind::Individual => "individual",
-            AccountKind::Enterprise => "enterprise",
-        }
-    }
-
-    /// Parses the wire and storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "individual" => Some(AccountKind::Individual),
-            "enterprise" => Some(AccountKind::Enterprise),
-            _ => None,
-        }
-    }
+/// What an API key may do (DESIGN.md §7): an admin key acts for the vendor on every account; an
+/// account key for its own account only.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
+pub enum KeyRole {
+    Admin,
+    Account,
 }

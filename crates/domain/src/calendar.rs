@@ -8,8 +8,24 @@ use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How often a term product bills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
 pub enum Cycle {
@@ -23,23 +39,6 @@ impl Cycle {
         match self {
             Cycle::Month => 1,
             Cycle::Year => 12,
-        }
-    }
-
-    /// The wire and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cycle::Month => "month",
-            Cycle::Year => "year",
-        }
-    }
-
-    /// Parses the wire and storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "month" => Some(Cycle::Month),
-            "year" => Some(Cycle::Year),
-            _ => None,
         }
     }
 }

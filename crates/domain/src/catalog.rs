@@ -65,8 +65,24 @@ impl fmt::Display for ProductCode {
 }
 
 /// How a product is sold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
 pub enum ProductKind {
@@ -74,25 +90,6 @@ pub enum ProductKind {
     Term,
     /// Bought once by quantity, no cycle, never renews, valid for a fixed number of months.
     OneTime,
-}
-
-impl ProductKind {
-    /// The wire and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductKind::Term => "term",
-            ProductKind::OneTime => "one_time",
-        }
-    }
-
-    /// Parses the wire and storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "term" => Some(ProductKind::Term),
-            "one_time" => Some(ProductKind::OneTime),
-            _ => None,
-        }
-    }
 }
 
 /// One price of a product: per cycle (`None` for one-time products) and per currency.

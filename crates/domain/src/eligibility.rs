@@ -18,21 +18,44 @@ pub struct Buyer {
 /// At most three years' worth of cycles can be paid up front (DESIGN.md §3).
 pub const MAX_YEARS_UP_FRONT: u32 = 3;
 
+/// Why a product is not offered to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotOffered {
+    /// The product is off sale.
+    Inactive,
+    /// The product is sold only to accounts of this kind.
+    OtherKind(AccountKind),
+}
+
+/// Whether an account of `kind` may buy a product that is `active` and sold only to
+/// `account_kind` accounts (any, when `None`). [`check_product_for`] refuses by it and the
+/// console offers by it (`ProductView::offered_to`): one rule, so the two cannot disagree.
+pub fn offered(
+    kind: AccountKind,
+    active: bool,
+    account_kind: Option<AccountKind>,
+) -> Result<(), NotOffered> {
+    if !active {
+        return Err(NotOffered::Inactive);
+    }
+    match account_kind {
+        Some(required) if required != kind => Err(NotOffered::OtherKind(required)),
+        _ => Ok(()),
+    }
+}
+
 /// The product is on sale and sold to this kind of account (Enterprise only to enterprise
 /// accounts; the individual cloud editions only to individual accounts).
 pub fn check_product_for(buyer: Buyer, product: &Product) -> Result<(), Refusal> {
-    if !product.active {
-        return Err(Refusal::ProductUnavailable {
+    offered(buyer.kind, product.active, product.account_kind).map_err(|why| match why {
+        NotOffered::Inactive => Refusal::ProductUnavailable {
             product: product.code.clone(),
-        });
-    }
-    match product.account_kind {
-        Some(required) if required != buyer.kind => Err(Refusal::AccountKindNotAllowed {
+        },
+        NotOffered::OtherKind(required) => Refusal::AccountKindNotAllowed {
             product: product.code.clone(),
             required,
-        }),
-        _ => Ok(()),
-    }
+        },
+    })
 }
 
 /// Term products need a cycle; one-time products must not have one.
@@ -156,6 +179,41 @@ mod tests {
             check_product_for(CN_INDIVIDUAL, &retired).map_err(|r| r.code()),
             Err("product_unavailable")
         );
+    }
+
+    #[test]
+    fn a_product_is_offered_on_sale_to_the_kind_it_is_sold_to() {
+        use AccountKind::{Enterprise, Individual};
+        assert_eq!(offered(Individual, true, None), Ok(()));
+        assert_eq!(offered(Enterprise, true, Some(Enterprise)), Ok(()));
+        assert_eq!(
+            offered(Individual, true, Some(Enterprise)),
+            Err(NotOffered::OtherKind(Enterprise))
+        );
+        assert_eq!(
+            offered(Enterprise, false, Some(Individual)),
+            Err(NotOffered::Inactive),
+            "off sale is said first"
+        );
+    }
+
+    #[test]
+    fn offered_means_on_sale_and_unrestricted_or_of_the_kind() {
+        let kinds = [AccountKind::Individual, AccountKind::Enterprise];
+        for (kind, active) in kinds.into_iter().flat_map(|k| [(k, true), (k, false)]) {
+            for account_kind in [
+                None,
+                Some(AccountKind::Individual),
+                Some(AccountKind::Enterprise),
+            ] {
+                let expected = active && account_kind.is_none_or(|required| required == kind);
+                assert_eq!(
+                    offered(kind, active, account_kind).is_ok(),
+                    expected,
+                    "{kind:?}, active {active}, sold to {account_kind:?}"
+                );
+            }
+        }
     }
 
     #[test]

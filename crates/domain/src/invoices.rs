@@ -14,12 +14,29 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::money::{Money, MoneyError};
+use crate::orders::OrderStatus;
 use crate::region::Region;
 use crate::text::TextRefusal;
 
 /// The kinds of invoice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
 pub enum InvoiceType {
@@ -31,27 +48,32 @@ pub enum InvoiceType {
     Standard,
 }
 
+/// Where an invoice stands: requested by the buyer, then issued by the weekly batch (an issued
+/// invoice never changes).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
+pub enum InvoiceStatus {
+    Requested,
+    Issued,
+}
+
 impl InvoiceType {
-    /// The wire and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvoiceType::VatOrdinary => "vat_ordinary",
-            InvoiceType::VatSpecial => "vat_special",
-            InvoiceType::Standard => "standard",
-        }
-    }
-
-    /// Parses the wire and storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            InvoiceType::VatOrdinary,
-            InvoiceType::VatSpecial,
-            InvoiceType::Standard,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
-    }
-
     /// The numbering series: each type counts on its own.
     pub fn series(self) -> &'static str {
         match self {
@@ -107,10 +129,10 @@ pub struct BuyerDetails {
 /// Why an invoice request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum InvoiceRefusal {
-    #[error("region {} does not issue {} invoices: use {}", region.as_str(), kind.as_str(),
+    #[error("region {} does not issue {} invoices: use {}", region, kind,
         if *region == Region::Cn { "vat_ordinary or vat_special" } else { "standard" })]
     TypeNotOffered { kind: InvoiceType, region: Region },
-    #[error("a {} invoice needs: {}", kind.as_str(), missing.join(", "))]
+    #[error("a {} invoice needs: {}", kind, missing.join(", "))]
     MissingFields {
         kind: InvoiceType,
         missing: Vec<&'static str>,
@@ -131,6 +153,67 @@ impl InvoiceRefusal {
             }
             InvoiceRefusal::Text(refusal) => refusal.code(),
         }
+    }
+}
+
+/// Why an order cannot be invoiced, or an invoice changed or printed, as it stands: each is a
+/// conflict with the thing's state, not a fault in the request (HTTP 409).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InvoicingConflict {
+    #[error("only a paid order is invoiced: pay it first")]
+    OrderNotPaid,
+    #[error("this order was free (a trial): there is nothing to invoice")]
+    NothingToInvoice,
+    #[error("invoice {number} is issued and can no longer change")]
+    Issued { number: String },
+    #[error("the invoice is issued by the weekly batch; its PDF exists from then")]
+    NotIssued,
+}
+
+impl InvoicingConflict {
+    /// The stable code the API answers with.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InvoicingConflict::OrderNotPaid => "order_not_paid",
+            InvoicingConflict::NothingToInvoice => "nothing_to_invoice",
+            InvoicingConflict::Issued { .. } => "invoice_issued",
+            InvoicingConflict::NotIssued => "invoice_not_issued",
+        }
+    }
+}
+
+/// Whether an order in `status` that cost `total` can be invoiced (DESIGN.md §6): only a paid
+/// order, and only one that cost something (a trial is free).
+pub fn check_invoiceable(status: OrderStatus, total: Money) -> Result<(), InvoicingConflict> {
+    if status != OrderStatus::Paid {
+        return Err(InvoicingConflict::OrderNotPaid);
+    }
+    if total.amount().is_zero() {
+        return Err(InvoicingConflict::NothingToInvoice);
+    }
+    Ok(())
+}
+
+/// Whether a buyer may still change an invoice request: only until the batch issues it (an
+/// issued invoice never changes). The store's conditional update decides between a change and
+/// the batch; this names the refusal.
+pub fn check_changeable(
+    status: InvoiceStatus,
+    number: Option<&str>,
+) -> Result<(), InvoicingConflict> {
+    match status {
+        InvoiceStatus::Requested => Ok(()),
+        InvoiceStatus::Issued => Err(InvoicingConflict::Issued {
+            number: number.unwrap_or_default().to_owned(),
+        }),
+    }
+}
+
+/// Whether an invoice has a PDF: from its issue on.
+pub fn check_printable(status: InvoiceStatus) -> Result<(), InvoicingConflict> {
+    match status {
+        InvoiceStatus::Issued => Ok(()),
+        InvoiceStatus::Requested => Err(InvoicingConflict::NotIssued),
     }
 }
 
@@ -298,6 +381,42 @@ mod tests {
 
     use super::*;
     use crate::money::Currency;
+
+    #[test]
+    fn only_a_paid_order_that_cost_something_is_invoiced() {
+        let paid = Money::new(dec!(199.00), Currency::Cny);
+        let free = Money::new(dec!(0), Currency::Cny);
+        assert_eq!(check_invoiceable(OrderStatus::Paid, paid), Ok(()));
+        assert_eq!(
+            check_invoiceable(OrderStatus::Paid, free).map_err(|c| c.code()),
+            Err("nothing_to_invoice")
+        );
+        for unpaid in [
+            OrderStatus::PendingPayment,
+            OrderStatus::Expired,
+            OrderStatus::Canceled,
+            OrderStatus::Failed,
+        ] {
+            assert_eq!(
+                check_invoiceable(unpaid, paid).map_err(|c| c.code()),
+                Err("order_not_paid")
+            );
+        }
+    }
+
+    #[test]
+    fn an_issued_invoice_never_changes_and_only_an_issued_one_prints() {
+        assert_eq!(check_changeable(InvoiceStatus::Requested, None), Ok(()));
+        let refused =
+            check_changeable(InvoiceStatus::Issued, Some("CN-VO-2026-000001")).expect_err("issued");
+        assert_eq!(refused.code(), "invoice_issued");
+        assert!(refused.to_string().contains("CN-VO-2026-000001"));
+        assert_eq!(check_printable(InvoiceStatus::Issued), Ok(()));
+        assert_eq!(
+            check_printable(InvoiceStatus::Requested).map_err(|c| c.code()),
+            Err("invoice_not_issued")
+        );
+    }
 
     fn special() -> BuyerDetails {
         BuyerDetails {

@@ -13,10 +13,12 @@
 //! - [`proration`]: billable months, upgrade and seat-addition quotes.
 //! - [`quote`]: the priced answer every quote returns.
 //! - [`orders`]: order states and what may move them.
+//! - [`checkout`]: checkout states, payment outcomes, which checkouts are still asked about.
 //! - [`fulfillment`]: what a paid order grants.
 //! - [`licenses`]: license states, consuming and host activation.
 //! - [`renewal`]: the next period, retries after a failed charge, reminders.
 //! - [`return_url`]: where a payment page may send the browser back to.
+//! - [`jobs`], [`webhooks`]: how a job run ended; where a webhook delivery stands.
 //! - [`clock`]: the injectable source of "now".
 //! - [`text`]: free text a client sends: length limits, no control characters.
 //! - [`api`]: the REST API's data types, shared by the server and its clients.
@@ -25,10 +27,12 @@ pub mod account;
 pub mod api;
 pub mod calendar;
 pub mod catalog;
+pub mod checkout;
 pub mod clock;
 pub mod eligibility;
 pub mod fulfillment;
 pub mod invoices;
+pub mod jobs;
 pub mod licenses;
 pub mod money;
 pub mod orders;
@@ -41,6 +45,7 @@ pub mod renewal;
 pub mod return_url;
 pub mod subscription;
 pub mod text;
+pub mod webhooks;
 
 pub use account::AccountKind;
 pub use calendar::{Cycle, add_months, months_left};
@@ -50,3 +55,53 @@ pub use money::{Currency, Money};
 pub use quote::{Quote, QuoteLine};
 pub use refusal::{Refusal, UpgradeRefusal};
 pub use region::{PaymentMethod, Region};
+
+/// Every stored enum is spelled the same in storage (strum, which the `sea-orm` feature's value
+/// types use) as on the wire (serde): a row written by one release reads back in the next, and
+/// an API field and its column never disagree.
+#[cfg(test)]
+mod stored_spellings {
+    use std::fmt::{Debug, Display};
+    use std::str::FromStr;
+
+    use serde::Serialize;
+    use strum::IntoEnumIterator;
+
+    fn same_everywhere<T>()
+    where
+        T: IntoEnumIterator + Serialize + Display + FromStr + PartialEq + Debug + Copy,
+    {
+        for value in T::iter() {
+            let wire = serde_json::to_value(value).expect("serializes");
+            assert_eq!(
+                wire,
+                serde_json::Value::String(value.to_string()),
+                "{value:?}"
+            );
+            assert_eq!(value.to_string().parse::<T>().ok(), Some(value));
+        }
+    }
+
+    #[test]
+    fn storage_and_wire_spell_every_variant_alike() {
+        same_everywhere::<crate::AccountKind>();
+        same_everywhere::<crate::account::KeyRole>();
+        same_everywhere::<crate::Region>();
+        same_everywhere::<crate::PaymentMethod>();
+        same_everywhere::<crate::Cycle>();
+        same_everywhere::<crate::Currency>();
+        same_everywhere::<crate::ProductKind>();
+        same_everywhere::<crate::orders::OrderType>();
+        same_everywhere::<crate::orders::OrderStatus>();
+        same_everywhere::<crate::subscription::SubscriptionStatus>();
+        same_everywhere::<crate::licenses::LicenseStatus>();
+        same_everywhere::<crate::licenses::LicenseSource>();
+        same_everywhere::<crate::invoices::InvoiceType>();
+        same_everywhere::<crate::invoices::InvoiceStatus>();
+        same_everywhere::<crate::checkout::CheckoutStatus>();
+        same_everywhere::<crate::checkout::PaymentOutcome>();
+        same_everywhere::<crate::checkout::FoundBy>();
+        same_everywhere::<crate::jobs::JobOutcome>();
+        same_everywhere::<crate::webhooks::DeliveryStatus>();
+    }
+}

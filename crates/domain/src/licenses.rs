@@ -6,9 +6,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::subscription::{SubscriptionStatus, renews_itself};
+
 /// Where a license stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
 pub enum LicenseStatus {
@@ -21,8 +39,24 @@ pub enum LicenseStatus {
 }
 
 /// How a license came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
 pub enum LicenseSource {
@@ -35,30 +69,6 @@ pub enum LicenseSource {
     /// A free trial.
     Trial,
 }
-
-macro_rules! spelled {
-    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
-        impl $ty {
-            /// The wire and storage spelling.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($ty::$variant => $text),*
-                }
-            }
-
-            /// Parses the wire and storage spelling.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s {
-                    $($text => Some($ty::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-spelled!(LicenseStatus { Active => "active", Expired => "expired", Consumed => "consumed" });
-spelled!(LicenseSource { Order => "order", Renewal => "renewal", Bonus => "bonus", Trial => "trial" });
 
 /// Why a license cannot do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -165,11 +175,58 @@ pub fn valid_host(host: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
 }
 
+/// The subscription a license belongs to, as far as its expiry is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner<'a> {
+    pub product: &'a str,
+    pub status: SubscriptionStatus,
+    pub auto_renew: bool,
+    pub trial: bool,
+}
+
+/// Whether a license of `product` past its `valid_until` waits for its subscription's renewal
+/// instead of expiring (DESIGN.md §4): it does when the subscription may still renew itself
+/// and the license is the subscription's own product. A bonus license (DR's failback) ends
+/// with its term; a license of an expired or non-renewing subscription expires.
+pub fn waits_for_renewal(product: &str, owner: Option<Owner<'_>>) -> bool {
+    owner.is_some_and(|owner| {
+        owner.status != SubscriptionStatus::Expired
+            && renews_itself(owner.auto_renew, owner.trial)
+            && owner.product == product
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Duration;
 
     use super::*;
+
+    #[test]
+    fn a_renewing_subscriptions_own_licenses_wait_and_its_bonus_ones_expire() {
+        let dr = Owner {
+            product: "dr",
+            status: SubscriptionStatus::PastDue,
+            auto_renew: true,
+            trial: false,
+        };
+        assert!(waits_for_renewal("dr", Some(dr)));
+        assert!(!waits_for_renewal("failback", Some(dr)));
+        assert!(!waits_for_renewal("dr", None));
+        for ends in [
+            Owner {
+                auto_renew: false,
+                ..dr
+            },
+            Owner { trial: true, ..dr },
+            Owner {
+                status: SubscriptionStatus::Expired,
+                ..dr
+            },
+        ] {
+            assert!(!waits_for_renewal("dr", Some(ends)), "{ends:?}");
+        }
+    }
 
     fn license(stored: LicenseStatus, ends_in_days: i64) -> LicenseState {
         LicenseState {

@@ -11,8 +11,26 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// The ISO 4217 currencies Entitle charges in. The account's region fixes which one applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "UPPERCASE")]
+#[strum(serialize_all = "UPPERCASE")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "UPPERCASE"))]
 pub enum Currency {
@@ -28,15 +46,7 @@ impl Currency {
 
     /// The ISO 4217 code.
     pub fn code(self) -> &'static str {
-        match self {
-            Currency::Cny => "CNY",
-            Currency::Usd => "USD",
-        }
-    }
-
-    /// Parses an ISO 4217 code Entitle knows.
-    pub fn parse(code: &str) -> Option<Self> {
-        Currency::ALL.into_iter().find(|c| c.code() == code)
+        self.into()
     }
 
     /// Digits after the decimal point in the currency's minor unit (fen, cent).
@@ -45,9 +55,14 @@ impl Currency {
     }
 }
 
-impl fmt::Display for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+/// A currency is stored as its code; SeaORM asks every primary-key part to convert from a
+/// row id, which a code never is (the product price table keys on one).
+#[cfg(feature = "sea-orm")]
+impl sea_orm::TryFromU64 for Currency {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64(
+            "a currency is a code, never a number",
+        ))
     }
 }
 

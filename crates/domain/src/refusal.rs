@@ -55,7 +55,7 @@ impl UpgradeRefusal {
 pub enum Refusal {
     #[error("{product} is not on sale")]
     ProductUnavailable { product: ProductCode },
-    #[error("{product} is sold to {} accounts only", required.as_str())]
+    #[error("{product} is sold to {} accounts only", required)]
     AccountKindNotAllowed {
         product: ProductCode,
         required: AccountKind,
@@ -64,7 +64,7 @@ pub enum Refusal {
     CycleRequired { product: ProductCode },
     #[error("{product} is bought once and has no cycle: leave the cycle out")]
     CycleNotAllowed { product: ProductCode },
-    #[error("{product} has no {} price in {currency}", cycle.map_or("one-time", Cycle::as_str))]
+    #[error("{product} has no {} price in {currency}", cycle.map_or_else(|| "one-time".to_owned(), |c| c.to_string()))]
     PriceNotSet {
         product: ProductCode,
         cycle: Option<Cycle>,
@@ -74,21 +74,21 @@ pub enum Refusal {
     QuantityOutOfRange { min: u32, max: u32, got: u32 },
     #[error("periods paid up front must be between 1 and {max}, not {got}")]
     PeriodsOutOfRange { max: u32, got: u32 },
-    #[error("region {} is charged in {expected}, not {got}", region.as_str())]
+    #[error("region {} is charged in {expected}, not {got}", region)]
     CurrencyMismatch {
         region: Region,
         expected: Currency,
         got: Currency,
     },
-    #[error("region {} does not offer {}: use one of {}", region.as_str(), method.as_str(),
-        region.payment_methods().iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))]
+    #[error("region {} does not offer {}: use one of {}", region, method,
+        region.payment_methods().iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", "))]
     PaymentMethodNotOffered {
         region: Region,
         method: PaymentMethod,
     },
     #[error("{} cannot be paid on this server now (no payment provider takes it): use one of {}",
-        method.as_str(), if available.is_empty() { "none".to_owned() } else {
-            available.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ") })]
+        method, if available.is_empty() { "none".to_owned() } else {
+            available.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ") })]
     PaymentMethodUnavailable {
         method: PaymentMethod,
         available: Vec<PaymentMethod>,

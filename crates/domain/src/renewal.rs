@@ -9,6 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::calendar::{Cycle, months_left, period_end};
+use crate::subscription::SubscriptionStatus;
 
 /// Days after the period's end at which a failed renewal is charged again.
 pub const RETRY_DAYS: [i64; 3] = [1, 3, 5];
@@ -36,6 +37,42 @@ pub fn next_retry(period_end: DateTime<Utc>, failures: u32) -> Option<DateTime<U
     RETRY_DAYS
         .get(index)
         .map(|days| period_end + Duration::days(*days))
+}
+
+/// What a failed renewal charge does to its subscription (DESIGN.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailedCharge {
+    /// `past_due`, charged again at `retry_at`; its licenses keep running meanwhile.
+    PastDue { retry_at: DateTime<Utc> },
+    /// The retries are used up: the subscription expires, and its licenses with it.
+    Expired,
+}
+
+impl AfterFailedCharge {
+    /// The subscription's status after the failure.
+    pub fn status(self) -> SubscriptionStatus {
+        match self {
+            AfterFailedCharge::PastDue { .. } => SubscriptionStatus::PastDue,
+            AfterFailedCharge::Expired => SubscriptionStatus::Expired,
+        }
+    }
+
+    /// When it is charged again, if it is.
+    pub fn retry_at(self) -> Option<DateTime<Utc>> {
+        match self {
+            AfterFailedCharge::PastDue { retry_at } => Some(retry_at),
+            AfterFailedCharge::Expired => None,
+        }
+    }
+}
+
+/// The outcome of the `failures`-th failed charge of the renewal of a period ending at
+/// `period_end`: retried 1, 3 and 5 days after the period's end, expired after the last.
+pub fn after_failed_charge(period_end: DateTime<Utc>, failures: u32) -> AfterFailedCharge {
+    match next_retry(period_end, failures) {
+        Some(retry_at) => AfterFailedCharge::PastDue { retry_at },
+        None => AfterFailedCharge::Expired,
+    }
 }
 
 /// The end of a renewal's grace: the day of the last retry after `period_end`. A renewal the
@@ -80,6 +117,25 @@ pub fn reminders_due(end: DateTime<Utc>, now: DateTime<Utc>, recorded: &[i64]) -
     ReminderPlan {
         send: crossed.iter().copied().min(),
         record: crossed,
+    }
+}
+
+#[cfg(test)]
+mod failed_charges {
+    use super::*;
+
+    #[test]
+    fn three_failures_are_retried_and_the_fourth_expires() {
+        let end = DateTime::UNIX_EPOCH;
+        for (failures, days) in [(1, 1), (2, 3), (3, 5)] {
+            let after = after_failed_charge(end, failures);
+            assert_eq!(after.status(), SubscriptionStatus::PastDue);
+            assert_eq!(after.retry_at(), Some(end + Duration::days(days)));
+        }
+        let last = after_failed_charge(end, 4);
+        assert_eq!(last, AfterFailedCharge::Expired);
+        assert_eq!(last.status(), SubscriptionStatus::Expired);
+        assert_eq!(last.retry_at(), None);
     }
 }
 

@@ -7,8 +7,24 @@ use crate::calendar::Cycle;
 use crate::catalog::ProductCode;
 
 /// Where a subscription stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
 pub enum SubscriptionStatus {
@@ -20,25 +36,11 @@ pub enum SubscriptionStatus {
     Expired,
 }
 
-impl SubscriptionStatus {
-    /// The wire and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubscriptionStatus::Active => "active",
-            SubscriptionStatus::PastDue => "past_due",
-            SubscriptionStatus::Expired => "expired",
-        }
-    }
-
-    /// Parses the wire and storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(SubscriptionStatus::Active),
-            "past_due" => Some(SubscriptionStatus::PastDue),
-            "expired" => Some(SubscriptionStatus::Expired),
-            _ => None,
-        }
-    }
+/// Whether a subscription is renewed by the renewal job at its period's end (DESIGN.md §4): a
+/// paid one with auto-renew on. A trial, or a subscription with auto-renew off, ends at its
+/// period's end instead, and the expiry job expires it.
+pub fn renews_itself(auto_renew: bool, trial: bool) -> bool {
+    auto_renew && !trial
 }
 
 /// The facts about a held subscription that upgrade and seat quotes decide on.
@@ -59,5 +61,18 @@ impl HeldSubscription {
     /// or given more seats.
     pub fn is_live_at(&self, now: DateTime<Utc>) -> bool {
         self.status == SubscriptionStatus::Active && self.current_period_end > now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_paid_auto_renewing_subscription_renews_itself() {
+        assert!(renews_itself(true, false));
+        assert!(!renews_itself(false, false));
+        assert!(!renews_itself(true, true));
+        assert!(!renews_itself(false, true));
     }
 }

@@ -198,7 +198,7 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
                 model,
                 format!(
                     "Invoice requested ({}): the weekly batch issues it",
-                    invoice.kind.as_str()
+                    invoice.kind
                 ),
                 Level::Success,
             );

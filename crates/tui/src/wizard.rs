@@ -65,17 +65,19 @@ pub struct Wizard {
 }
 
 impl Wizard {
-    /// A purchase wizard over the products `kind` may buy.
+    /// A purchase wizard over the products `kind` may buy, as the domain decides
+    /// (`ProductView::offered_to`): the console offers what the server would accept.
     pub fn purchase(catalog: &[ProductView], kind: AccountKind, methods: &[PaymentMethod]) -> Self {
         let products = catalog
             .iter()
-            .filter(|p| p.active && p.account_kind.is_none_or(|k| k == kind))
+            .filter(|p| p.offered_to(kind))
             .cloned()
             .collect();
         Wizard::new(Goal::Purchase, products, Step::Product, methods)
     }
 
-    /// An upgrade wizard for `subscription`: the higher editions of its family.
+    /// An upgrade wizard for `subscription`: the editions the domain calls upgrades of its
+    /// product (`ProductView::upgrades`); none when the catalog no longer lists it.
     pub fn upgrade(
         catalog: &[ProductView],
         subscription: &Subscription,
@@ -84,11 +86,7 @@ impl Wizard {
         let current = catalog.iter().find(|p| p.code == subscription.product);
         let products = catalog
             .iter()
-            .filter(|p| {
-                current.is_some_and(|c| {
-                    p.family == c.family && p.tier.zip(c.tier).is_some_and(|(t, ct)| t > ct)
-                })
-            })
+            .filter(|p| current.is_some_and(|c| p.upgrades(c)))
             .cloned()
             .collect();
         Wizard::new(

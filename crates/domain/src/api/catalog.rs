@@ -11,7 +11,9 @@ use crate::calendar::Cycle;
 use crate::catalog::{
     BonusGrant, InvalidProductCode, Price, Product, ProductCode, ProductKind, default_annual_price,
 };
+use crate::eligibility;
 use crate::money::Currency;
+use crate::proration::{self, Edition};
 use crate::text::{self, TextRefusal, check_free_text, check_optional};
 
 /// A price: per cycle (`null` for one-time products) and per currency.
@@ -79,6 +81,31 @@ pub struct ProductView {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ProductList {
     pub items: Vec<ProductView>,
+}
+
+/// What a client may ask of a product before the server is asked to price it, answered by the
+/// domain's rules themselves so a client offers what the server would accept.
+impl ProductView {
+    /// Whether an account of `kind` may buy it: on sale, and sold to that kind
+    /// ([`eligibility::offered`], the rule of every purchase).
+    pub fn offered_to(&self, kind: AccountKind) -> bool {
+        eligibility::offered(kind, self.active, self.account_kind).is_ok()
+    }
+
+    /// Whether it is an upgrade of `current`: a higher tier of the same family
+    /// ([`proration::is_upgrade`], the rule of every upgrade).
+    pub fn upgrades(&self, current: &ProductView) -> bool {
+        proration::is_upgrade(current.into(), self.into())
+    }
+}
+
+impl<'a> From<&'a ProductView> for Edition<'a> {
+    fn from(product: &'a ProductView) -> Self {
+        Edition {
+            family: &product.family,
+            tier: product.tier,
+        }
+    }
 }
 
 impl From<&Product> for ProductView {
@@ -329,6 +356,31 @@ mod tests {
                 amount: "12.50".parse().expect("amount"),
             }],
         }
+    }
+
+    #[test]
+    fn a_view_is_offered_and_upgraded_as_its_product_is() {
+        let view = |input: ProductInput| ProductView::from(&input.to_product().expect("valid"));
+        let edition = |code: &str, tier, account_kind| ProductInput {
+            code: code.to_owned(),
+            family: Some("cloud".to_owned()),
+            tier: Some(tier),
+            account_kind,
+            ..term_input()
+        };
+        let premium = view(edition("premium", 1, Some(AccountKind::Individual)));
+        let plus = view(edition("premium_plus", 2, Some(AccountKind::Individual)));
+        assert!(premium.offered_to(AccountKind::Individual));
+        assert!(!premium.offered_to(AccountKind::Enterprise));
+        let retired = view(ProductInput {
+            active: Some(false),
+            ..term_input()
+        });
+        assert!(!retired.offered_to(AccountKind::Individual));
+        assert!(plus.upgrades(&premium));
+        assert!(!premium.upgrades(&plus));
+        assert!(!premium.upgrades(&premium));
+        assert!(!retired.upgrades(&premium), "another family");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `/v1/accounts`: HTTP in, service call, HTTP out.
 
+use entitle_domain::account::KeyRole;
 use entitle_domain::api::{
     Account, AccountPage, AccountSummary, ApiKeyList, ApiKeyView, CreatedApiKey, NewAccount,
     NewApiKey, WhoAmI,
@@ -50,12 +51,12 @@ impl AccountsApi {
         let sandbox = state.config.sandbox;
         Ok(Json(match principal.role {
             Role::Admin => WhoAmI {
-                role: "admin".to_owned(),
+                role: KeyRole::Admin.to_string(),
                 account_id: None,
                 sandbox,
             },
             Role::Account(id) => WhoAmI {
-                role: "account".to_owned(),
+                role: KeyRole::Account.to_string(),
                 account_id: Some(id),
                 sandbox,
             },

@@ -3,6 +3,7 @@
 //! in its own transaction, with the prefix only: a secret never reaches the log.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::account::KeyRole;
 use entitle_domain::api::{ApiKeyList, ApiKeyView, CreatedApiKey, NewApiKey};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -142,7 +143,7 @@ pub async fn list_admin(state: &AppState, principal: Principal) -> ServiceResult
     principal.require_admin()?;
     let rows = api_key::Entity::find()
         .filter(api_key::Column::AccountId.is_null())
-        .filter(api_key::Column::Role.eq(keys::ADMIN_ROLE))
+        .filter(api_key::Column::Role.eq(KeyRole::Admin))
         .order_by_asc(api_key::Column::Id)
         .all(&state.db)
         .await?;

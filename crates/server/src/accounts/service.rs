@@ -31,20 +31,19 @@ pub struct AccountRecord {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl AccountRecord {
-    pub(crate) fn from_model(model: account::Model) -> ServiceResult<Self> {
-        Ok(AccountRecord {
-            kind: AccountKind::parse(&model.kind)
-                .ok_or_else(|| ServiceError::Corrupt(format!("account kind {:?}", model.kind)))?,
-            region: Region::parse(&model.region).ok_or_else(|| {
-                ServiceError::Corrupt(format!("account region {:?}", model.region))
-            })?,
+impl From<account::Model> for AccountRecord {
+    fn from(model: account::Model) -> Self {
+        AccountRecord {
+            kind: model.kind,
+            region: model.region,
             id: model.id,
             name: model.name,
             created_at: model.created_at,
-        })
+        }
     }
+}
 
+impl AccountRecord {
     /// The buyer the pricing rules see.
     pub fn buyer(&self) -> Buyer {
         Buyer {
@@ -84,13 +83,13 @@ pub async fn create(
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_owned()),
-        kind: Set(input.kind.as_str().to_owned()),
-        region: Set(input.region.as_str().to_owned()),
+        kind: Set(input.kind),
+        region: Set(input.region),
         created_at: Set(now),
     }
     .insert(&txn)
     .await?;
-    let account = AccountRecord::from_model(model)?;
+    let account = AccountRecord::from(model);
     // In the insert's transaction (DESIGN.md §7): an account exists only with its entry.
     audit::record(
         &txn,
@@ -121,7 +120,7 @@ pub async fn load(
         .one(&state.db)
         .await?
         .ok_or(ServiceError::NotFound("account"))?;
-    AccountRecord::from_model(model)
+    Ok(AccountRecord::from(model))
 }
 
 /// Checks that the principal may read `id`'s lists. An account key's own account exists (its
@@ -147,8 +146,8 @@ pub async fn list(
         .await?;
     let items = rows
         .into_iter()
-        .map(|row| AccountRecord::from_model(row).map(|a| a.view()))
-        .collect::<ServiceResult<_>>()?;
+        .map(|row| AccountRecord::from(row).view())
+        .collect();
     Ok(AccountPage { items, next_cursor })
 }
 
@@ -165,7 +164,7 @@ pub async fn summary(
     let active = || {
         license::Entity::find()
             .filter(license::Column::AccountId.eq(account_id))
-            .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+            .filter(license::Column::Status.eq(LicenseStatus::Active))
             .filter(license::Column::ValidUntil.gt(now))
     };
     let per_product: Vec<(String, i64)> = active()
@@ -183,14 +182,14 @@ pub async fn summary(
         .await?;
     let unpaid = order::Entity::find()
         .filter(order::Column::AccountId.eq(account_id))
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .count(&state.db)
         .await?;
     let mut renewals_due = Vec::new();
     for row in order::Entity::find()
         .filter(order::Column::AccountId.eq(account_id))
-        .filter(order::Column::Kind.eq(OrderType::Renewal.as_str()))
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::Kind.eq(OrderType::Renewal))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .order_by_asc(order::Column::ExpiresAt)
         .limit(RENEWALS_SHOWN)
         .all(&state.db)

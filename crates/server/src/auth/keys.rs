@@ -6,6 +6,7 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use entitle_domain::account::KeyRole;
 use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
@@ -20,10 +21,6 @@ use crate::store::entity::api_key;
 const KEY_PREFIX: &str = "ent_";
 /// Characters of a key kept in clear as its visible prefix.
 const VISIBLE_CHARS: usize = 12;
-/// `api_keys.role` of an admin key (no account).
-pub const ADMIN_ROLE: &str = "admin";
-/// `api_keys.role` of an account's key.
-pub const ACCOUNT_ROLE: &str = "account";
 
 /// A freshly made key: the secret to show once, and what the store keeps.
 pub struct NewKey {
@@ -62,11 +59,10 @@ pub async fn create(
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),
         role: Set(if account_id.is_some() {
-            ACCOUNT_ROLE
+            KeyRole::Account
         } else {
-            ADMIN_ROLE
-        }
-        .to_owned()),
+            KeyRole::Admin
+        }),
         name: Set(name.to_owned()),
         prefix: Set(key.prefix),
         key_hash: Set(key.hash),
@@ -85,9 +81,9 @@ pub fn principal_of(key: &api_key::Model) -> Option<Principal> {
         id: key.id,
         prefix: KeyPrefix::new(&key.prefix),
     };
-    match (key.role.as_str(), key.account_id) {
-        (ADMIN_ROLE, None) => Some(Principal::admin(key_ref)),
-        (ACCOUNT_ROLE, Some(account)) => Some(Principal::account(account, key_ref)),
+    match (key.role, key.account_id) {
+        (KeyRole::Admin, None) => Some(Principal::admin(key_ref)),
+        (KeyRole::Account, Some(account)) => Some(Principal::account(account, key_ref)),
         _ => None,
     }
 }

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entitle_domain::catalog::{BonusGrant, Price, Product, ProductCode, ProductKind};
-use entitle_domain::{AccountKind, Currency, Cycle, Money};
+use entitle_domain::catalog::{BonusGrant, Price, Product, ProductCode};
+use entitle_domain::{Cycle, Money};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -33,13 +33,15 @@ fn to_domain(row: product::Model, prices: Vec<product_price::Model>) -> ServiceR
         .map(|p| {
             let cycle = match p.cycle.as_str() {
                 ONCE => None,
-                other => Some(Cycle::parse(other).ok_or_else(|| corrupt("price cycle", other))?),
+                other => Some(
+                    other
+                        .parse::<Cycle>()
+                        .map_err(|_| corrupt("price cycle", other))?,
+                ),
             };
-            let currency =
-                Currency::parse(&p.currency).ok_or_else(|| corrupt("currency", &p.currency))?;
             Ok(Price {
                 cycle,
-                amount: Money::from_minor(p.amount_minor, currency),
+                amount: Money::from_minor(p.amount_minor, p.currency),
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
@@ -53,7 +55,7 @@ fn to_domain(row: product::Model, prices: Vec<product_price::Model>) -> ServiceR
     Ok(Product {
         code: ProductCode::parse(&row.code).map_err(|_| corrupt("product code", &row.code))?,
         name: row.name,
-        kind: ProductKind::parse(&row.kind).ok_or_else(|| corrupt("product kind", &row.kind))?,
+        kind: row.kind,
         family: row.family,
         tier: row.tier.map(|t| to_u32(t, "tier")).transpose()?,
         seat_based: row.seat_based,
@@ -67,10 +69,7 @@ fn to_domain(row: product::Model, prices: Vec<product_price::Model>) -> ServiceR
             .map(|m| to_u32(m, "validity months"))
             .transpose()?,
         bonus,
-        account_kind: row
-            .account_kind
-            .map(|k| AccountKind::parse(&k).ok_or_else(|| corrupt("account kind", &k)))
-            .transpose()?,
+        account_kind: row.account_kind,
         one_per_account: row.one_per_account,
         host_bound: row.host_bound,
         max_quantity: to_u32(row.max_quantity, "max quantity")?,
@@ -135,7 +134,7 @@ pub async fn save(
     let model = product::ActiveModel {
         code: Set(code.clone()),
         name: Set(product.name.clone()),
-        kind: Set(product.kind.as_str().to_owned()),
+        kind: Set(product.kind),
         family: Set(product.family.clone()),
         tier: Set(product.tier.map(from_u32).transpose()?),
         seat_based: Set(product.seat_based),
@@ -148,7 +147,7 @@ pub async fn save(
             .as_ref()
             .map(|b| from_u32(b.per_unit))
             .transpose()?),
-        account_kind: Set(product.account_kind.map(|k| k.as_str().to_owned())),
+        account_kind: Set(product.account_kind),
         one_per_account: Set(product.one_per_account),
         host_bound: Set(product.host_bound),
         max_quantity: Set(from_u32(product.max_quantity)?),
@@ -175,8 +174,10 @@ pub async fn save(
                 .map_err(|e| ServiceError::Invalid(format!("price {}: {e}", price.amount)))?;
             Ok(product_price::ActiveModel {
                 product_code: Set(code.clone()),
-                cycle: Set(price.cycle.map_or(ONCE, Cycle::as_str).to_owned()),
-                currency: Set(price.amount.currency().code().to_owned()),
+                cycle: Set(price
+                    .cycle
+                    .map_or_else(|| ONCE.to_owned(), |c| c.to_string())),
+                currency: Set(price.amount.currency()),
                 amount_minor: Set(minor),
             })
         })

@@ -5,6 +5,7 @@
 //! is never announced for a change that rolled back, nor lost for one that committed.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::webhooks::DeliveryStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
@@ -106,7 +107,7 @@ pub async fn emit_many(
                 id: Set(Uuid::now_v7()),
                 event_id: Set(event_id),
                 endpoint_id: Set(endpoint.id),
-                status: Set("pending".to_owned()),
+                status: Set(DeliveryStatus::Pending),
                 attempts: Set(0),
                 next_attempt_at: Set(now),
                 claimed_until: Set(None),

@@ -14,11 +14,12 @@ use std::collections::HashMap;
 
 use chrono::Datelike;
 use entitle_domain::api::{Amount, Invoice, InvoicePage, InvoiceRequest};
+use entitle_domain::invoices::InvoiceStatus;
 use entitle_domain::invoices::{
     BuyerDetails, InvoiceRefusal, InvoiceType, check_request, invoice_number, vat_breakdown,
 };
 use entitle_domain::orders::OrderStatus;
-use entitle_domain::{Currency, Money, Region};
+use entitle_domain::{Money, Region};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -42,14 +43,14 @@ fn corrupt(what: &str) -> ServiceError {
 
 /// The wire form.
 pub fn view(row: &invoice::Model) -> ServiceResult<Invoice> {
-    let currency = Currency::parse(&row.currency).ok_or_else(|| corrupt("currency"))?;
+    let currency = row.currency;
     let amount = |minor: i64| Amount::of(Money::from_minor(minor, currency));
     Ok(Invoice {
         id: row.id,
         order_id: row.order_id,
         account_id: row.account_id,
-        kind: InvoiceType::parse(&row.kind).ok_or_else(|| corrupt("type"))?,
-        status: row.status.clone(),
+        kind: row.kind,
+        status: row.status.to_string(),
         number: row.number.clone(),
         buyer: serde_json::from_str(&row.buyer).map_err(|_| corrupt("buyer"))?,
         currency,
@@ -82,7 +83,7 @@ pub async fn request(
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
     principal.require_owner(row.account_id, "order")?;
-    if orders::status(&row)? != OrderStatus::Paid {
+    if row.status != OrderStatus::Paid {
         return Err(ServiceError::Conflict {
             code: "order_not_paid",
             detail: "only a paid order is invoiced: pay it first".to_owned(),
@@ -112,11 +113,11 @@ pub async fn request(
     let (saved, created, before) = match existing {
         Some(current) => {
             let changed = invoice::Entity::update_many()
-                .col_expr(invoice::Column::Kind, Expr::value(input.kind.as_str()))
+                .col_expr(invoice::Column::Kind, Expr::value(input.kind))
                 .col_expr(invoice::Column::Buyer, Expr::value(buyer))
                 .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
                 .filter(invoice::Column::Id.eq(current.id))
-                .filter(invoice::Column::Status.eq("requested"))
+                .filter(invoice::Column::Status.eq(InvoiceStatus::Requested))
                 .exec(&txn)
                 .await?;
             if changed.rows_affected == 0 {
@@ -139,11 +140,11 @@ pub async fn request(
                 id: Set(Uuid::now_v7()),
                 order_id: Set(order_id),
                 account_id: Set(row.account_id),
-                kind: Set(input.kind.as_str().to_owned()),
-                status: Set("requested".to_owned()),
+                kind: Set(input.kind),
+                status: Set(InvoiceStatus::Requested),
                 buyer: Set(buyer),
                 number: Set(None),
-                currency: Set(total.currency().code().to_owned()),
+                currency: Set(total.currency()),
                 total_minor: Set(row.total_minor),
                 net_minor: Set(None),
                 tax_minor: Set(None),
@@ -319,7 +320,7 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
         .exec(&txn)
         .await?;
     let requested = invoice::Entity::find()
-        .filter(invoice::Column::Status.eq("requested"))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Requested))
         .order_by_asc(invoice::Column::RequestedAt)
         .order_by_asc(invoice::Column::Id)
         .limit(CHUNK)
@@ -338,15 +339,14 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
     let mut issued = 0;
     let mut changes = Vec::new();
     for row in requested {
-        let kind = InvoiceType::parse(&row.kind).ok_or_else(|| corrupt("type"))?;
+        let kind = row.kind;
         let series = kind.series();
         let sequence = last.get(series).ok_or_else(|| corrupt("counter"))? + 1;
-        let currency = Currency::parse(&row.currency).ok_or_else(|| corrupt("currency"))?;
         let rate = rate_for(state, kind);
-        let (net, tax) = vat_breakdown(Money::from_minor(row.total_minor, currency), rate)
+        let (net, tax) = vat_breakdown(Money::from_minor(row.total_minor, row.currency), rate)
             .map_err(|e| corrupt(&e.to_string()))?;
         let mut after = row.clone();
-        after.status = "issued".to_owned();
+        after.status = InvoiceStatus::Issued;
         after.number = Some(invoice_number(
             kind,
             year,
@@ -358,7 +358,7 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
         after.issued_at = Some(now);
         after.updated_at = now;
         let took = invoice::Entity::update_many()
-            .col_expr(invoice::Column::Status, Expr::value(after.status.clone()))
+            .col_expr(invoice::Column::Status, Expr::value(after.status))
             .col_expr(invoice::Column::Number, Expr::value(after.number.clone()))
             .col_expr(invoice::Column::NetMinor, Expr::value(after.net_minor))
             .col_expr(invoice::Column::TaxMinor, Expr::value(after.tax_minor))
@@ -369,7 +369,7 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
             .col_expr(invoice::Column::IssuedAt, Expr::value(now))
             .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
             .filter(invoice::Column::Id.eq(row.id))
-            .filter(invoice::Column::Status.eq("requested"))
+            .filter(invoice::Column::Status.eq(InvoiceStatus::Requested))
             .exec(&txn)
             .await?;
         if took.rows_affected == 0 {

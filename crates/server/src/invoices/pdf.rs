@@ -164,7 +164,7 @@ fn write_cjk_font(
 #[cfg(test)]
 mod tests {
     use entitle_domain::Currency;
-    use entitle_domain::invoices::{BuyerDetails, InvoiceType};
+    use entitle_domain::invoices::{BuyerDetails, InvoiceStatus, InvoiceType};
 
     use super::*;
 
@@ -218,7 +218,7 @@ mod tests {
             order_id: uuid::Uuid::from_u128(2),
             account_id: uuid::Uuid::from_u128(3),
             kind: InvoiceType::VatSpecial,
-            status: "issued".to_owned(),
+            status: InvoiceStatus::Issued.to_string(),
             number: Some("CN-VS-2026-000001".to_owned()),
             buyer: BuyerDetails {
                 title: Some("Acme Ltd".to_owned()),

@@ -32,7 +32,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
 
 async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
     let due = subscription::Entity::find()
-        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
         .filter(subscription::Column::CurrentPeriodEnd.lte(now))
         .filter(
             Condition::any()
@@ -49,11 +49,11 @@ async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceRe
         let claimed = subscription::Entity::update_many()
             .col_expr(
                 subscription::Column::Status,
-                Expr::value(SubscriptionStatus::Expired.as_str()),
+                Expr::value(SubscriptionStatus::Expired),
             )
             .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
             .filter(subscription::Column::Id.eq(sub.id))
-            .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 0 {
@@ -61,7 +61,7 @@ async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceRe
         }
         let before = subscriptions::view(&sub)?;
         let after = subscriptions::view(&subscription::Model {
-            status: SubscriptionStatus::Expired.as_str().to_owned(),
+            status: SubscriptionStatus::Expired,
             updated_at: now,
             ..sub.clone()
         })?;
@@ -103,7 +103,7 @@ async fn still_renewing(state: &AppState, ids: Vec<Uuid>) -> ServiceResult<HashM
         .filter(subscription::Column::Id.is_in(ids))
         .filter(subscription::Column::AutoRenew.eq(true))
         .filter(subscription::Column::Trial.eq(false))
-        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
+        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired))
         .all(&state.db)
         .await?
         .into_iter()
@@ -113,7 +113,7 @@ async fn still_renewing(state: &AppState, ids: Vec<Uuid>) -> ServiceResult<HashM
 
 async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
     let due = license::Entity::find()
-        .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+        .filter(license::Column::Status.eq(LicenseStatus::Active))
         .filter(license::Column::ValidUntil.lte(now))
         .order_by_asc(license::Column::Id)
         .limit(BATCH)
@@ -135,13 +135,10 @@ async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<
         }
         let txn = state.db.begin().await?;
         let claimed = license::Entity::update_many()
-            .col_expr(
-                license::Column::Status,
-                Expr::value(LicenseStatus::Expired.as_str()),
-            )
+            .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
             .col_expr(license::Column::UpdatedAt, Expr::value(now))
             .filter(license::Column::Id.eq(row.id))
-            .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+            .filter(license::Column::Status.eq(LicenseStatus::Active))
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 0 {
@@ -149,7 +146,7 @@ async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<
         }
         let view = licenses::view(
             license::Model {
-                status: LicenseStatus::Expired.as_str().to_owned(),
+                status: LicenseStatus::Expired,
                 ..row.clone()
             },
             now,
@@ -171,7 +168,7 @@ async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<
                 action: "license.expired",
                 entity: "license",
                 entity_id: row.id,
-                before: Some(json!({ "status": "active" })),
+                before: Some(json!({ "status": LicenseStatus::Active })),
                 after: snapshot(&view),
             }],
         )

@@ -14,10 +14,9 @@ mod pay_to_renew;
 mod reminders;
 mod renewals;
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use entitle_domain::api::{JobRun, JobStatus};
+use entitle_domain::jobs::JobOutcome;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
@@ -27,8 +26,20 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::job_run;
 use crate::{invoices, orders, webhooks};
 
-/// A background job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A background job, named in the API and in `job_runs` by its snake_case name.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    sea_orm::DeriveValueType,
+)]
+#[strum(serialize_all = "snake_case")]
+#[sea_orm(value_type = "String")]
 pub enum Job {
     Reconcile,
     OrderExpiry,
@@ -56,26 +67,17 @@ impl Job {
 
     /// The job's name in the API.
     pub fn name(self) -> &'static str {
-        match self {
-            Job::Reconcile => "reconcile",
-            Job::OrderExpiry => "order_expiry",
-            Job::Renewals => "renewals",
-            Job::Expiry => "expiry",
-            Job::Reminders => "reminders",
-            Job::Invoices => "invoices",
-            Job::Webhooks => "webhooks",
-        }
-    }
-
-    /// Parses a job's name.
-    pub fn parse(name: &str) -> Option<Job> {
-        Job::ALL.into_iter().find(|j| j.name() == name)
+        self.into()
     }
 }
 
-impl fmt::Display for Job {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+/// `job_runs` keys on the job's name; SeaORM asks every primary key to convert from a row id,
+/// which a name never is.
+impl sea_orm::TryFromU64 for Job {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64(
+            "a job is a name, never a number",
+        ))
     }
 }
 
@@ -122,7 +124,7 @@ async fn record_start(
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     job_run::Entity::insert(job_run::ActiveModel {
-        job: Set(job.name().to_owned()),
+        job: Set(job),
         last_started_at: Set(Some(now)),
         last_finished_at: Set(None),
         last_outcome: Set(None),
@@ -172,8 +174,8 @@ pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<
     let result = work(state, job, trigger).await;
     state.metrics.job_ran(job.name(), result.is_err());
     let (outcome, detail, processed) = match &result {
-        Ok((n, what)) => ("ok", format!("{n} {what}"), *n),
-        Err(err) => ("failed", err.to_string(), 0),
+        Ok((n, what)) => (JobOutcome::Ok, format!("{n} {what}"), *n),
+        Err(err) => (JobOutcome::Failed, err.to_string(), 0),
     };
     job_run::Entity::update_many()
         .col_expr(
@@ -186,7 +188,7 @@ pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<
             job_run::Column::Runs,
             Expr::col(job_run::Column::Runs).add(1),
         )
-        .filter(job_run::Column::Job.eq(job.name()))
+        .filter(job_run::Column::Job.eq(job))
         .exec(&state.db)
         .await?;
     result?;
@@ -203,7 +205,7 @@ pub async fn statuses(state: &AppState) -> ServiceResult<Vec<JobStatus>> {
     Ok(Job::ALL
         .into_iter()
         .map(|job| {
-            let row = rows.iter().find(|r| r.job == job.name());
+            let row = rows.iter().find(|r| r.job == job);
             let last_finished_at = row.and_then(|r| r.last_finished_at);
             let next_run_at = state.config.jobs_every.map(|every| {
                 last_finished_at.unwrap_or_else(|| state.clock.now())
@@ -213,7 +215,7 @@ pub async fn statuses(state: &AppState) -> ServiceResult<Vec<JobStatus>> {
                 job: job.name().to_owned(),
                 last_started_at: row.and_then(|r| r.last_started_at),
                 last_finished_at,
-                last_outcome: row.and_then(|r| r.last_outcome.clone()),
+                last_outcome: row.and_then(|r| r.last_outcome).map(|o| o.to_string()),
                 last_detail: row.and_then(|r| r.last_detail.clone()),
                 runs: row.map_or(0, |r| u64::try_from(r.runs).unwrap_or(0)),
                 next_run_at,
@@ -245,5 +247,5 @@ pub async fn scheduler(
 
 /// A job name from the path, or `not_found`.
 pub fn named(name: &str) -> ServiceResult<Job> {
-    Job::parse(name).ok_or(ServiceError::NotFound("job"))
+    name.parse().map_err(|_| ServiceError::NotFound("job"))
 }

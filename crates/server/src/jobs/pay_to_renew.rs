@@ -50,18 +50,15 @@ fn key(sub: &subscription::Model) -> String {
 /// Whether `sub` renews by a payment its customer makes: its method's provider cannot charge
 /// a saved method.
 pub(super) fn pays_to_renew(state: &AppState, sub: &subscription::Model) -> bool {
-    matches!(
-        subscriptions::payment_method(sub.payment_method.as_deref()),
-        Ok(Some(method)) if !state.payments.charges_saved(method)
-    )
+    sub.payment_method
+        .is_some_and(|method| !state.payments.charges_saved(method))
 }
 
 /// The payment methods whose subscriptions renew by the customer's payment on this server.
-fn paid_by_the_customer(state: &AppState) -> Vec<&'static str> {
+fn paid_by_the_customer(state: &AppState) -> Vec<PaymentMethod> {
     PaymentMethod::ALL
         .into_iter()
         .filter(|method| !state.payments.charges_saved(*method))
-        .map(PaymentMethod::as_str)
         .collect()
 }
 
@@ -81,7 +78,7 @@ pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceRes
         let mut query = subscription::Entity::find()
             .filter(subscription::Column::AutoRenew.eq(true))
             .filter(subscription::Column::Trial.eq(false))
-            .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
             .filter(subscription::Column::PaymentMethod.is_in(methods.iter().copied()))
             .filter(subscription::Column::CurrentPeriodEnd.gt(now))
             .filter(subscription::Column::CurrentPeriodEnd.lte(horizon));
@@ -150,7 +147,8 @@ async fn open(
     let mut row = renewal_order(round, sub, &key(sub), now)?;
     let order_ends = grace_end(sub.current_period_end);
     row.expires_at = Some(order_ends);
-    let method = subscriptions::payment_method(sub.payment_method.as_deref())?
+    let method = sub
+        .payment_method
         .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
     let session = start_checkout(
         state,
@@ -243,7 +241,7 @@ pub(super) async fn lapse(
         None => open(state, round, sub, now).await?,
     };
     if let Some(row) = &row
-        && order_store::status(row)? == OrderStatus::Paid
+        && row.status == OrderStatus::Paid
     {
         // Paid while this run read it: the fulfilment moved the period on.
         return Ok(Step::Skipped);
@@ -252,7 +250,7 @@ pub(super) async fn lapse(
     let expired = subscription::Entity::find_by_id(sub.id)
         .one(&state.db)
         .await?
-        .is_some_and(|after| after.status == SubscriptionStatus::Expired.as_str());
+        .is_some_and(|after| after.status == SubscriptionStatus::Expired);
     if expired && let Some(row) = row {
         orders::expire(state, row.id).await?;
     }

@@ -40,7 +40,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
     let mut expiring = Vec::new();
 
     for sub in subscription::Entity::find()
-        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
         .filter(subscription::Column::CurrentPeriodEnd.gt(now))
         .filter(subscription::Column::CurrentPeriodEnd.lte(horizon))
         .filter(
@@ -75,7 +75,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
         .column(license::Column::OrderId)
         .column(license::Column::ProductCode)
         .column(license::Column::ValidUntil)
-        .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+        .filter(license::Column::Status.eq(LicenseStatus::Active))
         .filter(license::Column::ProductCode.is_in(one_time))
         .filter(license::Column::ValidUntil.gt(now))
         .filter(license::Column::ValidUntil.lte(horizon))

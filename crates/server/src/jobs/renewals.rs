@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use entitle_domain::catalog::Product;
+use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::pricing::quote_renewal;
 use entitle_domain::renewal::{next_period, next_retry};
 use entitle_domain::subscription::SubscriptionStatus;
-use entitle_domain::{Currency, Cycle, Refusal};
+use entitle_domain::{Currency, Refusal};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
@@ -108,14 +109,14 @@ async fn due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<Vec<subscrip
             .limit(ROUND)
     };
     let mut due = renewing()
-        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
         .filter(subscription::Column::CurrentPeriodEnd.lte(now))
         .order_by_asc(subscription::Column::CurrentPeriodEnd)
         .all(&state.db)
         .await?;
     due.extend(
         renewing()
-            .filter(subscription::Column::Status.eq(SubscriptionStatus::PastDue.as_str()))
+            .filter(subscription::Column::Status.eq(SubscriptionStatus::PastDue))
             .filter(subscription::Column::NextRetryAt.lte(now))
             .order_by_asc(subscription::Column::NextRetryAt)
             .all(&state.db)
@@ -146,7 +147,7 @@ impl Round {
             .all(&state.db)
             .await?
         {
-            let record = AccountRecord::from_model(owner)?;
+            let record = AccountRecord::from(owner);
             currencies.insert(record.id, record.region.currency());
         }
         let mut products = HashMap::new();
@@ -179,11 +180,7 @@ impl Round {
     /// Whether `sub` renews with the round's batch: no renewal order is open for its term yet
     /// and it has a saved method to charge.
     fn together(&self, sub: &subscription::Model) -> bool {
-        !self.opened.contains_key(&renewal_key(sub))
-            && matches!(
-                subscriptions::payment_method(sub.payment_method.as_deref()),
-                Ok(Some(_))
-            )
+        !self.opened.contains_key(&renewal_key(sub)) && sub.payment_method.is_some()
     }
 }
 
@@ -313,7 +310,8 @@ async fn charge(
     sub: &subscription::Model,
     row: &order::Model,
 ) -> ServiceResult<SavedCharge> {
-    let method = subscriptions::payment_method(sub.payment_method.as_deref())?
+    let method = sub
+        .payment_method
         .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
     charge_saved(state, row, method).await
 }
@@ -324,9 +322,10 @@ async fn charge_saved(
     row: &order::Model,
     method: entitle_domain::PaymentMethod,
 ) -> ServiceResult<SavedCharge> {
-    let provider = state.payments.for_method(method).ok_or_else(|| {
-        ServiceError::ProviderUnavailable(format!("no provider takes {}", method.as_str()))
-    })?;
+    let provider = state
+        .payments
+        .for_method(method)
+        .ok_or_else(|| ServiceError::ProviderUnavailable(format!("no provider takes {method}")))?;
     provider
         .charge_saved(row.id, order_store::total(row)?, method)
         .await
@@ -373,7 +372,7 @@ async fn renew(
     }
     let key = renewal_key(&sub);
     let renewal = match round.opened.get(&key).cloned() {
-        Some(row) => match order_store::status(&row)? {
+        Some(row) => match row.status {
             OrderStatus::PendingPayment if row.created_at > now - IN_PROGRESS => {
                 return Ok(Step::Skipped);
             }
@@ -393,7 +392,7 @@ async fn renew(
             Err(err) => return Err(err),
         },
     };
-    let Some(method) = subscriptions::payment_method(sub.payment_method.as_deref())? else {
+    let Some(method) = sub.payment_method else {
         orders::mark_failed(state, renewal.id, Actor::System).await?;
         return record_failure(state, &sub, now).await;
     };
@@ -426,8 +425,7 @@ pub(super) fn renewal_order(
         .products
         .get(&sub.product_code)
         .ok_or(ServiceError::NotFound("product"))?;
-    let cycle = Cycle::parse(&sub.cycle)
-        .ok_or_else(|| ServiceError::Corrupt(format!("cycle {:?}", sub.cycle)))?;
+    let cycle = sub.cycle;
     let quantity = u32::try_from(sub.quantity)
         .map_err(|_| ServiceError::Corrupt(format!("quantity {}", sub.quantity)))?;
     let (start, end) = next_period(sub.anchor_at, cycle, sub.current_period_end)
@@ -437,21 +435,21 @@ pub(super) fn renewal_order(
     Ok(order::Model {
         id: Uuid::now_v7(),
         account_id: sub.account_id,
-        kind: OrderType::Renewal.as_str().to_owned(),
-        status: OrderStatus::PendingPayment.as_str().to_owned(),
+        kind: OrderType::Renewal,
+        status: OrderStatus::PendingPayment,
         product_code: sub.product_code.clone(),
-        cycle: Some(sub.cycle.clone()),
+        cycle: Some(sub.cycle),
         quantity: sub.quantity,
         periods: 1,
         subscription_id: Some(sub.id),
         auto_renew: Some(true),
         lines: serde_json::to_string(&lines).map_err(|e| ServiceError::Corrupt(e.to_string()))?,
-        currency: currency.code().to_owned(),
+        currency,
         total_minor: quote
             .total
             .to_minor()
             .map_err(|_| Refusal::AmountOutOfRange)?,
-        payment_method: sub.payment_method.clone(),
+        payment_method: sub.payment_method,
         return_url: None,
         idempotency_key: Some(key.to_owned()),
         request_hash: None,
@@ -536,16 +534,16 @@ pub(super) async fn record_failure(
             (SubscriptionStatus::Expired, events::SUBSCRIPTION_EXPIRED)
         }
     };
-    update = update.col_expr(subscription::Column::Status, Expr::value(status.as_str()));
+    update = update.col_expr(subscription::Column::Status, Expr::value(status));
     if update.exec(&txn).await?.rows_affected == 0 {
         return Ok(Step::Skipped);
     }
     if status == SubscriptionStatus::Expired {
         license::Entity::update_many()
-            .col_expr(license::Column::Status, Expr::value("expired"))
+            .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
             .col_expr(license::Column::UpdatedAt, Expr::value(now))
             .filter(license::Column::SubscriptionId.eq(sub.id))
-            .filter(license::Column::Status.eq("active"))
+            .filter(license::Column::Status.eq(LicenseStatus::Active))
             .exec(&txn)
             .await?;
     }

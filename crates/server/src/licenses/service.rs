@@ -50,20 +50,20 @@ pub async fn list(
         query = query.filter(license::Column::ProductCode.eq(product));
     }
     if let Some(source) = filter.source {
-        query = query.filter(license::Column::Source.eq(source.as_str()));
+        query = query.filter(license::Column::Source.eq(source));
     }
     if let Some(before) = filter.expiring_before {
         query = query.filter(license::Column::ValidUntil.lt(before));
     }
     // The status a reader sees counts a license past its end as expired, stored or not.
-    let active = LicenseStatus::Active.as_str();
+    let active = LicenseStatus::Active;
     query = match filter.status {
         Some(LicenseStatus::Active) => query
             .filter(license::Column::Status.eq(active))
             .filter(license::Column::ValidUntil.gt(now)),
         Some(LicenseStatus::Expired) => query.filter(
             Condition::any()
-                .add(license::Column::Status.eq(LicenseStatus::Expired.as_str()))
+                .add(license::Column::Status.eq(LicenseStatus::Expired))
                 .add(
                     Condition::all()
                         .add(license::Column::Status.eq(active))
@@ -71,7 +71,7 @@ pub async fn list(
                 ),
         ),
         Some(LicenseStatus::Consumed) => {
-            query.filter(license::Column::Status.eq(LicenseStatus::Consumed.as_str()))
+            query.filter(license::Column::Status.eq(LicenseStatus::Consumed))
         }
         None => query,
     };
@@ -126,13 +126,13 @@ pub async fn consume(
     let updated = license::Entity::update_many()
         .col_expr(
             license::Column::Status,
-            Expr::value(LicenseStatus::Consumed.as_str()),
+            Expr::value(LicenseStatus::Consumed),
         )
         .col_expr(license::Column::ConsumedAt, Expr::value(now))
         .col_expr(license::Column::ConsumedReference, Expr::value(reference))
         .col_expr(license::Column::UpdatedAt, Expr::value(now))
         .filter(license::Column::Id.eq(id))
-        .filter(license::Column::Status.eq(LicenseStatus::Active.as_str()))
+        .filter(license::Column::Status.eq(LicenseStatus::Active))
         .filter(license::Column::ValidUntil.gt(now))
         .exec(&txn)
         .await?;

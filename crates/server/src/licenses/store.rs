@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use entitle_domain::api::License;
 use entitle_domain::fulfillment::LicenseGrant;
-use entitle_domain::licenses::{LicenseSource, LicenseState, LicenseStatus};
+use entitle_domain::licenses::{LicenseState, LicenseStatus};
 use rand::Rng;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::store::entity::license;
 
 /// Crockford's base32: no I, L, O or U, so a key read aloud or typed is unambiguous.
@@ -59,8 +59,8 @@ pub fn granted(owner: Owner, grant: &LicenseGrant, now: DateTime<Utc>) -> Vec<li
             product_code: grant.product.to_string(),
             subscription_id: owner.subscription_id,
             order_id: owner.order_id,
-            source: grant.source.as_str().to_owned(),
-            status: LicenseStatus::Active.as_str().to_owned(),
+            source: grant.source,
+            status: LicenseStatus::Active,
             valid_from: grant.valid_from,
             valid_until: grant.valid_until,
             host: None,
@@ -104,8 +104,7 @@ fn active(row: license::Model) -> license::ActiveModel {
 /// The facts the license rules decide on.
 pub fn state(row: &license::Model) -> ServiceResult<LicenseState> {
     Ok(LicenseState {
-        stored: LicenseStatus::parse(&row.status)
-            .ok_or_else(|| ServiceError::Corrupt(format!("license status {:?}", row.status)))?,
+        stored: row.status,
         valid_until: row.valid_until,
         host: row.host.clone(),
     })
@@ -121,8 +120,7 @@ pub fn view(row: license::Model, now: DateTime<Utc>) -> ServiceResult<License> {
         status,
         valid_from: row.valid_from,
         valid_until: row.valid_until,
-        source: LicenseSource::parse(&row.source)
-            .ok_or_else(|| ServiceError::Corrupt(format!("license source {:?}", row.source)))?,
+        source: row.source,
         order_id: row.order_id,
         subscription_id: row.subscription_id,
         host: row.host,

@@ -160,10 +160,7 @@ async fn move_on(
     now: DateTime<Utc>,
 ) -> ServiceResult<Option<Vec<subscription::Model>>> {
     let claimed = order::Entity::update_many()
-        .col_expr(
-            order::Column::Status,
-            Expr::value(OrderStatus::Paid.as_str()),
-        )
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid))
         .col_expr(
             order::Column::PaidAt,
             per_row(
@@ -174,7 +171,7 @@ async fn move_on(
         )
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.is_in(planned.iter().map(|p| p.paid.order.id)))
-        .filter(order::Column::Status.is_in(OrderStatus::payable().into_iter().map(|s| s.as_str())))
+        .filter(order::Column::Status.is_in(OrderStatus::payable()))
         .exec(txn)
         .await?;
     if claimed.rows_affected != planned.len() as u64 {
@@ -188,6 +185,9 @@ async fn move_on(
 mod tests {
     use chrono::Duration;
     use entitle_domain::clock::OffsetClock;
+    use entitle_domain::orders::OrderType;
+    use entitle_domain::subscription::SubscriptionStatus;
+    use entitle_domain::{AccountKind, Currency, Cycle, PaymentMethod, Region};
     use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
 
     use super::*;
@@ -205,9 +205,9 @@ mod tests {
             id: Uuid::now_v7(),
             account_id: account,
             product_code: "dr".to_owned(),
-            cycle: "month".to_owned(),
+            cycle: Cycle::Month,
             quantity: 1,
-            status: "active".to_owned(),
+            status: SubscriptionStatus::Active,
             trial: false,
             auto_renew: true,
             anchor_at: now - Duration::days(31),
@@ -215,7 +215,7 @@ mod tests {
             current_period_end: now - Duration::minutes(1),
             created_at: now,
             updated_at: now,
-            payment_method: Some("alipay".to_owned()),
+            payment_method: Some(PaymentMethod::Alipay),
             order_id: None,
             renewal_failures: 0,
             next_retry_at: None,
@@ -228,18 +228,18 @@ mod tests {
         let order = order::Model {
             id: Uuid::now_v7(),
             account_id: account,
-            kind: "renewal".to_owned(),
-            status: "pending_payment".to_owned(),
+            kind: OrderType::Renewal,
+            status: OrderStatus::PendingPayment,
             product_code: "dr".to_owned(),
-            cycle: Some("month".to_owned()),
+            cycle: Some(Cycle::Month),
             quantity: 1,
             periods: 1,
             subscription_id: Some(sub.id),
             auto_renew: Some(true),
             lines: "[]".to_owned(),
-            currency: "CNY".to_owned(),
+            currency: Currency::Cny,
             total_minor: 19_900,
-            payment_method: Some("alipay".to_owned()),
+            payment_method: Some(PaymentMethod::Alipay),
             return_url: None,
             idempotency_key: Some(format!("renewal:{}", sub.id)),
             request_hash: None,
@@ -275,8 +275,8 @@ mod tests {
         account::ActiveModel {
             id: Set(owner),
             name: Set("Round".to_owned()),
-            kind: Set("individual".to_owned()),
-            region: Set("cn".to_owned()),
+            kind: Set(AccountKind::Individual),
+            region: Set(Region::Cn),
             created_at: Set(state.clock.now()),
         }
         .insert(&state.db)
@@ -316,7 +316,7 @@ mod tests {
             );
         }
         let unpaid = order::Entity::find()
-            .filter(order::Column::Status.ne("paid"))
+            .filter(order::Column::Status.ne(OrderStatus::Paid))
             .count(&state.db)
             .await
             .expect("count");

@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Order;
+use entitle_domain::checkout::CheckoutStatus;
+
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{Money, PaymentMethod, Refusal};
 use sea_orm::sea_query::Expr;
@@ -71,9 +73,9 @@ pub(crate) async fn start_checkout(
         provider: Set(provider.name().to_owned()),
         url: Set(started.url),
         amount_minor: Set(amount_minor),
-        currency: Set(payable.amount.currency().code().to_owned()),
-        payment_method: Set(payable.method.as_str().to_owned()),
-        status: Set("open".to_owned()),
+        currency: Set(payable.amount.currency()),
+        payment_method: Set(payable.method),
+        status: Set(CheckoutStatus::Open),
         created_at: Set(now),
         expires_at: Set(expires_at),
         provider_ref: Set(started.provider_ref),
@@ -91,9 +93,10 @@ pub async fn reopen_checkout(
     id: Uuid,
 ) -> ServiceResult<Order> {
     let row = super::service::load(state, principal, id).await?;
-    store::status(&row)?.reopen_checkout()?;
+    row.status.reopen_checkout()?;
     let now = state.clock.now();
-    let method = crate::subscriptions::store::payment_method(row.payment_method.as_deref())?
+    let method = row
+        .payment_method
         .ok_or_else(|| ServiceError::Invalid("this order is not paid with a method".to_owned()))?;
     let expires_at = match row.expires_at {
         Some(order_ends) => order_ends.min(now + state.config.order_ttl),
@@ -125,7 +128,7 @@ pub(crate) async fn opened_checkout(
     let unpaid = order::Entity::update_many()
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(payable.order_id))
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .exec(&txn)
         .await?;
     if unpaid.rows_affected == 0 {
@@ -135,13 +138,16 @@ pub(crate) async fn opened_checkout(
     }
     let superseded = checkout_session::Entity::find()
         .filter(checkout_session::Column::OrderId.eq(payable.order_id))
-        .filter(checkout_session::Column::Status.eq("open"))
+        .filter(checkout_session::Column::Status.eq(CheckoutStatus::Open))
         .all(&txn)
         .await?;
     checkout_session::Entity::update_many()
-        .col_expr(checkout_session::Column::Status, Expr::value("superseded"))
+        .col_expr(
+            checkout_session::Column::Status,
+            Expr::value(CheckoutStatus::Superseded),
+        )
         .filter(checkout_session::Column::OrderId.eq(payable.order_id))
-        .filter(checkout_session::Column::Status.eq("open"))
+        .filter(checkout_session::Column::Status.eq(CheckoutStatus::Open))
         .exec(&txn)
         .await?;
     session.insert(&txn).await?;

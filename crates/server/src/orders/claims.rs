@@ -31,7 +31,7 @@ async fn holder(
     Ok(order::Entity::find()
         .filter(order::Column::AccountId.eq(account_id))
         .filter(order::Column::Claim.eq(claim.key()))
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .one(db)
         .await?)
 }
@@ -162,8 +162,8 @@ pub(super) async fn check_no_waiting_renewal(
     };
     let waiting = order::Entity::find()
         .filter(order::Column::SubscriptionId.eq(subscription))
-        .filter(order::Column::Kind.eq(entitle_domain::orders::OrderType::Renewal.as_str()))
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::Kind.eq(entitle_domain::orders::OrderType::Renewal))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .one(db)
         .await?;
     match waiting {

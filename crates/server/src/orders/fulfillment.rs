@@ -6,14 +6,15 @@
 //! once, exactly one finds the order unpaid and grants; the others change nothing.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::PaymentMethod;
 use entitle_domain::api::Order;
 use entitle_domain::catalog::Product;
+use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::fulfillment::{Grant, grant_purchase, grant_renewal_bonus, grant_seats};
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::renewal::next_period;
 use entitle_domain::subscription::SubscriptionStatus;
-use entitle_domain::{Cycle, PaymentMethod};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
@@ -126,14 +127,11 @@ pub async fn fulfil(
     let before = store::view(stored.clone(), session.clone())?;
     let txn = state.db.begin().await?;
     let claimed = order::Entity::update_many()
-        .col_expr(
-            order::Column::Status,
-            Expr::value(OrderStatus::Paid.as_str()),
-        )
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid))
         .col_expr(order::Column::PaidAt, Expr::value(paid_at))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(order_id))
-        .filter(order::Column::Status.is_in(OrderStatus::payable().into_iter().map(|s| s.as_str())))
+        .filter(order::Column::Status.is_in(OrderStatus::payable()))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -143,7 +141,10 @@ pub async fn fulfil(
     let mut changes = grant_order(&txn, &row, paid_at, actor, now).await?;
     if session.is_some() {
         checkout_session::Entity::update_many()
-            .col_expr(checkout_session::Column::Status, Expr::value("paid"))
+            .col_expr(
+                checkout_session::Column::Status,
+                Expr::value(CheckoutStatus::Paid),
+            )
             .filter(checkout_session::Column::OrderId.eq(order_id))
             .exec(&txn)
             .await?;
@@ -167,7 +168,7 @@ pub(super) fn paid(
     now: DateTime<Utc>,
 ) -> order::Model {
     order::Model {
-        status: OrderStatus::Paid.as_str().to_owned(),
+        status: OrderStatus::Paid,
         paid_at: Some(paid_at),
         updated_at: now,
         ..stored
@@ -200,23 +201,15 @@ async fn grant_order(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<Change<'static>>> {
-    let kind = OrderType::parse(&row.kind)
-        .ok_or_else(|| ServiceError::Corrupt(format!("order type {:?}", row.kind)))?;
     let product = catalog::find(txn, &row.product_code)
         .await?
         .ok_or(ServiceError::NotFound("product"))?;
     let quantity = u32::try_from(row.quantity)
         .map_err(|_| ServiceError::Corrupt(format!("order quantity {}", row.quantity)))?;
-    let method = subscriptions::payment_method(row.payment_method.as_deref())?;
-    match kind {
+    let method = row.payment_method;
+    match row.kind {
         OrderType::Purchase => {
-            let cycle = row
-                .cycle
-                .as_deref()
-                .map(|c| {
-                    Cycle::parse(c).ok_or_else(|| ServiceError::Corrupt(format!("cycle {c:?}")))
-                })
-                .transpose()?;
+            let cycle = row.cycle;
             let periods = u32::try_from(row.periods)
                 .map_err(|_| ServiceError::Corrupt(format!("order periods {}", row.periods)))?;
             let grant = grant_purchase(
@@ -268,7 +261,7 @@ async fn end_trials(
         .filter(subscription::Column::AccountId.eq(account_id))
         .filter(subscription::Column::ProductCode.is_in(family_products))
         .filter(subscription::Column::Trial.eq(true))
-        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
+        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired))
         .all(txn)
         .await?;
     let mut changes = Vec::new();
@@ -277,7 +270,7 @@ async fn end_trials(
         subscription::Entity::update_many()
             .col_expr(
                 subscription::Column::Status,
-                Expr::value(SubscriptionStatus::Expired.as_str()),
+                Expr::value(SubscriptionStatus::Expired),
             )
             .col_expr(subscription::Column::CurrentPeriodEnd, Expr::value(now))
             .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
@@ -285,10 +278,7 @@ async fn end_trials(
             .exec(txn)
             .await?;
         license::Entity::update_many()
-            .col_expr(
-                license::Column::Status,
-                Expr::value(LicenseStatus::Expired.as_str()),
-            )
+            .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
             .col_expr(license::Column::ValidUntil, Expr::value(now))
             .col_expr(license::Column::UpdatedAt, Expr::value(now))
             .filter(license::Column::SubscriptionId.eq(trial.id))
@@ -453,9 +443,7 @@ pub(super) fn renewed_term(
     let paid_for = row
         .term_start
         .ok_or_else(|| ServiceError::Corrupt("a renewal order without its term".to_owned()))?;
-    let cycle = Cycle::parse(&sub.cycle)
-        .ok_or_else(|| ServiceError::Corrupt(format!("cycle {:?}", sub.cycle)))?;
-    let (start, end) = next_period(sub.anchor_at, cycle, paid_for)
+    let (start, end) = next_period(sub.anchor_at, sub.cycle, paid_for)
         .ok_or_else(|| ServiceError::Corrupt("a renewal past the calendar".to_owned()))?;
     Ok(RenewedTerm {
         paid_for,
@@ -474,7 +462,7 @@ fn renewed(
     subscription::Model {
         current_period_start: term.start,
         current_period_end: term.end,
-        status: SubscriptionStatus::Active.as_str().to_owned(),
+        status: SubscriptionStatus::Active,
         renewal_failures: 0,
         next_retry_at: None,
         updated_at: now,
@@ -522,7 +510,7 @@ pub(super) async fn advance_terms(
         )
         .col_expr(
             subscription::Column::Status,
-            Expr::value(SubscriptionStatus::Active.as_str()),
+            Expr::value(SubscriptionStatus::Active),
         )
         .col_expr(subscription::Column::RenewalFailures, Expr::value(0))
         .col_expr(
@@ -551,10 +539,7 @@ pub(super) async fn advance_terms(
                 terms.iter().map(|(sub, term)| (sub.id, term.end)),
             ),
         )
-        .col_expr(
-            license::Column::Status,
-            Expr::value(LicenseStatus::Active.as_str()),
-        )
+        .col_expr(license::Column::Status, Expr::value(LicenseStatus::Active))
         .col_expr(license::Column::UpdatedAt, Expr::value(now))
         .filter(license::Column::SubscriptionId.is_in(terms.iter().map(|(sub, _)| sub.id)))
         .filter(
@@ -566,7 +551,7 @@ pub(super) async fn advance_terms(
                     .map(|(sub, _)| (sub.id, sub.product_code.clone())),
             )),
         )
-        .filter(license::Column::Status.ne(LicenseStatus::Consumed.as_str()))
+        .filter(license::Column::Status.ne(LicenseStatus::Consumed))
         .exec(txn)
         .await?;
     Ok(Some(

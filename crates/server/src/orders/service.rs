@@ -209,18 +209,18 @@ async fn open_order(
     let inserted = order::ActiveModel {
         id: Set(order_id),
         account_id: Set(account.id),
-        kind: Set(request.order_type().as_str().to_owned()),
-        status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
+        kind: Set(request.order_type()),
+        status: Set(OrderStatus::PendingPayment),
         product_code: Set(main.product.to_string()),
-        cycle: Set(cycle.map(|c| c.as_str().to_owned())),
+        cycle: Set(cycle),
         quantity: Set(to_i32(main.quantity)?),
         periods: Set(to_i32(periods)?),
         subscription_id: Set(subscription_id),
         auto_renew: Set(auto_renew),
         lines: Set(serde_json::to_string(&lines).map_err(|e| ServiceError::Invalid(e.to_string()))?),
-        currency: Set(quote.currency.code().to_owned()),
+        currency: Set(quote.currency),
         total_minor: Set(total_minor),
-        payment_method: Set(Some(payment.payment_method.as_str().to_owned())),
+        payment_method: Set(Some(payment.payment_method)),
         return_url: Set(payment.return_url.clone()),
         idempotency_key: Set(Some(ticket.key.to_owned())),
         request_hash: Set(Some(ticket.hash.to_owned())),
@@ -302,8 +302,8 @@ async fn start_trial(
     let inserted = order::ActiveModel {
         id: Set(order_id),
         account_id: Set(account.id),
-        kind: Set(OrderType::Trial.as_str().to_owned()),
-        status: Set(OrderStatus::Paid.as_str().to_owned()),
+        kind: Set(OrderType::Trial),
+        status: Set(OrderStatus::Paid),
         product_code: Set(product.code.to_string()),
         cycle: Set(None),
         quantity: Set(1),
@@ -311,7 +311,7 @@ async fn start_trial(
         subscription_id: Set(None),
         auto_renew: Set(Some(false)),
         lines: Set("[]".to_owned()),
-        currency: Set(currency.code().to_owned()),
+        currency: Set(currency),
         total_minor: Set(Money::zero(currency).to_minor().unwrap_or(0)),
         payment_method: Set(None),
         return_url: Set(None),
@@ -373,9 +373,7 @@ pub(super) async fn load(
 pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
     let row = load(state, principal, id).await?;
     let now = state.clock.now();
-    if store::status(&row)? == OrderStatus::PendingPayment
-        && row.expires_at.is_some_and(|at| at <= now)
-    {
+    if row.status == OrderStatus::PendingPayment && row.expires_at.is_some_and(|at| at <= now) {
         expire(state, row.id).await?;
     }
     store::load_view(&state.db, id).await
@@ -394,7 +392,7 @@ pub async fn list(
         .filter(order::Column::AccountId.eq(account_id))
         .order_by_asc(order::Column::Id);
     if let Some(status) = status {
-        query = query.filter(order::Column::Status.eq(status.as_str()));
+        query = query.filter(order::Column::Status.eq(status));
     }
     let (rows, next_cursor) = page
         .load(&state.db, query, order::Column::Id, |row| row.id)

@@ -1,29 +1,20 @@
 //! Orders between the tables and the API's [`Order`].
 
+use entitle_domain::Money;
 use entitle_domain::api::{Amount, Checkout, Order, QuoteLineView};
-use entitle_domain::orders::{OrderStatus, OrderType};
-use entitle_domain::{Currency, Cycle, Money};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::{checkout_session, order};
-use crate::subscriptions::store::payment_method;
 
 fn corrupt(what: &str, value: &str) -> ServiceError {
     ServiceError::Corrupt(format!("order {what} {value:?}"))
 }
 
-/// The stored status.
-pub fn status(row: &order::Model) -> ServiceResult<OrderStatus> {
-    OrderStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))
-}
-
 /// The stored total.
 pub fn total(row: &order::Model) -> ServiceResult<Money> {
-    let currency =
-        Currency::parse(&row.currency).ok_or_else(|| corrupt("currency", &row.currency))?;
-    Ok(Money::from_minor(row.total_minor, currency))
+    Ok(Money::from_minor(row.total_minor, row.currency))
 }
 
 /// The wire form, with its checkout session when it has one.
@@ -34,13 +25,9 @@ pub fn view(row: order::Model, session: Option<checkout_session::Model>) -> Serv
     Ok(Order {
         id: row.id,
         account_id: row.account_id,
-        kind: OrderType::parse(&row.kind).ok_or_else(|| corrupt("type", &row.kind))?,
-        status: status(&row)?,
-        cycle: row
-            .cycle
-            .as_deref()
-            .map(|c| Cycle::parse(c).ok_or_else(|| corrupt("cycle", c)))
-            .transpose()?,
+        kind: row.kind,
+        status: row.status,
+        cycle: row.cycle,
         quantity: u32::try_from(row.quantity)
             .map_err(|_| corrupt("quantity", &row.quantity.to_string()))?,
         product: row.product_code,
@@ -49,7 +36,7 @@ pub fn view(row: order::Model, session: Option<checkout_session::Model>) -> Serv
         lines,
         currency: total.currency(),
         total: Amount::of(total),
-        payment_method: payment_method(row.payment_method.as_deref())?,
+        payment_method: row.payment_method,
         created_at: row.created_at,
         paid_at: row.paid_at,
         canceled_at: row.canceled_at,

@@ -3,6 +3,7 @@
 //! wins or loses cleanly, and each is recorded with its event and audit entry.
 
 use entitle_domain::api::Order;
+use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::OrderStatus;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
@@ -17,15 +18,15 @@ use crate::events;
 use crate::payments::reconcile;
 use crate::store::entity::{checkout_session, order};
 
-/// Moves an order from `from` to `to` if it is still in `from`, closes its open checkouts
-/// with `session_status` (an expiring order leaves them open, for reconciliation to ask the
-/// provider about), and records the change; `false` when the order had already moved.
+/// Moves an order from `from` to `to` if it is still in `from`, closes its payable checkouts as
+/// `CheckoutStatus::when_order_moves_to` says (an expiring order leaves them open, for
+/// reconciliation to ask the provider about), and records the change; `false` when the order
+/// had already moved.
 async fn transition(
     state: &AppState,
     order_id: Uuid,
     from: &[OrderStatus],
     to: OrderStatus,
-    session_status: Option<&str>,
     actor: Actor,
     action: &str,
 ) -> ServiceResult<bool> {
@@ -33,24 +34,24 @@ async fn transition(
     let txn = state.db.begin().await?;
     let before = store::load_view(&txn, order_id).await?;
     let mut update = order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::value(to.as_str()))
+        .col_expr(order::Column::Status, Expr::value(to))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(order_id))
-        .filter(order::Column::Status.is_in(from.iter().map(|s| s.as_str())));
+        .filter(order::Column::Status.is_in(from.iter().copied()));
     if to == OrderStatus::Canceled {
         update = update.col_expr(order::Column::CanceledAt, Expr::value(now));
     }
     if update.exec(&txn).await?.rows_affected == 0 {
         return Ok(false);
     }
-    if let Some(session_status) = session_status {
+    if let Some(session_status) = CheckoutStatus::when_order_moves_to(to) {
         checkout_session::Entity::update_many()
             .col_expr(
                 checkout_session::Column::Status,
                 Expr::value(session_status),
             )
             .filter(checkout_session::Column::OrderId.eq(order_id))
-            .filter(checkout_session::Column::Status.is_in(reconcile::PAYABLE))
+            .filter(checkout_session::Column::Status.is_in(CheckoutStatus::PAYABLE))
             .exec(&txn)
             .await?;
     }
@@ -98,7 +99,6 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
         id,
         &[OrderStatus::PendingPayment],
         OrderStatus::Canceled,
-        Some("canceled"),
         actor,
         "order.canceled",
     )
@@ -112,7 +112,7 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
     // customer paid a moment before.
     let closed = checkout_session::Entity::find()
         .filter(checkout_session::Column::OrderId.eq(id))
-        .filter(checkout_session::Column::Status.eq("canceled"))
+        .filter(checkout_session::Column::Status.eq(CheckoutStatus::Canceled))
         .all(&state.db)
         .await?;
     reconcile::close_at_providers(state, &closed).await;
@@ -126,7 +126,6 @@ pub async fn mark_failed(state: &AppState, id: Uuid, actor: Actor) -> ServiceRes
         id,
         &[OrderStatus::PendingPayment, OrderStatus::Expired],
         OrderStatus::Failed,
-        Some("declined"),
         actor,
         "order.failed",
     )
@@ -140,7 +139,6 @@ pub(crate) async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
         id,
         &[OrderStatus::PendingPayment],
         OrderStatus::Expired,
-        None,
         Actor::System,
         "order.expired",
     )
@@ -152,7 +150,7 @@ pub(crate) async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
 pub async fn expire_due(state: &AppState) -> ServiceResult<usize> {
     let now = state.clock.now();
     let due = order::Entity::find()
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .filter(order::Column::ExpiresAt.lte(now))
         .order_by_asc(order::Column::Id)
         .limit(500)

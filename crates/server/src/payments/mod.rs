@@ -30,22 +30,7 @@ use uuid::Uuid;
 
 pub use registry::Providers;
 
-/// What a provider reports about one payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentOutcome {
-    Succeeded,
-    Declined,
-}
-
-impl PaymentOutcome {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentOutcome::Succeeded => "succeeded",
-            PaymentOutcome::Declined => "declined",
-        }
-    }
-}
+pub use entitle_domain::checkout::PaymentOutcome;
 
 /// A payment the provider vouches for (a verified callback, or its answer to a query).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,17 +168,12 @@ pub struct SessionRef {
 
 impl SessionRef {
     /// The checkout `session` as stored: it keeps the amount it was opened for.
-    pub fn of(
-        session: &crate::store::entity::checkout_session::Model,
-    ) -> crate::error::ServiceResult<SessionRef> {
-        let currency = entitle_domain::Currency::parse(&session.currency).ok_or_else(|| {
-            crate::error::ServiceError::Corrupt(format!("checkout currency {:?}", session.currency))
-        })?;
-        Ok(SessionRef {
+    pub fn of(session: &crate::store::entity::checkout_session::Model) -> SessionRef {
+        SessionRef {
             id: session.id,
             order_id: session.order_id,
-            amount: Money::from_minor(session.amount_minor, currency),
-        })
+            amount: Money::from_minor(session.amount_minor, session.currency),
+        }
     }
 }
 

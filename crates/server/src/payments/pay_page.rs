@@ -4,6 +4,7 @@
 //! sandbox show. In test mode every one of them says SANDBOX.
 
 use entitle_domain::api::Order;
+use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::OrderStatus;
 use html_escape::encode_text as esc;
 use poem::http::{StatusCode, header};
@@ -118,19 +119,18 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
         return outcome(&order);
     }
     let now = state.clock.now();
-    if session.status == "open"
+    if session.status == CheckoutStatus::Open
         && session.expires_at > now
         && let Some(provider) = state.payments.named(&session.provider)
-        && let Ok(reference) = SessionRef::of(&session)
-        && let Some(to) = provider.pay_redirect(&reference, session.expires_at)
+        && let Some(to) = provider.pay_redirect(&SessionRef::of(&session), session.expires_at)
     {
         return Response::builder()
             .status(StatusCode::SEE_OTHER)
             .header(header::LOCATION, to)
             .finish();
     }
-    let scan = match (&session.qr_code, session.status.as_str()) {
-        (Some(text), "open") if session.expires_at > now => qr_svg(text),
+    let scan = match (&session.qr_code, session.status) {
+        (Some(text), CheckoutStatus::Open) if session.expires_at > now => qr_svg(text),
         _ => None,
     };
     let body = match scan {

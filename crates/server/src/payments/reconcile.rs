@@ -6,6 +6,7 @@
 //! provider, asked after the checkout's own expiry, still says unpaid.
 
 use chrono::Duration;
+use entitle_domain::checkout::CheckoutStatus;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -24,13 +25,6 @@ const MAX_BATCHES: usize = 20;
 /// provider was told when to stop (`time_expire`), and the margin covers clocks that differ.
 const CLOSE_AFTER: Duration = Duration::minutes(10);
 
-/// The statuses of a checkout the customer may still pay through Entitle's pages.
-pub(crate) const PAYABLE: [&str; 2] = ["open", "superseded"];
-/// The statuses of a checkout the provider may still report paid: those, and a canceled
-/// order's (the customer may have paid at the provider a moment before canceling, or the
-/// provider did not take the close).
-const ASKED: [&str; 3] = ["open", "superseded", "canceled"];
-
 /// Asks `provider` about `session` and applies what it says; `true` when that changed the
 /// order. An unreachable provider is `ProviderUnavailable`, asked again later.
 pub(crate) async fn settle(
@@ -48,7 +42,7 @@ pub(crate) async fn settle(
             ),
         )));
     }
-    let reference = SessionRef::of(session)?;
+    let reference = SessionRef::of(session);
     match provider.query(&reference).await {
         Ok(Some(notice)) => service::apply(state, provider, &notice, found_by).await,
         Ok(None) => {
@@ -67,13 +61,7 @@ pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_se
         let Some(provider) = state.payments.named(&session.provider) else {
             continue;
         };
-        let reference = match SessionRef::of(session) {
-            Ok(reference) => reference,
-            Err(err) => {
-                tracing::error!(session = %session.id, error = %err, "a checkout not closed");
-                continue;
-            }
-        };
+        let reference = SessionRef::of(session);
         if let Err(err) = provider.close(&reference).await {
             tracing::warn!(provider = provider.name(), session = %session.id, error = %err,
                 "a superseded or canceled checkout could not be closed at its provider");
@@ -93,9 +81,12 @@ pub(crate) async fn abandon(state: &AppState, session: checkout_session::ActiveM
 
 async fn close(state: &AppState, session_id: Uuid) -> ServiceResult<()> {
     checkout_session::Entity::update_many()
-        .col_expr(checkout_session::Column::Status, Expr::value("expired"))
+        .col_expr(
+            checkout_session::Column::Status,
+            Expr::value(CheckoutStatus::Expired),
+        )
         .filter(checkout_session::Column::Id.eq(session_id))
-        .filter(checkout_session::Column::Status.is_in(ASKED))
+        .filter(checkout_session::Column::Status.is_in(CheckoutStatus::ASKED))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -111,7 +102,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
     let mut found = 0;
     for _ in 0..MAX_BATCHES {
         let mut query = checkout_session::Entity::find()
-            .filter(checkout_session::Column::Status.is_in(ASKED))
+            .filter(checkout_session::Column::Status.is_in(CheckoutStatus::ASKED))
             .filter(checkout_session::Column::CreatedAt.lte(cutoff));
         if let Some(id) = after {
             query = query.filter(checkout_session::Column::Id.gt(id));

@@ -16,23 +16,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{fulfillment, service as orders, store};
 use crate::store::entity::{checkout_session, order, provider_payment};
 
-/// How a payment's news reached the server first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FoundBy {
-    Callback,
-    Return,
-    Reconcile,
-}
-
-impl FoundBy {
-    fn as_str(self) -> &'static str {
-        match self {
-            FoundBy::Callback => "callback",
-            FoundBy::Return => "return",
-            FoundBy::Reconcile => "reconcile",
-        }
-    }
-}
+pub use entitle_domain::checkout::FoundBy;
 
 /// Applies `notice` from `provider`. Returns whether it changed anything (`false` for news
 /// already applied).
@@ -120,7 +104,7 @@ async fn paid_twice(
     Ok(provider_payment::Entity::find()
         .filter(provider_payment::Column::OrderId.eq(order_id))
         .filter(provider_payment::Column::Provider.eq(provider))
-        .filter(provider_payment::Column::Outcome.eq(PaymentOutcome::Succeeded.as_str()))
+        .filter(provider_payment::Column::Outcome.eq(PaymentOutcome::Succeeded))
         .filter(provider_payment::Column::ProviderPaymentId.ne(payment_id))
         .one(db)
         .await?
@@ -156,12 +140,12 @@ async fn record(
         provider_payment_id: Set(notice.payment_id.clone()),
         order_id: Set(order_id),
         session_id: Set(notice.session_id),
-        outcome: Set(notice.outcome.as_str().to_owned()),
+        outcome: Set(notice.outcome),
         amount_minor: Set(amount_minor),
-        currency: Set(notice.amount.currency().code().to_owned()),
+        currency: Set(notice.amount.currency()),
         occurred_at: Set(notice.occurred_at),
         recorded_at: Set(now),
-        found_by: Set(found_by.as_str().to_owned()),
+        found_by: Set(found_by),
     })
     .on_conflict(
         OnConflict::columns([

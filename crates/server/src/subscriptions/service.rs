@@ -77,7 +77,7 @@ pub async fn set_auto_renew(
             }
             .into());
         }
-        if row.status == SubscriptionStatus::Expired.as_str() {
+        if row.status == SubscriptionStatus::Expired {
             return Err(Refusal::SubscriptionNotActive.into());
         }
     }

@@ -2,11 +2,11 @@
 //! [`Subscription`].
 
 use chrono::{DateTime, Utc};
+use entitle_domain::PaymentMethod;
 use entitle_domain::api::Subscription;
 use entitle_domain::catalog::ProductCode;
 use entitle_domain::fulfillment::SubscriptionGrant;
 use entitle_domain::subscription::{HeldSubscription, SubscriptionStatus};
-use entitle_domain::{Cycle, PaymentMethod};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -14,16 +14,6 @@ use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::subscription;
-
-/// Parses a stored payment method.
-pub fn payment_method(stored: Option<&str>) -> ServiceResult<Option<PaymentMethod>> {
-    stored
-        .map(|m| {
-            serde_json::from_value(serde_json::Value::String(m.to_owned()))
-                .map_err(|_| ServiceError::Corrupt(format!("payment method {m:?}")))
-        })
-        .transpose()
-}
 
 /// The wire form.
 pub fn view(row: &subscription::Model) -> ServiceResult<Subscription> {
@@ -39,7 +29,7 @@ pub fn view(row: &subscription::Model) -> ServiceResult<Subscription> {
         auto_renew: row.auto_renew,
         current_period_start: row.current_period_start,
         current_period_end: row.current_period_end,
-        payment_method: payment_method(row.payment_method.as_deref())?,
+        payment_method: row.payment_method,
     })
 }
 
@@ -58,9 +48,9 @@ pub async fn insert_grant(
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),
         product_code: Set(grant.product.to_string()),
-        cycle: Set(grant.cycle.as_str().to_owned()),
+        cycle: Set(grant.cycle),
         quantity: Set(quantity),
-        status: Set(SubscriptionStatus::Active.as_str().to_owned()),
+        status: Set(SubscriptionStatus::Active),
         trial: Set(grant.trial),
         auto_renew: Set(grant.auto_renew),
         anchor_at: Set(grant.anchor),
@@ -68,7 +58,7 @@ pub async fn insert_grant(
         current_period_end: Set(grant.period_end),
         created_at: Set(now),
         updated_at: Set(now),
-        payment_method: Set(method.map(|m| m.as_str().to_owned())),
+        payment_method: Set(method),
         order_id: Set(Some(order_id)),
         renewal_failures: Set(0),
         next_retry_at: Set(None),
@@ -83,11 +73,10 @@ pub fn held(row: subscription::Model) -> ServiceResult<HeldSubscription> {
     Ok(HeldSubscription {
         product: ProductCode::parse(&row.product_code)
             .map_err(|_| corrupt("product", &row.product_code))?,
-        cycle: Cycle::parse(&row.cycle).ok_or_else(|| corrupt("cycle", &row.cycle))?,
+        cycle: row.cycle,
         quantity: u32::try_from(row.quantity)
             .map_err(|_| corrupt("quantity", &row.quantity.to_string()))?,
-        status: SubscriptionStatus::parse(&row.status)
-            .ok_or_else(|| corrupt("status", &row.status))?,
+        status: row.status,
         trial: row.trial,
         current_period_end: row.current_period_end,
     })
@@ -133,7 +122,7 @@ pub async fn live_among(
     subscription::Entity::find()
         .filter(subscription::Column::AccountId.eq(account_id))
         .filter(subscription::Column::ProductCode.is_in(products.iter().cloned()))
-        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired.as_str()))
+        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired))
         .filter(subscription::Column::CurrentPeriodEnd.gt(now))
         // A paid one before a trial: a trial never hides the subscription that refuses.
         .order_by_asc(subscription::Column::Trial)

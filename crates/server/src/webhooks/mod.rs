@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use entitle_domain::api::{
     NewWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint,
 };
+use entitle_domain::webhooks::DeliveryStatus;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -159,8 +160,8 @@ pub async fn deliveries(
             event_id: row.event_id,
             event_type: kind,
             endpoint_id: row.endpoint_id,
-            next_attempt_at: (row.status == "pending").then_some(row.next_attempt_at),
-            status: row.status,
+            next_attempt_at: (row.status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
+            status: row.status.to_string(),
             delivered_at: row.delivered_at,
             attempts,
         });
@@ -173,7 +174,7 @@ pub async fn deliveries(
 pub async fn deliver_due(state: &AppState) -> ServiceResult<u64> {
     let now = state.clock.now();
     let due = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Status.eq("pending"))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
         .order_by_asc(webhook_delivery::Column::Id)
         .limit(100)
@@ -191,7 +192,7 @@ pub async fn deliver_due(state: &AppState) -> ServiceResult<u64> {
                 Expr::value(now + CLAIM),
             )
             .filter(webhook_delivery::Column::Id.eq(delivery.id))
-            .filter(webhook_delivery::Column::Status.eq("pending"))
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
             .filter(
                 Condition::any()
                     .add(webhook_delivery::Column::ClaimedUntil.is_null())
@@ -259,10 +260,16 @@ async fn attempt(
         .filter(webhook_delivery::Column::Id.eq(delivery.id));
     update = if ok {
         update
-            .col_expr(webhook_delivery::Column::Status, Expr::value("delivered"))
+            .col_expr(
+                webhook_delivery::Column::Status,
+                Expr::value(DeliveryStatus::Delivered),
+            )
             .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now))
     } else if attempts >= MAX_ATTEMPTS {
-        update.col_expr(webhook_delivery::Column::Status, Expr::value("failed"))
+        update.col_expr(
+            webhook_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Failed),
+        )
     } else {
         update.col_expr(
             webhook_delivery::Column::NextAttemptAt,

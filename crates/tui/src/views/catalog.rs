@@ -40,7 +40,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 p.seat_based.then(|| "per seat".to_owned()),
                 p.trial_days.map(|d| format!("{d}-day trial")),
                 p.bonus.as_ref().map(|b| format!("+ {} free", b.product)),
-                p.account_kind.map(|k| format!("{} accounts", k.as_str())),
+                p.account_kind.map(|k| format!("{k} accounts")),
                 p.validity_months.map(|m| format!("valid {m} months")),
             ]
             .into_iter()

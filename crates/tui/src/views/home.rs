@@ -17,13 +17,13 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             Span::styled(format!("{} ", account.name), theme.active()),
             Span::raw(format!(
                 "· {} account · region {} · prices in {} · pay with {}",
-                account.kind.as_str(),
-                account.region.as_str(),
+                account.kind,
+                account.region,
                 account.currency,
                 account
                     .payment_methods
                     .iter()
-                    .map(|m| m.as_str())
+                    .map(|m| m.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
@@ -83,7 +83,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 "  {:<14} {:>5} × {:<5} {:<8} ends {}  auto-renew {}{}",
                 sub.product,
                 sub.quantity,
-                sub.cycle.as_str(),
+                sub.cycle,
                 format!("{:?}", sub.status).to_lowercase(),
                 date(sub.current_period_end),
                 if sub.auto_renew { "on" } else { "off" },

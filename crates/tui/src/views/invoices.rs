@@ -16,7 +16,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let rows = super::visible_rows(&list.rows, list.cursor, area, model, |invoice| {
         Row::new(vec![
             invoice.number.clone().unwrap_or_else(|| "—".to_owned()),
-            invoice.kind.as_str().to_owned(),
+            invoice.kind.to_string(),
             invoice.status.clone(),
             invoice.buyer.title.clone().unwrap_or_default(),
             format!("{} {}", invoice.total, invoice.currency),

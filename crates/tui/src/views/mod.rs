@@ -190,10 +190,7 @@ fn draw_header(model: &Model, frame: &mut Frame, area: Rect) {
     spans.extend([
         Span::raw(format!(
             "· {} · {} · {} · {} ",
-            account.name,
-            account.region.as_str(),
-            account.currency,
-            model.server
+            account.name, account.region, account.currency, model.server
         )),
         Span::raw(busy),
     ]);

@@ -136,10 +136,7 @@ fn draw_invoice_form(model: &Model, form: &crate::invoice_form::InvoiceForm, fra
         }
     };
     let mut lines = vec![
-        Line::styled(
-            format!("Type      ‹ {} ›", form.kind().as_str()),
-            style(Focus::Type),
-        ),
+        Line::styled(format!("Type      ‹ {} ›", form.kind()), style(Focus::Type)),
         Line::styled(
             format!("Company   [{}]", if form.company { "x" } else { " " }),
             style(Focus::Company),
@@ -271,12 +268,7 @@ fn draw_wizard(model: &Model, wizard: &Wizard, frame: &mut Frame) {
                     Default::default()
                 };
                 lines.push(Line::styled(
-                    format!(
-                        "{} {:<8} {}",
-                        mark(on),
-                        cycle.as_str(),
-                        price.unwrap_or_default()
-                    ),
+                    format!("{} {:<8} {}", mark(on), cycle, price.unwrap_or_default()),
                     style,
                 ));
             }
@@ -320,10 +312,7 @@ fn draw_wizard(model: &Model, wizard: &Wizard, frame: &mut Frame) {
                 } else {
                     Default::default()
                 };
-                lines.push(Line::styled(
-                    format!("{} {}", mark(chosen), m.as_str()),
-                    style,
-                ));
+                lines.push(Line::styled(format!("{} {}", mark(chosen), m), style));
             }
         }
         Step::Quote => quote_lines(model, wizard, &mut lines),
@@ -414,7 +403,9 @@ fn draw_payment(model: &Model, watch: &PaymentWatch, frame: &mut Frame) {
         order.id,
         order.total,
         order.currency,
-        order.payment_method.map_or("", |m| m.as_str())
+        order
+            .payment_method
+            .map_or_else(String::new, |m| m.to_string())
     )));
     let status = match order.status {
         OrderStatus::PendingPayment => format!(

@@ -19,7 +19,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let rows = super::visible_rows(items, cursor, area, model, |s| {
         Row::new(vec![
             s.product.clone(),
-            s.cycle.as_str().to_owned(),
+            s.cycle.to_string(),
             s.quantity.to_string(),
             format!("{:?}", s.status).to_lowercase(),
             date(s.current_period_end),

@@ -163,7 +163,7 @@ pub fn lines(invoice: &Invoice) -> Vec<Line> {
     let currency = invoice.currency;
     let mut fields = vec![
         ("Invoice ".to_owned(), number.to_owned()),
-        ("Type: ".to_owned(), invoice.kind.as_str().to_owned()),
+        ("Type: ".to_owned(), invoice.kind.to_string()),
         ("Issued: ".to_owned(), issued),
         ("Seller: ".to_owned(), "Entitle Software".to_owned()),
         (String::new(), String::new()),

@@ -64,11 +64,10 @@ pub struct CallbackBody {
 
 impl CallbackBody {
     fn of(charge: &sandbox_charge::Model) -> Result<Self, DbErr> {
-        let currency = Currency::parse(&charge.currency)
-            .ok_or_else(|| DbErr::Custom(format!("currency {:?}", charge.currency)))?;
+        let currency = charge.currency;
         Ok(CallbackBody {
             event_id: charge.id,
-            kind: if charge.outcome == "succeeded" {
+            kind: if charge.outcome == PaymentOutcome::Succeeded {
                 "payment.succeeded"
             } else {
                 "payment.failed"
@@ -193,14 +192,10 @@ impl SandboxProvider {
             id: Set(Uuid::now_v7()),
             session_id: Set(session_id),
             order_id: Set(order_id),
-            outcome: Set(match outcome {
-                PaymentOutcome::Succeeded => "succeeded",
-                PaymentOutcome::Declined => "declined",
-            }
-            .to_owned()),
+            outcome: Set(outcome),
             amount_minor: Set(amount_minor),
-            currency: Set(amount.currency().code().to_owned()),
-            payment_method: Set(method.as_str().to_owned()),
+            currency: Set(amount.currency()),
+            payment_method: Set(method),
             occurred_at: Set(self.clock.now()),
             delivered_at: Set(None),
             attempts: Set(0),
@@ -237,14 +232,6 @@ impl SandboxProvider {
         }
         update.exec(&self.db).await?;
         Ok(delivered)
-    }
-}
-
-fn outcome_of(charge: &sandbox_charge::Model) -> PaymentOutcome {
-    if charge.outcome == "succeeded" {
-        PaymentOutcome::Succeeded
-    } else {
-        PaymentOutcome::Declined
     }
 }
 
@@ -343,7 +330,7 @@ impl PaymentProvider for SandboxProvider {
         let body = CallbackBody::of(&charge).map_err(ledger_error)?;
         Ok(Some(PaymentNotice {
             payment_id: charge.id.to_string(),
-            outcome: outcome_of(&charge),
+            outcome: charge.outcome,
             session_id: charge.session_id,
             order_id: Some(charge.order_id),
             amount: body.amount.in_currency(body.currency),
@@ -398,7 +385,7 @@ impl PaymentProvider for SandboxProvider {
         };
         Ok(SavedCharge {
             payment_id: charge.id.to_string(),
-            outcome: outcome_of(&charge),
+            outcome: charge.outcome,
             occurred_at: charge.occurred_at,
         })
     }

@@ -8,8 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Order;
+use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::OrderStatus;
-use entitle_domain::{Cycle, Money, PaymentMethod};
+use entitle_domain::{Money, PaymentMethod};
 use html_escape::encode_text as esc;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path};
@@ -55,7 +56,7 @@ async fn checkout(state: &AppState, session_id: Uuid) -> ServiceResult<Checkout>
 
 /// Why the page will not take a payment now, if it will not.
 fn closed_reason(checkout: &Checkout, now: DateTime<Utc>) -> Option<&'static str> {
-    if checkout.session.status != "open" {
+    if checkout.session.status != CheckoutStatus::Open {
         return Some("This checkout is closed: the order was paid, canceled or declined.");
     }
     if checkout.session.expires_at <= now {
@@ -117,9 +118,10 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
                 line.quantity,
                 line.months_billed
                     .map(|m| format!("{m} months billed"))
-                    .or(line
-                        .periods
-                        .map(|p| format!("{p} × {}", order.cycle.map_or("", Cycle::as_str))))
+                    .or(line.periods.map(|p| format!(
+                        "{p} × {}",
+                        order.cycle.map_or_else(String::new, |c| c.to_string())
+                    )))
                     .unwrap_or_default(),
                 line.total,
                 order.currency
@@ -145,7 +147,7 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
         total = order.total,
         currency = order.currency,
         session = session_id,
-        method = method.map_or("card", PaymentMethod::as_str),
+        method = method.map_or_else(|| "card".to_owned(), |m| m.to_string()),
         fields = method_fields(method),
         csrf = csrf,
         cancel = cancel_form(session_id, &csrf),

@@ -1,3 +1,5 @@
+use entitle_domain::AccountKind;
+use entitle_domain::Region;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,8 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
-    pub region: String,
+    pub kind: AccountKind,
+    pub region: Region,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,3 +1,4 @@
+use entitle_domain::account::KeyRole;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     /// `None` for admin keys.
     pub account_id: Option<Uuid>,
     /// `admin` or `account`.
-    pub role: String,
+    pub role: KeyRole,
     pub name: String,
     pub prefix: String,
     /// SHA-256 of the key, hex: the key itself is never stored.

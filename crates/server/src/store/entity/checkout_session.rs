@@ -1,3 +1,6 @@
+use entitle_domain::Currency;
+use entitle_domain::PaymentMethod;
+use entitle_domain::checkout::CheckoutStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,11 +13,11 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub url: String,
     pub amount_minor: i64,
-    pub currency: String,
-    pub payment_method: String,
+    pub currency: Currency,
+    pub payment_method: PaymentMethod,
     /// `open`, `superseded` (a fresh checkout replaced it; the provider may still take it until
     /// it expires there), `paid`, `declined`, `canceled`, `expired`.
-    pub status: String,
+    pub status: CheckoutStatus,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     /// The provider's own reference (WeChat Pay's prepay, Alipay's nothing until paid).

@@ -1,3 +1,6 @@
+use entitle_domain::Currency;
+use entitle_domain::invoices::InvoiceStatus;
+use entitle_domain::invoices::InvoiceType;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,14 +11,14 @@ pub struct Model {
     pub order_id: Uuid,
     pub account_id: Uuid,
     #[sea_orm(column_name = "type")]
-    pub kind: String,
+    pub kind: InvoiceType,
     /// `requested` (changeable) or `issued` (final).
-    pub status: String,
+    pub status: InvoiceStatus,
     /// The buyer's details, JSON.
     #[sea_orm(column_type = "Text")]
     pub buyer: String,
     pub number: Option<String>,
-    pub currency: String,
+    pub currency: Currency,
     pub total_minor: i64,
     pub net_minor: Option<i64>,
     pub tax_minor: Option<i64>,

@@ -1,3 +1,5 @@
+use entitle_domain::licenses::LicenseSource;
+use entitle_domain::licenses::LicenseStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,8 +13,8 @@ pub struct Model {
     pub product_code: String,
     pub subscription_id: Option<Uuid>,
     pub order_id: Option<Uuid>,
-    pub source: String,
-    pub status: String,
+    pub source: LicenseSource,
+    pub status: LicenseStatus,
     pub valid_from: DateTimeUtc,
     pub valid_until: DateTimeUtc,
     pub host: Option<String>,

@@ -1,3 +1,8 @@
+use entitle_domain::Currency;
+use entitle_domain::Cycle;
+use entitle_domain::PaymentMethod;
+use entitle_domain::orders::OrderStatus;
+use entitle_domain::orders::OrderType;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,10 +12,10 @@ pub struct Model {
     pub id: Uuid,
     pub account_id: Uuid,
     #[sea_orm(column_name = "type")]
-    pub kind: String,
-    pub status: String,
+    pub kind: OrderType,
+    pub status: OrderStatus,
     pub product_code: String,
-    pub cycle: Option<String>,
+    pub cycle: Option<Cycle>,
     pub quantity: i32,
     pub periods: i32,
     pub subscription_id: Option<Uuid>,
@@ -18,9 +23,9 @@ pub struct Model {
     /// The quoted lines, JSON.
     #[sea_orm(column_type = "Text")]
     pub lines: String,
-    pub currency: String,
+    pub currency: Currency,
     pub total_minor: i64,
-    pub payment_method: Option<String>,
+    pub payment_method: Option<PaymentMethod>,
     #[sea_orm(column_type = "Text", nullable)]
     pub return_url: Option<String>,
     pub idempotency_key: Option<String>,

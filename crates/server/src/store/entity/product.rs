@@ -1,3 +1,5 @@
+use entitle_domain::AccountKind;
+use entitle_domain::ProductKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: ProductKind,
     pub family: String,
     pub tier: Option<i32>,
     pub seat_based: bool,
@@ -15,7 +17,7 @@ pub struct Model {
     pub validity_months: Option<i32>,
     pub bonus_product: Option<String>,
     pub bonus_per_unit: Option<i32>,
-    pub account_kind: Option<String>,
+    pub account_kind: Option<AccountKind>,
     pub one_per_account: bool,
     pub host_bound: bool,
     pub max_quantity: i32,

@@ -1,3 +1,4 @@
+use entitle_domain::Currency;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -5,11 +6,12 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub product_code: String,
-    /// `month`, `year`, or `once` for one-time products.
+    /// `month`, `year` (a [`entitle_domain::Cycle`]), or `once` for one-time products: text,
+    /// because a primary key has no "none".
     #[sea_orm(primary_key, auto_increment = false)]
     pub cycle: String,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub currency: String,
+    pub currency: Currency,
     /// Minor units (fen, cents): exact on SQLite and PostgreSQL alike.
     pub amount_minor: i64,
 }

@@ -1,3 +1,6 @@
+use entitle_domain::Currency;
+use entitle_domain::checkout::FoundBy;
+use entitle_domain::checkout::PaymentOutcome;
 use sea_orm::entity::prelude::*;
 
 /// Every payment a provider reported, once per provider payment id (a unique index): the
@@ -14,13 +17,13 @@ pub struct Model {
     pub order_id: Uuid,
     pub session_id: Option<Uuid>,
     /// `succeeded` or `declined`.
-    pub outcome: String,
+    pub outcome: PaymentOutcome,
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub occurred_at: DateTimeUtc,
     pub recorded_at: DateTimeUtc,
     /// `callback`, `return`, `reconcile` or `charge`: how the news arrived first.
-    pub found_by: String,
+    pub found_by: FoundBy,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

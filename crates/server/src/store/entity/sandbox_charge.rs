@@ -1,3 +1,6 @@
+use entitle_domain::Currency;
+use entitle_domain::PaymentMethod;
+use entitle_domain::checkout::PaymentOutcome;
 use sea_orm::entity::prelude::*;
 
 /// The sandbox provider's own ledger: every payment it took or declined, and whether the
@@ -12,10 +15,10 @@ pub struct Model {
     pub session_id: Option<Uuid>,
     pub order_id: Uuid,
     /// `succeeded` or `declined`.
-    pub outcome: String,
+    pub outcome: PaymentOutcome,
     pub amount_minor: i64,
-    pub currency: String,
-    pub payment_method: String,
+    pub currency: Currency,
+    pub payment_method: PaymentMethod,
     pub occurred_at: DateTimeUtc,
     /// When the merchant answered the callback with 2xx.
     pub delivered_at: Option<DateTimeUtc>,

@@ -1,3 +1,6 @@
+use entitle_domain::Cycle;
+use entitle_domain::PaymentMethod;
+use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,9 +10,9 @@ pub struct Model {
     pub id: Uuid,
     pub account_id: Uuid,
     pub product_code: String,
-    pub cycle: String,
+    pub cycle: Cycle,
     pub quantity: i32,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub trial: bool,
     pub auto_renew: bool,
     /// Where the first period started: the k-th period ends k cycles after it.
@@ -19,7 +22,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// The saved method renewals are charged to.
-    pub payment_method: Option<String>,
+    pub payment_method: Option<PaymentMethod>,
     /// The order that created it.
     pub order_id: Option<Uuid>,
     /// Renewal charges failed in a row for the current period.

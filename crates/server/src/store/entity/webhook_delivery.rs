@@ -1,3 +1,4 @@
+use entitle_domain::webhooks::DeliveryStatus;
 use sea_orm::entity::prelude::*;
 
 /// One event to one endpoint, delivered at least once.
@@ -9,7 +10,7 @@ pub struct Model {
     pub event_id: Uuid,
     pub endpoint_id: Uuid,
     /// `pending`, `delivered` or `failed` (attempts used up).
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// A server attempting it holds it until then.

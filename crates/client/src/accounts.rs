@@ -1,0 +1,38 @@
+//! Accounts (`/v1/accounts`, `/v1/me`): who holds subscriptions, and who a key belongs to.
+
+use entitle_domain::api::{Account, AccountPage, AccountSummary, NewAccount, WhoAmI};
+use uuid::Uuid;
+
+use crate::{Client, ClientError, page_query};
+
+impl Client {
+    /// `POST /v1/accounts` (admin).
+    pub async fn create_account(&self, account: &NewAccount) -> Result<Account, ClientError> {
+        self.post("/v1/accounts", account).await
+    }
+
+    /// `GET /v1/accounts` (admin), one page.
+    pub async fn list_accounts(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<AccountPage, ClientError> {
+        self.get_page("/v1/accounts", &page_query(limit, cursor))
+            .await
+    }
+
+    /// `GET /v1/accounts/{id}`.
+    pub async fn get_account(&self, id: Uuid) -> Result<Account, ClientError> {
+        self.get(&format!("/v1/accounts/{id}")).await
+    }
+
+    /// `GET /v1/accounts/{id}/summary`.
+    pub async fn account_summary(&self, id: Uuid) -> Result<AccountSummary, ClientError> {
+        self.get(&format!("/v1/accounts/{id}/summary")).await
+    }
+
+    /// `GET /v1/me`: who this client's key belongs to.
+    pub async fn who_am_i(&self) -> Result<WhoAmI, ClientError> {
+        self.get("/v1/me").await
+    }
+}
