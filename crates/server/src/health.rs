@@ -3,8 +3,8 @@
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use crate::store;
 
 #[derive(Tags)]

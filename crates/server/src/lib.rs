@@ -5,7 +5,6 @@
 //! typed per layer ([`error::ServiceError`]) and mapped to problem+json once, in [`problem`].
 
 pub mod accounts;
-pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
@@ -22,12 +21,15 @@ mod pagination;
 pub mod payments;
 pub mod problem;
 pub mod quotes;
+pub mod routes;
+pub mod serve;
 pub mod signature;
+pub mod state;
 pub mod store;
 pub mod subscriptions;
 pub mod webhooks;
 
-pub use app::{
-    AppState, StartError, api_service, app, bind, local_addr, openapi_json, openapi_yaml, serve,
-};
 pub use config::Config;
+pub use routes::{api_service, app, openapi_json, openapi_yaml};
+pub use serve::{bind, local_addr, serve};
+pub use state::{AppState, StartError};

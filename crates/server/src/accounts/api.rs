@@ -12,10 +12,10 @@ use poem_openapi::{ApiResponse, OpenApi, Tags};
 use uuid::Uuid;
 
 use super::{keys, service};
-use crate::app::AppState;
 use crate::auth::{ApiKey, Role};
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Tags)]
 enum AccountTags {

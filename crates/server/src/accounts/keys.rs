@@ -13,10 +13,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::service::load;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 use crate::store::entity::api_key;
 
 fn key_view(row: &api_key::Model) -> ApiKeyView {

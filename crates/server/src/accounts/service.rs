@@ -11,11 +11,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::auth::{Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
+use crate::state::AppState;
 use crate::store::entity::{account, license, order};
 
 /// Renewals due listed in an account's summary (an account has one per subscription at most).

@@ -11,10 +11,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::{KeyRef, Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
+use crate::state::AppState;
 use crate::store::entity::audit_event;
 
 /// Who made a change: for a request, the key that made it (DESIGN.md §7: "who (the key that

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{KeyPrefix, KeyRef, Principal};
-use crate::app::AppState;
 use crate::error::ServiceResult;
+use crate::state::AppState;
 use crate::store::entity::api_key;
 
 /// Every key starts with this, so a leaked one is recognisable in a scan.

@@ -11,9 +11,9 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::error::{ServiceError, ServiceResult};
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

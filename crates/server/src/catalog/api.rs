@@ -7,9 +7,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 
 use super::service;
-use crate::app::AppState;
 use crate::auth::ApiKey;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Tags)]
 enum CatalogTags {

@@ -5,10 +5,10 @@ use entitle_domain::api::{ProductInput, ProductView};
 use sea_orm::TransactionTrait;
 
 use super::store;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 
 /// Every product with its prices in every currency (any key).
 pub async fn list(state: &AppState) -> ServiceResult<Vec<Product>> {

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use ipnet::IpNet;
 use poem::Request;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The header proxies name the client in.
 const X_FORWARDED_FOR: &str = "x-forwarded-for";

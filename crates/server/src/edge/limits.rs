@@ -23,8 +23,8 @@ use poem::http::{HeaderValue, StatusCode};
 
 pub use super::client::client_ip;
 use super::client::limit_key;
-use crate::app::AppState;
 use crate::auth::keys;
+use crate::state::AppState;
 
 /// Unknown keys one IP may present per minute before it is slowed down.
 const BAD_KEYS_PER_MINUTE: u32 = 20;

@@ -22,9 +22,9 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sea_orm::{ColumnTrait, EntityTrait, QuerySelect};
 
-use crate::app::AppState;
 use crate::auth::keys;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use crate::store::entity::order;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -8,16 +8,19 @@ pub mod client;
 pub mod json;
 pub mod limits;
 pub mod metrics;
+pub mod spec;
 pub mod strings;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
-use crate::app::AppState;
 use crate::problem::{PROBLEM_JSON, problem};
+use crate::state::AppState;
+use spec::Spec;
 
 /// The header carrying the request's id.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -50,9 +53,12 @@ fn insert(response: &mut Response, name: header::HeaderName, value: &'static str
 }
 
 /// `req` once its body passed the edge's checks (its size, its strings), or the refusal.
-async fn admit(req: Request) -> Result<Request, Response> {
+async fn admit(spec: Option<&Spec>, req: Request) -> Result<Request, Response> {
     let req = body::within_limit(req).await?;
-    strings::within_schema(req).await
+    match spec {
+        Some(spec) => strings::within_schema(spec, req).await,
+        None => Ok(req),
+    }
 }
 
 /// Runs `endpoint` for `req` with everything the edge adds.
@@ -61,13 +67,17 @@ pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Resp
     let id = request_id(&req);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let operation = crate::app::operation_of(method.as_str(), &path);
+    let spec = req.data::<Arc<Spec>>().cloned();
+    let operation = spec.as_ref().map_or_else(
+        || format!("{method} other"),
+        |spec| spec.operation_of(method.as_str(), &path),
+    );
     let state = req.data::<AppState>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
 
     let admitted = match state.as_ref().and_then(|s| limits::refuse(s, &req)) {
         Some(refused) => Err(refused),
-        None => admit(req).await,
+        None => admit(spec.as_deref(), req).await,
     };
     let mut response = match admitted {
         Ok(req) => endpoint.get_response(req).instrument(span.clone()).await,
@@ -75,7 +85,7 @@ pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Resp
     };
 
     if response.status() == StatusCode::METHOD_NOT_ALLOWED
-        && let Some(allowed) = crate::app::allowed_methods(&path)
+        && let Some(allowed) = spec.as_ref().and_then(|s| s.allowed_methods(&path))
         && let Ok(value) = HeaderValue::from_str(allowed)
     {
         response.headers_mut().insert(header::ALLOW, value);

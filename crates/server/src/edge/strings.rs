@@ -10,65 +10,26 @@
 //! type in every request type of the domain: the spec is the contract, and one walk over it
 //! keeps the request types plain `String`s.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
 use serde_json::Value;
 
-/// Each operation's request body schema, by method and path template segments.
-type Bodies = HashMap<(String, Vec<String>), Value>;
-
-fn spec() -> &'static (Value, Bodies) {
-    static SPEC: OnceLock<(Value, Bodies)> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let spec: Value = serde_json::from_str(&crate::app::openapi_json()).unwrap_or(Value::Null);
-        let mut bodies = Bodies::new();
-        if let Some(paths) = spec["paths"].as_object() {
-            for (path, operations) in paths {
-                let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
-                for (method, operation) in operations.as_object().into_iter().flatten() {
-                    let content = &operation["requestBody"]["content"];
-                    if let Some(schema) = content
-                        .as_object()
-                        .and_then(|c| c.iter().find(|(t, _)| t.starts_with("application/json")))
-                        .map(|(_, c)| c["schema"].clone())
-                    {
-                        bodies.insert((method.to_uppercase(), segments.clone()), schema);
-                    }
-                }
-            }
-        }
-        (spec, bodies)
-    })
-}
-
-/// The request body schema of `method path`, when the spec declares a JSON one.
-pub fn body_schema(method: &str, path: &str) -> Option<&'static Value> {
-    let asked: Vec<&str> = path.split('/').collect();
-    spec().1.iter().find_map(|((m, template), schema)| {
-        (m == method
-            && template.len() == asked.len()
-            && template
-                .iter()
-                .zip(&asked)
-                .all(|(t, a)| t.starts_with('{') || t == a))
-        .then_some(schema)
-    })
-}
+use super::spec::Spec;
 
 /// The first field of `value` that the spec types `string` but that is not one, as a dotted
 /// path; `None` when every declared string is a string.
-pub fn misplaced_string(schema: &Value, value: &Value) -> Option<String> {
-    walk(&spec().0, schema, value, "body")
+pub fn misplaced_string(spec: &Spec, schema: &Value, value: &Value) -> Option<String> {
+    walk(spec.document(), schema, value, "body")
 }
 
 /// `req` unchanged when its JSON body's strings are strings; else the refusal to answer.
-pub async fn within_schema(mut req: poem::Request) -> Result<poem::Request, poem::Response> {
+pub async fn within_schema(
+    spec: &Spec,
+    mut req: poem::Request,
+) -> Result<poem::Request, poem::Response> {
     let json = req
         .header(poem::http::header::CONTENT_TYPE)
         .is_some_and(|t| t.starts_with("application/json"));
     let Some(schema) = json
-        .then(|| body_schema(req.method().as_str(), req.uri().path()))
+        .then(|| spec.body_schema(req.method().as_str(), req.uri().path()))
         .flatten()
     else {
         return Ok(req);
@@ -85,7 +46,7 @@ pub async fn within_schema(mut req: poem::Request) -> Result<poem::Request, poem
     };
     // A body that is not JSON is poem-openapi's to refuse, with its own words.
     if let Ok(value) = serde_json::from_slice::<Value>(&bytes)
-        && let Some(field) = misplaced_string(schema, &value)
+        && let Some(field) = misplaced_string(spec, schema, &value)
     {
         return Err(super::refusal(
             poem::http::StatusCode::BAD_REQUEST,
@@ -161,8 +122,11 @@ mod tests {
     use super::*;
 
     fn check(method: &str, path: &str, body: Value) -> Option<String> {
-        let schema = body_schema(method, path).expect("the spec declares a body");
-        misplaced_string(schema, &body)
+        let spec = Spec::parse(&crate::routes::openapi_json());
+        let schema = spec
+            .body_schema(method, path)
+            .expect("the spec declares a body");
+        misplaced_string(&spec, schema, &body)
     }
 
     #[test]

@@ -7,11 +7,10 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::ApiKey;
-use crate::error::ServiceError;
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Tags)]
 enum InvoiceTags {
@@ -90,17 +89,9 @@ impl InvoicesApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<InvoicePdf, ApiError> {
-        let row = super::get(&state, principal, id.0).await?;
-        let invoice = super::view(&row)?;
-        if invoice.number.is_none() {
-            return Err(ServiceError::Conflict {
-                code: "invoice_not_issued",
-                detail: "the invoice is issued by the weekly batch; its PDF exists from then"
-                    .to_owned(),
-            }
-            .into());
-        }
-        Ok(InvoicePdf::Pdf(Binary(super::pdf::render(&invoice))))
+        Ok(InvoicePdf::Pdf(Binary(
+            super::pdf(&state, principal, id.0).await?,
+        )))
     }
 
     /// List an account's invoices, oldest first.

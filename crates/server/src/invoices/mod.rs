@@ -14,11 +14,10 @@ use std::collections::HashMap;
 
 use chrono::Datelike;
 use entitle_domain::api::{Amount, Invoice, InvoicePage, InvoiceRequest};
-use entitle_domain::invoices::InvoiceStatus;
 use entitle_domain::invoices::{
-    BuyerDetails, InvoiceRefusal, InvoiceType, check_request, invoice_number, vat_breakdown,
+    BuyerDetails, InvoiceRefusal, InvoiceStatus, InvoiceType, InvoicingConflict, check_changeable,
+    check_invoiceable, check_printable, check_request, invoice_number, vat_breakdown,
 };
-use entitle_domain::orders::OrderStatus;
 use entitle_domain::{Money, Region};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -29,12 +28,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::accounts::service as accounts;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store as orders;
 use crate::pagination::PageRequest;
+use crate::state::AppState;
 use crate::store::entity::{invoice, invoice_batch, invoice_counter, order};
 
 fn corrupt(what: &str) -> ServiceError {
@@ -63,6 +62,13 @@ pub fn view(row: &invoice::Model) -> ServiceResult<Invoice> {
     })
 }
 
+fn conflict(conflict: InvoicingConflict) -> ServiceError {
+    ServiceError::Conflict {
+        code: conflict.code(),
+        detail: conflict.to_string(),
+    }
+}
+
 fn refused(refusal: InvoiceRefusal) -> ServiceError {
     ServiceError::Rule {
         code: refusal.code(),
@@ -83,19 +89,8 @@ pub async fn request(
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
     principal.require_owner(row.account_id, "order")?;
-    if row.status != OrderStatus::Paid {
-        return Err(ServiceError::Conflict {
-            code: "order_not_paid",
-            detail: "only a paid order is invoiced: pay it first".to_owned(),
-        });
-    }
     let total = orders::total(&row)?;
-    if total.amount().is_zero() {
-        return Err(ServiceError::Conflict {
-            code: "nothing_to_invoice",
-            detail: "this order was free (a trial): there is nothing to invoice".to_owned(),
-        });
-    }
+    check_invoiceable(row.status, total).map_err(conflict)?;
     let account = accounts::load(state, principal, row.account_id).await?;
     check_request(account.region, input.kind, &input.buyer).map_err(refused)?;
     let buyer = serde_json::to_string(&trimmed(input.buyer))
@@ -121,13 +116,9 @@ pub async fn request(
                 .exec(&txn)
                 .await?;
             if changed.rows_affected == 0 {
-                return Err(ServiceError::Conflict {
-                    code: "invoice_issued",
-                    detail: format!(
-                        "invoice {} is issued and can no longer change",
-                        current.number.unwrap_or_default()
-                    ),
-                });
+                // The batch issued it between the read and the update.
+                check_changeable(InvoiceStatus::Issued, current.number.as_deref())
+                    .map_err(conflict)?;
             }
             let saved = invoice::Entity::find_by_id(current.id)
                 .one(&txn)
@@ -215,6 +206,13 @@ pub async fn get(
         .ok_or(ServiceError::NotFound("invoice"))?;
     principal.require_owner(row.account_id, "invoice")?;
     Ok(row)
+}
+
+/// The PDF of the issued invoice `id`; a requested one has none yet.
+pub async fn pdf(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Vec<u8>> {
+    let row = get(state, principal, id).await?;
+    check_printable(row.status).map_err(conflict)?;
+    Ok(pdf::render(&view(&row)?))
 }
 
 /// One page of an account's invoices, oldest first.

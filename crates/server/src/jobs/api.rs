@@ -6,9 +6,9 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{OpenApi, Tags};
 
-use crate::app::AppState;
 use crate::auth::ApiKey;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Tags)]
 enum AdminTags {

@@ -8,10 +8,10 @@ use entitle_domain::add_months;
 use entitle_domain::api::ClockView;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 
 /// Why the clock is not there in live mode (DESIGN.md §8): real payments happen in real time.
 const LIVE_CLOCK: ServiceError = ServiceError::TestModeOnly(

@@ -1,12 +1,14 @@
 //! Expiry (DESIGN.md §4): licenses past `valid_until` become `expired` (a consumed one stays
-//! `consumed`), and so do subscriptions that end without renewing. Auto-renewing
-//! subscriptions are left to the renewal job, which expires them when their retries run out.
+//! `consumed`), and so do subscriptions that end without renewing. Which ones is the domain's
+//! call (`subscription::renews_itself`, `licenses::waits_for_renewal`); the queries only
+//! narrow the rows to what it could pick. Auto-renewing subscriptions are left to the renewal
+//! job, which expires them when their retries run out.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entitle_domain::licenses::LicenseStatus;
-use entitle_domain::subscription::SubscriptionStatus;
+use entitle_domain::licenses::{LicenseStatus, Owner, waits_for_renewal};
+use entitle_domain::subscription::{SubscriptionStatus, renews_itself};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -14,11 +16,11 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::error::ServiceResult;
 use crate::events;
 use crate::licenses::store as licenses;
+use crate::state::AppState;
 use crate::store::entity::{license, subscription};
 use crate::subscriptions::store as subscriptions;
 
@@ -45,6 +47,9 @@ async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceRe
         .await?;
     let mut expired = 0;
     for sub in due {
+        if renews_itself(sub.auto_renew, sub.trial) {
+            continue;
+        }
         let txn = state.db.begin().await?;
         let claimed = subscription::Entity::update_many()
             .col_expr(
@@ -93,21 +98,21 @@ async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceRe
     Ok(expired)
 }
 
-/// Subscriptions that may still renew, with their product: their own licenses wait for the
-/// renewal job (bonus licenses do not: they end with their term).
-async fn still_renewing(state: &AppState, ids: Vec<Uuid>) -> ServiceResult<HashMap<Uuid, String>> {
+/// The subscriptions of licenses due to expire, by id: whether each license waits for its
+/// renewal is `licenses::waits_for_renewal`'s to say.
+async fn owners(
+    state: &AppState,
+    ids: Vec<Uuid>,
+) -> ServiceResult<HashMap<Uuid, subscription::Model>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     Ok(subscription::Entity::find()
         .filter(subscription::Column::Id.is_in(ids))
-        .filter(subscription::Column::AutoRenew.eq(true))
-        .filter(subscription::Column::Trial.eq(false))
-        .filter(subscription::Column::Status.ne(SubscriptionStatus::Expired))
         .all(&state.db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.product_code))
+        .map(|s| (s.id, s))
         .collect())
 }
 
@@ -119,18 +124,23 @@ async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<
         .limit(BATCH)
         .all(&state.db)
         .await?;
-    let renewing = still_renewing(
+    let owners = owners(
         state,
         due.iter().filter_map(|l| l.subscription_id).collect(),
     )
     .await?;
     let mut expired = 0;
     for row in due {
-        let waits = row
+        let owner = row
             .subscription_id
-            .and_then(|s| renewing.get(&s))
-            .is_some_and(|product| *product == row.product_code);
-        if waits {
+            .and_then(|s| owners.get(&s))
+            .map(|s| Owner {
+                product: &s.product_code,
+                status: s.status,
+                auto_renew: s.auto_renew,
+                trial: s.trial,
+            });
+        if waits_for_renewal(&row.product_code, owner) {
             continue;
         }
         let txn = state.db.begin().await?;

@@ -20,9 +20,9 @@ use entitle_domain::jobs::JobOutcome;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 use crate::store::entity::job_run;
 use crate::{invoices, orders, webhooks};
 

@@ -23,13 +23,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::renewals::{Round, Step, record_failure, renewal_order};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::orders::service::{self as orders, Payable, start_checkout};
 use crate::orders::store as order_store;
 use crate::payments::reconcile;
+use crate::state::AppState;
 use crate::store::entity::{order, subscription};
 use crate::subscriptions::store as subscriptions;
 

@@ -16,10 +16,10 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::catalog::store as catalog;
 use crate::error::ServiceResult;
 use crate::events;
+use crate::state::AppState;
 use crate::store::entity::{license, reminder, subscription};
 
 /// A license as the reminders read it: id, account, order, product, end.

@@ -14,7 +14,7 @@ use entitle_domain::catalog::Product;
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::pricing::quote_renewal;
-use entitle_domain::renewal::{next_period, next_retry};
+use entitle_domain::renewal::{AfterFailedCharge, after_failed_charge, next_period};
 use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{Currency, Refusal};
 use sea_orm::sea_query::Expr;
@@ -27,7 +27,6 @@ use uuid::Uuid;
 
 use super::pay_to_renew::pays_to_renew;
 use crate::accounts::service::AccountRecord;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
@@ -35,6 +34,7 @@ use crate::events;
 use crate::orders::batch_fulfillment::{self, PaidRenewal};
 use crate::orders::{fulfillment, service as orders, store as order_store};
 use crate::payments::{PaymentOutcome, SavedCharge};
+use crate::state::AppState;
 use crate::store::entity::{account, license, order, subscription};
 use crate::subscriptions::store as subscriptions;
 
@@ -509,10 +509,12 @@ pub(super) async fn record_failure(
     now: DateTime<Utc>,
 ) -> ServiceResult<Step> {
     let failures = sub.renewal_failures + 1;
-    let retry = next_retry(
+    let after_failure = after_failed_charge(
         sub.current_period_end,
         u32::try_from(failures).unwrap_or(u32::MAX),
     );
+    let retry = after_failure.retry_at();
+    let status = after_failure.status();
     let txn = state.db.begin().await?;
     let before = subscriptions::view(sub)?;
     let mut update = subscription::Entity::update_many()
@@ -521,24 +523,19 @@ pub(super) async fn record_failure(
         .filter(subscription::Column::Id.eq(sub.id))
         .filter(subscription::Column::RenewalFailures.eq(sub.renewal_failures))
         .filter(subscription::Column::CurrentPeriodEnd.eq(sub.current_period_end));
-    let (status, event) = match retry {
-        Some(at) => {
-            update = update.col_expr(subscription::Column::NextRetryAt, Expr::value(at));
-            (SubscriptionStatus::PastDue, events::SUBSCRIPTION_PAST_DUE)
+    let (event, action) = match after_failure {
+        AfterFailedCharge::PastDue { .. } => {
+            (events::SUBSCRIPTION_PAST_DUE, "subscription.past_due")
         }
-        None => {
-            update = update.col_expr(
-                subscription::Column::NextRetryAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            );
-            (SubscriptionStatus::Expired, events::SUBSCRIPTION_EXPIRED)
-        }
+        AfterFailedCharge::Expired => (events::SUBSCRIPTION_EXPIRED, "subscription.expired"),
     };
-    update = update.col_expr(subscription::Column::Status, Expr::value(status));
+    update = update
+        .col_expr(subscription::Column::NextRetryAt, Expr::value(retry))
+        .col_expr(subscription::Column::Status, Expr::value(status));
     if update.exec(&txn).await?.rows_affected == 0 {
         return Ok(Step::Skipped);
     }
-    if status == SubscriptionStatus::Expired {
+    if after_failure == AfterFailedCharge::Expired {
         license::Entity::update_many()
             .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
             .col_expr(license::Column::UpdatedAt, Expr::value(now))
@@ -566,11 +563,7 @@ pub(super) async fn record_failure(
         vec![Change {
             actor: Actor::System,
             account_id: Some(sub.account_id),
-            action: if status == SubscriptionStatus::Expired {
-                "subscription.expired"
-            } else {
-                "subscription.past_due"
-            },
+            action,
             entity: "subscription",
             entity_id: sub.id,
             before: snapshot(&before),

@@ -11,11 +11,11 @@ use poem_openapi::{OpenApi, Tags};
 use uuid::Uuid;
 
 use super::service::{self, LicenseFilter};
-use crate::app::AppState;
 use crate::auth::ApiKey;
 use crate::edge::json::SerdeJson;
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Tags)]
 enum LicenseTags {

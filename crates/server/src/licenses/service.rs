@@ -12,13 +12,13 @@ use uuid::Uuid;
 
 use super::store;
 use crate::accounts::service as accounts;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::pagination::PageRequest;
+use crate::state::AppState;
 use crate::store::entity::license;
 
 /// Narrows a license list.

@@ -26,11 +26,11 @@ use super::fulfillment::{
     self, RenewedTerm, advance_terms, paid, paid_records, renewal_records, renewed_term,
 };
 use super::store;
-use crate::app::AppState;
 use crate::audit::{self, Actor};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::licenses::store as licenses;
+use crate::state::AppState;
 use crate::store::entity::{order, subscription};
 use crate::store::per_row;
 

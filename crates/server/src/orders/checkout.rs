@@ -14,11 +14,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 use uuid::Uuid;
 
 use super::store;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::payments::{CheckoutRequest, reconcile};
+use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
 /// What a checkout is started for.

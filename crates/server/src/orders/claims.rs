@@ -17,8 +17,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::transitions;
-use crate::app::AppState;
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 use crate::store::entity::order;
 use crate::subscriptions::store as subscriptions;
 

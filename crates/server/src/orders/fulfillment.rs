@@ -22,12 +22,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::store;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::licenses::store::{self as licenses, Owner};
+use crate::state::AppState;
 use crate::store::entity::{checkout_session, license, order, subscription};
 use crate::store::per_row;
 use crate::subscriptions::store as subscriptions;

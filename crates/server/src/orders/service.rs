@@ -26,7 +26,6 @@ pub(crate) use super::transitions::expire;
 pub use super::transitions::{cancel, cancel_as, expire_due, mark_failed};
 use super::{claims, fulfillment, store};
 use crate::accounts::service::{self as accounts, AccountRecord};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
@@ -34,6 +33,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
 use crate::payments::reconcile;
 use crate::quotes::service as quotes;
+use crate::state::AppState;
 use crate::store::entity::order;
 use crate::subscriptions::store as subscriptions;
 

@@ -10,12 +10,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Tr
 use uuid::Uuid;
 
 use super::store;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::events;
 use crate::payments::reconcile;
+use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
 /// Moves an order from `from` to `to` if it is still in `from`, closes its payable checkouts as

@@ -22,10 +22,10 @@ use sea_orm::EntityTrait;
 use super::reconcile::settle;
 use super::service::{self, FoundBy};
 use super::{CallbackFailure, CallbackOutcome, pay_page};
-use crate::app::AppState;
 use crate::error::ServiceError;
 use crate::orders::store;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
 /// The largest callback body read.

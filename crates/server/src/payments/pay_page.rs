@@ -16,8 +16,8 @@ use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::SessionRef;
-use crate::app::AppState;
 use crate::orders::store;
+use crate::state::AppState;
 use crate::store::entity::checkout_session;
 
 /// Seconds between the QR page's refreshes while the order waits for payment.

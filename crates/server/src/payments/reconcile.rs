@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::service::{self, FoundBy};
 use super::{PaymentProvider, SessionRef};
-use crate::app::AppState;
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 use crate::store::entity::checkout_session;
 
 /// Checkouts read at a time.

@@ -10,10 +10,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{fulfillment, service as orders, store};
+use crate::state::AppState;
 use crate::store::entity::{checkout_session, order, provider_payment};
 
 pub use entitle_domain::checkout::FoundBy;

@@ -8,9 +8,9 @@ use poem_openapi::{OpenApi, Tags};
 use uuid::Uuid;
 
 use super::service;
-use crate::app::AppState;
 use crate::auth::ApiKey;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Tags)]
 enum QuoteTags {

@@ -7,10 +7,10 @@ use entitle_domain::proration::{quote_add_seats, quote_upgrade};
 use uuid::Uuid;
 
 use crate::accounts::service as accounts;
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 use crate::subscriptions::store as subscriptions;
 
 /// Prices `request` for the account `account_id` at the clock's now.

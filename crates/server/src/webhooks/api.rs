@@ -9,10 +9,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::ApiKey;
 use crate::pagination::PageRequest;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Tags)]
 enum WebhookTags {

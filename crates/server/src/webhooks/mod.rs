@@ -17,13 +17,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::pagination::PageRequest;
 use crate::signature;
+use crate::state::AppState;
 use crate::store::entity::{event, webhook_attempt, webhook_delivery, webhook_endpoint};
 
 /// The header carrying a delivery's signature.

@@ -20,12 +20,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::SandboxProvider;
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{service as orders, store};
 use crate::payments::PaymentOutcome;
 use crate::payments::pay_page::{message, page};
+use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
 /// Who the customer is paying, as the page shows it.

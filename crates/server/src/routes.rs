@@ -1,0 +1,118 @@
+//! The routes: the one module that knows every API, the provider callbacks and the hosted
+//! pages, and puts the edge around them. Nothing imports it but the wiring (`serve`), the
+//! binary and the tests.
+
+use std::sync::Arc;
+
+use poem::{Endpoint, EndpointExt, Route};
+use poem_openapi::OpenApiService;
+
+use crate::accounts::api::AccountsApi;
+use crate::audit::api::AuditApi;
+use crate::catalog::api::CatalogApi;
+use crate::edge::spec::Spec;
+use crate::health::HealthApi;
+use crate::invoices::api::InvoicesApi;
+use crate::jobs::api::AdminApi;
+use crate::licenses::api::LicensesApi;
+use crate::orders::api::OrdersApi;
+use crate::payments::sandbox;
+use crate::payments::{callback, pay_page};
+use crate::problem::problem_for_error;
+use crate::quotes::api::QuotesApi;
+use crate::state::AppState;
+use crate::subscriptions::api::SubscriptionsApi;
+use crate::webhooks::api::WebhooksApi;
+
+type Apis = (
+    HealthApi,
+    AccountsApi,
+    CatalogApi,
+    QuotesApi,
+    OrdersApi,
+    LicensesApi,
+    SubscriptionsApi,
+    AuditApi,
+    WebhooksApi,
+    AdminApi,
+    InvoicesApi,
+);
+
+/// The API with its OpenAPI description.
+pub fn api_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            HealthApi,
+            AccountsApi,
+            CatalogApi,
+            QuotesApi,
+            OrdersApi,
+            LicensesApi,
+            SubscriptionsApi,
+            AuditApi,
+            WebhooksApi,
+            AdminApi,
+            InvoicesApi,
+        ),
+        "Entitle",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "License subscriptions: catalog, quotes, orders, licenses. Errors are \
+         application/problem+json with a stable `code`. Money is a decimal string with \
+         exactly two decimals next to its ISO 4217 currency.",
+    )
+}
+
+/// The spec as JSON, exactly as `openapi/openapi.json` is committed.
+pub fn openapi_json() -> String {
+    api_service().spec()
+}
+
+/// The spec as YAML, exactly as `openapi/openapi.yaml` is committed.
+pub fn openapi_yaml() -> String {
+    api_service().spec_yaml()
+}
+
+/// The whole HTTP application over `state`. The sandbox's pages exist in test mode only; its
+/// callback and return routes answer 404 in live mode, as any provider's the server lacks.
+pub fn app(state: AppState) -> impl Endpoint {
+    let api = api_service();
+    let described = Arc::new(Spec::parse(&api.spec()));
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let mut routes = Route::new()
+        .nest("/", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .at(
+            "/v1/payments/:provider/callback",
+            poem::post(callback::receive),
+        )
+        .at(
+            "/v1/payments/:provider/return",
+            poem::get(callback::returned),
+        )
+        .at("/pay/:session", poem::get(pay_page::show));
+    if state.payments.sandbox().is_some() {
+        routes = routes
+            .at(
+                "/sandbox/checkout/:session",
+                poem::get(sandbox::pages::show),
+            )
+            .at(
+                "/sandbox/checkout/:session/pay",
+                poem::post(sandbox::pages::pay),
+            )
+            .at(
+                "/sandbox/checkout/:session/cancel",
+                poem::get(sandbox::pages::confirm_cancel).post(sandbox::pages::cancel),
+            );
+    }
+    routes
+        .at("/metrics", poem::get(crate::edge::metrics::scrape))
+        .catch_all_error(problem_for_error)
+        .around(crate::edge::around)
+        .data(described)
+        .data(state)
+}

@@ -1,0 +1,127 @@
+//! What every handler, service and job shares, and how a server comes to have it: the store,
+//! the clock, the payment providers, the settings. A leaf: it imports no handler and no route.
+
+use std::sync::Arc;
+
+use entitle_domain::Clock;
+use entitle_domain::clock::OffsetClock;
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::auth::keys;
+use crate::config::Config;
+use crate::payments::sandbox::SandboxProvider;
+use crate::payments::{PaymentProvider, Providers, alipay, wechat_pay};
+use crate::store;
+
+/// What every handler and service shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    /// The hash of the bootstrap admin key, when one is configured.
+    pub bootstrap_admin_hash: Option<String>,
+    /// The payment providers, chosen per method.
+    pub payments: Arc<Providers>,
+    /// The clock an admin may move, in test mode.
+    pub movable_clock: Option<OffsetClock>,
+    pub metrics: Arc<crate::edge::metrics::Metrics>,
+    pub limits: Arc<crate::edge::limits::Limits>,
+    /// API keys verified in the last seconds.
+    pub verified_keys: Arc<crate::auth::cache::KeyCache>,
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] DbErr),
+    #[error("payment provider settings: {0}")]
+    Provider(String),
+    #[error(
+        "live mode with no payment provider would take no payment: configure Alipay \
+         (ENTITLE_ALIPAY_APP_ID, ENTITLE_ALIPAY_PRIVATE_KEY_FILE, ENTITLE_ALIPAY_PUBLIC_KEY_FILE) \
+         or WeChat Pay (ENTITLE_WECHAT_APPID, ENTITLE_WECHAT_MCHID, ENTITLE_WECHAT_PRIVATE_KEY_FILE, \
+         ENTITLE_WECHAT_SERIAL_NO, ENTITLE_WECHAT_APIV3_KEY, ENTITLE_WECHAT_PUBLIC_KEY_FILE, \
+         ENTITLE_WECHAT_PUBLIC_KEY_ID), or run in test mode with --sandbox (ENTITLE_SANDBOX=true)"
+    )]
+    NoProvider,
+    #[error(
+        "the bootstrap admin key (ENTITLE_BOOTSTRAP_ADMIN_KEY) has {length} characters: it must \
+         have at least {min}, so that it cannot be guessed (`openssl rand -hex 32` makes one); \
+         better, create a stored admin key with POST /v1/admin/api-keys and retire the \
+         bootstrap key",
+        min = MIN_BOOTSTRAP_KEY_CHARS
+    )]
+    WeakBootstrapKey { length: usize },
+}
+
+/// The shortest bootstrap admin key accepted: it is compared as it is, not made by the server,
+/// so its length is all that stands between it and a guess (issue 17: at least 32).
+pub const MIN_BOOTSTRAP_KEY_CHARS: usize = 32;
+
+impl AppState {
+    /// Connects to the configured database (migrating it), sets up the payment providers, and
+    /// reads time from `clock`; in test mode an admin moves it.
+    pub async fn new(config: Config, clock: OffsetClock) -> Result<Self, StartError> {
+        if let Some(key) = &config.bootstrap_admin_key {
+            let length = key.chars().count();
+            if length < MIN_BOOTSTRAP_KEY_CHARS {
+                return Err(StartError::WeakBootstrapKey { length });
+            }
+        }
+        let real = real_providers(&config)?;
+        if real.is_empty() && !config.sandbox {
+            return Err(StartError::NoProvider);
+        }
+        let movable_clock = config.sandbox.then(|| clock.clone());
+        let clock: Arc<dyn Clock> = Arc::new(clock);
+        let db = store::connect(&config.database_url).await?;
+        let sandbox = config.sandbox.then(|| {
+            Arc::new(SandboxProvider::new(
+                db.clone(),
+                clock.clone(),
+                &config.sandbox_secret,
+                &config.public_url,
+                config.sandbox_decline_renewals,
+            ))
+        });
+        Ok(AppState {
+            db,
+            clock,
+            payments: Arc::new(Providers::new(real, sandbox)),
+            movable_clock,
+            metrics: Arc::new(crate::edge::metrics::Metrics::default()),
+            limits: crate::edge::limits::Limits::new(
+                config.rate_limit_per_key,
+                config.rate_limit_per_ip,
+            ),
+            verified_keys: Arc::default(),
+            bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(keys::hash),
+            config: Arc::new(config),
+        })
+    }
+
+    /// State on the machine's clock (movable forward in test mode).
+    pub async fn with_system_clock(config: Config) -> Result<Self, StartError> {
+        AppState::new(config, OffsetClock::default()).await
+    }
+}
+
+/// The real providers `config` names, their keys parsed now so a bad key stops the start.
+fn real_providers(config: &Config) -> Result<Vec<Arc<dyn PaymentProvider>>, StartError> {
+    let mut real: Vec<Arc<dyn PaymentProvider>> = Vec::new();
+    if let Some(settings) = &config.alipay {
+        real.push(Arc::new(
+            alipay::AlipayProvider::new(settings, &config.public_url)
+                .map_err(|e| StartError::Provider(format!("Alipay: {e}")))?,
+        ));
+    }
+    if let Some(settings) = &config.wechat_pay {
+        real.push(Arc::new(
+            wechat_pay::WechatPayProvider::new(settings, &config.public_url)
+                .map_err(|e| StartError::Provider(format!("WeChat Pay: {e}")))?,
+        ));
+    }
+    Ok(real)
+}
