@@ -62,20 +62,16 @@ async fn issue(
     audit::record(
         db,
         now,
-        vec![Change {
-            actor,
-            account_id,
-            action: "api_key.created",
-            entity: "api_key",
-            entity_id: key.id,
-            before: None,
-            after: Some(json!({
-                "name": key.name,
-                "prefix": key.prefix,
-                "role": key.role,
-                "rotated_from": rotated_from,
-            })),
-        }],
+        vec![
+            Change::new(actor, "api_key.created", "api_key", key.id)
+                .account(account_id)
+                .after(&json!({
+                    "name": key.name,
+                    "prefix": key.prefix,
+                    "role": key.role,
+                    "rotated_from": rotated_from,
+                })),
+        ],
     )
     .await?;
     Ok((key, secret))
@@ -197,15 +193,12 @@ pub async fn revoke(state: &AppState, principal: Principal, id: Uuid) -> Service
         audit::record(
             &txn,
             now,
-            vec![Change {
-                actor: principal.into(),
-                account_id: row.account_id,
-                action: "api_key.revoked",
-                entity: "api_key",
-                entity_id: id,
-                before: Some(json!({ "prefix": row.prefix, "revoked_at": null })),
-                after: Some(json!({ "prefix": row.prefix, "revoked_at": now })),
-            }],
+            vec![
+                Change::new(principal.into(), "api_key.revoked", "api_key", id)
+                    .account(row.account_id)
+                    .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
+                    .after(&json!({ "prefix": row.prefix, "revoked_at": now })),
+            ],
         )
         .await?;
     }
@@ -241,19 +234,16 @@ pub async fn rotate(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor,
-            account_id: row.account_id,
-            action: "api_key.rotated",
-            entity: "api_key",
-            entity_id: row.id,
-            before: Some(json!({ "prefix": row.prefix, "revoked_at": null })),
-            after: Some(json!({
-                "prefix": row.prefix,
-                "revoked_at": now,
-                "replaced_by": key.id,
-            })),
-        }],
+        vec![
+            Change::new(actor, "api_key.rotated", "api_key", row.id)
+                .account(row.account_id)
+                .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
+                .after(&json!({
+                    "prefix": row.prefix,
+                    "revoked_at": now,
+                    "replaced_by": key.id,
+                })),
+        ],
     )
     .await?;
     txn.commit().await?;

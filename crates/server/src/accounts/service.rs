@@ -94,15 +94,16 @@ pub async fn create(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: Some(account.id),
-            action: "account.created",
-            entity: "account",
-            entity_id: account.id,
-            before: None,
-            after: audit::snapshot(&account.view()),
-        }],
+        vec![
+            Change::new(
+                Actor::from(principal),
+                "account.created",
+                "account",
+                account.id,
+            )
+            .account(account.id)
+            .after(&audit::snapshot(&account.view())),
+        ],
     )
     .await?;
     txn.commit().await?;

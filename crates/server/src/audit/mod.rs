@@ -59,15 +59,50 @@ impl std::fmt::Display for Actor {
     }
 }
 
-/// One change to record.
+/// One change to record, built by [`Change::new`] and its setters: what happened to which thing
+/// by whom, then whose account it concerns and the thing before and after.
+#[derive(Debug)]
 pub struct Change<'a> {
-    pub actor: Actor,
-    pub account_id: Option<Uuid>,
-    pub action: &'a str,
-    pub entity: &'a str,
-    pub entity_id: Uuid,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
+    actor: Actor,
+    account_id: Option<Uuid>,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: Uuid,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+impl<'a> Change<'a> {
+    /// `actor` did `action` (`order.paid`) to the `entity` (`order`) `entity_id`.
+    pub fn new(actor: Actor, action: &'a str, entity: &'a str, entity_id: Uuid) -> Self {
+        Change {
+            actor,
+            account_id: None,
+            action,
+            entity,
+            entity_id,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The account the change concerns (none for the catalog, the clock, a job).
+    pub fn account(mut self, account_id: impl Into<Option<Uuid>>) -> Self {
+        self.account_id = account_id.into();
+        self
+    }
+
+    /// The thing before the change, as the API shows it.
+    pub fn before(mut self, before: &impl Serialize) -> Self {
+        self.before = snapshot(before);
+        self
+    }
+
+    /// The thing after the change, as the API shows it.
+    pub fn after(mut self, after: &impl Serialize) -> Self {
+        self.after = snapshot(after);
+        self
+    }
 }
 
 /// The `entity_id` of something keyed by a name rather than an id (a product by its code, a
@@ -82,7 +117,8 @@ pub fn name_id(entity: &str, name: &str) -> Uuid {
 
 /// The JSON snapshot of `value` for `before`/`after`.
 pub fn snapshot(value: &impl Serialize) -> Option<serde_json::Value> {
-    serde_json::to_value(value).ok()
+    // Nothing (a `None`) is recorded as no snapshot, not as a JSON `null`.
+    serde_json::to_value(value).ok().filter(|v| !v.is_null())
 }
 
 fn row(change: Change<'_>, at: DateTime<Utc>) -> audit_event::ActiveModel {

@@ -106,21 +106,24 @@ async fn save(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: None,
-            action: if before.is_some() {
-                "product.updated"
-            } else {
-                "product.created"
-            },
-            entity: "product",
-            entity_id: audit::name_id("product", product.code.as_str()),
-            before: before
-                .as_ref()
-                .and_then(|p| audit::snapshot(&ProductView::from(p))),
-            after: audit::snapshot(&ProductView::from(&product)),
-        }],
+        vec![
+            Change::new(
+                Actor::from(principal),
+                if before.is_some() {
+                    "product.updated"
+                } else {
+                    "product.created"
+                },
+                "product",
+                audit::name_id("product", product.code.as_str()),
+            )
+            .before(
+                &before
+                    .as_ref()
+                    .and_then(|p| audit::snapshot(&ProductView::from(p))),
+            )
+            .after(&audit::snapshot(&ProductView::from(&product))),
+        ],
     )
     .await?;
     txn.commit().await?;

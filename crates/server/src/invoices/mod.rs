@@ -22,7 +22,7 @@ use entitle_domain::{Money, Region};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -146,14 +146,18 @@ pub async fn request(
             }
             .insert(&txn)
             .await
-            .map_err(|err| match err.sql_err() {
-                Some(SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict {
-                    code: "invoice_exists",
-                    detail: "an invoice for this order was requested at the same moment by \
-                             another request: read it, or send this request again to change it"
+            .map_err(|err| {
+                if crate::store::is_unique_violation(&err) {
+                    ServiceError::Conflict {
+                        code: "invoice_exists",
+                        detail: "an invoice for this order was requested at the same moment by \
+                                 another request: read it, or send this request again to change \
+                                 it"
                         .to_owned(),
-                },
-                _ => ServiceError::Store(err),
+                    }
+                } else {
+                    ServiceError::Store(err)
+                }
             })?;
             (saved, true, None)
         }
@@ -162,19 +166,21 @@ pub async fn request(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: Some(row.account_id),
-            action: if created {
-                "invoice.requested"
-            } else {
-                "invoice.changed"
-            },
-            entity: "invoice",
-            entity_id: saved.id,
-            before,
-            after: snapshot(&after),
-        }],
+        vec![
+            Change::new(
+                Actor::from(principal),
+                if created {
+                    "invoice.requested"
+                } else {
+                    "invoice.changed"
+                },
+                "invoice",
+                saved.id,
+            )
+            .account(row.account_id)
+            .before(&before)
+            .after(&after),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -259,7 +265,7 @@ pub async fn scheduled_batch(state: &AppState) -> ServiceResult<u64> {
     .await;
     match claimed {
         Ok(_) => issue_requested(state).await,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(0),
+        Err(err) if crate::store::is_unique_violation(&err) => Ok(0),
         Err(err) => Err(err.into()),
     }
 }
@@ -374,15 +380,12 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
             continue;
         }
         last.insert(series.to_owned(), sequence);
-        changes.push(Change {
-            actor: Actor::System,
-            account_id: Some(row.account_id),
-            action: "invoice.issued",
-            entity: "invoice",
-            entity_id: row.id,
-            before: snapshot(&view(&row)?),
-            after: snapshot(&view(&after)?),
-        });
+        changes.push(
+            Change::new(Actor::System, "invoice.issued", "invoice", row.id)
+                .account(row.account_id)
+                .before(&view(&row)?)
+                .after(&view(&after)?),
+        );
         issued += 1;
     }
     for (series, &value) in last

@@ -76,19 +76,20 @@ pub async fn advance(
     audit::record(
         &state.db,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: None,
-            action: "clock.advanced",
-            entity: "clock",
-            entity_id: audit::name_id("clock", "sandbox"),
-            before: Some(json!({ "now": now, "offset_seconds": offset.num_seconds() })),
-            after: Some(json!({
+        vec![
+            Change::new(
+                Actor::from(principal),
+                "clock.advanced",
+                "clock",
+                audit::name_id("clock", "sandbox"),
+            )
+            .before(&json!({ "now": now, "offset_seconds": offset.num_seconds() }))
+            .after(&json!({
                 "now": target,
                 "offset_seconds": (offset + (target - now)).num_seconds(),
                 "advance": duration,
             })),
-        }],
+        ],
     )
     .await?;
     clock.advance(target - now);

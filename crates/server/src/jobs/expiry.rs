@@ -16,7 +16,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::error::ServiceResult;
 use crate::events;
 use crate::licenses::store as licenses;
@@ -81,15 +81,17 @@ async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceRe
         audit::record(
             &txn,
             now,
-            vec![Change {
-                actor: Actor::System,
-                account_id: Some(sub.account_id),
-                action: "subscription.expired",
-                entity: "subscription",
-                entity_id: sub.id,
-                before: snapshot(&before),
-                after: snapshot(&after),
-            }],
+            vec![
+                Change::new(
+                    Actor::System,
+                    "subscription.expired",
+                    "subscription",
+                    sub.id,
+                )
+                .account(sub.account_id)
+                .before(&before)
+                .after(&after),
+            ],
         )
         .await?;
         txn.commit().await?;
@@ -172,15 +174,12 @@ async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<
         audit::record(
             &txn,
             now,
-            vec![Change {
-                actor: Actor::System,
-                account_id: Some(row.account_id),
-                action: "license.expired",
-                entity: "license",
-                entity_id: row.id,
-                before: Some(json!({ "status": LicenseStatus::Active })),
-                after: snapshot(&view),
-            }],
+            vec![
+                Change::new(Actor::System, "license.expired", "license", row.id)
+                    .account(row.account_id)
+                    .before(&json!({ "status": LicenseStatus::Active }))
+                    .after(&view),
+            ],
         )
         .await?;
         txn.commit().await?;

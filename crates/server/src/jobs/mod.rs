@@ -153,15 +153,15 @@ async fn start(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<()
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor,
-            account_id: None,
-            action: "job.run_requested",
-            entity: "job",
-            entity_id: audit::name_id("job", job.name()),
-            before: None,
-            after: Some(serde_json::json!({ "job": job.name(), "started_at": now })),
-        }],
+        vec![
+            Change::new(
+                actor,
+                "job.run_requested",
+                "job",
+                audit::name_id("job", job.name()),
+            )
+            .after(&serde_json::json!({ "job": job.name(), "started_at": now })),
+        ],
     )
     .await?;
     txn.commit().await?;

@@ -16,14 +16,14 @@ use entitle_domain::orders::OrderStatus;
 use entitle_domain::renewal::{grace_end, noticed_until};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::renewals::{Round, Step, record_failure, renewal_order};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::orders::service::{self as orders, Payable, start_checkout};
@@ -178,7 +178,7 @@ async fn open(
         .await;
     match inserted {
         Ok(_) => {}
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if crate::store::is_unique_violation(&err) => {
             txn.rollback().await?;
             if let Some(session) = session {
                 reconcile::abandon(state, session).await;
@@ -207,15 +207,11 @@ async fn open(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::System,
-            account_id: Some(row.account_id),
-            action: "order.created",
-            entity: "order",
-            entity_id: row.id,
-            before: None,
-            after: snapshot(&view),
-        }],
+        vec![
+            Change::new(Actor::System, "order.created", "order", row.id)
+                .account(row.account_id)
+                .after(&view),
+        ],
     )
     .await?;
     txn.commit().await?;

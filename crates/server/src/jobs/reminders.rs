@@ -11,7 +11,7 @@ use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::renewal::{REMINDER_DAYS, reminders_due};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -136,7 +136,7 @@ async fn remind(state: &AppState, item: Expiring, now: DateTime<Utc>) -> Service
         match inserted {
             Ok(_) => {}
             // Another server sent it first: nothing to do.
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(err) if crate::store::is_unique_violation(&err) => {
                 return Ok(false);
             }
             Err(err) => return Err(err.into()),

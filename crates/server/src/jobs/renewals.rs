@@ -20,14 +20,14 @@ use entitle_domain::{Currency, Refusal};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::pay_to_renew::pays_to_renew;
 use crate::accounts::service::AccountRecord;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
@@ -253,9 +253,7 @@ async fn renew_together(
         .collect::<ServiceResult<Vec<_>>>()?;
     match open_renewals(state, &rows, now).await {
         Ok(()) => {}
-        Err(ServiceError::Store(err))
-            if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-        {
+        Err(ServiceError::Store(err)) if crate::store::is_unique_violation(&err) => {
             return renew_each(state, round, subs, now).await;
         }
         Err(err) => return Err(err),
@@ -384,9 +382,7 @@ async fn renew(
         },
         None => match open_renewal(state, round, &sub, &key, now).await {
             Ok(row) => row,
-            Err(ServiceError::Store(err))
-                if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-            {
+            Err(ServiceError::Store(err)) if crate::store::is_unique_violation(&err) => {
                 return Ok(Step::Skipped);
             }
             Err(err) => return Err(err),
@@ -485,15 +481,9 @@ async fn open_renewals(
         .map(|row| {
             // A renewal has no checkout session: the order as inserted is its whole view.
             let view = order_store::view(row.clone(), None)?;
-            Ok(Change {
-                actor: Actor::System,
-                account_id: Some(row.account_id),
-                action: "order.created",
-                entity: "order",
-                entity_id: row.id,
-                before: None,
-                after: snapshot(&view),
-            })
+            Ok(Change::new(Actor::System, "order.created", "order", row.id)
+                .account(row.account_id)
+                .after(&view))
         })
         .collect::<ServiceResult<Vec<_>>>()?;
     audit::record(&txn, now, changes).await?;
@@ -560,15 +550,12 @@ pub(super) async fn record_failure(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::System,
-            account_id: Some(sub.account_id),
-            action,
-            entity: "subscription",
-            entity_id: sub.id,
-            before: snapshot(&before),
-            after: snapshot(&after),
-        }],
+        vec![
+            Change::new(Actor::System, action, "subscription", sub.id)
+                .account(sub.account_id)
+                .before(&before)
+                .after(&after),
+        ],
     )
     .await?;
     txn.commit().await?;

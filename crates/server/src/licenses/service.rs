@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::store;
 use crate::accounts::service as accounts;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
@@ -156,15 +156,12 @@ pub async fn consume(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: Some(row.account_id),
-            action: "license.consumed",
-            entity: "license",
-            entity_id: id,
-            before: snapshot(&before_view),
-            after: snapshot(&after_view),
-        }],
+        vec![
+            Change::new(Actor::from(principal), "license.consumed", "license", id)
+                .account(row.account_id)
+                .before(&before_view)
+                .after(&after_view),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -222,19 +219,21 @@ pub async fn set_host(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: Some(row.account_id),
-            action: if host.is_some() {
-                "license.activated"
-            } else {
-                "license.deactivated"
-            },
-            entity: "license",
-            entity_id: id,
-            before: snapshot(&before_view),
-            after: snapshot(&after_view),
-        }],
+        vec![
+            Change::new(
+                Actor::from(principal),
+                if host.is_some() {
+                    "license.activated"
+                } else {
+                    "license.deactivated"
+                },
+                "license",
+                id,
+            )
+            .account(row.account_id)
+            .before(&before_view)
+            .after(&after_view),
+        ],
     )
     .await?;
     txn.commit().await?;

@@ -14,7 +14,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 use uuid::Uuid;
 
 use super::store;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::payments::{CheckoutRequest, reconcile};
@@ -155,15 +155,12 @@ pub(crate) async fn opened_checkout(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor,
-            account_id: Some(after.account_id),
-            action: "order.checkout_opened",
-            entity: "order",
-            entity_id: after.id,
-            before: snapshot(&before),
-            after: snapshot(&after),
-        }],
+        vec![
+            Change::new(actor, "order.checkout_opened", "order", after.id)
+                .account(after.account_id)
+                .before(&before)
+                .after(&after),
+        ],
     )
     .await?;
     txn.commit().await?;

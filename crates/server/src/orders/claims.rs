@@ -12,7 +12,7 @@ use entitle_domain::pricing;
 use entitle_domain::{Refusal, UpgradeRefusal};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, SqlErr,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -89,7 +89,7 @@ async fn refused(
     claim: Option<&OrderClaim>,
     err: DbErr,
 ) -> ServiceError {
-    let unique = matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)));
+    let unique = crate::store::is_unique_violation(&err);
     let (true, Some(claim)) = (unique, claim) else {
         return ServiceError::Store(err);
     };

@@ -22,7 +22,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::store;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
@@ -65,15 +65,16 @@ pub async fn apply_grant(
                 .filter(order::Column::Id.eq(delivery.order_id))
                 .exec(txn)
                 .await?;
-            changes.push(Change {
-                actor: delivery.actor,
-                account_id: Some(delivery.account_id),
-                action: "subscription.created",
-                entity: "subscription",
-                entity_id: row.id,
-                before: None,
-                after: snapshot(&subscriptions::view(&row)?),
-            });
+            changes.push(
+                Change::new(
+                    delivery.actor,
+                    "subscription.created",
+                    "subscription",
+                    row.id,
+                )
+                .account(delivery.account_id)
+                .after(&subscriptions::view(&row)?),
+            );
             Some(row.id)
         }
         None => None,
@@ -97,15 +98,9 @@ fn license_granted(
     row: license::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Change<'static>> {
-    Ok(Change {
-        actor,
-        account_id: Some(row.account_id),
-        action: "license.granted",
-        entity: "license",
-        entity_id: row.id,
-        before: None,
-        after: snapshot(&licenses::view(row, now)?),
-    })
+    Ok(Change::new(actor, "license.granted", "license", row.id)
+        .account(row.account_id)
+        .after(&licenses::view(row, now)?))
 }
 
 /// Marks `order_id` paid at `paid_at` and grants what it bought, in one transaction. Returns
@@ -182,15 +177,10 @@ pub(super) fn paid_records(
     before: Order,
     paid: Order,
 ) -> (Change<'static>, serde_json::Value) {
-    let change = Change {
-        actor,
-        account_id: Some(row.account_id),
-        action: "order.paid",
-        entity: "order",
-        entity_id: row.id,
-        before: snapshot(&before),
-        after: snapshot(&paid),
-    };
+    let change = Change::new(actor, "order.paid", "order", row.id)
+        .account(row.account_id)
+        .before(&before)
+        .after(&paid);
     (change, serde_json::json!({ "order": paid }))
 }
 
@@ -285,15 +275,17 @@ async fn end_trials(
             .exec(txn)
             .await?;
         let after = subscription_view(txn, trial.id).await?;
-        changes.push(Change {
-            actor,
-            account_id: Some(account_id),
-            action: "subscription.trial_replaced",
-            entity: "subscription",
-            entity_id: trial.id,
-            before: snapshot(&before),
-            after: snapshot(&after),
-        });
+        changes.push(
+            Change::new(
+                actor,
+                "subscription.trial_replaced",
+                "subscription",
+                trial.id,
+            )
+            .account(account_id)
+            .before(&before)
+            .after(&after),
+        );
     }
     Ok(changes)
 }
@@ -352,15 +344,12 @@ async fn upgrade(
         .exec(txn)
         .await?;
     let after = subscription_view(txn, sub.id).await?;
-    Ok(vec![Change {
-        actor,
-        account_id: Some(row.account_id),
-        action: "subscription.upgraded",
-        entity: "subscription",
-        entity_id: sub.id,
-        before: snapshot(&before),
-        after: snapshot(&after),
-    }])
+    Ok(vec![
+        Change::new(actor, "subscription.upgraded", "subscription", sub.id)
+            .account(row.account_id)
+            .before(&before)
+            .after(&after),
+    ])
 }
 
 /// New seats: the subscription's quantity grows and each seat gets a license ending with it.
@@ -411,15 +400,12 @@ async fn add_seats(
     };
     let mut changes = Vec::new();
     let after = subscription_view(txn, sub.id).await?;
-    changes.push(Change {
-        actor,
-        account_id: Some(row.account_id),
-        action: "subscription.seats_added",
-        entity: "subscription",
-        entity_id: sub.id,
-        before: snapshot(&before),
-        after: snapshot(&after),
-    });
+    changes.push(
+        Change::new(actor, "subscription.seats_added", "subscription", sub.id)
+            .account(row.account_id)
+            .before(&before)
+            .after(&after),
+    );
     for license in licenses::insert_grant(txn, owner, &grant, now).await? {
         changes.push(license_granted(actor, license, now)?);
     }
@@ -580,15 +566,12 @@ pub(super) fn renewal_records(
     now: DateTime<Utc>,
 ) -> ServiceResult<RenewalRecords> {
     let view = subscriptions::view(after)?;
-    let mut changes = vec![Change {
-        actor,
-        account_id: Some(order.account_id),
-        action: "subscription.renewed",
-        entity: "subscription",
-        entity_id: before.id,
-        before: snapshot(&subscriptions::view(before)?),
-        after: snapshot(&view),
-    }];
+    let mut changes = vec![
+        Change::new(actor, "subscription.renewed", "subscription", before.id)
+            .account(order.account_id)
+            .before(&subscriptions::view(before)?)
+            .after(&view),
+    ];
     let event = serde_json::json!({ "subscription": view, "order_id": order.id });
     let quantity = u32::try_from(order.quantity)
         .map_err(|_| ServiceError::Corrupt(format!("order quantity {}", order.quantity)))?;

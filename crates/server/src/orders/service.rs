@@ -14,8 +14,8 @@ use entitle_domain::fulfillment::{auto_renew_choice, check_trial, grant_trial};
 use entitle_domain::orders::{OrderClaim, OrderStatus, OrderType, customer_idempotency_key};
 use entitle_domain::{Money, ProductKind, Refusal};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -26,7 +26,7 @@ pub(crate) use super::transitions::expire;
 pub use super::transitions::{cancel, cancel_as, expire_due, mark_failed};
 use super::{claims, fulfillment, store};
 use crate::accounts::service::{self as accounts, AccountRecord};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
@@ -106,7 +106,7 @@ pub async fn create(
     };
     match created {
         // Another request with the same key won the race: answer as a repeat of it.
-        Err(ServiceError::Store(err)) if is_unique_violation(&err) => {
+        Err(ServiceError::Store(err)) if crate::store::is_unique_violation(&err) => {
             match find_by_key(&state.db, account.id, key).await? {
                 Some(existing) => replay(state, existing, &hash).await,
                 None => Err(ServiceError::Store(err)),
@@ -114,10 +114,6 @@ pub async fn create(
         }
         other => other,
     }
-}
-
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// What every new order records about its request.
@@ -256,15 +252,11 @@ async fn open_order(
     audit::record(
         &txn,
         ticket.now,
-        vec![Change {
-            actor: ticket.actor,
-            account_id: Some(account.id),
-            action: "order.created",
-            entity: "order",
-            entity_id: order_id,
-            before: None,
-            after: snapshot(&created),
-        }],
+        vec![
+            Change::new(ticket.actor, "order.created", "order", order_id)
+                .account(account.id)
+                .after(&created),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -341,15 +333,9 @@ async fn start_trial(
     let created = store::load_view(&txn, order_id).await?;
     changes.insert(
         0,
-        Change {
-            actor: ticket.actor,
-            account_id: Some(account.id),
-            action: "order.created",
-            entity: "order",
-            entity_id: order_id,
-            before: None,
-            after: snapshot(&created),
-        },
+        Change::new(ticket.actor, "order.created", "order", order_id)
+            .account(account.id)
+            .after(&created),
     );
     audit::record(&txn, ticket.now, changes).await?;
     txn.commit().await?;

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Tr
 use uuid::Uuid;
 
 use super::store;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::events;
@@ -69,15 +69,12 @@ async fn transition(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor,
-            account_id: Some(after.account_id),
-            action,
-            entity: "order",
-            entity_id: order_id,
-            before: snapshot(&before),
-            after: snapshot(&after),
-        }],
+        vec![
+            Change::new(actor, action, "order", order_id)
+                .account(after.account_id)
+                .before(&before)
+                .after(&after),
+        ],
     )
     .await?;
     txn.commit().await?;

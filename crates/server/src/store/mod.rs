@@ -13,6 +13,16 @@ use entitle_migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
+/// Whether `err` is a unique index refusing a second row: how the database tells the loser of
+/// a race that the other writer went first (DESIGN.md: where two writers can race, the
+/// database decides).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 /// Connects to `url` and brings the schema up to date.
 ///
 /// SQLite gets a pool of several connections (SeaORM opens one unless told otherwise) and the

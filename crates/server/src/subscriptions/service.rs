@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::store;
 use crate::accounts::service as accounts;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
@@ -92,15 +92,17 @@ pub async fn set_auto_renew(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: Some(row.account_id),
-            action: "subscription.changed",
-            entity: "subscription",
-            entity_id: row.id,
-            before: snapshot(&before),
-            after: snapshot(&after),
-        }],
+        vec![
+            Change::new(
+                Actor::from(principal),
+                "subscription.changed",
+                "subscription",
+                row.id,
+            )
+            .account(row.account_id)
+            .before(&before)
+            .after(&after),
+        ],
     )
     .await?;
     txn.commit().await?;

@@ -95,15 +95,15 @@ pub async fn register(
     audit::record(
         &txn,
         now,
-        vec![Change {
-            actor: Actor::from(principal),
-            account_id: None,
-            action: "webhook_endpoint.created",
-            entity: "webhook_endpoint",
-            entity_id: endpoint.id,
-            before: None,
-            after: audit::snapshot(&endpoint),
-        }],
+        vec![
+            Change::new(
+                Actor::from(principal),
+                "webhook_endpoint.created",
+                "webhook_endpoint",
+                endpoint.id,
+            )
+            .after(&audit::snapshot(&endpoint)),
+        ],
     )
     .await?;
     txn.commit().await?;
