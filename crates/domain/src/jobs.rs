@@ -3,6 +3,64 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A job the server runs in the background (DESIGN.md §4: what is due is found, claimed once and
+/// caught up after downtime), named in the API and in `job_runs` by its snake_case name.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
+pub enum Job {
+    Reconcile,
+    OrderExpiry,
+    Renewals,
+    Expiry,
+    Reminders,
+    Invoices,
+    Webhooks,
+}
+
+impl Job {
+    /// In the order the scheduler runs them: reconciliation first, so a payment whose callback
+    /// was lost is found before its order could expire; renewals before expiry, so a
+    /// subscription that renews is never expired first; webhooks last, to send what the others
+    /// emitted.
+    pub const ALL: [Job; 7] = [
+        Job::Reconcile,
+        Job::OrderExpiry,
+        Job::Renewals,
+        Job::Expiry,
+        Job::Reminders,
+        Job::Invoices,
+        Job::Webhooks,
+    ];
+
+    /// The job's name in the API.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// `job_runs` keys on the job's name; SeaORM asks every primary key to convert from a row id,
+/// which a name never is.
+#[cfg(feature = "sea-orm")]
+impl sea_orm::TryFromU64 for Job {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64(
+            "a job is a name, never a number",
+        ))
+    }
+}
+
 /// How a job's last run ended.
 #[derive(
     Debug,

@@ -218,3 +218,11 @@ pub async fn problem_for_error(err: Error) -> Response {
         .with_status(status)
         .into_response()
 }
+
+/// A problem answer for refusals made before a handler runs (the edge, authentication).
+pub fn refusal(status: StatusCode, code: &str, detail: &str) -> Response {
+    poem::web::Json(problem(status, code, detail))
+        .with_content_type(PROBLEM_JSON)
+        .with_status(status)
+        .into_response()
+}

@@ -110,7 +110,7 @@ pub fn app(state: AppState) -> impl Endpoint {
             );
     }
     routes
-        .at("/metrics", poem::get(crate::edge::metrics::scrape))
+        .at("/metrics", poem::get(crate::edge::scrape::scrape))
         .catch_all_error(problem_for_error)
         .around(crate::edge::around)
         .data(described)

@@ -34,7 +34,7 @@ pub async fn serve(
             let until_stopped = async move {
                 let _ = stopping.wait_for(|stopped| *stopped).await;
             };
-            Some(tokio::spawn(crate::edge::metrics::serve(
+            Some(tokio::spawn(crate::edge::scrape::serve(
                 state.clone(),
                 acceptor,
                 until_stopped,

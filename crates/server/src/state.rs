@@ -7,7 +7,7 @@ use entitle_domain::Clock;
 use entitle_domain::clock::OffsetClock;
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::auth::keys;
+use crate::auth::secret;
 use crate::config::Config;
 use crate::payments::sandbox::SandboxProvider;
 use crate::payments::{PaymentProvider, Providers, alipay, wechat_pay};
@@ -95,11 +95,23 @@ impl AppState {
             limits: crate::edge::limits::Limits::new(
                 config.rate_limit_per_key,
                 config.rate_limit_per_ip,
+                config.trusted_proxies.clone(),
             ),
             verified_keys: Arc::default(),
-            bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(keys::hash),
+            bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(secret::hash),
             config: Arc::new(config),
         })
+    }
+
+    /// Whether the key with `hash` is one the server knows, without asking the store: the
+    /// bootstrap key, or a key verified in the last seconds. A key not known yet is counted per
+    /// IP until authentication has verified it (and the next request finds it known).
+    pub fn knows_key(&self, hash: &str) -> bool {
+        self.bootstrap_admin_hash.as_deref() == Some(hash)
+            || self
+                .verified_keys
+                .get(hash, std::time::Instant::now())
+                .is_some()
     }
 
     /// State on the machine's clock (movable forward in test mode).

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use entitle_domain::account::KeyRole;
 use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{KeyPrefix, KeyRef, Principal};
@@ -41,10 +40,7 @@ pub fn generate() -> NewKey {
     }
 }
 
-/// The stored form of a key.
-pub fn hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
+pub use super::secret::hash;
 
 /// Stores a new key for `account_id` (`None`: an admin key) on `db`, the transaction that
 /// also audits it, and returns it with its secret.

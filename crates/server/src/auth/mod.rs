@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod keys;
+pub mod secret;
 
 use poem::Request;
 use poem_openapi::SecurityScheme;
@@ -167,9 +168,9 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
     match keys::principal_for(state, &bearer.token).await {
         Ok(Some(principal)) => Ok(principal),
         // Unknown keys from one address are slowed down once they come too often.
-        Ok(None) => match state.limits.bad_key(crate::edge::limits::client_ip(req)) {
+        Ok(None) => match state.limits.bad_key_from(req) {
             Some(wait) => {
-                let mut response = crate::edge::refusal(
+                let mut response = crate::problem::refusal(
                     poem::http::StatusCode::TOO_MANY_REQUESTS,
                     "rate_limited",
                     &format!("too many unknown API keys from this address: retry in {wait} s"),

@@ -11,7 +11,7 @@ use poem::Request;
 use poem::error::ReadBodyError;
 use poem::http::{StatusCode, header};
 
-use super::refusal;
+use crate::problem::refusal;
 
 /// The largest request body accepted: 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

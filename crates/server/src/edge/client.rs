@@ -11,18 +11,12 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use ipnet::IpNet;
 use poem::Request;
 
-use crate::state::AppState;
-
 /// The header proxies name the client in.
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
 
-/// The client's IP: the connection's, or the one a trusted proxy forwarded for.
-pub fn client_ip(req: &Request) -> Option<IpAddr> {
+/// The client's IP: the connection's, or the one a proxy of `trusted` forwarded for.
+pub fn client_ip(req: &Request, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = req.remote_addr().as_socket_addr()?.ip().to_canonical();
-    let trusted = req
-        .data::<AppState>()
-        .map(|state| state.config.trusted_proxies.as_slice())
-        .unwrap_or_default();
     if trusted.is_empty() {
         return Some(peer);
     }

@@ -15,7 +15,7 @@ use poem_openapi::registry::{MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::types::{ToJSON, Type};
 use serde::Serialize;
 
-use crate::edge::refusal;
+use crate::problem::refusal;
 
 /// A 200 JSON answer of `T`, declared exactly as `Json<T>` is (the spec cannot tell them
 /// apart), written by serde.

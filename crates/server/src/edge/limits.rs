@@ -18,13 +18,12 @@ use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use ipnet::IpNet;
 use poem::Request;
 use poem::http::{HeaderValue, StatusCode};
 
-pub use super::client::client_ip;
 use super::client::limit_key;
-use crate::auth::keys;
-use crate::state::AppState;
+use crate::auth::secret;
 
 /// Unknown keys one IP may present per minute before it is slowed down.
 const BAD_KEYS_PER_MINUTE: u32 = 20;
@@ -45,6 +44,8 @@ pub struct Limits {
     started: Instant,
     /// Milliseconds after `started` at which the next prune is due.
     next_prune: AtomicU64,
+    /// The proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    trusted_proxies: Vec<IpNet>,
 }
 
 fn per_second(rate: u32) -> Option<Quota> {
@@ -55,8 +56,9 @@ fn per_second(rate: u32) -> Option<Quota> {
 
 impl Limits {
     /// `per_key` and `per_ip` requests per second (bursts of twice that); 0 turns one off (and
-    /// a per-IP 0 also stops slowing down unknown keys).
-    pub fn new(per_key: u32, per_ip: u32) -> Arc<Self> {
+    /// a per-IP 0 also stops slowing down unknown keys). The client of a request is its peer,
+    /// or whom one of `trusted_proxies` forwarded for.
+    pub fn new(per_key: u32, per_ip: u32, trusted_proxies: Vec<IpNet>) -> Arc<Self> {
         let bad = NonZeroU32::new(BAD_KEYS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
         Arc::new(Limits {
             per_key: per_second(per_key).map(RateLimiter::keyed),
@@ -65,7 +67,19 @@ impl Limits {
             clock: DefaultClock::default(),
             started: Instant::now(),
             next_prune: AtomicU64::new(0),
+            trusted_proxies,
         })
+    }
+
+    /// The client's IP: the connection's, or the one a trusted proxy forwarded for.
+    pub fn client_ip(&self, req: &Request) -> Option<IpAddr> {
+        super::client::client_ip(req, &self.trusted_proxies)
+    }
+
+    /// Counts an unknown key presented by `req`'s client; `Some(seconds)` to wait once there
+    /// were too many.
+    pub fn bad_key_from(&self, req: &Request) -> Option<u64> {
+        self.bad_key(self.client_ip(req))
     }
 
     /// Counts an unknown key from `ip`; `Some(seconds)` to wait once there were too many.
@@ -120,7 +134,7 @@ impl Limits {
 }
 
 fn too_many(seconds: u64) -> poem::Response {
-    let mut response = super::refusal(
+    let mut response = crate::problem::refusal(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
         &format!("too many requests: retry in {seconds} s"),
@@ -133,20 +147,16 @@ fn too_many(seconds: u64) -> poem::Response {
     response
 }
 
-/// Whether the key with `hash` is one the server knows, without asking the store: the
-/// bootstrap key, or a key verified in the last seconds. A key not known yet is counted per
-/// IP until authentication has verified it (and the next request finds it known).
-fn known_key(state: &AppState, hash: &str) -> bool {
-    state.bootstrap_admin_hash.as_deref() == Some(hash)
-        || state.verified_keys.get(hash, Instant::now()).is_some()
-}
-
-/// The refusal of a request over its rate limits, if it is.
-pub fn refuse(state: &AppState, req: &Request) -> Option<poem::Response> {
-    let limits = &state.limits;
+/// The refusal of a request over its rate limits, if it is. Only a key `known` (by its hash)
+/// is limited on its own; any other is counted against its client's IP.
+pub fn refuse(
+    limits: &Limits,
+    req: &Request,
+    known: impl Fn(&str) -> bool,
+) -> Option<poem::Response> {
     limits.prune_when_due();
     let now = limits.clock.now();
-    if let (Some(limiter), Some(ip)) = (&limits.per_ip, client_ip(req))
+    if let (Some(limiter), Some(ip)) = (&limits.per_ip, limits.client_ip(req))
         && let Err(not_until) = limiter.check_key(&limit_key(ip))
     {
         return Some(too_many(not_until.wait_time_from(now).as_secs().max(1)));
@@ -155,8 +165,8 @@ pub fn refuse(state: &AppState, req: &Request) -> Option<poem::Response> {
         .header(poem::http::header::AUTHORIZATION)
         .and_then(|h| h.strip_prefix("Bearer "));
     if let (Some(limiter), Some(secret)) = (&limits.per_key, bearer) {
-        let hash = keys::hash(secret);
-        if known_key(state, &hash)
+        let hash = secret::hash(secret);
+        if known(&hash)
             && let Err(not_until) = limiter.check_key(&hash)
         {
             return Some(too_many(not_until.wait_time_from(now).as_secs().max(1)));
@@ -171,7 +181,7 @@ mod tests {
 
     #[test]
     fn entries_back_at_a_full_quota_are_pruned() {
-        let limits = Limits::new(100, 1000);
+        let limits = Limits::new(100, 1000, Vec::new());
         let per_ip = limits.per_ip.as_ref().expect("per-IP limit on");
         for n in 0..500u32 {
             let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));

@@ -1,18 +1,10 @@
-//! `GET /metrics` in the Prometheus text format: requests and their latency per operation,
-//! orders by status (counted at scrape time), payments fulfilled, job runs and failures, and
-//! the rate limiters' entries.
-//!
-//! Metrics are not public (they say how much a vendor sells, and when): on the API's address
-//! they answer an admin key only; `--metrics-listen` serves them on an address of their own,
-//! which only the scraper should reach, without a key.
+//! The server's metrics in the Prometheus text format: requests and their latency per
+//! operation, orders by status (counted at scrape time), payments fulfilled, job runs and
+//! failures, and the rate limiters' entries. `edge::scrape` serves them.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use poem::http::{StatusCode, header};
-use poem::listener::TcpAcceptor;
-use poem::web::Data;
-use poem::{EndpointExt, IntoResponse, Request, Response, Route, Server, handler};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -20,12 +12,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use sea_orm::{ColumnTrait, EntityTrait, QuerySelect};
-
-use crate::auth::keys;
-use crate::problem::ApiError;
-use crate::state::AppState;
-use crate::store::entity::order;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -147,6 +133,26 @@ impl Metrics {
         self.reconciled.inc();
     }
 
+    /// The metrics in the OpenMetrics text format, with the gauges read at scrape time: the
+    /// orders by status and the rate limiters' entries.
+    pub fn encode(
+        &self,
+        orders_by_status: Vec<(String, i64)>,
+        limiter_entries: usize,
+    ) -> Result<String, std::fmt::Error> {
+        self.limiter_entries
+            .set(i64::try_from(limiter_entries).unwrap_or(i64::MAX));
+        for (status, count) in orders_by_status {
+            self.orders
+                .get_or_create(&StatusLabels { status })
+                .set(count);
+        }
+        let mut text = String::new();
+        let registry = self.registry.lock().map_err(|_| std::fmt::Error)?;
+        encode(&mut text, &registry)?;
+        Ok(text)
+    }
+
     /// Counts a run of `job`, and whether it failed.
     pub fn job_ran(&self, job: &str, failed: bool) {
         let labels = JobLabels {
@@ -156,105 +162,5 @@ impl Metrics {
         if failed {
             self.job_failures.get_or_create(&labels).inc();
         }
-    }
-}
-
-fn unauthorized(detail: &str) -> Response {
-    super::refusal(StatusCode::UNAUTHORIZED, "unauthorized", detail)
-}
-
-/// `None` when `req` carries an admin key, else the refusal (401 without a known key, 403
-/// for an account's key; unknown keys count against the client as on every operation).
-async fn refuse_non_admin(state: &AppState, req: &Request) -> Option<Response> {
-    let Some(secret) = req
-        .header(header::AUTHORIZATION)
-        .and_then(|h| h.strip_prefix("Bearer "))
-    else {
-        return Some(unauthorized(
-            "GET /metrics needs an admin key as `Authorization: Bearer <key>` (or scrape the \
-             --metrics-listen address)",
-        ));
-    };
-    match keys::principal_for(state, secret).await {
-        Ok(Some(principal)) => principal
-            .require_admin()
-            .err()
-            .map(|err| ApiError::from(err).into_response()),
-        Ok(None) => Some(match state.limits.bad_key(super::limits::client_ip(req)) {
-            Some(wait) => super::refusal(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                &format!("too many unknown API keys from this address: retry in {wait} s"),
-            ),
-            None => unauthorized("send a valid admin key as `Authorization: Bearer <key>`"),
-        }),
-        Err(err) => Some(ApiError::from(err).into_response()),
-    }
-}
-
-/// `GET /metrics` on the API's address: an admin key's.
-#[handler]
-pub async fn scrape(state: Data<&AppState>, req: &Request) -> Response {
-    match refuse_non_admin(&state, req).await {
-        Some(refused) => refused,
-        None => render(&state).await,
-    }
-}
-
-/// `GET /metrics` on `--metrics-listen`: the address itself is the guard.
-#[handler]
-pub async fn scrape_unguarded(state: Data<&AppState>) -> Response {
-    render(&state).await
-}
-
-/// Serves `/metrics` (only) on `acceptor`, without a key, until `shutdown` resolves.
-pub async fn serve(
-    state: AppState,
-    acceptor: TcpAcceptor,
-    shutdown: impl std::future::Future<Output = ()> + Send,
-) -> std::io::Result<()> {
-    let app = Route::new()
-        .at("/metrics", poem::get(scrape_unguarded))
-        .catch_all_error(crate::problem::problem_for_error)
-        .data(state);
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app, shutdown, None)
-        .await
-}
-
-/// The metrics, counted now.
-async fn render(state: &AppState) -> Response {
-    let counts: Vec<(String, i64)> = order::Entity::find()
-        .select_only()
-        .column(order::Column::Status)
-        .column_as(order::Column::Id.count(), "count")
-        .group_by(order::Column::Status)
-        .into_tuple()
-        .all(&state.db)
-        .await
-        .unwrap_or_default();
-    state
-        .metrics
-        .limiter_entries
-        .set(i64::try_from(state.limits.entries()).unwrap_or(i64::MAX));
-    for (status, count) in counts {
-        state
-            .metrics
-            .orders
-            .get_or_create(&StatusLabels { status })
-            .set(count);
-    }
-    let mut text = String::new();
-    let encoded = state
-        .metrics
-        .registry
-        .lock()
-        .map_err(|_| std::fmt::Error)
-        .and_then(|registry| encode(&mut text, &registry));
-    match encoded {
-        Ok(()) => text
-            .with_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

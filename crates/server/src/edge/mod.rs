@@ -8,6 +8,7 @@ pub mod client;
 pub mod json;
 pub mod limits;
 pub mod metrics;
+pub mod scrape;
 pub mod spec;
 pub mod strings;
 
@@ -15,10 +16,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Endpoint, Request, Response};
 use tracing::Instrument;
 
-use crate::problem::{PROBLEM_JSON, problem};
 use crate::state::AppState;
 use spec::Spec;
 
@@ -36,14 +36,6 @@ fn request_id(req: &Request) -> String {
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
-}
-
-/// A problem answer for refusals made at the edge.
-pub fn refusal(status: StatusCode, code: &str, detail: &str) -> Response {
-    poem::web::Json(problem(status, code, detail))
-        .with_content_type(PROBLEM_JSON)
-        .with_status(status)
-        .into_response()
 }
 
 fn insert(response: &mut Response, name: header::HeaderName, value: &'static str) {
@@ -75,7 +67,10 @@ pub async fn around<E: Endpoint>(endpoint: E, req: Request) -> poem::Result<Resp
     let state = req.data::<AppState>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
 
-    let admitted = match state.as_ref().and_then(|s| limits::refuse(s, &req)) {
+    let admitted = match state
+        .as_ref()
+        .and_then(|s| limits::refuse(&s.limits, &req, |hash| s.knows_key(hash)))
+    {
         Some(refused) => Err(refused),
         None => admit(spec.as_deref(), req).await,
     };

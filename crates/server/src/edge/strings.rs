@@ -37,7 +37,7 @@ pub async fn within_schema(
     let bytes = match req.take_body().into_bytes().await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return Err(super::refusal(
+            return Err(crate::problem::refusal(
                 poem::http::StatusCode::BAD_REQUEST,
                 "validation_failed",
                 "the request body could not be read",
@@ -48,7 +48,7 @@ pub async fn within_schema(
     if let Ok(value) = serde_json::from_slice::<Value>(&bytes)
         && let Some(field) = misplaced_string(spec, schema, &value)
     {
-        return Err(super::refusal(
+        return Err(crate::problem::refusal(
             poem::http::StatusCode::BAD_REQUEST,
             "validation_failed",
             &format!("{field} must be a string"),

@@ -26,60 +26,7 @@ use crate::state::AppState;
 use crate::store::entity::job_run;
 use crate::{invoices, orders, webhooks};
 
-/// A background job, named in the API and in `job_runs` by its snake_case name.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    sea_orm::DeriveValueType,
-)]
-#[strum(serialize_all = "snake_case")]
-#[sea_orm(value_type = "String")]
-pub enum Job {
-    Reconcile,
-    OrderExpiry,
-    Renewals,
-    Expiry,
-    Reminders,
-    Invoices,
-    Webhooks,
-}
-
-impl Job {
-    /// In the order the scheduler runs them: reconciliation first, so a payment whose callback
-    /// was lost is found before its order could expire; renewals before expiry, so a
-    /// subscription that renews is never expired first; webhooks last, to send what the others
-    /// emitted.
-    pub const ALL: [Job; 7] = [
-        Job::Reconcile,
-        Job::OrderExpiry,
-        Job::Renewals,
-        Job::Expiry,
-        Job::Reminders,
-        Job::Invoices,
-        Job::Webhooks,
-    ];
-
-    /// The job's name in the API.
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-}
-
-/// `job_runs` keys on the job's name; SeaORM asks every primary key to convert from a row id,
-/// which a name never is.
-impl sea_orm::TryFromU64 for Job {
-    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
-        Err(sea_orm::DbErr::ConvertFromU64(
-            "a job is a name, never a number",
-        ))
-    }
-}
+pub use entitle_domain::jobs::Job;
 
 /// Who asked for a run: the scheduler runs the invoice batch only at its weekly time; an
 /// admin's run issues the requested invoices now, and is audited with the key that asked.

@@ -1,11 +1,11 @@
-use entitle_domain::jobs::JobOutcome;
+use entitle_domain::jobs::{Job, JobOutcome};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_runs")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub job: crate::jobs::Job,
+    pub job: Job,
     pub last_started_at: Option<DateTimeUtc>,
     pub last_finished_at: Option<DateTimeUtc>,
     /// `ok` or `failed`.
