@@ -23,6 +23,9 @@
 //! Every key is generated at test time, by the script with `cryptography` (RSA 2048): the
 //! Alipay app key is given to Entitle as PKCS#1 PEM (what fzlee's SDK uses), the WeChat Pay
 //! merchant key as PKCS#8 PEM, Alipay's public key as bare base64 SPKI, WeChat Pay's as PEM.
+//!
+//! Over 400 lines because each provider's SDK needs its keys, its fake and its scenario here;
+//! the Python side is in the scripts this file writes.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

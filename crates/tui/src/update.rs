@@ -1,4 +1,8 @@
 //! `update(model, msg) -> commands`: every key, reply and tick goes through here.
+//!
+//! Over 400 lines because every key of every view is matched here, in one place the footer
+//! hints are kept beside; the console's next shape (issue 23) gives each view a module that
+//! owns its keys, its drawing and its state, and this file goes.
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,

@@ -1,5 +1,8 @@
 //! The console without a terminal: views rendered into ratatui's `TestBackend` and locked
 //! with insta snapshots, and the update logic driven with messages.
+//!
+//! Long because it is a list of scenarios, each read top to bottom on its own, sharing only
+//! the fixtures at the top.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

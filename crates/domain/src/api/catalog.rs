@@ -1,4 +1,7 @@
 //! The catalog on the wire, and the admin's product definitions.
+//!
+//! A little over 400 lines with its tests: the product's wire form and its validation belong
+//! together.
 
 use std::collections::HashSet;
 

@@ -12,6 +12,9 @@
 //!   commit.
 //! - Query: `GET /v3/pay/transactions/out-trade-no/{no}?mchid=…`, verified the same way.
 //! - Renewals: papay needs an approved deduction template, so pay to renew.
+//!
+//! A little over 400 lines: one provider's whole conversation (checkout, callback, query,
+//! close), read top to bottom; the signatures themselves are in `entitle-providers`.
 
 use std::time::Duration;
 

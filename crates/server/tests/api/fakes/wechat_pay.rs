@@ -7,6 +7,8 @@
 //!   `TIMESTAMP\nNONCE\nBODY\n`.
 //! - [`WechatFake::pay`] marks an order paid; [`WechatFake::notify`] sends the
 //!   `TRANSACTION.SUCCESS` callback, its resource encrypted with the APIv3 key.
+//!
+//! A little over 400 lines: the fake speaks the whole protocol Entitle uses, in one place.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
