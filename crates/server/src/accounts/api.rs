@@ -75,7 +75,7 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         body: Json<NewAccount>,
     ) -> Result<AccountCreated, ApiError> {
-        let account = service::create(&state, principal, body.0).await?;
+        let account = service::create(&state.db, state.clock.as_ref(), principal, body.0).await?;
         Ok(AccountCreated::Created(Json(account.view())))
     }
 
@@ -92,7 +92,7 @@ impl AccountsApi {
         cursor: Query<Option<Uuid>>,
     ) -> Result<Json<AccountPage>, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        Ok(Json(service::list(&state, principal, page).await?))
+        Ok(Json(service::list(&state.db, principal, page).await?))
     }
 
     /// Get an account (admin, or the account's own key).
@@ -172,7 +172,7 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         body: Json<NewApiKey>,
     ) -> Result<ApiKeyCreated, ApiError> {
-        let key = keys::create_admin(&state, principal, body.0).await?;
+        let key = keys::create_admin(&state.db, state.clock.as_ref(), principal, body.0).await?;
         Ok(ApiKeyCreated::Created(Json(key)))
     }
 
@@ -187,7 +187,7 @@ impl AccountsApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
     ) -> Result<Json<ApiKeyList>, ApiError> {
-        Ok(Json(keys::list_admin(&state, principal).await?))
+        Ok(Json(keys::list_admin(&state.db, principal).await?))
     }
 
     /// Rotate an API key (an account's, or an admin key): a new secret, shown once; the old
@@ -203,7 +203,14 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<ApiKeyCreated, ApiError> {
-        let key = keys::rotate(&state, principal, id.0).await?;
+        let key = keys::rotate(
+            &state.db,
+            state.clock.as_ref(),
+            &state.verified_keys,
+            principal,
+            id.0,
+        )
+        .await?;
         Ok(ApiKeyCreated::Created(Json(key)))
     }
 
@@ -219,6 +226,15 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<ApiKeyView>, ApiError> {
-        Ok(Json(keys::revoke(&state, principal, id.0).await?))
+        Ok(Json(
+            keys::revoke(
+                &state.db,
+                state.clock.as_ref(),
+                &state.verified_keys,
+                principal,
+                id.0,
+            )
+            .await?,
+        ))
     }
 }

@@ -2,9 +2,12 @@
 //! vendor's stored admin keys, which let the bootstrap key be retired. Every change is audited
 //! in its own transaction, with the prefix only: a secret never reaches the log.
 
+use crate::auth::cache::KeyCache;
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::account::KeyRole;
 use entitle_domain::api::{ApiKeyList, ApiKeyView, CreatedApiKey, NewApiKey};
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -105,14 +108,15 @@ pub async fn create_for_account(
 /// Issues a stored admin key (admin only): unlike the bootstrap key it can be rotated and
 /// revoked, and the audit log names it, so the bootstrap key can be retired once one exists.
 pub async fn create_admin(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     input: NewApiKey,
 ) -> ServiceResult<CreatedApiKey> {
     principal.require_admin()?;
     let name = valid_name(&input)?;
-    let txn = state.db.begin().await?;
-    let (key, secret) = issue(&txn, principal.into(), state.clock.now(), None, name, None).await?;
+    let txn = db.begin().await?;
+    let (key, secret) = issue(&txn, principal.into(), clock.now(), None, name, None).await?;
     txn.commit().await?;
     Ok(created(key, secret))
 }
@@ -135,13 +139,16 @@ pub async fn list_for_account(
 }
 
 /// The stored admin keys, by prefix (admin only; the bootstrap key is not stored).
-pub async fn list_admin(state: &AppState, principal: Principal) -> ServiceResult<ApiKeyList> {
+pub async fn list_admin(
+    db: &DatabaseConnection,
+    principal: Principal,
+) -> ServiceResult<ApiKeyList> {
     principal.require_admin()?;
     let rows = api_key::Entity::find()
         .filter(api_key::Column::AccountId.is_null())
         .filter(api_key::Column::Role.eq(KeyRole::Admin))
         .order_by_asc(api_key::Column::Id)
-        .all(&state.db)
+        .all(db)
         .await?;
     Ok(ApiKeyList {
         items: rows.iter().map(key_view).collect(),
@@ -151,12 +158,12 @@ pub async fn list_admin(state: &AppState, principal: Principal) -> ServiceResult
 /// A key the principal may manage: an account's own keys (or any, for an admin); admin keys
 /// for an admin only. Anything else is `not_found`, so its existence is never revealed.
 async fn load_key(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<api_key::Model> {
     let row = api_key::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("API key"))?;
     match row.account_id {
@@ -185,10 +192,16 @@ async fn mark_revoked(
 
 /// Revokes a key: it stops working at once on this instance, and within the key cache's TTL
 /// on another (see `auth::cache`). Revoking a revoked key changes nothing and logs nothing.
-pub async fn revoke(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<ApiKeyView> {
-    let row = load_key(state, principal, id).await?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+pub async fn revoke(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    verified_keys: &KeyCache,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<ApiKeyView> {
+    let row = load_key(db, principal, id).await?;
+    let now = clock.now();
+    let txn = db.begin().await?;
     if mark_revoked(&txn, &row, now).await? {
         audit::record(
             &txn,
@@ -203,19 +216,21 @@ pub async fn revoke(state: &AppState, principal: Principal, id: Uuid) -> Service
         .await?;
     }
     txn.commit().await?;
-    state.verified_keys.forget(&row.key_hash);
-    let row = load_key(state, principal, id).await?;
+    verified_keys.forget(&row.key_hash);
+    let row = load_key(db, principal, id).await?;
     Ok(key_view(&row))
 }
 
 /// Rotates a key: a new secret with the same name and owner, shown once; the old key is
 /// revoked in the same transaction, so exactly one of the two works at any moment.
 pub async fn rotate(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    verified_keys: &KeyCache,
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<CreatedApiKey> {
-    let row = load_key(state, principal, id).await?;
+    let row = load_key(db, principal, id).await?;
     let revoked = || ServiceError::Conflict {
         code: "api_key_revoked",
         detail: "a revoked key cannot be rotated: create a new one".to_owned(),
@@ -223,9 +238,9 @@ pub async fn rotate(
     if row.revoked_at.is_some() {
         return Err(revoked());
     }
-    let now = state.clock.now();
+    let now = clock.now();
     let actor = Actor::from(principal);
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     if !mark_revoked(&txn, &row, now).await? {
         // Revoked by another request since it was read: the transaction is dropped unchanged.
         return Err(revoked());
@@ -247,6 +262,6 @@ pub async fn rotate(
     )
     .await?;
     txn.commit().await?;
-    state.verified_keys.forget(&row.key_hash);
+    verified_keys.forget(&row.key_hash);
     Ok(created(key, secret))
 }

@@ -1,10 +1,12 @@
 //! Registering and reading accounts (their API keys are in `accounts::keys`).
 
+use entitle_domain::Clock;
 use entitle_domain::api::{Account, AccountPage, AccountSummary, NewAccount, ProductCount};
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::{AccountKind, Region};
+use sea_orm::DatabaseConnection;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -68,7 +70,8 @@ impl AccountRecord {
 
 /// Registers a customer (admin only). Kind and region are fixed from now on.
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     input: NewAccount,
 ) -> ServiceResult<AccountRecord> {
@@ -78,8 +81,8 @@ pub async fn create(
     if name.is_empty() {
         return Err(ServiceError::Invalid("name must not be blank".to_owned()));
     }
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let now = clock.now();
+    let txn = db.begin().await?;
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_owned()),
@@ -136,14 +139,14 @@ pub async fn ensure_visible(state: &AppState, principal: Principal, id: Uuid) ->
 
 /// One page of accounts, oldest first (admin only).
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     page: PageRequest,
 ) -> ServiceResult<AccountPage> {
     principal.require_admin()?;
     let query = account::Entity::find().order_by_asc(account::Column::Id);
     let (rows, next_cursor) = page
-        .load(&state.db, query, account::Column::Id, |row| row.id)
+        .load(db, query, account::Column::Id, |row| row.id)
         .await?;
     let items = rows
         .into_iter()

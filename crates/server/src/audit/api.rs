@@ -42,7 +42,7 @@ impl AuditApi {
     ) -> Result<Json<AuditPage>, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(
-            super::list(&state, principal, account_id.0, page).await?,
+            super::list(&state.db, principal, account_id.0, page).await?,
         ))
     }
 }

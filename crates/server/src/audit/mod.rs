@@ -6,6 +6,7 @@ pub mod api;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::{AuditEvent, AuditPage};
+use sea_orm::DatabaseConnection;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -14,7 +15,6 @@ use uuid::Uuid;
 use crate::auth::{KeyRef, Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
-use crate::state::AppState;
 use crate::store::entity::audit_event;
 
 /// Who made a change: for a request, the key that made it (DESIGN.md §7: "who (the key that
@@ -178,7 +178,7 @@ fn view(row: audit_event::Model) -> ServiceResult<AuditEvent> {
 /// One page of the log, oldest first: an admin's of any account (or all), an account key's
 /// of its own account only.
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     account_id: Option<Uuid>,
     page: PageRequest,
@@ -196,7 +196,7 @@ pub async fn list(
         query = query.filter(audit_event::Column::AccountId.eq(account));
     }
     let (rows, next_cursor) = page
-        .load(&state.db, query, audit_event::Column::Id, |row| row.id)
+        .load(db, query, audit_event::Column::Id, |row| row.id)
         .await?;
     Ok(AuditPage {
         items: rows.into_iter().map(view).collect::<ServiceResult<_>>()?,

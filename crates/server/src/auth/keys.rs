@@ -3,6 +3,8 @@
 //! A fast hash is the right one here: the keys are random and long, so there is nothing to
 //! brute-force, and the hash is the lookup index (a unique column).
 
+use crate::auth::cache::KeyCache;
+use sea_orm::DatabaseConnection;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +15,6 @@ use uuid::Uuid;
 
 use super::{KeyPrefix, KeyRef, Principal};
 use crate::error::ServiceResult;
-use crate::state::AppState;
 use crate::store::entity::api_key;
 
 /// Every key starts with this, so a leaked one is recognisable in a scan.
@@ -87,30 +88,29 @@ pub fn principal_of(key: &api_key::Model) -> Option<Principal> {
 /// The principal a presented key stands for, if it is the bootstrap admin key or a stored key
 /// that is not revoked (a key verified in the last seconds is not read again; see
 /// [`super::cache`]).
-pub async fn principal_for(state: &AppState, presented: &str) -> ServiceResult<Option<Principal>> {
+pub async fn principal_for(
+    db: &DatabaseConnection,
+    verified_keys: &KeyCache,
+    bootstrap_admin_hash: Option<&str>,
+    presented: &str,
+) -> ServiceResult<Option<Principal>> {
     let presented_hash = hash(presented);
     let now = Instant::now();
-    if let Some(principal) = state.verified_keys.get(&presented_hash, now) {
+    if let Some(principal) = verified_keys.get(&presented_hash, now) {
         return Ok(Some(principal));
     }
     // Compared as hashes, so the comparison's timing says nothing about the secret.
-    if state
-        .bootstrap_admin_hash
-        .as_deref()
-        .is_some_and(|bootstrap| bootstrap == presented_hash)
-    {
+    if bootstrap_admin_hash.is_some_and(|bootstrap| bootstrap == presented_hash) {
         return Ok(Some(Principal::admin(KeyRef::Bootstrap)));
     }
     let stored = api_key::Entity::find()
         .filter(api_key::Column::KeyHash.eq(&presented_hash))
         .filter(api_key::Column::RevokedAt.is_null())
-        .one(&state.db)
+        .one(db)
         .await?;
     let principal = stored.as_ref().and_then(principal_of);
     if let Some(principal) = principal {
-        state
-            .verified_keys
-            .remember(&presented_hash, principal, now);
+        verified_keys.remember(&presented_hash, principal, now);
     }
     Ok(principal)
 }

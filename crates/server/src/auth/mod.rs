@@ -165,7 +165,14 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
     let state = req
         .data::<AppState>()
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    match keys::principal_for(state, &bearer.token).await {
+    match keys::principal_for(
+        &state.db,
+        &state.verified_keys,
+        state.bootstrap_admin_hash.as_deref(),
+        &bearer.token,
+    )
+    .await
+    {
         Ok(Some(principal)) => Ok(principal),
         // Unknown keys from one address are slowed down once they come too often.
         Ok(None) => match state.limits.bad_key_from(req) {

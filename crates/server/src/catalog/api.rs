@@ -39,7 +39,7 @@ impl CatalogApi {
         state: Data<&AppState>,
         _key: ApiKey,
     ) -> Result<Json<ProductList>, ApiError> {
-        let products = service::list(&state).await?;
+        let products = service::list(&state.db).await?;
         Ok(Json(ProductList {
             items: products.iter().map(ProductView::from).collect(),
         }))
@@ -57,7 +57,7 @@ impl CatalogApi {
         _key: ApiKey,
         #[oai(validator(max_length = 32))] code: Path<String>,
     ) -> Result<Json<ProductView>, ApiError> {
-        let product = service::get(&state, &code.0).await?;
+        let product = service::get(&state.db, &code.0).await?;
         Ok(Json(ProductView::from(&product)))
     }
 
@@ -73,7 +73,7 @@ impl CatalogApi {
         ApiKey(principal): ApiKey,
         body: Json<ProductInput>,
     ) -> Result<ProductCreated, ApiError> {
-        let product = service::create(&state, principal, body.0).await?;
+        let product = service::create(&state.db, state.clock.as_ref(), principal, body.0).await?;
         Ok(ProductCreated::Created(Json(ProductView::from(&product))))
     }
 
@@ -90,7 +90,8 @@ impl CatalogApi {
         #[oai(validator(max_length = 32))] code: Path<String>,
         body: Json<ProductInput>,
     ) -> Result<Json<ProductView>, ApiError> {
-        let product = service::update(&state, principal, &code.0, body.0).await?;
+        let product =
+            service::update(&state.db, state.clock.as_ref(), principal, &code.0, body.0).await?;
         Ok(Json(ProductView::from(&product)))
     }
 }

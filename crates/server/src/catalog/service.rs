@@ -1,37 +1,41 @@
 //! Reading and editing the catalog.
 
+use entitle_domain::Clock;
 use entitle_domain::Product;
 use entitle_domain::api::{ProductInput, ProductView};
+use sea_orm::DatabaseConnection;
 use sea_orm::TransactionTrait;
 
 use super::store;
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
-use crate::state::AppState;
 
 /// Every product with its prices in every currency (any key).
-pub async fn list(state: &AppState) -> ServiceResult<Vec<Product>> {
-    store::all(&state.db).await
+pub async fn list(db: &DatabaseConnection) -> ServiceResult<Vec<Product>> {
+    store::all(db).await
 }
 
 /// One product (any key).
-pub async fn get(state: &AppState, code: &str) -> ServiceResult<Product> {
-    store::find(&state.db, code)
+pub async fn get(db: &DatabaseConnection, code: &str) -> ServiceResult<Product> {
+    store::find(db, code)
         .await?
         .ok_or(ServiceError::NotFound("product"))
 }
 
 /// A product named in a request: an unknown one is the request's fault, not a missing page.
-pub async fn named(state: &AppState, code: &str) -> ServiceResult<Product> {
-    store::find(&state.db, code)
+pub async fn named(db: &DatabaseConnection, code: &str) -> ServiceResult<Product> {
+    store::find(db, code)
         .await?
         .ok_or_else(|| ServiceError::UnknownProduct(format!("no product {code:?} in the catalog")))
 }
 
 /// The codes of every product in `product`'s family (its editions), itself included.
-pub async fn family_codes(state: &AppState, product: &Product) -> ServiceResult<Vec<String>> {
-    Ok(list(state)
+pub async fn family_codes(
+    db: &DatabaseConnection,
+    product: &Product,
+) -> ServiceResult<Vec<String>> {
+    Ok(list(db)
         .await?
         .into_iter()
         .filter(|p| p.same_family(product))
@@ -41,17 +45,19 @@ pub async fn family_codes(state: &AppState, product: &Product) -> ServiceResult<
 
 /// Creates a product (admin). Its code must be new.
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     input: ProductInput,
 ) -> ServiceResult<Product> {
     principal.require_admin()?;
-    save(state, principal, input, None).await
+    save(db, clock, principal, input, None).await
 }
 
 /// Replaces an existing product's definition and prices (admin). Its code never changes.
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     code: &str,
     input: ProductInput,
@@ -63,11 +69,12 @@ pub async fn update(
             input.code
         )));
     }
-    save(state, principal, input, Some(code)).await
+    save(db, clock, principal, input, Some(code)).await
 }
 
 async fn save(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     input: ProductInput,
     existing: Option<&str>,
@@ -75,8 +82,8 @@ async fn save(
     let product = input
         .to_product()
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let now = clock.now();
+    let txn = db.begin().await?;
     let created_at = store::created_at(&txn, product.code.as_str()).await?;
     match (existing, created_at) {
         (None, Some(_)) => {

@@ -29,7 +29,14 @@ async fn refuse_non_admin(state: &AppState, req: &Request) -> Option<Response> {
              --metrics-listen address)",
         ));
     };
-    match keys::principal_for(state, secret).await {
+    match keys::principal_for(
+        &state.db,
+        &state.verified_keys,
+        state.bootstrap_admin_hash.as_deref(),
+        secret,
+    )
+    .await
+    {
         Ok(Some(principal)) => principal
             .require_admin()
             .err()

@@ -73,7 +73,7 @@ impl InvoicesApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<Invoice>, ApiError> {
-        let row = super::get(&state, principal, id.0).await?;
+        let row = super::get(&state.db, principal, id.0).await?;
         Ok(Json(super::view(&row)?))
     }
 
@@ -90,7 +90,7 @@ impl InvoicesApi {
         id: Path<Uuid>,
     ) -> Result<InvoicePdf, ApiError> {
         Ok(InvoicePdf::Pdf(Binary(
-            super::pdf(&state, principal, id.0).await?,
+            super::pdf(&state.db, principal, id.0).await?,
         )))
     }
 

@@ -1,6 +1,9 @@
 //! The weekly batch (DESIGN.md §6): issues every requested invoice with a number sequential
 //! and without gaps per year and series, once however many servers run it.
 
+use crate::config::Config;
+use entitle_domain::Clock;
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 use chrono::Datelike;
@@ -16,43 +19,50 @@ use sea_orm::{
 use super::{corrupt, view};
 use crate::audit::{self, Actor, Change};
 use crate::error::ServiceResult;
-use crate::state::AppState;
 use crate::store::entity::{invoice, invoice_batch, invoice_counter};
 
 /// The VAT rate of invoices issued to accounts of `region`.
-fn rate_for(state: &AppState, kind: InvoiceType) -> Decimal {
+fn rate_for(config: &Config, kind: InvoiceType) -> Decimal {
     if kind.offered_in(Region::Cn) {
-        state.config.vat_rate_cn
+        config.vat_rate_cn
     } else {
-        state.config.vat_rate_intl
+        config.vat_rate_intl
     }
 }
 
 /// The weekly batch, as the scheduler runs it: once per scheduled time that has come, claimed
 /// by that time so that several servers, or a server catching up, run it once.
-pub async fn scheduled_batch(state: &AppState) -> ServiceResult<u64> {
-    let now = state.clock.now();
-    let Some(due) = state.config.invoice_batch.last_due(now) else {
+pub async fn scheduled_batch(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+) -> ServiceResult<u64> {
+    let now = clock.now();
+    let Some(due) = config.invoice_batch.last_due(now) else {
         return Ok(0);
     };
     let claimed = invoice_batch::Entity::insert(invoice_batch::ActiveModel {
         scheduled_at: Set(due),
         started_at: Set(now),
     })
-    .exec_without_returning(&state.db)
+    .exec_without_returning(db)
     .await;
     match claimed {
-        Ok(_) => issue_requested(state).await,
+        Ok(_) => issue_requested(db, clock, config).await,
         Err(err) if crate::store::is_unique_violation(&err) => Ok(0),
         Err(err) => Err(err.into()),
     }
 }
 
 /// Issues every requested invoice now; returns how many.
-pub async fn issue_requested(state: &AppState) -> ServiceResult<u64> {
+pub async fn issue_requested(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+) -> ServiceResult<u64> {
     let mut issued = 0;
     loop {
-        let chunk = issue_chunk(state).await?;
+        let chunk = issue_chunk(db, clock, config).await?;
         if chunk == 0 {
             return Ok(issued);
         }
@@ -65,10 +75,14 @@ pub async fn issue_requested(state: &AppState) -> ServiceResult<u64> {
 const CHUNK: u64 = 1000;
 
 /// Issues the next [`CHUNK`] requested invoices, oldest request first; returns how many.
-async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
-    let now = state.clock.now();
-    let year = now.with_timezone(&state.config.invoice_batch.offset).year();
-    let txn = state.db.begin().await?;
+async fn issue_chunk(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+) -> ServiceResult<u64> {
+    let now = clock.now();
+    let year = now.with_timezone(&config.invoice_batch.offset).year();
+    let txn = db.begin().await?;
     // The counters first: this write takes the lock the whole batch runs under.
     let counters: Vec<_> = [
         InvoiceType::VatOrdinary,
@@ -124,7 +138,7 @@ async fn issue_chunk(state: &AppState) -> ServiceResult<u64> {
         let kind = row.kind;
         let series = kind.series();
         let sequence = last.get(series).ok_or_else(|| corrupt("counter"))? + 1;
-        let rate = rate_for(state, kind);
+        let rate = rate_for(config, kind);
         let (net, tax) = vat_breakdown(Money::from_minor(row.total_minor, row.currency), rate)
             .map_err(|e| corrupt(&e.to_string()))?;
         let mut after = row.clone();

@@ -19,6 +19,7 @@ use entitle_domain::invoices::{
     BuyerDetails, InvoiceRefusal, InvoiceStatus, InvoicingConflict, check_changeable,
     check_invoiceable, check_printable, check_request,
 };
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -200,12 +201,12 @@ fn trimmed(buyer: BuyerDetails) -> BuyerDetails {
 
 /// One invoice the principal may see.
 pub async fn get(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<invoice::Model> {
     let row = invoice::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("invoice"))?;
     principal.require_owner(row.account_id, "invoice")?;
@@ -213,8 +214,12 @@ pub async fn get(
 }
 
 /// The PDF of the issued invoice `id`; a requested one has none yet.
-pub async fn pdf(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Vec<u8>> {
-    let row = get(state, principal, id).await?;
+pub async fn pdf(
+    db: &DatabaseConnection,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<Vec<u8>> {
+    let row = get(db, principal, id).await?;
     check_printable(row.status).map_err(conflict)?;
     Ok(pdf::render(&view(&row)?))
 }

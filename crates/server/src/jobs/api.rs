@@ -29,7 +29,7 @@ impl AdminApi {
     ) -> Result<Json<JobList>, ApiError> {
         principal.require_admin()?;
         Ok(Json(JobList {
-            items: super::statuses(&state).await?,
+            items: super::statuses(&state.db, state.clock.as_ref(), &state.config).await?,
         }))
     }
 
@@ -60,7 +60,7 @@ impl AdminApi {
         ApiKey(principal): ApiKey,
     ) -> Result<Json<ClockView>, ApiError> {
         principal.require_admin()?;
-        Ok(Json(super::clock::view(&state)?))
+        Ok(Json(super::clock::view(state.movable_clock.as_ref())?))
     }
 
     /// Move the sandbox clock forward by an ISO 8601 duration (admin, test mode only), to
@@ -77,7 +77,13 @@ impl AdminApi {
         body: Json<ClockAdvance>,
     ) -> Result<Json<ClockView>, ApiError> {
         Ok(Json(
-            super::clock::advance(&state, principal, &body.0.advance).await?,
+            super::clock::advance(
+                &state.db,
+                state.movable_clock.as_ref(),
+                principal,
+                &body.0.advance,
+            )
+            .await?,
         ))
     }
 }

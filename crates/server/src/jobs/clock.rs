@@ -4,14 +4,16 @@
 //! (DESIGN.md §7: clock moves included).
 
 use chrono::{DateTime, Duration, Utc};
+use entitle_domain::Clock;
 use entitle_domain::add_months;
 use entitle_domain::api::ClockView;
+use entitle_domain::clock::OffsetClock;
+use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
-use crate::state::AppState;
 
 /// Why the clock is not there in live mode (DESIGN.md §8): real payments happen in real time.
 const LIVE_CLOCK: ServiceError = ServiceError::TestModeOnly(
@@ -54,27 +56,28 @@ pub fn advanced(now: DateTime<Utc>, duration: &str) -> ServiceResult<DateTime<Ut
 }
 
 /// The clock now and how far it was moved (test mode only).
-pub fn view(state: &AppState) -> ServiceResult<ClockView> {
-    let clock = state.movable_clock.as_ref().ok_or(LIVE_CLOCK)?;
+pub fn view(movable_clock: Option<&OffsetClock>) -> ServiceResult<ClockView> {
+    let clock = movable_clock.ok_or(LIVE_CLOCK)?;
     Ok(ClockView {
-        now: state.clock.now(),
+        now: clock.now(),
         offset_seconds: clock.offset().num_seconds(),
     })
 }
 
 /// Moves the clock forward by `duration` (admin, test mode only), audited first.
 pub async fn advance(
-    state: &AppState,
+    db: &DatabaseConnection,
+    movable_clock: Option<&OffsetClock>,
     principal: Principal,
     duration: &str,
 ) -> ServiceResult<ClockView> {
     principal.require_admin()?;
-    let clock = state.movable_clock.as_ref().ok_or(LIVE_CLOCK)?;
-    let now = state.clock.now();
+    let clock = movable_clock.ok_or(LIVE_CLOCK)?;
+    let now = clock.now();
     let target = advanced(now, duration)?;
     let offset = clock.offset();
     audit::record(
-        &state.db,
+        db,
         now,
         vec![
             Change::new(
@@ -93,7 +96,7 @@ pub async fn advance(
     )
     .await?;
     clock.advance(target - now);
-    view(state)
+    view(movable_clock)
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! narrow the rows to what it could pick. Auto-renewing subscriptions are left to the renewal
 //! job, which expires them when their retries run out.
 
+use entitle_domain::Clock;
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -20,19 +22,18 @@ use crate::audit::{self, Actor, Change};
 use crate::error::ServiceResult;
 use crate::events;
 use crate::licenses::store as licenses;
-use crate::state::AppState;
 use crate::store::entity::{license, subscription};
 use crate::subscriptions::store as subscriptions;
 
 /// How many of each are expired per run; the next run continues.
 const BATCH: u64 = 500;
 
-pub async fn run(state: &AppState) -> ServiceResult<u64> {
-    let now = state.clock.now();
-    Ok(expire_subscriptions(state, now).await? + expire_licenses(state, now).await?)
+pub async fn run(db: &DatabaseConnection, clock: &dyn Clock) -> ServiceResult<u64> {
+    let now = clock.now();
+    Ok(expire_subscriptions(db, now).await? + expire_licenses(db, now).await?)
 }
 
-async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
+async fn expire_subscriptions(db: &DatabaseConnection, now: DateTime<Utc>) -> ServiceResult<u64> {
     let due = subscription::Entity::find()
         .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
         .filter(subscription::Column::CurrentPeriodEnd.lte(now))
@@ -43,14 +44,14 @@ async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceRe
         )
         .order_by_asc(subscription::Column::Id)
         .limit(BATCH)
-        .all(&state.db)
+        .all(db)
         .await?;
     let mut expired = 0;
     for sub in due {
         if renews_itself(sub.auto_renew, sub.trial) {
             continue;
         }
-        let txn = state.db.begin().await?;
+        let txn = db.begin().await?;
         let claimed = subscription::Entity::update_many()
             .col_expr(
                 subscription::Column::Status,
@@ -103,7 +104,7 @@ async fn expire_subscriptions(state: &AppState, now: DateTime<Utc>) -> ServiceRe
 /// The subscriptions of licenses due to expire, by id: whether each license waits for its
 /// renewal is `licenses::waits_for_renewal`'s to say.
 async fn owners(
-    state: &AppState,
+    db: &DatabaseConnection,
     ids: Vec<Uuid>,
 ) -> ServiceResult<HashMap<Uuid, subscription::Model>> {
     if ids.is_empty() {
@@ -111,26 +112,22 @@ async fn owners(
     }
     Ok(subscription::Entity::find()
         .filter(subscription::Column::Id.is_in(ids))
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|s| (s.id, s))
         .collect())
 }
 
-async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
+async fn expire_licenses(db: &DatabaseConnection, now: DateTime<Utc>) -> ServiceResult<u64> {
     let due = license::Entity::find()
         .filter(license::Column::Status.eq(LicenseStatus::Active))
         .filter(license::Column::ValidUntil.lte(now))
         .order_by_asc(license::Column::Id)
         .limit(BATCH)
-        .all(&state.db)
+        .all(db)
         .await?;
-    let owners = owners(
-        state,
-        due.iter().filter_map(|l| l.subscription_id).collect(),
-    )
-    .await?;
+    let owners = owners(db, due.iter().filter_map(|l| l.subscription_id).collect()).await?;
     let mut expired = 0;
     for row in due {
         let owner = row
@@ -145,7 +142,7 @@ async fn expire_licenses(state: &AppState, now: DateTime<Utc>) -> ServiceResult<
         if waits_for_renewal(&row.product_code, owner) {
             continue;
         }
-        let txn = state.db.begin().await?;
+        let txn = db.begin().await?;
         let claimed = license::Entity::update_many()
             .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
             .col_expr(license::Column::UpdatedAt, Expr::value(now))

@@ -14,9 +14,12 @@ mod pay_to_renew;
 mod reminders;
 mod renewals;
 
+use crate::config::Config;
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::api::{JobRun, JobStatus};
 use entitle_domain::jobs::JobOutcome;
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
@@ -40,8 +43,14 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
     Ok(match job {
         Job::Invoices => (
             match trigger {
-                Trigger::Scheduler => invoices::scheduled_batch(state).await?,
-                Trigger::Admin(_) => invoices::issue_requested(state).await?,
+                Trigger::Scheduler => {
+                    invoices::scheduled_batch(&state.db, state.clock.as_ref(), &state.config)
+                        .await?
+                }
+                Trigger::Admin(_) => {
+                    invoices::issue_requested(&state.db, state.clock.as_ref(), &state.config)
+                        .await?
+                }
             },
             "invoices issued",
         ),
@@ -55,11 +64,17 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
         ),
         Job::Renewals => (renewals::run(state).await?, "subscriptions renewed"),
         Job::Expiry => (
-            expiry::run(state).await?,
+            expiry::run(&state.db, state.clock.as_ref()).await?,
             "licenses and subscriptions expired",
         ),
-        Job::Reminders => (reminders::run(state).await?, "reminders sent"),
-        Job::Webhooks => (webhooks::deliver_due(state).await?, "webhooks delivered"),
+        Job::Reminders => (
+            reminders::run(&state.db, state.clock.as_ref()).await?,
+            "reminders sent",
+        ),
+        Job::Webhooks => (
+            webhooks::deliver_due(&state.db, state.clock.as_ref()).await?,
+            "webhooks delivered",
+        ),
     })
 }
 
@@ -90,12 +105,17 @@ async fn record_start(
 
 /// Records the start of a run; an admin's request is audited in the same transaction
 /// (DESIGN.md §7: admin job runs included).
-async fn start(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<()> {
-    let now = state.clock.now();
+async fn start(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    job: Job,
+    trigger: Trigger,
+) -> ServiceResult<()> {
+    let now = clock.now();
     let Trigger::Admin(actor) = trigger else {
-        return record_start(&state.db, job, now).await;
+        return record_start(db, job, now).await;
     };
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     record_start(&txn, job, now).await?;
     audit::record(
         &txn,
@@ -117,7 +137,7 @@ async fn start(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<()
 
 /// Runs `job` once now and records the run.
 pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<JobRun> {
-    start(state, job, trigger).await?;
+    start(&state.db, state.clock.as_ref(), job, trigger).await?;
     let result = work(state, job, trigger).await;
     state.metrics.job_ran(job.name(), result.is_err());
     let (outcome, detail, processed) = match &result {
@@ -147,15 +167,19 @@ pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<
 }
 
 /// Every job's last and next run.
-pub async fn statuses(state: &AppState) -> ServiceResult<Vec<JobStatus>> {
-    let rows = job_run::Entity::find().all(&state.db).await?;
+pub async fn statuses(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+) -> ServiceResult<Vec<JobStatus>> {
+    let rows = job_run::Entity::find().all(db).await?;
     Ok(Job::ALL
         .into_iter()
         .map(|job| {
             let row = rows.iter().find(|r| r.job == job);
             let last_finished_at = row.and_then(|r| r.last_finished_at);
-            let next_run_at = state.config.jobs_every.map(|every| {
-                last_finished_at.unwrap_or_else(|| state.clock.now())
+            let next_run_at = config.jobs_every.map(|every| {
+                last_finished_at.unwrap_or_else(|| clock.now())
                     + chrono::Duration::from_std(every).unwrap_or_default()
             });
             JobStatus {

@@ -3,6 +3,8 @@
 //! reminder's row (subject, expiry, threshold) is its primary key, so a second server, or a
 //! second run, finds it taken.
 
+use entitle_domain::Clock;
+use sea_orm::DatabaseConnection;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -19,7 +21,6 @@ use uuid::Uuid;
 use crate::catalog::store as catalog;
 use crate::error::ServiceResult;
 use crate::events;
-use crate::state::AppState;
 use crate::store::entity::{license, reminder, subscription};
 
 /// A license as the reminders read it: id, account, order, product, end.
@@ -34,8 +35,8 @@ struct Expiring {
     data: serde_json::Value,
 }
 
-pub async fn run(state: &AppState) -> ServiceResult<u64> {
-    let now = state.clock.now();
+pub async fn run(db: &DatabaseConnection, clock: &dyn Clock) -> ServiceResult<u64> {
+    let now = clock.now();
     let horizon = now + Duration::days(REMINDER_DAYS.iter().copied().max().unwrap_or(30));
     let mut expiring = Vec::new();
 
@@ -48,7 +49,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
                 .add(subscription::Column::AutoRenew.eq(false))
                 .add(subscription::Column::Trial.eq(true)),
         )
-        .all(&state.db)
+        .all(db)
         .await?
     {
         expiring.push(Expiring {
@@ -62,7 +63,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
 
     // One-time licenses (bought, or granted as a bonus) never renew: each batch — one order's
     // licenses ending together — is reminded of once per threshold.
-    let one_time: Vec<String> = catalog::all(&state.db)
+    let one_time: Vec<String> = catalog::all(db)
         .await?
         .into_iter()
         .filter(|p| p.kind == ProductKind::OneTime)
@@ -80,7 +81,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
         .filter(license::Column::ValidUntil.gt(now))
         .filter(license::Column::ValidUntil.lte(horizon))
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
     let mut batches: BTreeMap<(Uuid, DateTime<Utc>), (Uuid, String, u64)> = BTreeMap::new();
     for (id, account_id, order_id, product, valid_until) in rows {
@@ -101,19 +102,23 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
 
     let mut sent = 0;
     for item in expiring {
-        if remind(state, item, now).await? {
+        if remind(db, item, now).await? {
             sent += 1;
         }
     }
     Ok(sent)
 }
 
-async fn remind(state: &AppState, item: Expiring, now: DateTime<Utc>) -> ServiceResult<bool> {
+async fn remind(
+    db: &DatabaseConnection,
+    item: Expiring,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
     let recorded: Vec<i64> = reminder::Entity::find()
         .filter(reminder::Column::Subject.eq(item.subject))
         .filter(reminder::Column::SubjectId.eq(item.id))
         .filter(reminder::Column::EndsAt.eq(item.ends_at))
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|r| i64::from(r.days_before))
@@ -122,7 +127,7 @@ async fn remind(state: &AppState, item: Expiring, now: DateTime<Utc>) -> Service
     let Some(send) = plan.send else {
         return Ok(false);
     };
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     for days in &plan.record {
         let inserted = reminder::Entity::insert(reminder::ActiveModel {
             subject: Set(item.subject.to_owned()),

@@ -78,7 +78,9 @@ impl LicensesApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<SerdeJson<License>, ApiError> {
-        Ok(SerdeJson(service::get(&state, principal, id.0).await?))
+        Ok(SerdeJson(
+            service::get(&state.db, state.clock.as_ref(), principal, id.0).await?,
+        ))
     }
 
     /// Activate a host-bound license on a host (one host at a time).
@@ -95,7 +97,14 @@ impl LicensesApi {
         body: Json<ActivateLicense>,
     ) -> Result<SerdeJson<License>, ApiError> {
         Ok(SerdeJson(
-            service::set_host(&state, principal, id.0, Some(&body.0.host)).await?,
+            service::set_host(
+                &state.db,
+                state.clock.as_ref(),
+                principal,
+                id.0,
+                Some(&body.0.host),
+            )
+            .await?,
         ))
     }
 
@@ -112,7 +121,7 @@ impl LicensesApi {
         id: Path<Uuid>,
     ) -> Result<SerdeJson<License>, ApiError> {
         Ok(SerdeJson(
-            service::set_host(&state, principal, id.0, None).await?,
+            service::set_host(&state.db, state.clock.as_ref(), principal, id.0, None).await?,
         ))
     }
 
@@ -131,7 +140,14 @@ impl LicensesApi {
         body: Json<ConsumeLicense>,
     ) -> Result<SerdeJson<License>, ApiError> {
         Ok(SerdeJson(
-            service::consume(&state, principal, id.0, &body.0.reference).await?,
+            service::consume(
+                &state.db,
+                state.clock.as_ref(),
+                principal,
+                id.0,
+                &body.0.reference,
+            )
+            .await?,
         ))
     }
 }

@@ -2,10 +2,12 @@
 //! on a host, deactivate it.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::ProductKind;
 use entitle_domain::api::{License, LicensePage};
 use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
 use entitle_domain::text::{self, check_free_text};
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
@@ -87,9 +89,13 @@ pub async fn list(
     })
 }
 
-async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<license::Model> {
+async fn load(
+    db: &DatabaseConnection,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<license::Model> {
     let row = license::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("license"))?;
     principal.require_owner(row.account_id, "license")?;
@@ -97,14 +103,20 @@ async fn load(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult
 }
 
 /// One license.
-pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<License> {
-    store::view(load(state, principal, id).await?, state.clock.now())
+pub async fn get(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<License> {
+    store::view(load(db, principal, id).await?, clock.now())
 }
 
 /// Consumes a one-time license for one run, once. The update is conditional on the license
 /// still being available, so two concurrent consumes cannot both succeed.
 pub async fn consume(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     id: Uuid,
     reference: &str,
@@ -116,13 +128,13 @@ pub async fn consume(
             "reference must not be blank".to_owned(),
         ));
     }
-    let row = load(state, principal, id).await?;
-    let product = catalog::named(state, &row.product_code).await?;
-    let now = state.clock.now();
+    let row = load(db, principal, id).await?;
+    let product = catalog::named(db, &row.product_code).await?;
+    let now = clock.now();
     store::state(&row)?
         .check_consume(product.kind == ProductKind::OneTime, now)
         .map_err(ServiceError::License)?;
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let updated = license::Entity::update_many()
         .col_expr(
             license::Column::Status,
@@ -170,14 +182,15 @@ pub async fn consume(
 
 /// Activates a host-bound license on `host` (or deactivates it with `None`).
 pub async fn set_host(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     id: Uuid,
     host: Option<&str>,
 ) -> ServiceResult<License> {
-    let row = load(state, principal, id).await?;
-    let product = catalog::named(state, &row.product_code).await?;
-    let now = state.clock.now();
+    let row = load(db, principal, id).await?;
+    let product = catalog::named(db, &row.product_code).await?;
+    let now = clock.now();
     let host = host.map(str::trim);
     if let Some(host) = host {
         if !valid_host(host) {
@@ -194,7 +207,7 @@ pub async fn set_host(
     if row.host.as_deref() == host {
         return store::view(row, now);
     }
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let mut condition = license::Entity::update_many()
         .col_expr(license::Column::Host, Expr::value(host.map(str::to_owned)))
         .col_expr(license::Column::UpdatedAt, Expr::value(now))

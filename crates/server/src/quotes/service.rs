@@ -4,6 +4,7 @@ use entitle_domain::Quote;
 use entitle_domain::api::{QuoteRequest, QuoteView};
 use entitle_domain::pricing::{PurchaseChoice, quote_purchase};
 use entitle_domain::proration::{quote_add_seats, quote_upgrade};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::accounts::service as accounts;
@@ -38,9 +39,9 @@ pub async fn price(
     let buyer = account.buyer();
     let quote = match request {
         QuoteRequest::Purchase(purchase) => {
-            let product = catalog::named(state, &purchase.product).await?;
+            let product = catalog::named(&state.db, &purchase.product).await?;
             let held = if product.one_per_account {
-                let family = catalog::family_codes(state, &product).await?;
+                let family = catalog::family_codes(&state.db, &product).await?;
                 subscriptions::live_among(&state.db, account.id, &family, now).await?
             } else {
                 None
@@ -53,14 +54,14 @@ pub async fn price(
             quote_purchase(buyer, &product, choice, held.as_ref(), now)?
         }
         QuoteRequest::Upgrade(upgrade) => {
-            let held = held_subscription(state, account.id, upgrade.subscription_id).await?;
-            let current = catalog::named(state, held.product.as_str()).await?;
-            let target = catalog::named(state, &upgrade.target_product).await?;
+            let held = held_subscription(&state.db, account.id, upgrade.subscription_id).await?;
+            let current = catalog::named(&state.db, held.product.as_str()).await?;
+            let target = catalog::named(&state.db, &upgrade.target_product).await?;
             quote_upgrade(buyer, &held, &current, &target, now)?
         }
         QuoteRequest::AddSeats(seats) => {
-            let held = held_subscription(state, account.id, seats.subscription_id).await?;
-            let product = catalog::named(state, held.product.as_str()).await?;
+            let held = held_subscription(&state.db, account.id, seats.subscription_id).await?;
+            let product = catalog::named(&state.db, held.product.as_str()).await?;
             quote_add_seats(buyer, &held, &product, seats.seats, now)?
         }
     };
@@ -68,13 +69,13 @@ pub async fn price(
 }
 
 async fn held_subscription(
-    state: &AppState,
+    db: &DatabaseConnection,
     account_id: Uuid,
     id: Uuid,
 ) -> ServiceResult<entitle_domain::subscription::HeldSubscription> {
     // The account in the path exists; the subscription the body names does not: the body's
     // fault (422), not a missing page.
-    subscriptions::find_for_account(&state.db, account_id, id)
+    subscriptions::find_for_account(db, account_id, id)
         .await?
         .ok_or_else(|| ServiceError::Rule {
             code: "unknown_subscription",

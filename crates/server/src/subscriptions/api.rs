@@ -56,7 +56,7 @@ impl SubscriptionsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<Subscription>, ApiError> {
-        Ok(Json(service::get(&state, principal, id.0).await?))
+        Ok(Json(service::get(&state.db, principal, id.0).await?))
     }
 
     /// Turn auto-renew on or off. Off is not a cancellation: the subscription runs to its
@@ -74,7 +74,14 @@ impl SubscriptionsApi {
         body: Json<SubscriptionPatch>,
     ) -> Result<Json<Subscription>, ApiError> {
         Ok(Json(
-            service::set_auto_renew(&state, principal, id.0, body.0.auto_renew).await?,
+            service::set_auto_renew(
+                &state.db,
+                state.clock.as_ref(),
+                principal,
+                id.0,
+                body.0.auto_renew,
+            )
+            .await?,
         ))
     }
 }

@@ -1,8 +1,10 @@
 //! Reading subscriptions and turning auto-renew on or off.
 
+use entitle_domain::Clock;
 use entitle_domain::Refusal;
 use entitle_domain::api::{Subscription, SubscriptionPage};
 use entitle_domain::subscription::SubscriptionStatus;
+use sea_orm::DatabaseConnection;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -40,12 +42,12 @@ pub async fn list(
 }
 
 async fn load(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<subscription::Model> {
     let row = subscription::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("subscription"))?;
     principal.require_owner(row.account_id, "subscription")?;
@@ -53,24 +55,29 @@ async fn load(
 }
 
 /// One subscription.
-pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Subscription> {
-    store::view(&load(state, principal, id).await?)
+pub async fn get(
+    db: &DatabaseConnection,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<Subscription> {
+    store::view(&load(db, principal, id).await?)
 }
 
 /// Turns auto-renew on or off. Off is not a cancellation: the subscription runs to its
 /// period's end. Products that never renew, trials and ended subscriptions refuse `true`.
 pub async fn set_auto_renew(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     id: Uuid,
     auto_renew: bool,
 ) -> ServiceResult<Subscription> {
-    let row = load(state, principal, id).await?;
+    let row = load(db, principal, id).await?;
     if row.auto_renew == auto_renew {
         return store::view(&row);
     }
     if auto_renew {
-        let product = catalog::named(state, &row.product_code).await?;
+        let product = catalog::named(db, &row.product_code).await?;
         if !product.auto_renewable || row.trial {
             return Err(Refusal::AutoRenewNotAllowed {
                 product: product.code,
@@ -81,9 +88,9 @@ pub async fn set_auto_renew(
             return Err(Refusal::SubscriptionNotActive.into());
         }
     }
-    let now = state.clock.now();
+    let now = clock.now();
     let before = store::view(&row)?;
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let mut model = row.clone().into_active_model();
     model.auto_renew = Set(auto_renew);
     model.updated_at = Set(now);

@@ -43,7 +43,7 @@ impl WebhooksApi {
         ApiKey(principal): ApiKey,
         body: Json<NewWebhookEndpoint>,
     ) -> Result<EndpointCreated, ApiError> {
-        let endpoint = super::register(&state, principal, body.0).await?;
+        let endpoint = super::register(&state.db, state.clock.as_ref(), principal, body.0).await?;
         Ok(EndpointCreated::Created(Json(endpoint)))
     }
 
@@ -59,7 +59,7 @@ impl WebhooksApi {
         ApiKey(principal): ApiKey,
     ) -> Result<Json<WebhookEndpointList>, ApiError> {
         Ok(Json(WebhookEndpointList {
-            items: super::endpoints(&state, principal).await?,
+            items: super::endpoints(&state.db, principal).await?,
         }))
     }
 
@@ -80,6 +80,6 @@ impl WebhooksApi {
         cursor: Query<Option<Uuid>>,
     ) -> Result<Json<WebhookDeliveryPage>, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        Ok(Json(super::deliveries(&state, principal, page).await?))
+        Ok(Json(super::deliveries(&state.db, principal, page).await?))
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod api;
 
+use entitle_domain::Clock;
+use sea_orm::DatabaseConnection;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -23,7 +25,6 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::pagination::PageRequest;
 use crate::signature;
-use crate::state::AppState;
 use crate::store::entity::{event, webhook_attempt, webhook_delivery, webhook_endpoint};
 
 /// The header carrying a delivery's signature.
@@ -51,7 +52,8 @@ fn endpoint_view(row: webhook_endpoint::Model) -> WebhookEndpoint {
 
 /// Registers an endpoint (admin).
 pub async fn register(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     input: NewWebhookEndpoint,
 ) -> ServiceResult<WebhookEndpoint> {
@@ -78,8 +80,8 @@ pub async fn register(
             events::ALL.join(", ")
         )));
     }
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let now = clock.now();
+    let txn = db.begin().await?;
     let row = webhook_endpoint::ActiveModel {
         id: Set(Uuid::now_v7()),
         url: Set(url.to_owned()),
@@ -112,13 +114,13 @@ pub async fn register(
 
 /// Every endpoint (admin).
 pub async fn endpoints(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
 ) -> ServiceResult<Vec<WebhookEndpoint>> {
     principal.require_admin()?;
     Ok(webhook_endpoint::Entity::find()
         .order_by_asc(webhook_endpoint::Column::Id)
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(endpoint_view)
@@ -127,26 +129,26 @@ pub async fn endpoints(
 
 /// One page of deliveries with their attempts (admin).
 pub async fn deliveries(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     page: PageRequest,
 ) -> ServiceResult<WebhookDeliveryPage> {
     principal.require_admin()?;
     let query = webhook_delivery::Entity::find().order_by_asc(webhook_delivery::Column::Id);
     let (rows, next_cursor) = page
-        .load(&state.db, query, webhook_delivery::Column::Id, |row| row.id)
+        .load(db, query, webhook_delivery::Column::Id, |row| row.id)
         .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let kind = event::Entity::find_by_id(row.event_id)
-            .one(&state.db)
+            .one(db)
             .await?
             .map(|e| e.kind)
             .unwrap_or_default();
         let attempts = webhook_attempt::Entity::find()
             .filter(webhook_attempt::Column::DeliveryId.eq(row.id))
             .order_by_asc(webhook_attempt::Column::Id)
-            .all(&state.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|a| WebhookAttempt {
@@ -171,14 +173,14 @@ pub async fn deliveries(
 
 /// Attempts every delivery that is due; returns how many were delivered now. Each is claimed
 /// with a conditional update first, so several servers never send one attempt twice.
-pub async fn deliver_due(state: &AppState) -> ServiceResult<u64> {
-    let now = state.clock.now();
+pub async fn deliver_due(db: &DatabaseConnection, clock: &dyn Clock) -> ServiceResult<u64> {
+    let now = clock.now();
     let due = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
         .order_by_asc(webhook_delivery::Column::Id)
         .limit(100)
-        .all(&state.db)
+        .all(db)
         .await?;
     let http = reqwest::Client::builder()
         .timeout(StdDuration::from_secs(10))
@@ -198,12 +200,12 @@ pub async fn deliver_due(state: &AppState) -> ServiceResult<u64> {
                     .add(webhook_delivery::Column::ClaimedUntil.is_null())
                     .add(webhook_delivery::Column::ClaimedUntil.lt(now)),
             )
-            .exec(&state.db)
+            .exec(db)
             .await?;
         if claimed.rows_affected == 0 {
             continue;
         }
-        if attempt(state, &http, &delivery, now).await? {
+        if attempt(db, &http, &delivery, now).await? {
             delivered += 1;
         }
     }
@@ -211,18 +213,16 @@ pub async fn deliver_due(state: &AppState) -> ServiceResult<u64> {
 }
 
 async fn attempt(
-    state: &AppState,
+    db: &DatabaseConnection,
     http: &reqwest::Client,
     delivery: &webhook_delivery::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<bool> {
     let (Some(endpoint), Some(event)) = (
         webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
-            .one(&state.db)
+            .one(db)
             .await?,
-        event::Entity::find_by_id(delivery.event_id)
-            .one(&state.db)
-            .await?,
+        event::Entity::find_by_id(delivery.event_id).one(db).await?,
     ) else {
         return Ok(false);
     };
@@ -248,7 +248,7 @@ async fn attempt(
         status_code: Set(status_code),
         error: Set(error),
     }
-    .insert(&state.db)
+    .insert(db)
     .await?;
     let attempts = delivery.attempts + 1;
     let mut update = webhook_delivery::Entity::update_many()
@@ -276,7 +276,7 @@ async fn attempt(
             Expr::value(now + backoff(attempts)),
         )
     };
-    update.exec(&state.db).await?;
+    update.exec(db).await?;
     Ok(ok)
 }
 
