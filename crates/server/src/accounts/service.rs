@@ -105,7 +105,7 @@ pub async fn create(
                 account.id,
             )
             .account(account.id)
-            .after(&audit::snapshot(&account.view())),
+            .after(&account.view()),
         ],
     )
     .await?;

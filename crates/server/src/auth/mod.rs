@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod keys;
+pub mod owned;
 pub mod secret;
 
 use poem::Request;

@@ -129,7 +129,7 @@ async fn save(
                     .as_ref()
                     .and_then(|p| audit::snapshot(&ProductView::from(p))),
             )
-            .after(&audit::snapshot(&ProductView::from(&product))),
+            .after(&ProductView::from(&product)),
         ],
     )
     .await?;

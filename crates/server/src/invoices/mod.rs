@@ -205,12 +205,7 @@ pub async fn get(
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<invoice::Model> {
-    let row = invoice::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("invoice"))?;
-    principal.require_owner(row.account_id, "invoice")?;
-    Ok(row)
+    crate::auth::owned::find::<invoice::Entity>(db, principal, id).await
 }
 
 /// The PDF of the issued invoice `id`; a requested one has none yet.

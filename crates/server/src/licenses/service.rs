@@ -94,12 +94,7 @@ async fn load(
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<license::Model> {
-    let row = license::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("license"))?;
-    principal.require_owner(row.account_id, "license")?;
-    Ok(row)
+    crate::auth::owned::find::<license::Entity>(db, principal, id).await
 }
 
 /// One license.

@@ -16,7 +16,7 @@ use crate::accounts::service as accounts;
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
 use crate::store::entity::subscription;
@@ -46,12 +46,7 @@ async fn load(
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<subscription::Model> {
-    let row = subscription::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("subscription"))?;
-    principal.require_owner(row.account_id, "subscription")?;
-    Ok(row)
+    crate::auth::owned::find::<subscription::Entity>(db, principal, id).await
 }
 
 /// One subscription.

@@ -104,7 +104,7 @@ pub async fn register(
                 "webhook_endpoint",
                 endpoint.id,
             )
-            .after(&audit::snapshot(&endpoint)),
+            .after(&endpoint),
         ],
     )
     .await?;
