@@ -132,31 +132,28 @@ impl Money {
 
     /// The sum of two amounts in the same currency.
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        if self.currency != other.currency {
-            return Err(MoneyError::CurrencyMismatch {
-                left: self.currency,
-                right: other.currency,
-            });
-        }
-        let amount = self
-            .amount
-            .checked_add(other.amount)
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money::new(amount, self.currency))
+        self.combine(other, Decimal::checked_add)
     }
 
     /// The difference of two amounts in the same currency.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.combine(other, Decimal::checked_sub)
+    }
+
+    /// `op` on two amounts, refused when their currencies differ (amounts are never
+    /// converted) or the result overflows.
+    fn combine(
+        self,
+        other: Money,
+        op: fn(Decimal, Decimal) -> Option<Decimal>,
+    ) -> Result<Money, MoneyError> {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch {
                 left: self.currency,
                 right: other.currency,
             });
         }
-        let amount = self
-            .amount
-            .checked_sub(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = op(self.amount, other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use poem::{Endpoint, EndpointExt, Route};
-use poem_openapi::OpenApiService;
+use poem_openapi::{OpenApi, OpenApiService};
 
 use crate::accounts::api::AccountsApi;
 use crate::audit::api::AuditApi;
@@ -24,22 +24,8 @@ use crate::state::AppState;
 use crate::subscriptions::api::SubscriptionsApi;
 use crate::webhooks::api::WebhooksApi;
 
-type Apis = (
-    HealthApi,
-    AccountsApi,
-    CatalogApi,
-    QuotesApi,
-    OrdersApi,
-    LicensesApi,
-    SubscriptionsApi,
-    AuditApi,
-    WebhooksApi,
-    AdminApi,
-    InvoicesApi,
-);
-
 /// The API with its OpenAPI description.
-pub fn api_service() -> OpenApiService<Apis, ()> {
+pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
         (
             HealthApi,

@@ -22,13 +22,14 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::renewals::{Round, Step, record_failure, renewal_order};
-use crate::audit::{self, Actor, Change};
+use crate::audit;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
-use crate::orders::service::{self as orders, Payable, start_checkout};
+use crate::jobs::renewals::failure::record_failure;
+use crate::jobs::renewals::opening::{self, PriceList, renewal_order};
+use crate::orders::checkout::{Payable, abandon, start_checkout};
 use crate::orders::store as order_store;
-use crate::payments::reconcile;
+use crate::orders::transitions;
 use crate::state::AppState;
 use crate::store::entity::{order, subscription};
 use crate::subscriptions::store as subscriptions;
@@ -124,10 +125,10 @@ async fn give_notice(
     if waiting.is_empty() {
         return Ok(0);
     }
-    let round = Round::read(state, &waiting).await?;
+    let prices = PriceList::read(state, &waiting).await?;
     let mut count = 0;
     for sub in &waiting {
-        if open(state, &round, sub, now).await?.is_some() {
+        if open(state, &prices, sub, now).await?.is_some() {
             count += 1;
         }
     }
@@ -140,11 +141,11 @@ async fn give_notice(
 /// `POST /v1/orders/{id}/checkout` starts one.
 async fn open(
     state: &AppState,
-    round: &Round,
+    prices: &PriceList,
     sub: &subscription::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Option<order::Model>> {
-    let mut row = renewal_order(round, sub, &key(sub), now)?;
+    let mut row = renewal_order(prices, sub, &key(sub), now)?;
     let order_ends = grace_end(sub.current_period_end);
     row.expires_at = Some(order_ends);
     let method = sub
@@ -172,16 +173,12 @@ async fn open(
         }
     };
     let txn = state.db.begin().await?;
-    let inserted = order::ActiveModel::from(row.clone())
-        .reset_all()
-        .insert(&txn)
-        .await;
-    match inserted {
-        Ok(_) => {}
+    match opening::insert(&txn, std::slice::from_ref(&row)).await {
+        Ok(()) => {}
         Err(err) if crate::store::is_unique_violation(&err) => {
             txn.rollback().await?;
             if let Some(session) = session {
-                reconcile::abandon(state, session).await;
+                abandon(state, session).await;
             }
             return Ok(None);
         }
@@ -204,29 +201,22 @@ async fn open(
         now,
     )
     .await?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(Actor::System, "order.created", "order", row.id)
-                .account(row.account_id)
-                .after(&view),
-        ],
-    )
-    .await?;
+    audit::record(&txn, now, vec![opening::created(&view)]).await?;
     txn.commit().await?;
     Ok(Some(row))
 }
 
 /// A pay-to-renew subscription whose period ended (or whose retry day came) unpaid: its order
 /// is opened if the notice was missed (the server was down, the clock jumped), and it goes
-/// `past_due` — or, on the last retry day, expires with its unpaid order.
+/// `past_due` — or, on the last retry day, expires with its unpaid order. Returns whether a
+/// failure was recorded: `false` when the order was paid meanwhile, or another run recorded
+/// it.
 pub(super) async fn lapse(
     state: &AppState,
-    round: &Round,
+    prices: &PriceList,
     sub: &subscription::Model,
     now: DateTime<Utc>,
-) -> ServiceResult<Step> {
+) -> ServiceResult<bool> {
     let existing = order::Entity::find()
         .filter(order::Column::SubscriptionId.eq(sub.id))
         .filter(order::Column::IdempotencyKey.eq(key(sub)))
@@ -234,21 +224,21 @@ pub(super) async fn lapse(
         .await?;
     let row = match existing {
         Some(row) => Some(row),
-        None => open(state, round, sub, now).await?,
+        None => open(state, prices, sub, now).await?,
     };
     if let Some(row) = &row
         && row.status == OrderStatus::Paid
     {
         // Paid while this run read it: the fulfilment moved the period on.
-        return Ok(Step::Skipped);
+        return Ok(false);
     }
-    let step = record_failure(state, sub, now).await?;
+    let recorded = record_failure(state, sub, now).await?;
     let expired = subscription::Entity::find_by_id(sub.id)
         .one(&state.db)
         .await?
         .is_some_and(|after| after.status == SubscriptionStatus::Expired);
     if expired && let Some(row) = row {
-        orders::expire(state, row.id).await?;
+        transitions::expire(state, row.id).await?;
     }
-    Ok(step)
+    Ok(recorded)
 }

@@ -22,9 +22,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use super::fulfillment::{
-    self, RenewedTerm, advance_terms, paid, paid_records, renewal_records, renewed_term,
-};
+use super::fulfillment::renewal::{RenewedTerm, advance_terms, renewal_records, renewed_term};
+use super::fulfillment::{self, paid, paid_records};
 use super::store;
 use crate::audit::{self, Actor};
 use crate::error::{ServiceError, ServiceResult};

@@ -1,12 +1,14 @@
 //! Checkouts (DESIGN.md §8): an order's checkout is started at the provider that takes its
 //! method before anything is stored (a provider that cannot be reached or whose answer does not
-//! verify leaves nothing payable), and an unpaid order gets a fresh one whenever its customer is
-//! about to pay.
+//! verify leaves nothing payable), an unpaid order gets a fresh one whenever its customer is
+//! about to pay, and a checkout superseded, canceled or never stored is closed at its provider.
+//!
+//! Checkouts are asked about, and what was paid applied, by `payments::reconcile`, which calls
+//! down into orders (fulfilment); nothing here calls back up into payments' services.
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
-
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{Money, PaymentMethod, Refusal};
 use sea_orm::sea_query::Expr;
@@ -17,7 +19,7 @@ use super::store;
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
-use crate::payments::{CheckoutRequest, reconcile};
+use crate::payments::{CheckoutRequest, SessionRef};
 use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
@@ -92,7 +94,7 @@ pub async fn reopen_checkout(
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<Order> {
-    let row = super::service::load(state, principal, id).await?;
+    let row = store::owned(&state.db, principal, id).await?;
     row.status.reopen_checkout()?;
     let now = state.clock.now();
     let method = row
@@ -133,7 +135,7 @@ pub(crate) async fn opened_checkout(
         .await?;
     if unpaid.rows_affected == 0 {
         txn.rollback().await?;
-        reconcile::abandon(state, session).await;
+        abandon(state, session).await;
         return store::load_view(&state.db, payable.order_id).await;
     }
     let superseded = checkout_session::Entity::find()
@@ -164,6 +166,31 @@ pub(crate) async fn opened_checkout(
     )
     .await?;
     txn.commit().await?;
-    reconcile::close_at_providers(state, &superseded).await;
+    close_at_providers(state, &superseded).await;
     Ok(after)
+}
+
+/// Closes `sessions` at their providers, best effort (logged when a provider does not take it).
+/// Reconciliation still asks about them: the customer may have paid a moment before.
+pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_session::Model]) {
+    for session in sessions {
+        let Some(provider) = state.payments.named(&session.provider) else {
+            continue;
+        };
+        let reference = SessionRef::of(session);
+        if let Err(err) = provider.close(&reference).await {
+            tracing::warn!(provider = provider.name(), session = %session.id, error = %err,
+                "a superseded or canceled checkout could not be closed at its provider");
+        }
+    }
+}
+
+/// Closes at its provider a checkout that was started but is not stored after all (another
+/// request's order won, or the order was paid meanwhile), so that nothing stays payable that
+/// no one reconciles.
+pub(crate) async fn abandon(state: &AppState, session: checkout_session::ActiveModel) {
+    match sea_orm::TryIntoModel::try_into_model(session) {
+        Ok(session) => close_at_providers(state, std::slice::from_ref(&session)).await,
+        Err(err) => tracing::warn!(error = %err, "an abandoned checkout could not be read"),
+    }
 }

@@ -1,5 +1,5 @@
 //! Creating and reading orders (canceling, failing and expiring them: [`super::transitions`];
-//! their checkouts: [`super::checkout`]).
+//! their checkouts: [`super::checkout`]; both answer here too, for the API).
 //!
 //! Creating an order takes an `Idempotency-Key`: a repeat with the same key and body answers
 //! the first order; the same key with another body is refused (`idempotency_key_reused`). The
@@ -21,8 +21,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use super::checkout::reopen_checkout;
-pub(crate) use super::checkout::{Payable, start_checkout};
-pub(crate) use super::transitions::expire;
+use super::checkout::{self, Payable, start_checkout};
+use super::transitions::expire;
 pub use super::transitions::{cancel, cancel_as, expire_due, mark_failed};
 use super::{claims, fulfillment, store};
 use crate::accounts::service::{self as accounts, AccountRecord};
@@ -31,7 +31,6 @@ use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
-use crate::payments::reconcile;
 use crate::quotes::service as quotes;
 use crate::state::AppState;
 use crate::store::entity::order;
@@ -147,7 +146,7 @@ async fn open_order(
     let quote = quotes::price(state, account, &quote_request).await?;
     let (cycle, periods, auto_renew, subscription_id) = match request {
         OrderRequest::Purchase(purchase) => {
-            let product = catalog::named(state, &purchase.item.product).await?;
+            let product = catalog::named(&state.db, &purchase.item.product).await?;
             let auto_renew = match product.kind {
                 ProductKind::Term => Some(auto_renew_choice(&product, purchase.auto_renew)?),
                 ProductKind::OneTime => {
@@ -174,10 +173,10 @@ async fn open_order(
         .to_minor()
         .map_err(|_| Refusal::AmountOutOfRange)?;
     let lines: Vec<_> = entitle_domain::api::QuoteView::new(&quote, &[]).lines;
-    let product = catalog::named(state, &main.product.to_string()).await?;
+    let product = catalog::named(&state.db, &main.product.to_string()).await?;
     let claim = OrderClaim::for_order(request.order_type(), &product, subscription_id);
     let family = match claim {
-        Some(OrderClaim::Edition { .. }) => catalog::family_codes(state, &product).await?,
+        Some(OrderClaim::Edition { .. }) => catalog::family_codes(&state.db, &product).await?,
         _ => Vec::new(),
     };
     claims::clear_stale(state, account.id, claim.as_ref(), ticket.now).await?;
@@ -244,7 +243,7 @@ async fn open_order(
     if let Some(err) = refused {
         // The checkout started for an order that is not stored is closed at its provider.
         txn.rollback().await?;
-        reconcile::abandon(state, session).await;
+        checkout::abandon(state, session).await;
         return Err(err);
     }
     session.insert(&txn).await?;
@@ -275,8 +274,8 @@ async fn start_trial(
     trial: &TrialOrder,
     ticket: &Ticket<'_>,
 ) -> ServiceResult<Order> {
-    let product = catalog::named(state, &trial.product).await?;
-    let family = catalog::family_codes(state, &product).await?;
+    let product = catalog::named(&state.db, &trial.product).await?;
+    let family = catalog::family_codes(&state.db, &product).await?;
     let held = subscriptions::live_among(&state.db, account.id, &family, ticket.now).await?;
     let used = subscriptions::trial_used(&state.db, account.id, &family).await?;
     check_trial(
@@ -342,22 +341,9 @@ async fn start_trial(
     Ok(created)
 }
 
-pub(super) async fn load(
-    state: &AppState,
-    principal: Principal,
-    id: Uuid,
-) -> ServiceResult<order::Model> {
-    let row = order::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ServiceError::NotFound("order"))?;
-    principal.require_owner(row.account_id, "order")?;
-    Ok(row)
-}
-
 /// One order. An unpaid order past its checkout's lifetime is expired as it is read.
 pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
-    let row = load(state, principal, id).await?;
+    let row = store::owned(&state.db, principal, id).await?;
     let now = state.clock.now();
     if row.status == OrderStatus::PendingPayment && row.expires_at.is_some_and(|at| at <= now) {
         expire(state, row.id).await?;

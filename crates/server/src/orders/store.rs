@@ -5,6 +5,7 @@ use entitle_domain::api::{Amount, Checkout, Order, QuoteLineView};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::{checkout_session, order};
 
@@ -71,4 +72,19 @@ pub async fn load_view(db: &impl ConnectionTrait, order_id: Uuid) -> ServiceResu
         .ok_or(ServiceError::NotFound("order"))?;
     let session = session_of(db, order_id).await?;
     view(row, session)
+}
+
+/// The order `id` as stored, when `principal` may see it: another account's order is not found
+/// (DESIGN.md §7).
+pub(super) async fn owned(
+    db: &impl ConnectionTrait,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<order::Model> {
+    let row = order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("order"))?;
+    principal.require_owner(row.account_id, "order")?;
+    Ok(row)
 }

@@ -9,12 +9,12 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
+use super::checkout::close_at_providers;
 use super::store;
 use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::events;
-use crate::payments::reconcile;
 use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
@@ -83,7 +83,7 @@ async fn transition(
 
 /// Cancels an unpaid order. A paid one is final: `order_non_refundable`.
 pub async fn cancel(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
-    super::service::load(state, principal, id).await?;
+    store::owned(&state.db, principal, id).await?;
     cancel_as(state, id, Actor::from(principal)).await
 }
 
@@ -112,7 +112,7 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
         .filter(checkout_session::Column::Status.eq(CheckoutStatus::Canceled))
         .all(&state.db)
         .await?;
-    reconcile::close_at_providers(state, &closed).await;
+    close_at_providers(state, &closed).await;
     Ok(order)
 }
 

@@ -55,30 +55,6 @@ pub(crate) async fn settle(
     }
 }
 
-/// Closes `sessions` at their providers, best effort (logged when a provider does not take it).
-pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_session::Model]) {
-    for session in sessions {
-        let Some(provider) = state.payments.named(&session.provider) else {
-            continue;
-        };
-        let reference = SessionRef::of(session);
-        if let Err(err) = provider.close(&reference).await {
-            tracing::warn!(provider = provider.name(), session = %session.id, error = %err,
-                "a superseded or canceled checkout could not be closed at its provider");
-        }
-    }
-}
-
-/// Closes at its provider a checkout that was started but is not stored after all (another
-/// request's order won, or the order was paid meanwhile), so that nothing stays payable that
-/// no one reconciles.
-pub(crate) async fn abandon(state: &AppState, session: checkout_session::ActiveModel) {
-    match sea_orm::TryIntoModel::try_into_model(session) {
-        Ok(session) => close_at_providers(state, std::slice::from_ref(&session)).await,
-        Err(err) => tracing::warn!(error = %err, "an abandoned checkout could not be read"),
-    }
-}
-
 async fn close(state: &AppState, session_id: Uuid) -> ServiceResult<()> {
     checkout_session::Entity::update_many()
         .col_expr(

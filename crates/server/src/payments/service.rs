@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider};
 use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::orders::{fulfillment, service as orders, store};
+use crate::orders::{fulfillment, store, transitions};
 use crate::state::AppState;
 use crate::store::entity::{checkout_session, order, provider_payment};
 
@@ -71,7 +71,7 @@ pub async fn apply(
         PaymentOutcome::Succeeded => {
             fulfillment::fulfil(state, row.id, paid_at(state, payer, notice), actor).await?
         }
-        PaymentOutcome::Declined => orders::mark_failed(state, row.id, actor).await?,
+        PaymentOutcome::Declined => transitions::mark_failed(state, row.id, actor).await?,
     };
     if changed && found_by == FoundBy::Reconcile {
         state.metrics.payment_reconciled();
