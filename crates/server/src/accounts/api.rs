@@ -107,7 +107,9 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<Account>, ApiError> {
-        Ok(Json(service::load(&state, principal, id.0).await?.view()))
+        Ok(Json(
+            service::load(&state.db, principal, id.0).await?.view(),
+        ))
     }
 
     /// The account at a glance: active licenses per product, licenses expiring within 30
@@ -123,7 +125,9 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<AccountSummary>, ApiError> {
-        Ok(Json(service::summary(&state, principal, id.0).await?))
+        Ok(Json(
+            service::summary(&state.db, state.clock.as_ref(), principal, id.0).await?,
+        ))
     }
 
     /// Create an API key for an account (admin). The answer holds the key, shown this once.

@@ -89,7 +89,7 @@ pub async fn create_for_account(
     input: NewApiKey,
 ) -> ServiceResult<CreatedApiKey> {
     principal.require_admin()?;
-    let account = load(state, principal, account_id).await?;
+    let account = load(&state.db, principal, account_id).await?;
     let name = valid_name(&input)?;
     let txn = state.db.begin().await?;
     let (key, secret) = issue(
@@ -127,7 +127,7 @@ pub async fn list_for_account(
     principal: Principal,
     account_id: Uuid,
 ) -> ServiceResult<ApiKeyList> {
-    load(state, principal, account_id).await?;
+    load(&state.db, principal, account_id).await?;
     let rows = api_key::Entity::find()
         .filter(api_key::Column::AccountId.eq(account_id))
         .order_by_asc(api_key::Column::Id)

@@ -17,7 +17,6 @@ use crate::audit::{self, Actor, Change};
 use crate::auth::{Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
-use crate::state::AppState;
 use crate::store::entity::{account, license, order};
 
 /// Renewals due listed in an account's summary (an account has one per subscription at most).
@@ -115,13 +114,13 @@ pub async fn create(
 
 /// Loads an account the principal may see; another account's is `not_found`.
 pub async fn load(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<AccountRecord> {
     principal.require_account(id)?;
     let model = account::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("account"))?;
     Ok(AccountRecord::from(model))
@@ -129,11 +128,15 @@ pub async fn load(
 
 /// Checks that the principal may read `id`'s lists. An account key's own account exists (its
 /// key references it), so that costs no query; an admin's asks the database.
-pub async fn ensure_visible(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<()> {
+pub async fn ensure_visible(
+    db: &DatabaseConnection,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<()> {
     match principal.role {
         Role::Account(own) if own == id => Ok(()),
         Role::Account(_) => Err(ServiceError::NotFound("account")),
-        Role::Admin => load(state, principal, id).await.map(|_| ()),
+        Role::Admin => load(db, principal, id).await.map(|_| ()),
     }
 }
 
@@ -159,12 +162,13 @@ pub async fn list(
 /// the orders waiting for payment. Counted in the database, so it costs the same at 100 000
 /// licenses as at ten.
 pub async fn summary(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     account_id: Uuid,
 ) -> ServiceResult<AccountSummary> {
-    let account = load(state, principal, account_id).await?;
-    let now = state.clock.now();
+    let account = load(db, principal, account_id).await?;
+    let now = clock.now();
     let active = || {
         license::Entity::find()
             .filter(license::Column::AccountId.eq(account_id))
@@ -178,16 +182,16 @@ pub async fn summary(
         .group_by(license::Column::ProductCode)
         .order_by_asc(license::Column::ProductCode)
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
     let expiring = active()
         .filter(license::Column::ValidUntil.lte(now + chrono::Duration::days(30)))
-        .count(&state.db)
+        .count(db)
         .await?;
     let unpaid = order::Entity::find()
         .filter(order::Column::AccountId.eq(account_id))
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
-        .count(&state.db)
+        .count(db)
         .await?;
     let mut renewals_due = Vec::new();
     for row in order::Entity::find()
@@ -196,10 +200,10 @@ pub async fn summary(
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .order_by_asc(order::Column::ExpiresAt)
         .limit(RENEWALS_SHOWN)
-        .all(&state.db)
+        .all(db)
         .await?
     {
-        let session = crate::orders::store::session_of(&state.db, row.id).await?;
+        let session = crate::orders::store::session_of(db, row.id).await?;
         renewals_due.push(crate::orders::store::view(row, session)?);
     }
     Ok(AccountSummary {

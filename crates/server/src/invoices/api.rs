@@ -53,7 +53,8 @@ impl InvoicesApi {
         id: Path<Uuid>,
         body: Json<InvoiceRequest>,
     ) -> Result<InvoiceSaved, ApiError> {
-        let (invoice, created) = super::request(&state, principal, id.0, body.0).await?;
+        let (invoice, created) =
+            super::request(&state.db, state.clock.as_ref(), principal, id.0, body.0).await?;
         Ok(if created {
             InvoiceSaved::Created(Json(invoice))
         } else {
@@ -112,6 +113,6 @@ impl InvoicesApi {
         cursor: Query<Option<Uuid>>,
     ) -> Result<Json<InvoicePage>, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        Ok(Json(super::list(&state, principal, id.0, page).await?))
+        Ok(Json(super::list(&state.db, principal, id.0, page).await?))
     }
 }

@@ -13,6 +13,7 @@ pub mod pdf;
 
 pub use batch::{issue_requested, scheduled_batch};
 
+use entitle_domain::Clock;
 use entitle_domain::Money;
 use entitle_domain::api::{Amount, Invoice, InvoicePage, InvoiceRequest};
 use entitle_domain::invoices::{
@@ -32,7 +33,6 @@ use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store as orders;
 use crate::pagination::PageRequest;
-use crate::state::AppState;
 use crate::store::entity::{invoice, order};
 
 fn corrupt(what: &str) -> ServiceError {
@@ -78,32 +78,33 @@ fn refused(refusal: InvoiceRefusal) -> ServiceError {
 /// Requests an invoice for a paid order, or changes the request while it is not issued.
 /// Returns the invoice and whether it is new.
 pub async fn request(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     order_id: Uuid,
     input: InvoiceRequest,
 ) -> ServiceResult<(Invoice, bool)> {
     let row = order::Entity::find_by_id(order_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
     principal.require_owner(row.account_id, "order")?;
     let total = orders::total(&row)?;
     check_invoiceable(row.status, total).map_err(conflict)?;
-    let account = accounts::load(state, principal, row.account_id).await?;
+    let account = accounts::load(db, principal, row.account_id).await?;
     check_request(account.region, input.kind, &input.buyer).map_err(refused)?;
     let buyer = serde_json::to_string(&trimmed(input.buyer))
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let now = state.clock.now();
+    let now = clock.now();
     // Read before the transaction, so that its first statement is a write: on SQLite a
     // transaction that read first cannot write after another writer committed (it would fail
     // as a 500, not wait its turn). The database decides between two first requests: the
     // invoice's order is unique (`invoices_one_per_order`), and the insert that loses is 409.
     let existing = invoice::Entity::find()
         .filter(invoice::Column::OrderId.eq(order_id))
-        .one(&state.db)
+        .one(db)
         .await?;
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let (saved, created, before) = match existing {
         Some(current) => {
             let changed = invoice::Entity::update_many()
@@ -221,17 +222,17 @@ pub async fn pdf(
 
 /// One page of an account's invoices, oldest first.
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     account_id: Uuid,
     page: PageRequest,
 ) -> ServiceResult<InvoicePage> {
-    accounts::ensure_visible(state, principal, account_id).await?;
+    accounts::ensure_visible(db, principal, account_id).await?;
     let query = invoice::Entity::find()
         .filter(invoice::Column::AccountId.eq(account_id))
         .order_by_asc(invoice::Column::Id);
     let (rows, next_cursor) = page
-        .load(&state.db, query, invoice::Column::Id, |row| row.id)
+        .load(db, query, invoice::Column::Id, |row| row.id)
         .await?;
     Ok(InvoicePage {
         items: rows.iter().map(view).collect::<ServiceResult<_>>()?,

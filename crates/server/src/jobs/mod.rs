@@ -55,11 +55,19 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
             "invoices issued",
         ),
         Job::Reconcile => (
-            crate::payments::reconcile::run(state).await?,
+            crate::payments::reconcile::run(
+                &state.db,
+                state.clock.as_ref(),
+                &state.config,
+                &state.payments,
+                &state.metrics,
+                &state.movable_clock,
+            )
+            .await?,
             "payments found by reconciliation",
         ),
         Job::OrderExpiry => (
-            orders::service::expire_due(state).await? as u64,
+            orders::service::expire_due(&state.db, state.clock.as_ref()).await? as u64,
             "unpaid orders expired",
         ),
         Job::Renewals => (renewals::run(state).await?, "subscriptions renewed"),

@@ -10,6 +10,7 @@
 //! The order's idempotency key names the subscription and the term (`renewal:…:pay`), unique
 //! per account: of several servers opening it at once, one does.
 
+use crate::payments::Providers;
 use chrono::{DateTime, Utc};
 use entitle_domain::PaymentMethod;
 use entitle_domain::orders::OrderStatus;
@@ -50,16 +51,16 @@ fn key(sub: &subscription::Model) -> String {
 
 /// Whether `sub` renews by a payment its customer makes: its method's provider cannot charge
 /// a saved method.
-pub(super) fn pays_to_renew(state: &AppState, sub: &subscription::Model) -> bool {
+pub(super) fn pays_to_renew(payments: &Providers, sub: &subscription::Model) -> bool {
     sub.payment_method
-        .is_some_and(|method| !state.payments.charges_saved(method))
+        .is_some_and(|method| !payments.charges_saved(method))
 }
 
 /// The payment methods whose subscriptions renew by the customer's payment on this server.
-fn paid_by_the_customer(state: &AppState) -> Vec<PaymentMethod> {
+fn paid_by_the_customer(payments: &Providers) -> Vec<PaymentMethod> {
     PaymentMethod::ALL
         .into_iter()
-        .filter(|method| !state.payments.charges_saved(*method))
+        .filter(|method| !payments.charges_saved(*method))
         .collect()
 }
 
@@ -68,7 +69,7 @@ fn paid_by_the_customer(state: &AppState) -> Vec<PaymentMethod> {
 /// paid with a method the customer pays to renew, so the ones already given notice never hide
 /// the ones behind them.
 pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
-    let methods = paid_by_the_customer(state);
+    let methods = paid_by_the_customer(&state.payments);
     if methods.is_empty() {
         return Ok(0);
     }
@@ -125,7 +126,7 @@ async fn give_notice(
     if waiting.is_empty() {
         return Ok(0);
     }
-    let prices = PriceList::read(state, &waiting).await?;
+    let prices = PriceList::read(&state.db, &waiting).await?;
     let mut count = 0;
     for sub in &waiting {
         if open(state, &prices, sub, now).await?.is_some() {
@@ -152,7 +153,7 @@ async fn open(
         .payment_method
         .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
     let session = start_checkout(
-        state,
+        &state.payments,
         &Payable {
             order_id: row.id,
             amount: order_store::total(&row)?,
@@ -178,7 +179,7 @@ async fn open(
         Err(err) if crate::store::is_unique_violation(&err) => {
             txn.rollback().await?;
             if let Some(session) = session {
-                abandon(state, session).await;
+                abandon(&state.payments, session).await;
             }
             return Ok(None);
         }
@@ -232,13 +233,13 @@ pub(super) async fn lapse(
         // Paid while this run read it: the fulfilment moved the period on.
         return Ok(false);
     }
-    let recorded = record_failure(state, sub, now).await?;
+    let recorded = record_failure(&state.db, sub, now).await?;
     let expired = subscription::Entity::find_by_id(sub.id)
         .one(&state.db)
         .await?
         .is_some_and(|after| after.status == SubscriptionStatus::Expired);
     if expired && let Some(row) = row {
-        transitions::expire(state, row.id).await?;
+        transitions::expire(&state.db, state.clock.as_ref(), row.id).await?;
     }
     Ok(recorded)
 }

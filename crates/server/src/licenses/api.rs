@@ -62,7 +62,15 @@ impl LicensesApi {
             expiring_before: expiring_before.0,
         };
         Ok(SerdeJson(
-            service::list(&state, principal, id.0, filter, page).await?,
+            service::list(
+                &state.db,
+                state.clock.as_ref(),
+                principal,
+                id.0,
+                filter,
+                page,
+            )
+            .await?,
         ))
     }
 

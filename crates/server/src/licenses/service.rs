@@ -20,7 +20,6 @@ use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::pagination::PageRequest;
-use crate::state::AppState;
 use crate::store::entity::license;
 
 /// Narrows a license list.
@@ -35,14 +34,15 @@ pub struct LicenseFilter {
 
 /// One page of an account's licenses, oldest first.
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     account_id: Uuid,
     filter: LicenseFilter,
     page: PageRequest,
 ) -> ServiceResult<LicensePage> {
-    accounts::ensure_visible(state, principal, account_id).await?;
-    let now = state.clock.now();
+    accounts::ensure_visible(db, principal, account_id).await?;
+    let now = clock.now();
     let mut query = license::Entity::find()
         .filter(license::Column::AccountId.eq(account_id))
         .order_by_asc(license::Column::Id);
@@ -78,7 +78,7 @@ pub async fn list(
         None => query,
     };
     let (rows, next_cursor) = page
-        .load(&state.db, query, license::Column::Id, |row| row.id)
+        .load(db, query, license::Column::Id, |row| row.id)
         .await?;
     Ok(LicensePage {
         items: rows

@@ -75,7 +75,7 @@ impl OrdersApi {
     ) -> Result<Json<OrderPage>, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(
-            service::list(&state, principal, id.0, status.0, page).await?,
+            service::list(&state.db, principal, id.0, status.0, page).await?,
         ))
     }
 
@@ -123,7 +123,15 @@ impl OrdersApi {
         id: Path<Uuid>,
     ) -> Result<Json<Order>, ApiError> {
         Ok(Json(
-            service::reopen_checkout(&state, principal, id.0).await?,
+            service::reopen_checkout(
+                &state.db,
+                state.clock.as_ref(),
+                &state.config,
+                &state.payments,
+                principal,
+                id.0,
+            )
+            .await?,
         ))
     }
 }

@@ -13,6 +13,9 @@
 //! provider's callback fulfilled one, an operator moved a subscription), the batch is rolled
 //! back and each order goes through `fulfil` on its own, which sorts out which ones are left.
 
+use crate::edge::metrics::Metrics;
+use entitle_domain::Clock;
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -29,7 +32,6 @@ use crate::audit::{self, Actor};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::licenses::store as licenses;
-use crate::state::AppState;
 use crate::store::entity::{order, subscription};
 use crate::store::per_row;
 
@@ -50,7 +52,9 @@ struct Planned<'a> {
 /// Fulfils every order of `paid` (renewal orders of distinct subscriptions, pending payment),
 /// in one transaction. `products` holds the product of each.
 pub async fn fulfil_renewals(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    metrics: &Metrics,
     paid: Vec<PaidRenewal>,
     products: &HashMap<String, Product>,
     actor: Actor,
@@ -58,12 +62,12 @@ pub async fn fulfil_renewals(
     if paid.is_empty() {
         return Ok(());
     }
-    let now = state.clock.now();
+    let now = clock.now();
     // Read before the transaction, as `fulfil` does: on SQLite a transaction that reads and
     // then writes can be refused when another writer went first.
     let mut subs: HashMap<Uuid, subscription::Model> = subscription::Entity::find()
         .filter(subscription::Column::Id.is_in(paid.iter().filter_map(|p| p.order.subscription_id)))
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|sub| (sub.id, sub))
@@ -88,15 +92,23 @@ pub async fn fulfil_renewals(
             term,
         });
     }
-    if !grant(state, &planned, actor, now).await? {
+    if !grant(db, &planned, actor, now).await? {
         // Another writer went first on one of them: each on its own.
         for one in planned {
-            fulfillment::fulfil(state, one.paid.order.id, one.paid.paid_at, actor).await?;
+            fulfillment::fulfil(
+                db,
+                clock,
+                metrics,
+                one.paid.order.id,
+                one.paid.paid_at,
+                actor,
+            )
+            .await?;
         }
         return Ok(());
     }
     for _ in &planned {
-        state.metrics.payment_fulfilled();
+        metrics.payment_fulfilled();
     }
     Ok(())
 }
@@ -104,12 +116,12 @@ pub async fn fulfil_renewals(
 /// Writes the whole batch in one transaction; `false`, writing nothing, when a claim found
 /// an order or a subscription no longer where the batch was planned.
 async fn grant(
-    state: &AppState,
+    db: &DatabaseConnection,
     planned: &[Planned<'_>],
     actor: Actor,
     now: DateTime<Utc>,
 ) -> ServiceResult<bool> {
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let mut renewed = Vec::with_capacity(planned.len());
     for chunk in planned.chunks(PER_UPDATE) {
         let Some(moved) = move_on(&txn, chunk, now).await? else {
@@ -192,14 +204,16 @@ mod tests {
     use super::*;
     use crate::catalog::store as catalog;
     use crate::config::Config;
+    use crate::state::AppState;
     use crate::store::entity::{account, event};
 
     /// A monthly DR subscription whose period ended a minute ago, and its renewal order.
     async fn due_with_order(
-        state: &AppState,
+        db: &DatabaseConnection,
+        clock: &dyn Clock,
         account: Uuid,
     ) -> (subscription::Model, order::Model) {
-        let now = state.clock.now();
+        let now = clock.now();
         let sub = subscription::Model {
             id: Uuid::now_v7(),
             account_id: account,
@@ -221,7 +235,7 @@ mod tests {
         };
         subscription::ActiveModel::from(sub.clone())
             .reset_all()
-            .insert(&state.db)
+            .insert(db)
             .await
             .expect("a subscription");
         let order = order::Model {
@@ -252,7 +266,7 @@ mod tests {
         };
         order::ActiveModel::from(order.clone())
             .reset_all()
-            .insert(&state.db)
+            .insert(db)
             .await
             .expect("an order");
         (sub, order)
@@ -281,13 +295,20 @@ mod tests {
         .insert(&state.db)
         .await
         .expect("an account");
-        let (first_sub, first) = due_with_order(&state, owner).await;
-        let (second_sub, second) = due_with_order(&state, owner).await;
+        let (first_sub, first) = due_with_order(&state.db, state.clock.as_ref(), owner).await;
+        let (second_sub, second) = due_with_order(&state.db, state.clock.as_ref(), owner).await;
         let paid_at = state.clock.now();
         assert!(
-            fulfillment::fulfil(&state, first.id, paid_at, Actor::System)
-                .await
-                .expect("the callback fulfils")
+            fulfillment::fulfil(
+                &state.db,
+                state.clock.as_ref(),
+                &state.metrics,
+                first.id,
+                paid_at,
+                Actor::System
+            )
+            .await
+            .expect("the callback fulfils")
         );
         let products: HashMap<String, Product> = catalog::all(&state.db)
             .await
@@ -299,9 +320,16 @@ mod tests {
             .into_iter()
             .map(|order| PaidRenewal { order, paid_at })
             .collect();
-        fulfil_renewals(&state, round, &products, Actor::System)
-            .await
-            .expect("the round is fulfilled");
+        fulfil_renewals(
+            &state.db,
+            state.clock.as_ref(),
+            &state.metrics,
+            round,
+            &products,
+            Actor::System,
+        )
+        .await
+        .expect("the round is fulfilled");
 
         for (before, order_id) in [(&first_sub, first_sub.id), (&second_sub, second_sub.id)] {
             let after = subscription::Entity::find_by_id(order_id)

@@ -6,11 +6,15 @@
 //! Checkouts are asked about, and what was paid applied, by `payments::reconcile`, which calls
 //! down into orders (fulfilment); nothing here calls back up into payments' services.
 
+use crate::config::Config;
+use crate::payments::Providers;
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{Money, PaymentMethod, Refusal};
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
@@ -20,7 +24,6 @@ use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::payments::{CheckoutRequest, SessionRef};
-use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
 /// What a checkout is started for.
@@ -34,18 +37,19 @@ pub(crate) struct Payable<'a> {
 /// Starts a checkout for `payable` at the provider that takes its method; the session to
 /// store, not yet stored.
 pub(crate) async fn start_checkout(
-    state: &AppState,
+    payments: &Providers,
     payable: &Payable<'_>,
     session_id: Uuid,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ServiceResult<checkout_session::ActiveModel> {
-    let provider = state.payments.for_method(payable.method).ok_or_else(|| {
-        Refusal::PaymentMethodUnavailable {
-            method: payable.method,
-            available: Vec::new(),
-        }
-    })?;
+    let provider =
+        payments
+            .for_method(payable.method)
+            .ok_or_else(|| Refusal::PaymentMethodUnavailable {
+                method: payable.method,
+                available: Vec::new(),
+            })?;
     let subject = format!(
         "Entitle {} order {}",
         payable.product,
@@ -90,19 +94,22 @@ pub(crate) async fn start_checkout(
 /// so the customer gets a new one whenever they open it. The checkouts before it are
 /// superseded but still reconciled: the provider may take them until they expire there.
 pub async fn reopen_checkout(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+    payments: &Providers,
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<Order> {
-    let row = store::owned(&state.db, principal, id).await?;
+    let row = store::owned(db, principal, id).await?;
     row.status.reopen_checkout()?;
-    let now = state.clock.now();
+    let now = clock.now();
     let method = row
         .payment_method
         .ok_or_else(|| ServiceError::Invalid("this order is not paid with a method".to_owned()))?;
     let expires_at = match row.expires_at {
-        Some(order_ends) => order_ends.min(now + state.config.order_ttl),
-        None => now + state.config.order_ttl,
+        Some(order_ends) => order_ends.min(now + config.order_ttl),
+        None => now + config.order_ttl,
     };
     let payable = Payable {
         order_id: row.id,
@@ -110,20 +117,29 @@ pub async fn reopen_checkout(
         method,
         product: &row.product_code,
     };
-    opened_checkout(state, Actor::from(principal), &payable, expires_at, now).await
+    opened_checkout(
+        db,
+        payments,
+        Actor::from(principal),
+        &payable,
+        expires_at,
+        now,
+    )
+    .await
 }
 
 /// Starts, stores and records a checkout for `payable`, superseding the order's open ones.
 pub(crate) async fn opened_checkout(
-    state: &AppState,
+    db: &DatabaseConnection,
+    payments: &Providers,
     actor: Actor,
     payable: &Payable<'_>,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ServiceResult<Order> {
-    let session = start_checkout(state, payable, Uuid::now_v7(), expires_at, now).await?;
-    let before = store::load_view(&state.db, payable.order_id).await?;
-    let txn = state.db.begin().await?;
+    let session = start_checkout(payments, payable, Uuid::now_v7(), expires_at, now).await?;
+    let before = store::load_view(db, payable.order_id).await?;
+    let txn = db.begin().await?;
     // Still unpaid, claimed by a conditional write (a transaction that starts with its write
     // waits its turn on SQLite): a payment that landed while the provider was asked wins, and
     // the answer is the paid order.
@@ -135,8 +151,8 @@ pub(crate) async fn opened_checkout(
         .await?;
     if unpaid.rows_affected == 0 {
         txn.rollback().await?;
-        abandon(state, session).await;
-        return store::load_view(&state.db, payable.order_id).await;
+        abandon(payments, session).await;
+        return store::load_view(db, payable.order_id).await;
     }
     let superseded = checkout_session::Entity::find()
         .filter(checkout_session::Column::OrderId.eq(payable.order_id))
@@ -166,15 +182,15 @@ pub(crate) async fn opened_checkout(
     )
     .await?;
     txn.commit().await?;
-    close_at_providers(state, &superseded).await;
+    close_at_providers(payments, &superseded).await;
     Ok(after)
 }
 
 /// Closes `sessions` at their providers, best effort (logged when a provider does not take it).
 /// Reconciliation still asks about them: the customer may have paid a moment before.
-pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_session::Model]) {
+pub(crate) async fn close_at_providers(payments: &Providers, sessions: &[checkout_session::Model]) {
     for session in sessions {
-        let Some(provider) = state.payments.named(&session.provider) else {
+        let Some(provider) = payments.named(&session.provider) else {
             continue;
         };
         let reference = SessionRef::of(session);
@@ -188,9 +204,9 @@ pub(crate) async fn close_at_providers(state: &AppState, sessions: &[checkout_se
 /// Closes at its provider a checkout that was started but is not stored after all (another
 /// request's order won, or the order was paid meanwhile), so that nothing stays payable that
 /// no one reconciles.
-pub(crate) async fn abandon(state: &AppState, session: checkout_session::ActiveModel) {
+pub(crate) async fn abandon(payments: &Providers, session: checkout_session::ActiveModel) {
     match sea_orm::TryIntoModel::try_into_model(session) {
-        Ok(session) => close_at_providers(state, std::slice::from_ref(&session)).await,
+        Ok(session) => close_at_providers(payments, std::slice::from_ref(&session)).await,
         Err(err) => tracing::warn!(error = %err, "an abandoned checkout could not be read"),
     }
 }

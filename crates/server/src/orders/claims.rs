@@ -6,10 +6,12 @@
 //! edition already.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::catalog::Product;
 use entitle_domain::orders::{OrderClaim, OrderStatus};
 use entitle_domain::pricing;
 use entitle_domain::{Refusal, UpgradeRefusal};
+use sea_orm::DatabaseConnection;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter,
@@ -18,7 +20,6 @@ use uuid::Uuid;
 
 use super::transitions;
 use crate::error::{ServiceError, ServiceResult};
-use crate::state::AppState;
 use crate::store::entity::order;
 use crate::subscriptions::store as subscriptions;
 
@@ -39,7 +40,8 @@ async fn holder(
 /// Frees `claim` from an order that outlived its checkout but was not expired yet (the expiry
 /// job runs every few seconds; a customer retrying should not wait for it).
 pub(super) async fn clear_stale(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     account_id: Uuid,
     claim: Option<&OrderClaim>,
     now: DateTime<Utc>,
@@ -47,11 +49,11 @@ pub(super) async fn clear_stale(
     let Some(claim) = claim else {
         return Ok(());
     };
-    if let Some(stale) = holder(&state.db, account_id, claim)
+    if let Some(stale) = holder(db, account_id, claim)
         .await?
         .filter(|row| row.expires_at.is_some_and(|at| at <= now))
     {
-        transitions::expire(state, stale.id).await?;
+        transitions::expire(db, clock, stale.id).await?;
     }
     Ok(())
 }
@@ -59,7 +61,7 @@ pub(super) async fn clear_stale(
 /// Inserts the new order `row` on `txn` (which a refusal leaves to be rolled back), answering a
 /// unique index's refusal as [`refused`] reads it.
 pub(super) async fn insert(
-    state: &AppState,
+    db: &DatabaseConnection,
     txn: &DatabaseTransaction,
     row: order::ActiveModel,
     stored_key: &str,
@@ -75,7 +77,7 @@ pub(super) async fn insert(
     };
     match row.insert(txn).await {
         Ok(_) => Ok(()),
-        Err(err) => Err(refused(state, account_id, stored_key, claim, err).await),
+        Err(err) => Err(refused(db, account_id, stored_key, claim, err).await),
     }
 }
 
@@ -83,7 +85,7 @@ pub(super) async fn insert(
 /// `Idempotency-Key` (the caller answers as a repeat of the first request), or not a unique
 /// violation at all; otherwise the refusal of the claim, naming the order that holds it.
 async fn refused(
-    state: &AppState,
+    db: &DatabaseConnection,
     account_id: Uuid,
     stored_key: &str,
     claim: Option<&OrderClaim>,
@@ -96,7 +98,7 @@ async fn refused(
     let same_key = order::Entity::find()
         .filter(order::Column::AccountId.eq(account_id))
         .filter(order::Column::IdempotencyKey.eq(stored_key))
-        .one(&state.db)
+        .one(db)
         .await;
     match same_key {
         Ok(Some(_)) => return ServiceError::Store(err),
@@ -107,7 +109,7 @@ async fn refused(
         OrderClaim::Trial { .. } => Refusal::TrialAlreadyUsed.into(),
         OrderClaim::Upgrade { .. } => Refusal::Upgrade(UpgradeRefusal::Pending).into(),
         OrderClaim::Edition { .. } | OrderClaim::Seats { .. } => {
-            match holder(&state.db, account_id, claim).await {
+            match holder(db, account_id, claim).await {
                 Ok(Some(waiting)) => pending(&waiting),
                 Ok(None) => ServiceError::Store(err),
                 Err(read) => read,

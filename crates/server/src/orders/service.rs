@@ -13,6 +13,7 @@ use entitle_domain::eligibility::check_payment;
 use entitle_domain::fulfillment::{auto_renew_choice, check_trial, grant_trial};
 use entitle_domain::orders::{OrderClaim, OrderStatus, OrderType, customer_idempotency_key};
 use entitle_domain::{Money, ProductKind, Refusal};
+use sea_orm::DatabaseConnection;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -57,11 +58,15 @@ async fn find_by_key(
 }
 
 /// The first answer for a repeated key, or the refusal of a reused one.
-async fn replay(state: &AppState, existing: order::Model, hash: &str) -> ServiceResult<Order> {
+async fn replay(
+    db: &DatabaseConnection,
+    existing: order::Model,
+    hash: &str,
+) -> ServiceResult<Order> {
     if existing.request_hash.as_deref() != Some(hash) {
         return Err(ServiceError::IdempotencyKeyReused);
     }
-    store::load_view(&state.db, existing.id).await
+    store::load_view(db, existing.id).await
 }
 
 /// Creates an order for `account_id` (or, for a trial, starts it at once).
@@ -88,10 +93,10 @@ pub async fn create(
     }
     let stored = customer_idempotency_key(key);
     let key = stored.as_str();
-    let account = accounts::load(state, principal, account_id).await?;
+    let account = accounts::load(&state.db, principal, account_id).await?;
     let hash = request_hash(request)?;
     if let Some(existing) = find_by_key(&state.db, account.id, key).await? {
-        return replay(state, existing, &hash).await;
+        return replay(&state.db, existing, &hash).await;
     }
     let ticket = Ticket {
         actor: Actor::from(principal),
@@ -100,14 +105,14 @@ pub async fn create(
         now: state.clock.now(),
     };
     let created = match request {
-        OrderRequest::Trial(trial) => start_trial(state, &account, trial, &ticket).await,
+        OrderRequest::Trial(trial) => start_trial(&state.db, &account, trial, &ticket).await,
         _ => open_order(state, &account, request, &ticket).await,
     };
     match created {
         // Another request with the same key won the race: answer as a repeat of it.
         Err(ServiceError::Store(err)) if crate::store::is_unique_violation(&err) => {
             match find_by_key(&state.db, account.id, key).await? {
-                Some(existing) => replay(state, existing, &hash).await,
+                Some(existing) => replay(&state.db, existing, &hash).await,
                 None => Err(ServiceError::Store(err)),
             }
         }
@@ -143,7 +148,7 @@ async fn open_order(
     if let Some(url) = &payment.return_url {
         entitle_domain::return_url::check(url, &state.config.allowed_return_origins)?;
     }
-    let quote = quotes::price(state, account, &quote_request).await?;
+    let quote = quotes::price(&state.db, state.clock.as_ref(), account, &quote_request).await?;
     let (cycle, periods, auto_renew, subscription_id) = match request {
         OrderRequest::Purchase(purchase) => {
             let product = catalog::named(&state.db, &purchase.item.product).await?;
@@ -179,7 +184,14 @@ async fn open_order(
         Some(OrderClaim::Edition { .. }) => catalog::family_codes(&state.db, &product).await?,
         _ => Vec::new(),
     };
-    claims::clear_stale(state, account.id, claim.as_ref(), ticket.now).await?;
+    claims::clear_stale(
+        &state.db,
+        state.clock.as_ref(),
+        account.id,
+        claim.as_ref(),
+        ticket.now,
+    )
+    .await?;
     claims::check_no_waiting_renewal(&state.db, claim.as_ref()).await?;
     let expires_at = ticket.now + state.config.order_ttl;
     let order_id = Uuid::now_v7();
@@ -187,7 +199,7 @@ async fn open_order(
     // The checkout is started at the provider before anything is stored: a provider that
     // cannot be reached, or whose answer does not verify, leaves nothing payable behind.
     let session = start_checkout(
-        state,
+        &state.payments,
         &Payable {
             order_id,
             amount: quote.total,
@@ -227,7 +239,8 @@ async fn open_order(
         term_start: Set(None),
         claim: Set(claim.as_ref().map(OrderClaim::key)),
     };
-    let refused = match claims::insert(state, &txn, inserted, ticket.key, claim.as_ref()).await {
+    let refused = match claims::insert(&state.db, &txn, inserted, ticket.key, claim.as_ref()).await
+    {
         Err(err) => Some(err),
         Ok(()) => claims::check_not_held(
             &txn,
@@ -243,7 +256,7 @@ async fn open_order(
     if let Some(err) = refused {
         // The checkout started for an order that is not stored is closed at its provider.
         txn.rollback().await?;
-        checkout::abandon(state, session).await;
+        checkout::abandon(&state.payments, session).await;
         return Err(err);
     }
     session.insert(&txn).await?;
@@ -269,15 +282,15 @@ fn to_i32(value: u32) -> ServiceResult<i32> {
 /// Starts a free trial at once: an order of type `trial`, paid with nothing, and its
 /// subscription.
 async fn start_trial(
-    state: &AppState,
+    db: &DatabaseConnection,
     account: &AccountRecord,
     trial: &TrialOrder,
     ticket: &Ticket<'_>,
 ) -> ServiceResult<Order> {
-    let product = catalog::named(&state.db, &trial.product).await?;
-    let family = catalog::family_codes(&state.db, &product).await?;
-    let held = subscriptions::live_among(&state.db, account.id, &family, ticket.now).await?;
-    let used = subscriptions::trial_used(&state.db, account.id, &family).await?;
+    let product = catalog::named(db, &trial.product).await?;
+    let family = catalog::family_codes(db, &product).await?;
+    let held = subscriptions::live_among(db, account.id, &family, ticket.now).await?;
+    let used = subscriptions::trial_used(db, account.id, &family).await?;
     check_trial(
         account.buyer(),
         &product,
@@ -289,7 +302,7 @@ async fn start_trial(
     let order_id = Uuid::now_v7();
     let claim = OrderClaim::for_order(OrderType::Trial, &product, None);
 
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let inserted = order::ActiveModel {
         id: Set(order_id),
         account_id: Set(account.id),
@@ -316,7 +329,7 @@ async fn start_trial(
         term_start: Set(None),
         claim: Set(claim.as_ref().map(OrderClaim::key)),
     };
-    claims::insert(state, &txn, inserted, ticket.key, claim.as_ref()).await?;
+    claims::insert(db, &txn, inserted, ticket.key, claim.as_ref()).await?;
     let mut changes = fulfillment::apply_grant(
         &txn,
         fulfillment::Delivery {
@@ -346,20 +359,20 @@ pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceRes
     let row = store::owned(&state.db, principal, id).await?;
     let now = state.clock.now();
     if row.status == OrderStatus::PendingPayment && row.expires_at.is_some_and(|at| at <= now) {
-        expire(state, row.id).await?;
+        expire(&state.db, state.clock.as_ref(), row.id).await?;
     }
     store::load_view(&state.db, id).await
 }
 
 /// One page of an account's orders, oldest first, optionally of one status.
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     account_id: Uuid,
     status: Option<OrderStatus>,
     page: PageRequest,
 ) -> ServiceResult<OrderPage> {
-    accounts::ensure_visible(state, principal, account_id).await?;
+    accounts::ensure_visible(db, principal, account_id).await?;
     let mut query = order::Entity::find()
         .filter(order::Column::AccountId.eq(account_id))
         .order_by_asc(order::Column::Id);
@@ -367,11 +380,11 @@ pub async fn list(
         query = query.filter(order::Column::Status.eq(status));
     }
     let (rows, next_cursor) = page
-        .load(&state.db, query, order::Column::Id, |row| row.id)
+        .load(db, query, order::Column::Id, |row| row.id)
         .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let session = store::session_of(&state.db, row.id).await?;
+        let session = store::session_of(db, row.id).await?;
         items.push(store::view(row, session)?);
     }
     Ok(OrderPage { items, next_cursor })

@@ -2,9 +2,11 @@
 //! past its lifetime. Each is a conditional update, so a payment landing at the same moment
 //! wins or loses cleanly, and each is recorded with its event and audit entry.
 
+use entitle_domain::Clock;
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::OrderStatus;
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use uuid::Uuid;
@@ -23,15 +25,16 @@ use crate::store::entity::{checkout_session, order};
 /// reconciliation to ask the provider about), and records the change; `false` when the order
 /// had already moved.
 async fn transition(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     order_id: Uuid,
     from: &[OrderStatus],
     to: OrderStatus,
     actor: Actor,
     action: &str,
 ) -> ServiceResult<bool> {
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let now = clock.now();
+    let txn = db.begin().await?;
     let before = store::load_view(&txn, order_id).await?;
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(to))
@@ -92,7 +95,8 @@ pub async fn cancel(state: &AppState, principal: Principal, id: Uuid) -> Service
 pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResult<Order> {
     store::load_view(&state.db, id).await?.status.cancel()?;
     let canceled = transition(
-        state,
+        &state.db,
+        state.clock.as_ref(),
         id,
         &[OrderStatus::PendingPayment],
         OrderStatus::Canceled,
@@ -112,14 +116,20 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
         .filter(checkout_session::Column::Status.eq(CheckoutStatus::Canceled))
         .all(&state.db)
         .await?;
-    close_at_providers(state, &closed).await;
+    close_at_providers(&state.payments, &closed).await;
     Ok(order)
 }
 
 /// Records a declined payment: the order is `failed` (if it was still unpaid).
-pub async fn mark_failed(state: &AppState, id: Uuid, actor: Actor) -> ServiceResult<bool> {
+pub async fn mark_failed(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    id: Uuid,
+    actor: Actor,
+) -> ServiceResult<bool> {
     transition(
-        state,
+        db,
+        clock,
         id,
         &[OrderStatus::PendingPayment, OrderStatus::Expired],
         OrderStatus::Failed,
@@ -130,9 +140,14 @@ pub async fn mark_failed(state: &AppState, id: Uuid, actor: Actor) -> ServiceRes
 }
 
 /// Expires the unpaid order `id` (its checkouts stay open for reconciliation).
-pub(crate) async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
+pub(crate) async fn expire(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    id: Uuid,
+) -> ServiceResult<bool> {
     transition(
-        state,
+        db,
+        clock,
         id,
         &[OrderStatus::PendingPayment],
         OrderStatus::Expired,
@@ -144,18 +159,18 @@ pub(crate) async fn expire(state: &AppState, id: Uuid) -> ServiceResult<bool> {
 
 /// Expires every unpaid order past its checkout's lifetime; returns how many. Each order is
 /// claimed by a conditional update, so several servers may run this at once.
-pub async fn expire_due(state: &AppState) -> ServiceResult<usize> {
-    let now = state.clock.now();
+pub async fn expire_due(db: &DatabaseConnection, clock: &dyn Clock) -> ServiceResult<usize> {
+    let now = clock.now();
     let due = order::Entity::find()
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
         .filter(order::Column::ExpiresAt.lte(now))
         .order_by_asc(order::Column::Id)
         .limit(500)
-        .all(&state.db)
+        .all(db)
         .await?;
     let mut expired = 0;
     for row in due {
-        if expire(state, row.id).await? {
+        if expire(db, clock, row.id).await? {
             expired += 1;
         }
     }

@@ -79,7 +79,16 @@ pub async fn receive(
             .await?
         {
             CallbackOutcome::Payment(notice) => {
-                service::apply(&state, provider.as_ref(), &notice, FoundBy::Callback).await
+                service::apply(
+                    &state.db,
+                    state.clock.as_ref(),
+                    &state.metrics,
+                    &state.movable_clock,
+                    provider.as_ref(),
+                    &notice,
+                    FoundBy::Callback,
+                )
+                .await
             }
             CallbackOutcome::Ignored(why) => {
                 tracing::info!(provider = provider.name(), why, "callback acknowledged");
@@ -125,7 +134,17 @@ pub async fn returned(
             "No such checkout.",
         );
     };
-    if let Err(err) = settle(&state, provider.as_ref(), &session, FoundBy::Return).await {
+    if let Err(err) = settle(
+        &state.db,
+        state.clock.as_ref(),
+        &state.metrics,
+        &state.movable_clock,
+        provider.as_ref(),
+        &session,
+        FoundBy::Return,
+    )
+    .await
+    {
         tracing::warn!(provider = provider.name(), error = %err, "return: the provider was not asked");
     }
     let Ok(row) = order::Entity::find_by_id(session.order_id)

@@ -5,8 +5,14 @@
 //! expires unpaid leaves its checkouts open for this job: they are closed only once the
 //! provider, asked after the checkout's own expiry, still says unpaid.
 
+use crate::config::Config;
+use crate::edge::metrics::Metrics;
+use crate::payments::Providers;
 use chrono::Duration;
+use entitle_domain::Clock;
 use entitle_domain::checkout::CheckoutStatus;
+use entitle_domain::clock::OffsetClock;
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -14,7 +20,6 @@ use uuid::Uuid;
 use super::service::{self, FoundBy};
 use super::{PaymentProvider, SessionRef};
 use crate::error::{ServiceError, ServiceResult};
-use crate::state::AppState;
 use crate::store::entity::checkout_session;
 
 /// Checkouts read at a time.
@@ -28,7 +33,10 @@ const CLOSE_AFTER: Duration = Duration::minutes(10);
 /// Asks `provider` about `session` and applies what it says; `true` when that changed the
 /// order. An unreachable provider is `ProviderUnavailable`, asked again later.
 pub(crate) async fn settle(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    metrics: &Metrics,
+    movable_clock: &Option<OffsetClock>,
     provider: &dyn PaymentProvider,
     session: &checkout_session::Model,
     found_by: FoundBy,
@@ -44,10 +52,21 @@ pub(crate) async fn settle(
     }
     let reference = SessionRef::of(session);
     match provider.query(&reference).await {
-        Ok(Some(notice)) => service::apply(state, provider, &notice, found_by).await,
+        Ok(Some(notice)) => {
+            service::apply(
+                db,
+                clock,
+                metrics,
+                movable_clock,
+                provider,
+                &notice,
+                found_by,
+            )
+            .await
+        }
         Ok(None) => {
-            if session.expires_at + CLOSE_AFTER <= state.clock.now() {
-                close(state, session.id).await?;
+            if session.expires_at + CLOSE_AFTER <= clock.now() {
+                close(db, session.id).await?;
             }
             Ok(false)
         }
@@ -55,7 +74,7 @@ pub(crate) async fn settle(
     }
 }
 
-async fn close(state: &AppState, session_id: Uuid) -> ServiceResult<()> {
+async fn close(db: &DatabaseConnection, session_id: Uuid) -> ServiceResult<()> {
     checkout_session::Entity::update_many()
         .col_expr(
             checkout_session::Column::Status,
@@ -63,7 +82,7 @@ async fn close(state: &AppState, session_id: Uuid) -> ServiceResult<()> {
         )
         .filter(checkout_session::Column::Id.eq(session_id))
         .filter(checkout_session::Column::Status.is_in(CheckoutStatus::ASKED))
-        .exec(&state.db)
+        .exec(db)
         .await?;
     Ok(())
 }
@@ -71,9 +90,16 @@ async fn close(state: &AppState, session_id: Uuid) -> ServiceResult<()> {
 /// The `reconcile` job: returns how many payments it found. It walks every open checkout old
 /// enough, a batch at a time along the id (UUIDv7: creation order), so checkouts that cannot
 /// be settled (a provider that keeps failing) never hide the ones behind them.
-pub async fn run(state: &AppState) -> ServiceResult<u64> {
-    let now = state.clock.now();
-    let cutoff = now - state.config.reconcile_after;
+pub async fn run(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+    payments: &Providers,
+    metrics: &Metrics,
+    movable_clock: &Option<OffsetClock>,
+) -> ServiceResult<u64> {
+    let now = clock.now();
+    let cutoff = now - config.reconcile_after;
     let mut after = None;
     let mut found = 0;
     for _ in 0..MAX_BATCHES {
@@ -86,10 +112,11 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
         let batch = query
             .order_by_asc(checkout_session::Column::Id)
             .limit(BATCH)
-            .all(&state.db)
+            .all(db)
             .await?;
         for session in &batch {
-            found += u64::from(ask(state, session, now).await?);
+            found +=
+                u64::from(ask(db, clock, payments, metrics, movable_clock, session, now).await?);
         }
         match batch.last() {
             Some(last) if batch.len() as u64 == BATCH => after = Some(last.id),
@@ -101,22 +128,36 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
 
 /// Asks about one checkout; `true` when that found a payment.
 async fn ask(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    payments: &Providers,
+    metrics: &Metrics,
+    movable_clock: &Option<OffsetClock>,
     session: &checkout_session::Model,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<bool> {
-    let Some(provider) = state.payments.named(&session.provider) else {
+    let Some(provider) = payments.named(&session.provider) else {
         // A provider this server no longer has (the sandbox of a server now in live mode):
         // nobody can be asked. Once the checkout expired it is closed, so it does not stay in
         // every run; until then it is only logged.
         tracing::warn!(provider = %session.provider, session = %session.id,
             "a checkout of a provider this server does not have");
         if session.expires_at + CLOSE_AFTER <= now {
-            close(state, session.id).await?;
+            close(db, session.id).await?;
         }
         return Ok(false);
     };
-    match settle(state, provider.as_ref(), session, FoundBy::Reconcile).await {
+    match settle(
+        db,
+        clock,
+        metrics,
+        movable_clock,
+        provider.as_ref(),
+        session,
+        FoundBy::Reconcile,
+    )
+    .await
+    {
         Ok(found) => Ok(found),
         Err(ServiceError::ProviderUnavailable(why)) => {
             tracing::warn!(provider = provider.name(), session = %session.id, %why,

@@ -4,7 +4,11 @@
 //! (`provider_payments`, a unique index); and then a success fulfils the order — exactly once,
 //! by the order's conditional claim — and a decline fails it.
 
+use crate::edge::metrics::Metrics;
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
+use entitle_domain::clock::OffsetClock;
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
@@ -13,7 +17,6 @@ use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider};
 use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{fulfillment, store, transitions};
-use crate::state::AppState;
 use crate::store::entity::{checkout_session, order, provider_payment};
 
 pub use entitle_domain::checkout::FoundBy;
@@ -21,7 +24,10 @@ pub use entitle_domain::checkout::FoundBy;
 /// Applies `notice` from `provider`. Returns whether it changed anything (`false` for news
 /// already applied).
 pub async fn apply(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    metrics: &Metrics,
+    movable_clock: &Option<OffsetClock>,
     payer: &dyn PaymentProvider,
     notice: &PaymentNotice,
     found_by: FoundBy,
@@ -31,7 +37,7 @@ pub async fn apply(
     let session = match notice.session_id {
         Some(session_id) => Some(
             checkout_session::Entity::find_by_id(session_id)
-                .one(&state.db)
+                .one(db)
                 .await?
                 .ok_or_else(|| mismatch("no such checkout session"))?,
         ),
@@ -49,7 +55,7 @@ pub async fn apply(
         return Err(mismatch("the checkout session belongs to another provider"));
     }
     let row = order::Entity::find_by_id(order_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| mismatch("no such order"))?;
     if store::total(&row)? != notice.amount {
@@ -57,29 +63,29 @@ pub async fn apply(
             "the amount or currency differs from the order's total",
         ));
     }
-    let first_news = record(
-        &state.db,
-        provider,
-        notice,
-        order_id,
-        found_by,
-        state.clock.now(),
-    )
-    .await?;
+    let first_news = record(db, provider, notice, order_id, found_by, clock.now()).await?;
     let actor = Actor::Provider(provider);
     let changed = match notice.outcome {
         PaymentOutcome::Succeeded => {
-            fulfillment::fulfil(state, row.id, paid_at(state, payer, notice), actor).await?
+            fulfillment::fulfil(
+                db,
+                clock,
+                metrics,
+                row.id,
+                paid_at(movable_clock, payer, notice),
+                actor,
+            )
+            .await?
         }
-        PaymentOutcome::Declined => transitions::mark_failed(state, row.id, actor).await?,
+        PaymentOutcome::Declined => transitions::mark_failed(db, clock, row.id, actor).await?,
     };
     if changed && found_by == FoundBy::Reconcile {
-        state.metrics.payment_reconciled();
+        metrics.payment_reconciled();
     }
     if first_news
         && !changed
         && notice.outcome == PaymentOutcome::Succeeded
-        && paid_twice(&state.db, provider, order_id, &notice.payment_id).await?
+        && paid_twice(db, provider, order_id, &notice.payment_id).await?
     {
         // A second payment for an order already paid (the customer paid an old checkout and a
         // fresh one): the money is recorded in the ledger under its own id for an operator;
@@ -114,8 +120,12 @@ async fn paid_twice(
 /// When the licenses start: the moment the provider took the money, on the server's clock. A
 /// real provider reports real time; in test mode, with the clock moved forward, that moment is
 /// moved by as much, so a purchase paid after a jump does not start (and end) in the past.
-fn paid_at(state: &AppState, payer: &dyn PaymentProvider, notice: &PaymentNotice) -> DateTime<Utc> {
-    match &state.movable_clock {
+fn paid_at(
+    movable_clock: &Option<OffsetClock>,
+    payer: &dyn PaymentProvider,
+    notice: &PaymentNotice,
+) -> DateTime<Utc> {
+    match movable_clock {
         Some(clock) if !payer.reports_server_time() => notice.occurred_at + clock.offset(),
         _ => notice.occurred_at,
     }

@@ -37,7 +37,15 @@ impl QuotesApi {
         body: Json<QuoteRequest>,
     ) -> Result<Json<QuoteView>, ApiError> {
         Ok(Json(
-            service::quote(&state, principal, id.0, &body.0).await?,
+            service::quote(
+                &state.db,
+                state.clock.as_ref(),
+                &state.payments,
+                principal,
+                id.0,
+                &body.0,
+            )
+            .await?,
         ))
     }
 }

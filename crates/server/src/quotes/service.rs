@@ -1,5 +1,7 @@
 //! Gathering what the pricing rules need and asking them for a price.
 
+use crate::payments::Providers;
+use entitle_domain::Clock;
 use entitle_domain::Quote;
 use entitle_domain::api::{QuoteRequest, QuoteView};
 use entitle_domain::pricing::{PurchaseChoice, quote_purchase};
@@ -11,38 +13,37 @@ use crate::accounts::service as accounts;
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
-use crate::state::AppState;
 use crate::subscriptions::store as subscriptions;
 
 /// Prices `request` for the account `account_id` at the clock's now.
 pub async fn quote(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    payments: &Providers,
     principal: Principal,
     account_id: Uuid,
     request: &QuoteRequest,
 ) -> ServiceResult<QuoteView> {
-    let account = accounts::load(state, principal, account_id).await?;
-    let quote = price(state, &account, request).await?;
-    Ok(QuoteView::new(
-        &quote,
-        &state.payments.payable(account.region),
-    ))
+    let account = accounts::load(db, principal, account_id).await?;
+    let quote = price(db, clock, &account, request).await?;
+    Ok(QuoteView::new(&quote, &payments.payable(account.region)))
 }
 
 /// The domain's price for `request` by `account`; shared by quotes and orders.
 pub async fn price(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     account: &accounts::AccountRecord,
     request: &QuoteRequest,
 ) -> ServiceResult<Quote> {
-    let now = state.clock.now();
+    let now = clock.now();
     let buyer = account.buyer();
     let quote = match request {
         QuoteRequest::Purchase(purchase) => {
-            let product = catalog::named(&state.db, &purchase.product).await?;
+            let product = catalog::named(db, &purchase.product).await?;
             let held = if product.one_per_account {
-                let family = catalog::family_codes(&state.db, &product).await?;
-                subscriptions::live_among(&state.db, account.id, &family, now).await?
+                let family = catalog::family_codes(db, &product).await?;
+                subscriptions::live_among(db, account.id, &family, now).await?
             } else {
                 None
             };
@@ -54,14 +55,14 @@ pub async fn price(
             quote_purchase(buyer, &product, choice, held.as_ref(), now)?
         }
         QuoteRequest::Upgrade(upgrade) => {
-            let held = held_subscription(&state.db, account.id, upgrade.subscription_id).await?;
-            let current = catalog::named(&state.db, held.product.as_str()).await?;
-            let target = catalog::named(&state.db, &upgrade.target_product).await?;
+            let held = held_subscription(db, account.id, upgrade.subscription_id).await?;
+            let current = catalog::named(db, held.product.as_str()).await?;
+            let target = catalog::named(db, &upgrade.target_product).await?;
             quote_upgrade(buyer, &held, &current, &target, now)?
         }
         QuoteRequest::AddSeats(seats) => {
-            let held = held_subscription(&state.db, account.id, seats.subscription_id).await?;
-            let product = catalog::named(&state.db, held.product.as_str()).await?;
+            let held = held_subscription(db, account.id, seats.subscription_id).await?;
+            let product = catalog::named(db, held.product.as_str()).await?;
             quote_add_seats(buyer, &held, &product, seats.seats, now)?
         }
     };

@@ -41,7 +41,7 @@ impl SubscriptionsApi {
         cursor: Query<Option<Uuid>>,
     ) -> Result<Json<SubscriptionPage>, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
-        Ok(Json(service::list(&state, principal, id.0, page).await?))
+        Ok(Json(service::list(&state.db, principal, id.0, page).await?))
     }
 
     /// Get a subscription.

@@ -18,22 +18,21 @@ use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::ServiceResult;
 use crate::pagination::PageRequest;
-use crate::state::AppState;
 use crate::store::entity::subscription;
 
 /// One page of an account's subscriptions, oldest first.
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     account_id: Uuid,
     page: PageRequest,
 ) -> ServiceResult<SubscriptionPage> {
-    accounts::ensure_visible(state, principal, account_id).await?;
+    accounts::ensure_visible(db, principal, account_id).await?;
     let query = subscription::Entity::find()
         .filter(subscription::Column::AccountId.eq(account_id))
         .order_by_asc(subscription::Column::Id);
     let (rows, next_cursor) = page
-        .load(&state.db, query, subscription::Column::Id, |row| row.id)
+        .load(db, query, subscription::Column::Id, |row| row.id)
         .await?;
     Ok(SubscriptionPage {
         items: rows.iter().map(store::view).collect::<ServiceResult<_>>()?,

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::renewal::{AfterFailedCharge, after_failed_charge};
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
@@ -14,7 +15,6 @@ use serde_json::json;
 use crate::audit::{self, Actor, Change};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
-use crate::state::AppState;
 use crate::store::entity::{license, subscription};
 use crate::subscriptions::store as subscriptions;
 
@@ -22,7 +22,7 @@ use crate::subscriptions::store as subscriptions;
 /// failure count and the period it saw, so it is recorded once: `false`, changing nothing,
 /// when another run recorded it first or the period moved on.
 pub(in crate::jobs) async fn record_failure(
-    state: &AppState,
+    db: &DatabaseConnection,
     sub: &subscription::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<bool> {
@@ -33,7 +33,7 @@ pub(in crate::jobs) async fn record_failure(
     );
     let retry = after_failure.retry_at();
     let status = after_failure.status();
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let before = subscriptions::view(sub)?;
     let mut update = subscription::Entity::update_many()
         .col_expr(subscription::Column::RenewalFailures, Expr::value(failures))

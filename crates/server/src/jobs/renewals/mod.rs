@@ -16,6 +16,7 @@ mod charge;
 pub(super) mod failure;
 pub(super) mod opening;
 
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -69,14 +70,14 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
     let mut renewed = 0;
     for _ in 0..MAX_ROUNDS {
         let now = state.clock.now();
-        let due = due(state, now).await?;
+        let due = due(&state.db, now).await?;
         let round = Arc::new(Round::read(state, &due).await?);
         // The usual case, a subscription renewing for the first time this term with its
         // saved method, is renewed with the rest of the round at once; a renewal resumed
         // after a crash or found without a method goes on its own.
-        let (together, alone): (Vec<_>, Vec<_>) = due
-            .into_iter()
-            .partition(|sub| round.together(sub) && !pay_to_renew::pays_to_renew(state, sub));
+        let (together, alone): (Vec<_>, Vec<_>) = due.into_iter().partition(|sub| {
+            round.together(sub) && !pay_to_renew::pays_to_renew(&state.payments, sub)
+        });
         let mut steps = renew_each(state, &round, alone, now).await?;
         steps.extend(renew_together(state, &round, together, now).await?);
         let mut progressed = false;
@@ -121,7 +122,10 @@ impl Step {
 /// ordered by id, the query walked past every subscription already renewed (all still
 /// `active`, their ids first), which made a run over 100 000 take 12.8× the time of one over
 /// 10 000. Past-due ones are few (a failed charge each), found by the index's status.
-async fn due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<Vec<subscription::Model>> {
+async fn due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<subscription::Model>> {
     let renewing = || {
         subscription::Entity::find()
             .filter(subscription::Column::AutoRenew.eq(true))
@@ -132,14 +136,14 @@ async fn due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<Vec<subscrip
         .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
         .filter(subscription::Column::CurrentPeriodEnd.lte(now))
         .order_by_asc(subscription::Column::CurrentPeriodEnd)
-        .all(&state.db)
+        .all(db)
         .await?;
     due.extend(
         renewing()
             .filter(subscription::Column::Status.eq(SubscriptionStatus::PastDue))
             .filter(subscription::Column::NextRetryAt.lte(now))
             .order_by_asc(subscription::Column::NextRetryAt)
-            .all(&state.db)
+            .all(db)
             .await?,
     );
     Ok(due)
@@ -156,7 +160,7 @@ struct Round {
 
 impl Round {
     async fn read(state: &AppState, due: &[subscription::Model]) -> ServiceResult<Round> {
-        let prices = PriceList::read(state, due).await?;
+        let prices = PriceList::read(&state.db, due).await?;
         let keys: Vec<String> = due.iter().map(renewal_key).collect();
         let opened = order::Entity::find()
             .filter(order::Column::SubscriptionId.is_in(due.iter().map(|sub| sub.id)))
@@ -207,7 +211,7 @@ async fn renew_together(
         .iter()
         .map(|sub| renewal_order(&round.prices, sub, &renewal_key(sub), now))
         .collect::<ServiceResult<Vec<_>>>()?;
-    match open_renewals(state, &rows, now).await {
+    match open_renewals(&state.db, &rows, now).await {
         Ok(()) => {}
         Err(ServiceError::Store(err)) if crate::store::is_unique_violation(&err) => {
             return renew_each(state, round, subs, now).await;
@@ -223,7 +227,7 @@ async fn renew_together(
         |(sub, row)| {
             let state = state.clone();
             async move {
-                let charge = charge(&state, &sub, &row).await;
+                let charge = charge(&state.payments, &sub, &row).await;
                 Ok((sub, row, charge))
             }
         },
@@ -247,10 +251,18 @@ async fn renew_together(
         }
     }
     // The provider's callbacks fulfil them too; whichever comes first does, once.
-    batch_fulfillment::fulfil_renewals(state, paid, round.prices.products(), Actor::System).await?;
+    batch_fulfillment::fulfil_renewals(
+        &state.db,
+        state.clock.as_ref(),
+        &state.metrics,
+        paid,
+        round.prices.products(),
+        Actor::System,
+    )
+    .await?;
     for (sub, row) in declined {
-        transitions::mark_failed(state, row.id, Actor::System).await?;
-        steps.push(Step::failure(record_failure(state, &sub, now).await?));
+        transitions::mark_failed(&state.db, state.clock.as_ref(), row.id, Actor::System).await?;
+        steps.push(Step::failure(record_failure(&state.db, &sub, now).await?));
     }
     match failure {
         Some(err) => Err(err),
@@ -281,7 +293,7 @@ async fn renew(
     sub: subscription::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Step> {
-    if pay_to_renew::pays_to_renew(state, &sub) {
+    if pay_to_renew::pays_to_renew(&state.payments, &sub) {
         let recorded = pay_to_renew::lapse(state, &round.prices, &sub, now).await?;
         return Ok(Step::failure(recorded));
     }
@@ -293,11 +305,11 @@ async fn renew(
             }
             OrderStatus::PendingPayment => row,
             OrderStatus::Failed => {
-                return Ok(Step::failure(record_failure(state, &sub, now).await?));
+                return Ok(Step::failure(record_failure(&state.db, &sub, now).await?));
             }
             _ => return Ok(Step::Skipped),
         },
-        None => match open_renewal(state, &round.prices, &sub, &key, now).await {
+        None => match open_renewal(&state.db, &round.prices, &sub, &key, now).await {
             Ok(row) => row,
             Err(ServiceError::Store(err)) if crate::store::is_unique_violation(&err) => {
                 return Ok(Step::Skipped);
@@ -306,19 +318,29 @@ async fn renew(
         },
     };
     let Some(method) = sub.payment_method else {
-        transitions::mark_failed(state, renewal.id, Actor::System).await?;
-        return Ok(Step::failure(record_failure(state, &sub, now).await?));
+        transitions::mark_failed(&state.db, state.clock.as_ref(), renewal.id, Actor::System)
+            .await?;
+        return Ok(Step::failure(record_failure(&state.db, &sub, now).await?));
     };
-    let charge = charge_saved(state, &renewal, method).await?;
+    let charge = charge_saved(&state.payments, &renewal, method).await?;
     match charge.outcome {
         PaymentOutcome::Succeeded => {
             // The provider's callback fulfils it too; whichever comes first does, once.
-            fulfillment::fulfil(state, renewal.id, charge.occurred_at, Actor::System).await?;
+            fulfillment::fulfil(
+                &state.db,
+                state.clock.as_ref(),
+                &state.metrics,
+                renewal.id,
+                charge.occurred_at,
+                Actor::System,
+            )
+            .await?;
             Ok(Step::Renewed)
         }
         PaymentOutcome::Declined => {
-            transitions::mark_failed(state, renewal.id, Actor::System).await?;
-            Ok(Step::failure(record_failure(state, &sub, now).await?))
+            transitions::mark_failed(&state.db, state.clock.as_ref(), renewal.id, Actor::System)
+                .await?;
+            Ok(Step::failure(record_failure(&state.db, &sub, now).await?))
         }
     }
 }

@@ -4,6 +4,7 @@
 //! renewals, many in one transaction, and pay to renew (`jobs::pay_to_renew`, DESIGN.md §8),
 //! one at a time with its checkout.
 
+use sea_orm::DatabaseConnection;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -24,7 +25,6 @@ use crate::audit::{self, Actor, Change};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store as order_store;
-use crate::state::AppState;
 use crate::store::entity::{account, order, subscription};
 
 /// Orders per multi-row `INSERT`.
@@ -40,14 +40,14 @@ pub(in crate::jobs) struct PriceList {
 impl PriceList {
     /// The prices of the next terms of `subs`.
     pub(in crate::jobs) async fn read(
-        state: &AppState,
+        db: &DatabaseConnection,
         subs: &[subscription::Model],
     ) -> ServiceResult<PriceList> {
         let accounts: HashSet<Uuid> = subs.iter().map(|sub| sub.account_id).collect();
         let mut currencies = HashMap::new();
         for owner in account::Entity::find()
             .filter(account::Column::Id.is_in(accounts))
-            .all(&state.db)
+            .all(db)
             .await?
         {
             let record = AccountRecord::from(owner);
@@ -56,7 +56,7 @@ impl PriceList {
         let mut products = HashMap::new();
         for code in subs.iter().map(|sub| &sub.product_code) {
             if !products.contains_key(code) {
-                let product = catalog::find(&state.db, code)
+                let product = catalog::find(db, code)
                     .await?
                     .ok_or(ServiceError::NotFound("product"))?;
                 products.insert(code.clone(), product);
@@ -158,11 +158,11 @@ pub(in crate::jobs) fn created(view: &Order) -> Change<'static> {
 /// Stores the renewal orders `rows` and their `order.created` audit entries, in one
 /// transaction (a unique violation means another server opened one of them first).
 pub(super) async fn open_renewals(
-    state: &AppState,
+    db: &DatabaseConnection,
     rows: &[order::Model],
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     insert(&txn, rows).await?;
     let changes = rows
         .iter()
@@ -176,13 +176,13 @@ pub(super) async fn open_renewals(
 
 /// Opens the renewal order of one subscription under `key`.
 pub(super) async fn open_renewal(
-    state: &AppState,
+    db: &DatabaseConnection,
     prices: &PriceList,
     sub: &subscription::Model,
     key: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<order::Model> {
     let row = renewal_order(prices, sub, key, now)?;
-    open_renewals(state, std::slice::from_ref(&row), now).await?;
+    open_renewals(db, std::slice::from_ref(&row), now).await?;
     Ok(row)
 }

@@ -15,10 +15,13 @@ pub(super) mod renewal;
 mod seats;
 mod upgrade;
 
+use crate::edge::metrics::Metrics;
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
@@ -28,7 +31,6 @@ use crate::audit::{self, Actor, Change};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
-use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
 pub use grant::{Delivery, apply_grant};
@@ -36,21 +38,23 @@ pub use grant::{Delivery, apply_grant};
 /// Marks `order_id` paid at `paid_at` and grants what it bought, in one transaction. Returns
 /// `false`, changing nothing, when the order was already paid (a repeated delivery).
 pub async fn fulfil(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    metrics: &Metrics,
     order_id: Uuid,
     paid_at: DateTime<Utc>,
     actor: Actor,
 ) -> ServiceResult<bool> {
-    let now = state.clock.now();
+    let now = clock.now();
     // Read before the claim: on SQLite a transaction that reads and then writes can be refused
     // when another writer went first; one that starts with its write just waits its turn.
     let stored = order::Entity::find_by_id(order_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
-    let session = store::session_of(&state.db, order_id).await?;
+    let session = store::session_of(db, order_id).await?;
     let before = store::view(stored.clone(), session.clone())?;
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let claimed = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid))
         .col_expr(order::Column::PaidAt, Expr::value(paid_at))
@@ -79,7 +83,7 @@ pub async fn fulfil(
     changes.insert(0, change);
     audit::record(&txn, now, changes).await?;
     txn.commit().await?;
-    state.metrics.payment_fulfilled();
+    metrics.payment_fulfilled();
     Ok(true)
 }
 

@@ -6,6 +6,7 @@
 //! Everything that changes state is a POST carrying the page's anti-forgery token: a GET
 //! (a link followed by a crawler, a prefetch, an `<img>` on another site) changes nothing.
 
+use crate::payments::Providers;
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
@@ -15,6 +16,7 @@ use html_escape::encode_text as esc;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path};
 use poem::{IntoResponse, Response, handler};
+use sea_orm::DatabaseConnection;
 use sea_orm::EntityTrait;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -32,8 +34,8 @@ use crate::store::entity::{checkout_session, order};
 const MERCHANT: &str = "Entitle Software (sandbox)";
 
 /// The sandbox of a server in test mode (its pages are routed only then).
-fn sandbox(state: &AppState) -> Option<&SandboxProvider> {
-    state.payments.sandbox().map(|s| s.as_ref())
+fn sandbox(payments: &Providers) -> Option<&SandboxProvider> {
+    payments.sandbox().map(|s| s.as_ref())
 }
 
 struct Checkout {
@@ -41,13 +43,13 @@ struct Checkout {
     order: Order,
 }
 
-async fn checkout(state: &AppState, session_id: Uuid) -> ServiceResult<Checkout> {
+async fn checkout(db: &DatabaseConnection, session_id: Uuid) -> ServiceResult<Checkout> {
     let session = checkout_session::Entity::find_by_id(session_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("checkout session"))?;
     let row = order::Entity::find_by_id(session.order_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound("order"))?;
     let order = store::view(row, Some(session.clone()))?;
@@ -87,7 +89,7 @@ fn method_fields(method: Option<PaymentMethod>) -> &'static str {
 /// `GET /sandbox/checkout/{session}`: the hosted payment page.
 #[handler]
 pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Response {
-    let checkout = match checkout(&state, session_id).await {
+    let checkout = match checkout(&state.db, session_id).await {
         Ok(checkout) => checkout,
         Err(_) => {
             return message(
@@ -97,7 +99,7 @@ pub async fn show(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Respo
             );
         }
     };
-    let Some(csrf) = sandbox(&state).map(|s| s.csrf_token(session_id)) else {
+    let Some(csrf) = sandbox(&state.payments).map(|s| s.csrf_token(session_id)) else {
         return message(
             StatusCode::NOT_FOUND,
             "Checkout not found",
@@ -191,7 +193,7 @@ pub async fn pay(
             );
         }
     };
-    let Some(sandbox) = sandbox(&state) else {
+    let Some(sandbox) = sandbox(&state.payments) else {
         return message(
             StatusCode::NOT_FOUND,
             "Checkout not found",
@@ -205,7 +207,7 @@ pub async fn pay(
             "This payment form did not come from this page: open the checkout again.",
         );
     }
-    let Ok(checkout) = checkout(&state, session_id).await else {
+    let Ok(checkout) = checkout(&state.db, session_id).await else {
         return message(
             StatusCode::NOT_FOUND,
             "Checkout not found",
@@ -254,10 +256,10 @@ fn no_checkout() -> Response {
 /// an old link or a prefetch, changes nothing).
 #[handler]
 pub async fn confirm_cancel(state: Data<&AppState>, Path(session_id): Path<Uuid>) -> Response {
-    let Some(sandbox) = sandbox(&state) else {
+    let Some(sandbox) = sandbox(&state.payments) else {
         return no_checkout();
     };
-    let Ok(checkout) = checkout(&state, session_id).await else {
+    let Ok(checkout) = checkout(&state.db, session_id).await else {
         return no_checkout();
     };
     if let Some(reason) = closed_reason(&checkout, state.clock.now()) {
@@ -288,7 +290,7 @@ pub async fn cancel(
     Path(session_id): Path<Uuid>,
     form: poem::Result<Form<CancelForm>>,
 ) -> Response {
-    let Some(sandbox) = sandbox(&state) else {
+    let Some(sandbox) = sandbox(&state.payments) else {
         return no_checkout();
     };
     let token = form.map(|Form(form)| form.csrf).unwrap_or_default();
@@ -299,7 +301,7 @@ pub async fn cancel(
             "This cancel form did not come from this page: open the checkout again.",
         );
     }
-    let Ok(checkout) = checkout(&state, session_id).await else {
+    let Ok(checkout) = checkout(&state.db, session_id).await else {
         return no_checkout();
     };
     if checkout.order.status == OrderStatus::PendingPayment
