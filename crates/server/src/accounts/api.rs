@@ -143,7 +143,9 @@ impl AccountsApi {
         id: Path<Uuid>,
         body: Json<NewApiKey>,
     ) -> Result<ApiKeyCreated, ApiError> {
-        let key = keys::create_for_account(&state, principal, id.0, body.0).await?;
+        let key =
+            keys::create_for_account(&state.db, state.clock.as_ref(), principal, id.0, body.0)
+                .await?;
         Ok(ApiKeyCreated::Created(Json(key)))
     }
 
@@ -159,7 +161,9 @@ impl AccountsApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<ApiKeyList>, ApiError> {
-        Ok(Json(keys::list_for_account(&state, principal, id.0).await?))
+        Ok(Json(
+            keys::list_for_account(&state.db, principal, id.0).await?,
+        ))
     }
 
     /// Create a stored admin key (admin). The answer holds the key, shown this once. Unlike

@@ -19,7 +19,6 @@ use super::service::load;
 use crate::audit::{self, Actor, Change};
 use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
-use crate::state::AppState;
 use crate::store::entity::api_key;
 
 fn key_view(row: &api_key::Model) -> ApiKeyView {
@@ -83,19 +82,20 @@ async fn issue(
 /// Issues an API key for an account (admin only); the secret is in the answer and nowhere
 /// else.
 pub async fn create_for_account(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
     principal: Principal,
     account_id: Uuid,
     input: NewApiKey,
 ) -> ServiceResult<CreatedApiKey> {
     principal.require_admin()?;
-    let account = load(&state.db, principal, account_id).await?;
+    let account = load(db, principal, account_id).await?;
     let name = valid_name(&input)?;
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let (key, secret) = issue(
         &txn,
         principal.into(),
-        state.clock.now(),
+        clock.now(),
         Some(account.id),
         name,
         None,
@@ -123,15 +123,15 @@ pub async fn create_admin(
 
 /// An account's keys, by prefix (admin, or the account's own key).
 pub async fn list_for_account(
-    state: &AppState,
+    db: &DatabaseConnection,
     principal: Principal,
     account_id: Uuid,
 ) -> ServiceResult<ApiKeyList> {
-    load(&state.db, principal, account_id).await?;
+    load(db, principal, account_id).await?;
     let rows = api_key::Entity::find()
         .filter(api_key::Column::AccountId.eq(account_id))
         .order_by_asc(api_key::Column::Id)
-        .all(&state.db)
+        .all(db)
         .await?;
     Ok(ApiKeyList {
         items: rows.iter().map(key_view).collect(),

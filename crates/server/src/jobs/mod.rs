@@ -39,6 +39,7 @@ pub enum Trigger {
     Admin(Actor),
 }
 
+/// Runs `job`'s work, handing each job what it uses.
 async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u64, &'static str)> {
     Ok(match job {
         Job::Invoices => (

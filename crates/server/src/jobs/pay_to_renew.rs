@@ -10,12 +10,15 @@
 //! The order's idempotency key names the subscription and the term (`renewal:…:pay`), unique
 //! per account: of several servers opening it at once, one does.
 
+use crate::config::Config;
 use crate::payments::Providers;
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::PaymentMethod;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::renewal::{grace_end, noticed_until};
 use entitle_domain::subscription::SubscriptionStatus;
+use sea_orm::DatabaseConnection;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -31,7 +34,6 @@ use crate::jobs::renewals::opening::{self, PriceList, renewal_order};
 use crate::orders::checkout::{Payable, abandon, start_checkout};
 use crate::orders::store as order_store;
 use crate::orders::transitions;
-use crate::state::AppState;
 use crate::store::entity::{order, subscription};
 use crate::subscriptions::store as subscriptions;
 
@@ -68,12 +70,17 @@ fn paid_by_the_customer(payments: &Providers) -> Vec<PaymentMethod> {
 /// how many it opened. Subscriptions are read a batch at a time along their id, only those
 /// paid with a method the customer pays to renew, so the ones already given notice never hide
 /// the ones behind them.
-pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
-    let methods = paid_by_the_customer(&state.payments);
+pub(super) async fn open_due(
+    db: &DatabaseConnection,
+    config: &Config,
+    payments: &Providers,
+    now: DateTime<Utc>,
+) -> ServiceResult<u64> {
+    let methods = paid_by_the_customer(payments);
     if methods.is_empty() {
         return Ok(0);
     }
-    let horizon = noticed_until(now, state.config.renewal_notice_days);
+    let horizon = noticed_until(now, config.renewal_notice_days);
     let mut after = None;
     let mut count = 0;
     for _ in 0..MAX_BATCHES {
@@ -90,9 +97,9 @@ pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceRes
         let near = query
             .order_by_asc(subscription::Column::Id)
             .limit(BATCH)
-            .all(&state.db)
+            .all(db)
             .await?;
-        count += give_notice(state, &near, now).await?;
+        count += give_notice(db, config, payments, &near, now).await?;
         match near.last() {
             Some(last) if near.len() as u64 == BATCH => after = Some(last.id),
             _ => break,
@@ -103,7 +110,9 @@ pub(super) async fn open_due(state: &AppState, now: DateTime<Utc>) -> ServiceRes
 
 /// Opens the orders of those of `near` that have none for their term yet.
 async fn give_notice(
-    state: &AppState,
+    db: &DatabaseConnection,
+    config: &Config,
+    payments: &Providers,
     near: &[subscription::Model],
     now: DateTime<Utc>,
 ) -> ServiceResult<u64> {
@@ -113,7 +122,7 @@ async fn give_notice(
     let opened: Vec<String> = order::Entity::find()
         .filter(order::Column::SubscriptionId.is_in(near.iter().map(|sub| sub.id)))
         .filter(order::Column::IdempotencyKey.is_in(near.iter().map(key)))
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .filter_map(|row| row.idempotency_key)
@@ -126,10 +135,13 @@ async fn give_notice(
     if waiting.is_empty() {
         return Ok(0);
     }
-    let prices = PriceList::read(&state.db, &waiting).await?;
+    let prices = PriceList::read(db, &waiting).await?;
     let mut count = 0;
     for sub in &waiting {
-        if open(state, &prices, sub, now).await?.is_some() {
+        if open(db, config, payments, &prices, sub, now)
+            .await?
+            .is_some()
+        {
             count += 1;
         }
     }
@@ -141,7 +153,9 @@ async fn give_notice(
 /// A provider that cannot be reached leaves the order without a checkout: the customer's
 /// `POST /v1/orders/{id}/checkout` starts one.
 async fn open(
-    state: &AppState,
+    db: &DatabaseConnection,
+    config: &Config,
+    payments: &Providers,
     prices: &PriceList,
     sub: &subscription::Model,
     now: DateTime<Utc>,
@@ -153,7 +167,7 @@ async fn open(
         .payment_method
         .ok_or_else(|| ServiceError::Corrupt("a saved method vanished".to_owned()))?;
     let session = start_checkout(
-        &state.payments,
+        payments,
         &Payable {
             order_id: row.id,
             amount: order_store::total(&row)?,
@@ -161,7 +175,7 @@ async fn open(
             product: &row.product_code,
         },
         Uuid::now_v7(),
-        order_ends.min(now + state.config.order_ttl),
+        order_ends.min(now + config.order_ttl),
         now,
     )
     .await;
@@ -173,13 +187,13 @@ async fn open(
             None
         }
     };
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     match opening::insert(&txn, std::slice::from_ref(&row)).await {
         Ok(()) => {}
         Err(err) if crate::store::is_unique_violation(&err) => {
             txn.rollback().await?;
             if let Some(session) = session {
-                abandon(&state.payments, session).await;
+                abandon(payments, session).await;
             }
             return Ok(None);
         }
@@ -213,7 +227,10 @@ async fn open(
 /// failure was recorded: `false` when the order was paid meanwhile, or another run recorded
 /// it.
 pub(super) async fn lapse(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+    payments: &Providers,
     prices: &PriceList,
     sub: &subscription::Model,
     now: DateTime<Utc>,
@@ -221,11 +238,11 @@ pub(super) async fn lapse(
     let existing = order::Entity::find()
         .filter(order::Column::SubscriptionId.eq(sub.id))
         .filter(order::Column::IdempotencyKey.eq(key(sub)))
-        .one(&state.db)
+        .one(db)
         .await?;
     let row = match existing {
         Some(row) => Some(row),
-        None => open(state, prices, sub, now).await?,
+        None => open(db, config, payments, prices, sub, now).await?,
     };
     if let Some(row) = &row
         && row.status == OrderStatus::Paid
@@ -233,13 +250,13 @@ pub(super) async fn lapse(
         // Paid while this run read it: the fulfilment moved the period on.
         return Ok(false);
     }
-    let recorded = record_failure(&state.db, sub, now).await?;
+    let recorded = record_failure(db, sub, now).await?;
     let expired = subscription::Entity::find_by_id(sub.id)
-        .one(&state.db)
+        .one(db)
         .await?
         .is_some_and(|after| after.status == SubscriptionStatus::Expired);
     if expired && let Some(row) = row {
-        transitions::expire(&state.db, state.clock.as_ref(), row.id).await?;
+        transitions::expire(db, clock, row.id).await?;
     }
     Ok(recorded)
 }

@@ -87,7 +87,9 @@ impl OrdersApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<Order>, ApiError> {
-        Ok(Json(service::get(&state, principal, id.0).await?))
+        Ok(Json(
+            service::get(&state.db, state.clock.as_ref(), principal, id.0).await?,
+        ))
     }
 
     /// Cancel an unpaid order. A paid order is final and answers 409 `order_non_refundable`;
@@ -103,7 +105,16 @@ impl OrdersApi {
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
     ) -> Result<Json<Order>, ApiError> {
-        Ok(Json(service::cancel(&state, principal, id.0).await?))
+        Ok(Json(
+            service::cancel(
+                &state.db,
+                state.clock.as_ref(),
+                &state.payments,
+                principal,
+                id.0,
+            )
+            .await?,
+        ))
     }
 
     /// A fresh checkout for an order waiting for payment: the order with a new `checkout`.

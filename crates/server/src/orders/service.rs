@@ -7,7 +7,10 @@
 //! order. Decision: a trial is an order too (type `trial`, total 0, created `paid`), so the
 //! account's history and audit log show when and how every subscription started.
 
+use crate::config::Config;
+use crate::payments::Providers;
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::api::{Order, OrderPage, OrderRequest, TrialOrder};
 use entitle_domain::eligibility::check_payment;
 use entitle_domain::fulfillment::{auto_renew_choice, check_trial, grant_trial};
@@ -69,7 +72,8 @@ async fn replay(
     store::load_view(db, existing.id).await
 }
 
-/// Creates an order for `account_id` (or, for a trial, starts it at once).
+/// Creates an order for `account_id` (or, for a trial, starts it at once). It takes the state:
+/// an order uses all of it (the store, the clock, the settings, the providers).
 pub async fn create(
     state: &AppState,
     principal: Principal,
@@ -106,7 +110,18 @@ pub async fn create(
     };
     let created = match request {
         OrderRequest::Trial(trial) => start_trial(&state.db, &account, trial, &ticket).await,
-        _ => open_order(state, &account, request, &ticket).await,
+        _ => {
+            open_order(
+                &state.db,
+                state.clock.as_ref(),
+                &state.config,
+                &state.payments,
+                &account,
+                request,
+                &ticket,
+            )
+            .await
+        }
     };
     match created {
         // Another request with the same key won the race: answer as a repeat of it.
@@ -130,7 +145,10 @@ struct Ticket<'a> {
 
 /// A paid order in `pending_payment`, with its checkout session at the provider.
 async fn open_order(
-    state: &AppState,
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+    payments: &Providers,
     account: &AccountRecord,
     request: &OrderRequest,
     ticket: &Ticket<'_>,
@@ -143,15 +161,15 @@ async fn open_order(
         region,
         payment.currency.unwrap_or(region.currency()),
         payment.payment_method,
-        &state.payments.payable(region),
+        &payments.payable(region),
     )?;
     if let Some(url) = &payment.return_url {
-        entitle_domain::return_url::check(url, &state.config.allowed_return_origins)?;
+        entitle_domain::return_url::check(url, &config.allowed_return_origins)?;
     }
-    let quote = quotes::price(&state.db, state.clock.as_ref(), account, &quote_request).await?;
+    let quote = quotes::price(db, clock, account, &quote_request).await?;
     let (cycle, periods, auto_renew, subscription_id) = match request {
         OrderRequest::Purchase(purchase) => {
-            let product = catalog::named(&state.db, &purchase.item.product).await?;
+            let product = catalog::named(db, &purchase.item.product).await?;
             let auto_renew = match product.kind {
                 ProductKind::Term => Some(auto_renew_choice(&product, purchase.auto_renew)?),
                 ProductKind::OneTime => {
@@ -178,28 +196,21 @@ async fn open_order(
         .to_minor()
         .map_err(|_| Refusal::AmountOutOfRange)?;
     let lines: Vec<_> = entitle_domain::api::QuoteView::new(&quote, &[]).lines;
-    let product = catalog::named(&state.db, &main.product.to_string()).await?;
+    let product = catalog::named(db, &main.product.to_string()).await?;
     let claim = OrderClaim::for_order(request.order_type(), &product, subscription_id);
     let family = match claim {
-        Some(OrderClaim::Edition { .. }) => catalog::family_codes(&state.db, &product).await?,
+        Some(OrderClaim::Edition { .. }) => catalog::family_codes(db, &product).await?,
         _ => Vec::new(),
     };
-    claims::clear_stale(
-        &state.db,
-        state.clock.as_ref(),
-        account.id,
-        claim.as_ref(),
-        ticket.now,
-    )
-    .await?;
-    claims::check_no_waiting_renewal(&state.db, claim.as_ref()).await?;
-    let expires_at = ticket.now + state.config.order_ttl;
+    claims::clear_stale(db, clock, account.id, claim.as_ref(), ticket.now).await?;
+    claims::check_no_waiting_renewal(db, claim.as_ref()).await?;
+    let expires_at = ticket.now + config.order_ttl;
     let order_id = Uuid::now_v7();
     let session_id = Uuid::now_v7();
     // The checkout is started at the provider before anything is stored: a provider that
     // cannot be reached, or whose answer does not verify, leaves nothing payable behind.
     let session = start_checkout(
-        &state.payments,
+        payments,
         &Payable {
             order_id,
             amount: quote.total,
@@ -212,7 +223,7 @@ async fn open_order(
     )
     .await?;
 
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let inserted = order::ActiveModel {
         id: Set(order_id),
         account_id: Set(account.id),
@@ -239,8 +250,7 @@ async fn open_order(
         term_start: Set(None),
         claim: Set(claim.as_ref().map(OrderClaim::key)),
     };
-    let refused = match claims::insert(&state.db, &txn, inserted, ticket.key, claim.as_ref()).await
-    {
+    let refused = match claims::insert(db, &txn, inserted, ticket.key, claim.as_ref()).await {
         Err(err) => Some(err),
         Ok(()) => claims::check_not_held(
             &txn,
@@ -256,7 +266,7 @@ async fn open_order(
     if let Some(err) = refused {
         // The checkout started for an order that is not stored is closed at its provider.
         txn.rollback().await?;
-        checkout::abandon(&state.payments, session).await;
+        checkout::abandon(payments, session).await;
         return Err(err);
     }
     session.insert(&txn).await?;
@@ -355,13 +365,18 @@ async fn start_trial(
 }
 
 /// One order. An unpaid order past its checkout's lifetime is expired as it is read.
-pub async fn get(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
-    let row = store::owned(&state.db, principal, id).await?;
-    let now = state.clock.now();
+pub async fn get(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<Order> {
+    let row = store::owned(db, principal, id).await?;
+    let now = clock.now();
     if row.status == OrderStatus::PendingPayment && row.expires_at.is_some_and(|at| at <= now) {
-        expire(&state.db, state.clock.as_ref(), row.id).await?;
+        expire(db, clock, row.id).await?;
     }
-    store::load_view(&state.db, id).await
+    store::load_view(db, id).await
 }
 
 /// One page of an account's orders, oldest first, optionally of one status.

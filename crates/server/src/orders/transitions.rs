@@ -2,6 +2,7 @@
 //! past its lifetime. Each is a conditional update, so a payment landing at the same moment
 //! wins or loses cleanly, and each is recorded with its event and audit entry.
 
+use crate::payments::Providers;
 use entitle_domain::Clock;
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
@@ -17,7 +18,6 @@ use crate::audit::{self, Actor, Change};
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::events;
-use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
 
 /// Moves an order from `from` to `to` if it is still in `from`, closes its payable checkouts as
@@ -85,18 +85,30 @@ async fn transition(
 }
 
 /// Cancels an unpaid order. A paid one is final: `order_non_refundable`.
-pub async fn cancel(state: &AppState, principal: Principal, id: Uuid) -> ServiceResult<Order> {
-    store::owned(&state.db, principal, id).await?;
-    cancel_as(state, id, Actor::from(principal)).await
+pub async fn cancel(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    payments: &Providers,
+    principal: Principal,
+    id: Uuid,
+) -> ServiceResult<Order> {
+    store::owned(db, principal, id).await?;
+    cancel_as(db, clock, payments, id, Actor::from(principal)).await
 }
 
 /// Cancels an unpaid order on behalf of `actor` (the customer, or the customer leaving the
 /// provider's page).
-pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResult<Order> {
-    store::load_view(&state.db, id).await?.status.cancel()?;
+pub async fn cancel_as(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    payments: &Providers,
+    id: Uuid,
+    actor: Actor,
+) -> ServiceResult<Order> {
+    store::load_view(db, id).await?.status.cancel()?;
     let canceled = transition(
-        &state.db,
-        state.clock.as_ref(),
+        db,
+        clock,
         id,
         &[OrderStatus::PendingPayment],
         OrderStatus::Canceled,
@@ -104,7 +116,7 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
         "order.canceled",
     )
     .await?;
-    let order = store::load_view(&state.db, id).await?;
+    let order = store::load_view(db, id).await?;
     if !canceled {
         // It moved while we looked (paid, most likely): refuse as its new state says.
         order.status.cancel()?;
@@ -114,9 +126,9 @@ pub async fn cancel_as(state: &AppState, id: Uuid, actor: Actor) -> ServiceResul
     let closed = checkout_session::Entity::find()
         .filter(checkout_session::Column::OrderId.eq(id))
         .filter(checkout_session::Column::Status.eq(CheckoutStatus::Canceled))
-        .all(&state.db)
+        .all(db)
         .await?;
-    close_at_providers(&state.payments, &closed).await;
+    close_at_providers(payments, &closed).await;
     Ok(order)
 }
 

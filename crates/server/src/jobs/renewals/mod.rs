@@ -61,9 +61,13 @@ fn concurrency(db: &impl ConnectionTrait) -> usize {
 }
 
 /// Renews every subscription that is due, period by period, until none is; returns how many
-/// periods were renewed.
+/// periods were renewed. It takes the whole state, unlike the other jobs: each renewal runs on
+/// a task of its own, which owns a clone of it, and uses the store, the clock, the settings,
+/// the providers and the metrics.
 pub async fn run(state: &AppState) -> ServiceResult<u64> {
-    let noticed = pay_to_renew::open_due(state, state.clock.now()).await?;
+    let noticed =
+        pay_to_renew::open_due(&state.db, &state.config, &state.payments, state.clock.now())
+            .await?;
     if noticed > 0 {
         tracing::info!(noticed, "pay-to-renew renewals opened");
     }
@@ -71,7 +75,7 @@ pub async fn run(state: &AppState) -> ServiceResult<u64> {
     for _ in 0..MAX_ROUNDS {
         let now = state.clock.now();
         let due = due(&state.db, now).await?;
-        let round = Arc::new(Round::read(state, &due).await?);
+        let round = Arc::new(Round::read(&state.db, &due).await?);
         // The usual case, a subscription renewing for the first time this term with its
         // saved method, is renewed with the rest of the round at once; a renewal resumed
         // after a crash or found without a method goes on its own.
@@ -159,13 +163,13 @@ struct Round {
 }
 
 impl Round {
-    async fn read(state: &AppState, due: &[subscription::Model]) -> ServiceResult<Round> {
-        let prices = PriceList::read(&state.db, due).await?;
+    async fn read(db: &DatabaseConnection, due: &[subscription::Model]) -> ServiceResult<Round> {
+        let prices = PriceList::read(db, due).await?;
         let keys: Vec<String> = due.iter().map(renewal_key).collect();
         let opened = order::Entity::find()
             .filter(order::Column::SubscriptionId.is_in(due.iter().map(|sub| sub.id)))
             .filter(order::Column::IdempotencyKey.is_in(keys))
-            .all(&state.db)
+            .all(db)
             .await?
             .into_iter()
             .filter_map(|row| Some((row.idempotency_key.clone()?, row)))
@@ -294,7 +298,16 @@ async fn renew(
     now: DateTime<Utc>,
 ) -> ServiceResult<Step> {
     if pay_to_renew::pays_to_renew(&state.payments, &sub) {
-        let recorded = pay_to_renew::lapse(state, &round.prices, &sub, now).await?;
+        let recorded = pay_to_renew::lapse(
+            &state.db,
+            state.clock.as_ref(),
+            &state.config,
+            &state.payments,
+            &round.prices,
+            &sub,
+            now,
+        )
+        .await?;
         return Ok(Step::failure(recorded));
     }
     let key = renewal_key(&sub);

@@ -305,8 +305,14 @@ pub async fn cancel(
         return no_checkout();
     };
     if checkout.order.status == OrderStatus::PendingPayment
-        && let Err(err) =
-            orders::cancel_as(&state, checkout.order.id, Actor::Provider(super::NAME)).await
+        && let Err(err) = orders::cancel_as(
+            &state.db,
+            state.clock.as_ref(),
+            &state.payments,
+            checkout.order.id,
+            Actor::Provider(super::NAME),
+        )
+        .await
     {
         tracing::warn!(error = %err, "sandbox cancel");
     }
