@@ -33,7 +33,7 @@ use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store as orders;
 use crate::pagination::PageRequest;
-use crate::store::entity::{invoice, order};
+use crate::store::entity::invoice;
 
 fn corrupt(what: &str) -> ServiceError {
     ServiceError::Corrupt(format!("invoice {what}"))
@@ -84,11 +84,7 @@ pub async fn request(
     order_id: Uuid,
     input: InvoiceRequest,
 ) -> ServiceResult<(Invoice, bool)> {
-    let row = order::Entity::find_by_id(order_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("order"))?;
-    principal.require_owner(row.account_id, "order")?;
+    let row = orders::owned(db, principal, order_id).await?;
     let total = orders::total(&row)?;
     check_invoiceable(row.status, total).map_err(conflict)?;
     let account = accounts::load(db, principal, row.account_id).await?;

@@ -76,15 +76,10 @@ pub async fn load_view(db: &impl ConnectionTrait, order_id: Uuid) -> ServiceResu
 
 /// The order `id` as stored, when `principal` may see it: another account's order is not found
 /// (DESIGN.md §7).
-pub(super) async fn owned(
+pub(crate) async fn owned(
     db: &impl ConnectionTrait,
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<order::Model> {
-    let row = order::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("order"))?;
-    principal.require_owner(row.account_id, "order")?;
-    Ok(row)
+    crate::auth::owned::find::<order::Entity>(db, principal, id).await
 }
