@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::service::load;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::api_key;
@@ -61,21 +61,16 @@ async fn issue(
     rotated_from: Option<Uuid>,
 ) -> ServiceResult<(api_key::Model, String)> {
     let (key, secret) = keys::create(db, now, account_id, name).await?;
-    audit::record(
-        db,
-        now,
-        vec![
-            Change::new(actor, "api_key.created", "api_key", key.id)
-                .account(account_id)
-                .after(&json!({
-                    "name": key.name,
-                    "prefix": key.prefix,
-                    "role": key.role,
-                    "rotated_from": rotated_from,
-                })),
-        ],
-    )
-    .await?;
+    Change::new(actor, "api_key.created", "api_key", key.id)
+        .account(account_id)
+        .after(&json!({
+            "name": key.name,
+            "prefix": key.prefix,
+            "role": key.role,
+            "rotated_from": rotated_from,
+        }))
+        .record(db, now)
+        .await?;
     Ok((key, secret))
 }
 
@@ -203,17 +198,12 @@ pub async fn revoke(
     let now = clock.now();
     let txn = db.begin().await?;
     if mark_revoked(&txn, &row, now).await? {
-        audit::record(
-            &txn,
-            now,
-            vec![
-                Change::new(principal.into(), "api_key.revoked", "api_key", id)
-                    .account(row.account_id)
-                    .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
-                    .after(&json!({ "prefix": row.prefix, "revoked_at": now })),
-            ],
-        )
-        .await?;
+        Change::new(principal.into(), "api_key.revoked", "api_key", id)
+            .account(row.account_id)
+            .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
+            .after(&json!({ "prefix": row.prefix, "revoked_at": now }))
+            .record(&txn, now)
+            .await?;
     }
     txn.commit().await?;
     verified_keys.forget(&row.key_hash);
@@ -246,21 +236,16 @@ pub async fn rotate(
         return Err(revoked());
     }
     let (key, secret) = issue(&txn, actor, now, row.account_id, &row.name, Some(row.id)).await?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(actor, "api_key.rotated", "api_key", row.id)
-                .account(row.account_id)
-                .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
-                .after(&json!({
-                    "prefix": row.prefix,
-                    "revoked_at": now,
-                    "replaced_by": key.id,
-                })),
-        ],
-    )
-    .await?;
+    Change::new(actor, "api_key.rotated", "api_key", row.id)
+        .account(row.account_id)
+        .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
+        .after(&json!({
+            "prefix": row.prefix,
+            "revoked_at": now,
+            "replaced_by": key.id,
+        }))
+        .record(&txn, now)
+        .await?;
     txn.commit().await?;
     verified_keys.forget(&row.key_hash);
     Ok(created(key, secret))

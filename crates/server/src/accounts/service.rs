@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::{Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
@@ -93,20 +93,15 @@ pub async fn create(
     .await?;
     let account = AccountRecord::from(model);
     // In the insert's transaction (DESIGN.md §7): an account exists only with its entry.
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(
-                Actor::from(principal),
-                "account.created",
-                "account",
-                account.id,
-            )
-            .account(account.id)
-            .after(&account.view()),
-        ],
+    Change::new(
+        Actor::from(principal),
+        "account.created",
+        "account",
+        account.id,
     )
+    .account(account.id)
+    .after(&account.view())
+    .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok(account)

@@ -103,6 +103,11 @@ impl<'a> Change<'a> {
         self.after = snapshot(after);
         self
     }
+
+    /// Appends this one change to the log on `db` (the change's own transaction) at `at`.
+    pub async fn record(self, db: &impl ConnectionTrait, at: DateTime<Utc>) -> ServiceResult<()> {
+        record(db, at, vec![self]).await
+    }
 }
 
 /// The `entity_id` of something keyed by a name rather than an id (a product by its code, a

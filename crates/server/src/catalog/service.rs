@@ -110,28 +110,23 @@ async fn save(
     };
     store::save(&txn, &product, created_at, now).await?;
     // In the save's transaction (DESIGN.md §7), with the prices before and after.
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(
-                Actor::from(principal),
-                if before.is_some() {
-                    "product.updated"
-                } else {
-                    "product.created"
-                },
-                "product",
-                audit::name_id("product", product.code.as_str()),
-            )
-            .before(
-                &before
-                    .as_ref()
-                    .and_then(|p| audit::snapshot(&ProductView::from(p))),
-            )
-            .after(&ProductView::from(&product)),
-        ],
+    Change::new(
+        Actor::from(principal),
+        if before.is_some() {
+            "product.updated"
+        } else {
+            "product.created"
+        },
+        "product",
+        audit::name_id("product", product.code.as_str()),
     )
+    .before(
+        &before
+            .as_ref()
+            .and_then(|p| audit::snapshot(&ProductView::from(p))),
+    )
+    .after(&ProductView::from(&product))
+    .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok(product)

@@ -28,7 +28,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::accounts::service as accounts;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{Actor, Change, snapshot};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store as orders;
@@ -159,25 +159,20 @@ pub async fn request(
         }
     };
     let after = view(&saved)?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(
-                Actor::from(principal),
-                if created {
-                    "invoice.requested"
-                } else {
-                    "invoice.changed"
-                },
-                "invoice",
-                saved.id,
-            )
-            .account(row.account_id)
-            .before(&before)
-            .after(&after),
-        ],
+    Change::new(
+        Actor::from(principal),
+        if created {
+            "invoice.requested"
+        } else {
+            "invoice.changed"
+        },
+        "invoice",
+        saved.id,
     )
+    .account(row.account_id)
+    .before(&before)
+    .after(&after)
+    .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok((after, created))

@@ -76,24 +76,19 @@ pub async fn advance(
     let now = clock.now();
     let target = advanced(now, duration)?;
     let offset = clock.offset();
-    audit::record(
-        db,
-        now,
-        vec![
-            Change::new(
-                Actor::from(principal),
-                "clock.advanced",
-                "clock",
-                audit::name_id("clock", "sandbox"),
-            )
-            .before(&json!({ "now": now, "offset_seconds": offset.num_seconds() }))
-            .after(&json!({
-                "now": target,
-                "offset_seconds": (offset + (target - now)).num_seconds(),
-                "advance": duration,
-            })),
-        ],
+    Change::new(
+        Actor::from(principal),
+        "clock.advanced",
+        "clock",
+        audit::name_id("clock", "sandbox"),
     )
+    .before(&json!({ "now": now, "offset_seconds": offset.num_seconds() }))
+    .after(&json!({
+        "now": target,
+        "offset_seconds": (offset + (target - now)).num_seconds(),
+        "advance": duration,
+    }))
+    .record(db, now)
     .await?;
     clock.advance(target - now);
     view(movable_clock)

@@ -18,7 +18,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::error::ServiceResult;
 use crate::events;
 use crate::licenses::store as licenses;
@@ -79,21 +79,16 @@ async fn expire_subscriptions(db: &DatabaseConnection, now: DateTime<Utc>) -> Se
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            now,
-            vec![
-                Change::new(
-                    Actor::System,
-                    "subscription.expired",
-                    "subscription",
-                    sub.id,
-                )
-                .account(sub.account_id)
-                .before(&before)
-                .after(&after),
-            ],
+        Change::new(
+            Actor::System,
+            "subscription.expired",
+            "subscription",
+            sub.id,
         )
+        .account(sub.account_id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, now)
         .await?;
         txn.commit().await?;
         expired += 1;
@@ -168,17 +163,12 @@ async fn expire_licenses(db: &DatabaseConnection, now: DateTime<Utc>) -> Service
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            now,
-            vec![
-                Change::new(Actor::System, "license.expired", "license", row.id)
-                    .account(row.account_id)
-                    .before(&json!({ "status": LicenseStatus::Active }))
-                    .after(&view),
-            ],
-        )
-        .await?;
+        Change::new(Actor::System, "license.expired", "license", row.id)
+            .account(row.account_id)
+            .before(&json!({ "status": LicenseStatus::Active }))
+            .after(&view)
+            .record(&txn, now)
+            .await?;
         txn.commit().await?;
         expired += 1;
     }

@@ -126,19 +126,14 @@ async fn start(
     };
     let txn = db.begin().await?;
     record_start(&txn, job, now).await?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(
-                actor,
-                "job.run_requested",
-                "job",
-                audit::name_id("job", job.name()),
-            )
-            .after(&serde_json::json!({ "job": job.name(), "started_at": now })),
-        ],
+    Change::new(
+        actor,
+        "job.run_requested",
+        "job",
+        audit::name_id("job", job.name()),
     )
+    .after(&serde_json::json!({ "job": job.name(), "started_at": now }))
+    .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok(())

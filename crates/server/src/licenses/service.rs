@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::store;
 use crate::accounts::service as accounts;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
@@ -160,17 +160,12 @@ pub async fn consume(
         now,
     )
     .await?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(Actor::from(principal), "license.consumed", "license", id)
-                .account(row.account_id)
-                .before(&before_view)
-                .after(&after_view),
-        ],
-    )
-    .await?;
+    Change::new(Actor::from(principal), "license.consumed", "license", id)
+        .account(row.account_id)
+        .before(&before_view)
+        .after(&after_view)
+        .record(&txn, now)
+        .await?;
     txn.commit().await?;
     Ok(after_view)
 }
@@ -224,25 +219,20 @@ pub async fn set_host(
         .ok_or(ServiceError::NotFound("license"))?;
     let before_view = store::view(row.clone(), now)?;
     let after_view = store::view(after, now)?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(
-                Actor::from(principal),
-                if host.is_some() {
-                    "license.activated"
-                } else {
-                    "license.deactivated"
-                },
-                "license",
-                id,
-            )
-            .account(row.account_id)
-            .before(&before_view)
-            .after(&after_view),
-        ],
+    Change::new(
+        Actor::from(principal),
+        if host.is_some() {
+            "license.activated"
+        } else {
+            "license.deactivated"
+        },
+        "license",
+        id,
     )
+    .account(row.account_id)
+    .before(&before_view)
+    .after(&after_view)
+    .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok(after_view)

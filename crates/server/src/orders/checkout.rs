@@ -20,7 +20,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 use uuid::Uuid;
 
 use super::store;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::payments::{CheckoutRequest, SessionRef};
@@ -170,17 +170,12 @@ pub(crate) async fn opened_checkout(
         .await?;
     session.insert(&txn).await?;
     let after = store::load_view(&txn, payable.order_id).await?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(actor, "order.checkout_opened", "order", after.id)
-                .account(after.account_id)
-                .before(&before)
-                .after(&after),
-        ],
-    )
-    .await?;
+    Change::new(actor, "order.checkout_opened", "order", after.id)
+        .account(after.account_id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, now)
+        .await?;
     txn.commit().await?;
     close_at_providers(payments, &superseded).await;
     Ok(after)

@@ -271,16 +271,11 @@ async fn open_order(
     }
     session.insert(&txn).await?;
     let created = store::load_view(&txn, order_id).await?;
-    audit::record(
-        &txn,
-        ticket.now,
-        vec![
-            Change::new(ticket.actor, "order.created", "order", order_id)
-                .account(account.id)
-                .after(&created),
-        ],
-    )
-    .await?;
+    Change::new(ticket.actor, "order.created", "order", order_id)
+        .account(account.id)
+        .after(&created)
+        .record(&txn, ticket.now)
+        .await?;
     txn.commit().await?;
     Ok(created)
 }

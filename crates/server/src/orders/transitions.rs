@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::checkout::close_at_providers;
 use super::store;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::events;
@@ -69,17 +69,12 @@ async fn transition(
         )
         .await?;
     }
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(actor, action, "order", order_id)
-                .account(after.account_id)
-                .before(&before)
-                .after(&after),
-        ],
-    )
-    .await?;
+    Change::new(actor, action, "order", order_id)
+        .account(after.account_id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, now)
+        .await?;
     txn.commit().await?;
     Ok(true)
 }

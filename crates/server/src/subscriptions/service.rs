@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::store;
 use crate::accounts::service as accounts;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::ServiceResult;
@@ -90,21 +90,16 @@ pub async fn set_auto_renew(
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
     let after = store::view(&updated)?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(
-                Actor::from(principal),
-                "subscription.changed",
-                "subscription",
-                row.id,
-            )
-            .account(row.account_id)
-            .before(&before)
-            .after(&after),
-        ],
+    Change::new(
+        Actor::from(principal),
+        "subscription.changed",
+        "subscription",
+        row.id,
     )
+    .account(row.account_id)
+    .before(&before)
+    .after(&after)
+    .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok(after)

@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
@@ -94,19 +94,14 @@ pub async fn register(
     .await?;
     let endpoint = endpoint_view(row);
     // In the insert's transaction (DESIGN.md §7); the view carries no signing secret.
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(
-                Actor::from(principal),
-                "webhook_endpoint.created",
-                "webhook_endpoint",
-                endpoint.id,
-            )
-            .after(&endpoint),
-        ],
+    Change::new(
+        Actor::from(principal),
+        "webhook_endpoint.created",
+        "webhook_endpoint",
+        endpoint.id,
     )
+    .after(&endpoint)
+    .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok(endpoint)

@@ -12,7 +12,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::store::entity::{license, subscription};
@@ -75,17 +75,12 @@ pub(in crate::jobs) async fn record_failure(
         now,
     )
     .await?;
-    audit::record(
-        &txn,
-        now,
-        vec![
-            Change::new(Actor::System, action, "subscription", sub.id)
-                .account(sub.account_id)
-                .before(&before)
-                .after(&after),
-        ],
-    )
-    .await?;
+    Change::new(Actor::System, action, "subscription", sub.id)
+        .account(sub.account_id)
+        .before(&before)
+        .after(&after)
+        .record(&txn, now)
+        .await?;
     txn.commit().await?;
     Ok(true)
 }
