@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, NativePtySystem, PtySize, PtySystem};
 
+use crate::serve::pay_on_sandbox_page;
+
 const ROWS: u16 = 40;
 const COLS: u16 = 120;
 /// How long to wait for a screen to show something before failing.
@@ -153,21 +155,7 @@ fn an_operator_buys_two_failback_licenses_toggles_auto_renew_and_quits() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http");
-        let page = http
-            .get(&url)
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("html");
-        let csrf = entitle_client::sandbox_csrf(&page).expect("csrf token");
-        let response = http
-            .post(format!("{url}/pay"))
-            .form(&[("outcome", "succeed"), ("csrf", csrf.as_str())])
-            .send()
-            .await
-            .expect("pay on the hosted page");
+        let response = pay_on_sandbox_page(&http, &url).await;
         assert_eq!(response.status(), 303);
     });
     console.wait_for("Payment received: 198.00 CNY");

@@ -63,6 +63,10 @@ fn kill(mut child: Child) {
     let _ = child.wait();
 }
 
+/// The payments the provider took whose orders are not paid (yet).
+const TAKEN_BUT_UNPAID: &str = "SELECT COUNT(*) FROM sandbox_charges c JOIN orders o \
+     ON o.id = c.order_id WHERE c.outcome = 'succeeded' AND o.status <> 'paid'";
+
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -77,12 +81,7 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 async fn until_fulfilled(db: &DatabaseConnection) {
     let start = Instant::now();
     loop {
-        let pending = count(
-            db,
-            "SELECT COUNT(*) FROM sandbox_charges c JOIN orders o ON o.id = c.order_id \
-             WHERE c.outcome = 'succeeded' AND o.status <> 'paid'",
-        )
-        .await;
+        let pending = count(db, TAKEN_BUT_UNPAID).await;
         if pending == 0 {
             return;
         }
@@ -108,12 +107,7 @@ async fn assert_exactly_once(db: &DatabaseConnection) {
     )
     .await;
     assert_eq!(charges, taken, "the provider never charged an order twice");
-    let unpaid_but_taken = count(
-        db,
-        "SELECT COUNT(*) FROM sandbox_charges c JOIN orders o ON o.id = c.order_id \
-         WHERE c.outcome = 'succeeded' AND o.status <> 'paid'",
-    )
-    .await;
+    let unpaid_but_taken = count(db, TAKEN_BUT_UNPAID).await;
     assert_eq!(unpaid_but_taken, 0, "every payment taken is fulfilled");
     let paid_without_payment = count(
         db,

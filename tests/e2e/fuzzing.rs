@@ -16,28 +16,21 @@
 
 use std::process::Command;
 
-use serde_json::{Value, json};
-
-use crate::generated_client::venv;
-use crate::serve::{ADMIN_KEY, Served, serve, serve_on};
+use crate::generated_client::{run, venv};
+use crate::serve::{ADMIN_KEY, Served, create_account, create_api_key, serve, serve_on};
 
 fn fuzz(venv: &std::path::Path, base_url: &str, key: &str) {
-    let output = Command::new(venv.join("bin/st"))
-        .args(["run", &format!("{base_url}/openapi.json")])
-        .args(["--header", &format!("Authorization: Bearer {key}")])
-        .args(["--checks", "all"])
-        .args(["--exclude-checks", "positive_data_acceptance"])
-        .args(["--phases", "examples,coverage,fuzzing,stateful"])
-        .args(["--mode", "all", "--generation-allow-x00", "true"])
-        .args(["--max-examples", "10", "--seed", "1"])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run schemathesis");
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "schemathesis found failures:\n{report}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let report = run(
+        Command::new(venv.join("bin/st"))
+            .args(["run", &format!("{base_url}/openapi.json")])
+            .args(["--header", &format!("Authorization: Bearer {key}")])
+            .args(["--checks", "all"])
+            .args(["--exclude-checks", "positive_data_acceptance"])
+            .args(["--phases", "examples,coverage,fuzzing,stateful"])
+            .args(["--mode", "all", "--generation-allow-x00", "true"])
+            .args(["--max-examples", "10", "--seed", "1"])
+            .env("NO_COLOR", "1"),
+        "schemathesis",
     );
     assert!(report.contains("passed"), "{report}");
 }
@@ -47,31 +40,10 @@ async fn fuzz_both_keys(venv: &std::path::Path, server: &Served) {
     fuzz(venv, &server.base_url, ADMIN_KEY);
 
     let http = reqwest::Client::new();
-    let account: Value = http
-        .post(format!("{}/v1/accounts", server.base_url))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"name": "Fuzzed", "kind": "individual", "region": "cn"}))
-        .send()
-        .await
-        .expect("account")
-        .json()
-        .await
-        .expect("json");
-    let key: Value = http
-        .post(format!(
-            "{}/v1/accounts/{}/api-keys",
-            server.base_url,
-            account["id"].as_str().expect("id")
-        ))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"name": "fuzz"}))
-        .send()
-        .await
-        .expect("key")
-        .json()
-        .await
-        .expect("json");
-    fuzz(venv, &server.base_url, key["key"].as_str().expect("key"));
+    let account = create_account(&http, &server.base_url, "Fuzzed").await;
+    let id = account["id"].as_str().expect("id");
+    let key = create_api_key(&http, &server.base_url, id, "fuzz").await;
+    fuzz(venv, &server.base_url, &key);
 }
 
 #[tokio::test]

@@ -10,13 +10,29 @@ use crate::serve::{ADMIN_KEY, serve};
 /// The tools' versions, pinned so they do not drift under the tests.
 const TOOLS: [&str; 2] = ["openapi-python-client==0.29.1", "schemathesis==4.32.5"];
 
-pub fn run(command: &mut Command, what: &str) {
+/// Runs `command` to success and returns its stdout; a failure shows both outputs.
+pub fn run(command: &mut Command, what: &str) -> String {
     let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "{what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
+        "{what} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// Makes the virtual environment `venv` with `packages` from PyPI installed in it.
+pub fn make_venv(venv: &Path, packages: &[&str]) {
+    run(
+        Command::new("python3").args(["-m", "venv"]).arg(venv),
+        "python3 -m venv",
+    );
+    run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet"])
+            .args(packages),
+        &format!("pip install {}", packages.join(" ")),
     );
 }
 
@@ -29,16 +45,7 @@ pub fn venv() -> PathBuf {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-tools");
     if !venv.join("bin/st").exists() {
-        run(
-            Command::new("python3").args(["-m", "venv"]).arg(&venv),
-            "python3 -m venv",
-        );
-        run(
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet"])
-                .args(TOOLS),
-            "pip install openapi-python-client schemathesis",
-        );
+        make_venv(&venv, &TOOLS);
     }
     venv
 }
@@ -66,17 +73,13 @@ fn a_generated_python_client_buys_three_dr_licenses() {
 
     let server = serve();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/python/purchase.py");
-    let output = Command::new(venv.join("bin/python"))
-        .arg(&script)
-        .env("PYTHONPATH", out.path())
-        .env("ENTITLE_URL", &server.base_url)
-        .env("ENTITLE_ADMIN_KEY", ADMIN_KEY)
-        .output()
-        .expect("run the purchase script");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("purchase ok"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = run(
+        Command::new(venv.join("bin/python"))
+            .arg(&script)
+            .env("PYTHONPATH", out.path())
+            .env("ENTITLE_URL", &server.base_url)
+            .env("ENTITLE_ADMIN_KEY", ADMIN_KEY),
+        "the purchase script",
     );
+    assert!(stdout.contains("purchase ok"), "{stdout}");
 }

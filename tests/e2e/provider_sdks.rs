@@ -33,8 +33,8 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::generated_client::run;
-use crate::serve::ADMIN_KEY;
+use crate::generated_client::{make_venv, run};
+use crate::serve::{ADMIN_KEY, create_account, create_api_key};
 
 /// The SDKs' versions (and the crypto they use), pinned so they do not drift under the tests.
 const SDKS: [&str; 3] = [
@@ -61,16 +61,7 @@ fn sdk_venv() -> PathBuf {
     let marker = venv.join("installed.txt");
     let wanted = SDKS.join("\n");
     if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
-        run(
-            Command::new("python3").args(["-m", "venv"]).arg(&venv),
-            "python3 -m venv",
-        );
-        run(
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet"])
-                .args(SDKS),
-            "pip install python-alipay-sdk wechatpayv3 cryptography",
-        );
+        make_venv(&venv, &SDKS);
         std::fs::write(&marker, wanted).expect("write the venv's marker");
     }
     venv
@@ -82,16 +73,11 @@ fn script() -> PathBuf {
 
 /// Runs one step of the script; its stdout is one JSON object.
 fn python(venv: &Path, args: &[&str]) -> Value {
-    let output = Command::new(venv.join("bin/python"))
-        .arg(script())
-        .args(args)
-        .output()
-        .expect("run provider_sdks.py");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "provider_sdks.py {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = run(
+        Command::new(venv.join("bin/python"))
+            .arg(script())
+            .args(args),
+        &format!("provider_sdks.py {args:?}"),
     );
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
@@ -280,31 +266,13 @@ async fn entitle_and_the_alipay_and_wechat_pay_sdks_accept_each_others_signature
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("http client");
-    let account: Value = http
-        .post(format!("{base}/v1/accounts"))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"name": "SDK interop", "kind": "individual", "region": "cn"}))
-        .send()
-        .await
-        .expect("create account")
-        .json()
-        .await
-        .expect("json");
+    let account = create_account(&http, &base, "SDK interop").await;
     let account = account["id"].as_str().expect("account id").to_owned();
-    let key: Value = http
-        .post(format!("{base}/v1/accounts/{account}/api-keys"))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"name": "interop"}))
-        .send()
-        .await
-        .expect("create key")
-        .json()
-        .await
-        .expect("json");
+    let key = create_api_key(&http, &base, &account, "interop").await;
     let entitle = Entitle {
         base: base.clone(),
         http,
-        key: key["key"].as_str().expect("key").to_owned(),
+        key,
         account,
         log,
     };

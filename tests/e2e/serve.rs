@@ -74,6 +74,64 @@ pub fn serve_on(database: Option<&str>) -> Served {
     }
 }
 
+/// The JSON body `request` is answered with; `what` names the request when it fails.
+pub async fn json_from(request: reqwest::RequestBuilder, what: &str) -> Value {
+    request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: json: {e}"))
+}
+
+/// An individual account in China named `name`, created with the admin key.
+pub async fn create_account(http: &reqwest::Client, base_url: &str, name: &str) -> Value {
+    json_from(
+        http.post(format!("{base_url}/v1/accounts"))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({"name": name, "kind": "individual", "region": "cn"})),
+        "create account",
+    )
+    .await
+}
+
+/// The secret of a new API key named `name` for `account`, created with the admin key.
+pub async fn create_api_key(
+    http: &reqwest::Client,
+    base_url: &str,
+    account: &str,
+    name: &str,
+) -> String {
+    let key = json_from(
+        http.post(format!("{base_url}/v1/accounts/{account}/api-keys"))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({"name": name})),
+        "create key",
+    )
+    .await;
+    key["key"].as_str().expect("key").to_owned()
+}
+
+/// Pays `checkout` on the sandbox's hosted page as the customer's browser would: the page
+/// first, for its CSRF token, then the succeeding outcome posted with it.
+pub async fn pay_on_sandbox_page(http: &reqwest::Client, checkout: &str) -> reqwest::Response {
+    let page = http
+        .get(checkout)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = entitle_client::sandbox_csrf(&page).expect("csrf token");
+    http.post(format!("{checkout}/pay"))
+        .form(&[("outcome", "succeed"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("pay on the hosted page")
+}
+
 /// Live mode (no `--sandbox`) with no provider configured would take no payment: the server
 /// refuses to start, exit code 2, with one message naming `--sandbox` and the settings. With
 /// `ENTITLE_SANDBOX=true` the same command starts.
@@ -159,100 +217,52 @@ fn a_short_bootstrap_admin_key_is_refused_at_start() {
 async fn the_readme_curl_session_works_against_entitle_serve() {
     let server = serve();
     let http = reqwest::Client::new();
-    let health: Value = http
-        .get(format!("{}/healthz", server.base_url))
-        .send()
-        .await
-        .expect("healthz")
-        .json()
-        .await
-        .expect("json");
+    let health = json_from(http.get(format!("{}/healthz", server.base_url)), "healthz").await;
     assert_eq!(health["status"], "ok");
 
-    let account: Value = http
-        .post(format!("{}/v1/accounts", server.base_url))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"name": "Acme Shanghai", "kind": "individual", "region": "cn"}))
-        .send()
-        .await
-        .expect("create account")
-        .json()
-        .await
-        .expect("json");
+    let account = create_account(&http, &server.base_url, "Acme Shanghai").await;
     let id = account["id"].as_str().expect("account id");
     assert_eq!(account["currency"], "CNY");
+    let key = create_api_key(&http, &server.base_url, id, "console").await;
+    let key = key.as_str();
 
-    let key: Value = http
-        .post(format!("{}/v1/accounts/{id}/api-keys", server.base_url))
-        .bearer_auth(ADMIN_KEY)
-        .json(&json!({"name": "console"}))
-        .send()
-        .await
-        .expect("create key")
-        .json()
-        .await
-        .expect("json");
-    let key = key["key"].as_str().expect("key");
-
-    let quote: Value = http
-        .post(format!("{}/v1/accounts/{id}/quotes", server.base_url))
-        .bearer_auth(key)
-        .json(&json!({"type": "purchase", "product": "dr", "cycle": "year", "quantity": 3}))
-        .send()
-        .await
-        .expect("quote")
-        .json()
-        .await
-        .expect("json");
+    let quote = json_from(
+        http.post(format!("{}/v1/accounts/{id}/quotes", server.base_url))
+            .bearer_auth(key)
+            .json(&json!({"type": "purchase", "product": "dr", "cycle": "year", "quantity": 3})),
+        "quote",
+    )
+    .await;
     assert_eq!(quote["currency"], "CNY");
     assert_eq!(quote["total"], "5970.00");
     assert_eq!(quote["lines"][1]["product"], "failback");
 
     // Buy it: order, pay on the sandbox's hosted page, read the licenses.
-    let order: Value = http
-        .post(format!("{}/v1/accounts/{id}/orders", server.base_url))
-        .bearer_auth(key)
-        .header("Idempotency-Key", "first-dr-order")
-        .json(
-            &json!({"type": "purchase", "product": "dr", "cycle": "year", "quantity": 3,
-                      "auto_renew": true, "payment_method": "alipay"}),
-        )
-        .send()
-        .await
-        .expect("order")
-        .json()
-        .await
-        .expect("json");
+    let order = json_from(
+        http.post(format!("{}/v1/accounts/{id}/orders", server.base_url))
+            .bearer_auth(key)
+            .header("Idempotency-Key", "first-dr-order")
+            .json(
+                &json!({"type": "purchase", "product": "dr", "cycle": "year", "quantity": 3,
+                          "auto_renew": true, "payment_method": "alipay"}),
+            ),
+        "order",
+    )
+    .await;
     assert_eq!(order["status"], "pending_payment");
     let checkout = order["checkout"]["url"].as_str().expect("checkout url");
-    let page = http
-        .get(checkout)
-        .send()
+    let paid = pay_on_sandbox_page(&http, checkout)
         .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let csrf = entitle_client::sandbox_csrf(&page).expect("csrf token");
-    let paid = http
-        .post(format!("{checkout}/pay"))
-        .form(&[("outcome", "succeed"), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("pay")
         .text()
         .await
         .expect("page");
     assert!(paid.contains("Payment complete"), "{paid}");
-    let licenses: Value = http
-        .get(format!("{}/v1/accounts/{id}/licenses", server.base_url))
-        .bearer_auth(key)
-        .send()
-        .await
-        .expect("licenses")
-        .json()
-        .await
-        .expect("json");
+    let licenses = json_from(
+        http.get(format!("{}/v1/accounts/{id}/licenses", server.base_url))
+            .bearer_auth(key),
+        "licenses",
+    )
+    .await;
     let items = licenses["items"].as_array().expect("items");
     assert_eq!(items.len(), 6, "3 DR and 3 bonus failback licenses");
     assert!(items.iter().all(|l| l["status"] == "active"));

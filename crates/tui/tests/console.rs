@@ -17,7 +17,7 @@ use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::quote::LineKind;
 use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{AccountKind, Currency, Cycle, PaymentMethod, ProductKind, Region};
-use entitle_tui::model::{Command, Model, Msg, Overlay, Reply, Request, Tab};
+use entitle_tui::model::{Command, Model, Msg, Overlay, Reply, Request, RequestId, Tab};
 use entitle_tui::theme::Theme;
 use entitle_tui::update::update;
 use entitle_tui::views;
@@ -287,6 +287,13 @@ fn render_on(model: &Model, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// The screen of a loaded console after `keys` are typed: one view's snapshot.
+fn screen_after(keys: &str) -> String {
+    let mut model = loaded();
+    press(&mut model, keys);
+    render(&model)
+}
+
 fn key(model: &mut Model, code: KeyCode) -> Vec<Command> {
     update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
@@ -304,9 +311,7 @@ fn home_view() {
 
 #[test]
 fn licenses_view() {
-    let mut model = loaded();
-    press(&mut model, "2");
-    insta::assert_snapshot!(render(&model));
+    insta::assert_snapshot!(screen_after("2"));
 }
 
 #[test]
@@ -321,23 +326,17 @@ fn licenses_view_filtered_by_typing() {
 
 #[test]
 fn subscriptions_view() {
-    let mut model = loaded();
-    press(&mut model, "3");
-    insta::assert_snapshot!(render(&model));
+    insta::assert_snapshot!(screen_after("3"));
 }
 
 #[test]
 fn orders_view() {
-    let mut model = loaded();
-    press(&mut model, "4");
-    insta::assert_snapshot!(render(&model));
+    insta::assert_snapshot!(screen_after("4"));
 }
 
 #[test]
 fn catalog_view() {
-    let mut model = loaded();
-    press(&mut model, "6");
-    insta::assert_snapshot!(render(&model));
+    insta::assert_snapshot!(screen_after("6"));
 }
 
 #[test]
@@ -406,15 +405,38 @@ fn quote_reply() -> QuoteView {
     }
 }
 
-/// Walks the subscribe wizard to the quote for two failback licenses.
-fn wizard_at_quote(model: &mut Model) -> Vec<Command> {
+/// Walks the subscribe wizard to the quote for two failback licenses; returns the id of the
+/// quote request it sends the server.
+fn wizard_at_quote(model: &mut Model) -> RequestId {
     press(model, "s");
     key(model, KeyCode::Down);
     key(model, KeyCode::Enter);
     key(model, KeyCode::Backspace);
     press(model, "2");
     key(model, KeyCode::Enter);
-    key(model, KeyCode::Enter)
+    let commands = key(model, KeyCode::Enter);
+    let [Command::Fetch(quote_id, Request::Quote(_))] = commands.as_slice() else {
+        panic!("the quote step asks the server: {commands:?}");
+    };
+    *quote_id
+}
+
+/// The server's quote for the wizard's two failback licenses.
+fn answer_quote(model: &mut Model, quote_id: RequestId) {
+    update(model, Msg::Reply(quote_id, Ok(Reply::Quote(quote_reply()))));
+}
+
+/// Walks the subscribe wizard through the server's quote and confirms it; returns the id of
+/// the order request it sends. For the scenarios about what follows a placed order.
+fn wizard_places_order(model: &mut Model) -> RequestId {
+    let quote_id = wizard_at_quote(model);
+    answer_quote(model, quote_id);
+    key(model, KeyCode::Enter);
+    let commands = press(model, "y");
+    let [Command::Fetch(place_id, Request::PlaceOrder { .. })] = commands.as_slice() else {
+        panic!("confirming places the order: {commands:?}");
+    };
+    *place_id
 }
 
 #[test]
@@ -428,14 +450,8 @@ fn subscribe_wizard_product_step() {
 #[test]
 fn subscribe_wizard_quote_then_pay() {
     let mut model = loaded();
-    let commands = wizard_at_quote(&mut model);
-    let [Command::Fetch(quote_id, Request::Quote(_))] = commands.as_slice() else {
-        panic!("the quote step asks the server: {commands:?}");
-    };
-    update(
-        &mut model,
-        Msg::Reply(*quote_id, Ok(Reply::Quote(quote_reply()))),
-    );
+    let quote_id = wizard_at_quote(&mut model);
+    answer_quote(&mut model, quote_id);
     insta::assert_snapshot!("subscribe_wizard_quote", render(&model));
 
     key(&mut model, KeyCode::Enter);
@@ -487,18 +503,7 @@ fn subscribe_wizard_quote_then_pay() {
 fn with_a_display_the_checkout_opens_in_the_browser() {
     let mut model = loaded();
     model.can_launch_browser = true;
-    let commands = wizard_at_quote(&mut model);
-    let [Command::Fetch(quote_id, _)] = commands.as_slice() else {
-        panic!("quote")
-    };
-    update(
-        &mut model,
-        Msg::Reply(*quote_id, Ok(Reply::Quote(quote_reply()))),
-    );
-    key(&mut model, KeyCode::Enter);
-    let [Command::Fetch(place_id, _)] = press(&mut model, "y").as_slice().to_owned()[..] else {
-        panic!("place");
-    };
+    let place_id = wizard_places_order(&mut model);
     let commands = update(
         &mut model,
         Msg::Reply(
@@ -521,18 +526,7 @@ fn with_a_display_the_checkout_opens_in_the_browser() {
 fn a_scan_checkout_draws_the_providers_code_and_opens_nothing() {
     let mut model = loaded();
     model.can_launch_browser = true;
-    let commands = wizard_at_quote(&mut model);
-    let [Command::Fetch(quote_id, _)] = commands.as_slice() else {
-        panic!("quote")
-    };
-    update(
-        &mut model,
-        Msg::Reply(*quote_id, Ok(Reply::Quote(quote_reply()))),
-    );
-    key(&mut model, KeyCode::Enter);
-    let [Command::Fetch(place_id, _)] = press(&mut model, "y").as_slice().to_owned()[..] else {
-        panic!("place");
-    };
+    let place_id = wizard_places_order(&mut model);
     let mut wechat = order(OrderStatus::PendingPayment);
     if let Some(checkout) = wechat.checkout.as_mut() {
         checkout.provider = "wechat_pay".to_owned();
@@ -611,14 +605,11 @@ fn a_test_mode_server_says_sandbox_in_the_header() {
 #[test]
 fn a_refusal_is_shown_as_the_server_words_it() {
     let mut model = loaded();
-    let commands = wizard_at_quote(&mut model);
-    let [Command::Fetch(quote_id, _)] = commands.as_slice() else {
-        panic!("quote")
-    };
+    let quote_id = wizard_at_quote(&mut model);
     update(
         &mut model,
         Msg::Reply(
-            *quote_id,
+            quote_id,
             Err(
                 "a trial cannot be upgraded, running or ended: buy premium first, then upgrade"
                     .to_owned(),
@@ -773,9 +764,7 @@ fn the_sandbox_clock_and_jobs_are_an_admins() {
 
 #[test]
 fn invoices_view() {
-    let mut model = loaded();
-    press(&mut model, "5");
-    insta::assert_snapshot!(render(&model));
+    insta::assert_snapshot!(screen_after("5"));
 }
 
 #[test]

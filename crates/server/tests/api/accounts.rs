@@ -1,7 +1,7 @@
 //! Accounts and API keys: who may see and do what (DESIGN.md §2, §7).
 
 use entitle_client::Client;
-use entitle_domain::api::{NewAccount, NewApiKey};
+use entitle_domain::api::{CreatedApiKey, NewAccount, NewApiKey};
 use entitle_domain::{AccountKind, Currency, PaymentMethod, Region};
 use entitle_server::auth::cache::KeyCache;
 
@@ -15,6 +15,13 @@ pub fn new_account(name: &str, kind: AccountKind, region: Region) -> NewAccount 
     }
 }
 
+/// A new API key's request: only its name is chosen.
+pub fn key_named(name: &str) -> NewApiKey {
+    NewApiKey {
+        name: name.to_owned(),
+    }
+}
+
 /// Registers an account and returns it with a client holding its own key.
 pub async fn account_with_key(
     app: &crate::harness::TestApp,
@@ -22,6 +29,19 @@ pub async fn account_with_key(
     kind: AccountKind,
     region: Region,
 ) -> (entitle_domain::api::Account, Client) {
+    let (account, key) = account_with_named_key(app, name, kind, region, "console").await;
+    (account, app.admin.with_key(&key.key))
+}
+
+/// Registers an account and gives it an API key named `key_name`, both by the admin; returns
+/// the key as created (its secret shown this once), for the scenarios about keys themselves.
+pub async fn account_with_named_key(
+    app: &crate::harness::TestApp,
+    name: &str,
+    kind: AccountKind,
+    region: Region,
+    key_name: &str,
+) -> (entitle_domain::api::Account, CreatedApiKey) {
     let account = app
         .admin
         .create_account(&new_account(name, kind, region))
@@ -29,15 +49,10 @@ pub async fn account_with_key(
         .expect("create account");
     let key = app
         .admin
-        .create_api_key(
-            account.id,
-            &NewApiKey {
-                name: "console".to_owned(),
-            },
-        )
+        .create_api_key(account.id, &key_named(key_name))
         .await
         .expect("create key");
-    (account, app.admin.with_key(&key.key))
+    (account, key)
 }
 
 on_both_databases! {
@@ -108,7 +123,7 @@ on_both_databases! {
             .expect_err("admin only");
         assert_eq!(creating.code(), Some("forbidden"));
         let key = client
-            .create_api_key(own.id, &NewApiKey { name: "more".to_owned() })
+            .create_api_key(own.id, &key_named("more"))
             .await
             .expect_err("admin only");
         assert_eq!(key.code(), Some("forbidden"));
@@ -131,16 +146,8 @@ on_both_databases! {
     async fn a_key_is_shown_once_and_stored_only_as_a_hash(app) {
         use sea_orm::{ConnectionTrait, Statement};
 
-        let account = app
-            .admin
-            .create_account(&new_account("Keyed", AccountKind::Individual, Region::Intl))
-            .await
-            .expect("create");
-        let key = app
-            .admin
-            .create_api_key(account.id, &NewApiKey { name: "integration".to_owned() })
-            .await
-            .expect("key");
+        let (account, key) =
+            account_with_named_key(&app, "Keyed", AccountKind::Individual, Region::Intl, "integration").await;
         assert!(key.key.starts_with(&key.prefix));
         let rows = app
             .db
@@ -192,16 +199,8 @@ on_both_databases! {
     }
 
     async fn another_instance_honours_a_revocation_within_the_key_cache_ttl(app) {
-        let account = app
-            .admin
-            .create_account(&new_account("Cached", AccountKind::Individual, Region::Cn))
-            .await
-            .expect("create account");
-        let key = app
-            .admin
-            .create_api_key(account.id, &NewApiKey { name: "cached".to_owned() })
-            .await
-            .expect("create key");
+        let (account, key) =
+            account_with_named_key(&app, "Cached", AccountKind::Individual, Region::Cn, "cached").await;
         let here = app.admin.with_key(&key.key);
         let other = app.another_instance().await;
         let there = other.admin.with_key(&key.key);

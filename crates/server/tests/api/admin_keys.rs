@@ -4,19 +4,12 @@
 
 use entitle_domain::AccountKind;
 use entitle_domain::Region;
-use entitle_domain::api::NewApiKey;
 use entitle_domain::clock::OffsetClock;
 use entitle_server::{AppState, Config, StartError};
 
-use crate::accounts::account_with_key;
+use crate::accounts::{account_with_key, key_named as named};
 use crate::harness::{ADMIN_KEY, SANDBOX_SECRET};
 use crate::on_both_databases;
-
-fn named(name: &str) -> NewApiKey {
-    NewApiKey {
-        name: name.to_owned(),
-    }
-}
 
 on_both_databases! {
     async fn admin_keys_are_created_listed_rotated_and_revoked(app) {

@@ -5,15 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use entitle_domain::api::{
-    AuditEvent, NewApiKey, NewWebhookEndpoint, PurchaseRequest, QuoteRequest,
-};
+use entitle_domain::api::{AuditEvent, NewWebhookEndpoint, PurchaseRequest, QuoteRequest};
 use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use entitle_domain::licenses::LicenseSource;
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use uuid::Uuid;
 
-use crate::accounts::new_account;
+use crate::accounts::{key_named, new_account};
 use crate::catalog::backup_product;
 use crate::harness::TestApp;
 use crate::on_both_databases;
@@ -49,15 +47,7 @@ const STORE_NOTHING: &[(&str, &str)] = &[(
 
 /// The spec's operations with a method that may change state.
 async fn changing_operations(app: &TestApp) -> BTreeSet<String> {
-    let spec: serde_json::Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("spec")
-        .json()
-        .await
-        .expect("spec json");
+    let spec = app.served_spec().await;
     let mut found = BTreeSet::new();
     for operations in spec["paths"].as_object().expect("paths").values() {
         for (method, operation) in operations.as_object().expect("operations") {
@@ -168,9 +158,7 @@ async fn walk(app: &TestApp) -> Vec<String> {
     let bootstrap = Acting::bootstrap();
     let made = app
         .admin
-        .create_admin_api_key(&NewApiKey {
-            name: "ops".to_owned(),
-        })
+        .create_admin_api_key(&key_named("ops"))
         .await
         .expect("stored admin key");
     follow.expect(app, "create_admin_api_key", &bootstrap).await;
@@ -189,12 +177,7 @@ async fn walk(app: &TestApp) -> Vec<String> {
     assert_eq!(entry.account_id, Some(account.id));
 
     let key = admin
-        .create_api_key(
-            account.id,
-            &NewApiKey {
-                name: "console".to_owned(),
-            },
-        )
+        .create_api_key(account.id, &key_named("console"))
         .await
         .expect("account key");
     follow.expect(app, "create_api_key", &by_admin).await;

@@ -2,11 +2,11 @@
 //! unwritable, none of the changes issue 17 names — accounts, catalog, webhook endpoints, keys,
 //! clock moves, admin job runs — is made.
 
-use entitle_domain::api::{NewApiKey, NewWebhookEndpoint};
+use entitle_domain::api::NewWebhookEndpoint;
 use entitle_domain::{AccountKind, Region};
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::accounts::{account_with_key, new_account};
+use crate::accounts::{account_with_key, key_named, new_account};
 use crate::catalog::backup_product;
 use crate::harness::TestApp;
 use crate::on_both_databases;
@@ -53,7 +53,7 @@ on_both_databases! {
         let clock_before = app.admin.clock().await.expect("clock").offset_seconds;
 
         execute(&app, "ALTER TABLE audit_events RENAME TO audit_events_away").await;
-        let name = || NewApiKey { name: "refused".to_owned() };
+        let name = || key_named("refused");
         let failures = [
             app.admin
                 .create_account(&new_account("Refused", AccountKind::Individual, Region::Cn))

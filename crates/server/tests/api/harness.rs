@@ -7,7 +7,9 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use entitle_client::Client;
+use entitle_domain::Clock;
 use entitle_domain::clock::OffsetClock;
 use entitle_migration::{Migrator, MigratorTrait};
 use entitle_server::payments::sandbox::SandboxProvider;
@@ -52,6 +54,18 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
+    /// The OpenAPI document the server serves at `/openapi.json`.
+    pub async fn served_spec(&self) -> serde_json::Value {
+        self.http
+            .get(self.url("/openapi.json"))
+            .send()
+            .await
+            .expect("request the spec")
+            .json()
+            .await
+            .expect("the spec is JSON")
+    }
+
     /// A second server on the same database and the same clock: another instance behind a
     /// load balancer, or this one restarted.
     pub async fn another_instance(&self) -> TestApp {
@@ -61,6 +75,19 @@ impl TestApp {
     /// Another server on the same database and clock, configured by `configure`.
     pub async fn another_instance_with(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
         start_with(&self.database_url, self.clock.clone(), configure).await
+    }
+}
+
+/// Moves the server's clock to `at` plus a minute (so that what falls due at `at` is due),
+/// through the admin API as an operator would; a clock already a minute or more past `at`
+/// stays where it is.
+pub async fn move_to(app: &TestApp, at: DateTime<Utc>) {
+    let seconds = (at - app.clock.now()).num_seconds() + 60;
+    if seconds > 0 {
+        app.admin
+            .advance_clock(&format!("PT{seconds}S"))
+            .await
+            .expect("advance the clock");
     }
 }
 

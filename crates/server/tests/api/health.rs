@@ -14,15 +14,7 @@ on_both_databases! {
     }
 
     async fn the_served_spec_is_the_generated_one_and_swagger_ui_loads(app) {
-        let served: serde_json::Value = app
-            .http
-            .get(app.url("/openapi.json"))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json");
+        let served = app.served_spec().await;
         let generated: serde_json::Value =
             serde_json::from_str(&entitle_server::openapi_json()).expect("generated spec");
         assert_eq!(served, generated);

@@ -3,19 +3,19 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use entitle_client::{Client, LicenseQuery};
 use entitle_domain::api::{NewWebhookEndpoint, OrderRequest, Subscription};
 use entitle_domain::calendar::period_end;
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::subscription::SubscriptionStatus;
-use entitle_domain::{AccountKind, Clock, Cycle, PaymentMethod, Region};
+use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use entitle_server::store::entity::{event, order, sandbox_charge};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::accounts::account_with_key;
-use crate::harness::TestApp;
+use crate::harness::{TestApp, move_to};
 use crate::on_both_databases;
 use crate::purchase::{buy, purchase};
 
@@ -25,17 +25,6 @@ fn monthly_dr(quantity: u32, auto_renew: bool) -> OrderRequest {
         p.auto_renew = Some(auto_renew);
     }
     request
-}
-
-/// Moves the server's clock to `at` (plus a minute).
-async fn move_to(app: &TestApp, at: DateTime<Utc>) {
-    let seconds = (at - app.clock.now()).num_seconds() + 60;
-    if seconds > 0 {
-        app.admin
-            .advance_clock(&format!("PT{seconds}S"))
-            .await
-            .expect("advance the clock");
-    }
 }
 
 async fn run(app: &TestApp, job: &str) -> u64 {

@@ -5,7 +5,7 @@ use entitle_domain::api::{Order, OrderRequest, Problem};
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{AccountKind, PaymentMethod, Region};
 
-use crate::accounts::account_with_key;
+use crate::accounts::{account_with_key, key_named};
 use crate::harness::{ADMIN_KEY, Backend, run_with};
 use crate::on_both_databases;
 use crate::purchase::{order, purchase};
@@ -44,11 +44,8 @@ async fn metrics_status(http: &reqwest::Client, url: &str, key: Option<&str>) ->
 
 /// A fresh key of `account`, as the secret.
 async fn account_key(app: &crate::harness::TestApp, account: uuid::Uuid) -> String {
-    let new = entitle_domain::api::NewApiKey {
-        name: "another".to_owned(),
-    };
     app.admin
-        .create_api_key(account, &new)
+        .create_api_key(account, &key_named("another"))
         .await
         .expect("create key")
         .key

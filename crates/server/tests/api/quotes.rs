@@ -20,6 +20,14 @@ fn purchase(product: &str, cycle: Option<Cycle>, quantity: u32) -> QuoteRequest 
     })
 }
 
+/// A quote for upgrading `subscription` to `target`.
+fn upgrade(subscription: Uuid, target: &str) -> QuoteRequest {
+    QuoteRequest::Upgrade(UpgradeRequest {
+        subscription_id: subscription,
+        target_product: target.to_owned(),
+    })
+}
+
 /// Stores a subscription directly, to price against an exact distance from its end (the
 /// purchase flow always starts periods now).
 pub(crate) async fn held_subscription(
@@ -160,10 +168,7 @@ on_both_databases! {
         for (left, billed, total) in cases {
             let premium = held_subscription(&app, account.id, "premium", 1, false, left).await;
             let quote = client
-                .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
-                    subscription_id: premium,
-                    target_product: "premium_plus".to_owned(),
-                }))
+                .quote(account.id, &upgrade(premium, "premium_plus"))
                 .await
                 .expect("quote");
             assert_eq!(quote.lines[0].months_billed, Some(billed), "{left:?} left");
@@ -190,10 +195,7 @@ on_both_databases! {
         let (account, client) = account_with_key(&app, "Trial", AccountKind::Individual, Region::Cn).await;
         let trial = held_subscription(&app, account.id, "premium", 1, true, Duration::days(10)).await;
         let refused = client
-            .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
-                subscription_id: trial,
-                target_product: "premium_plus".to_owned(),
-            }))
+            .quote(account.id, &upgrade(trial, "premium_plus"))
             .await
             .expect_err("trial");
         assert_eq!(refused.code(), Some("upgrade_not_allowed"));
@@ -205,19 +207,13 @@ on_both_databases! {
 
         let plus = held_subscription(&app, account.id, "premium_plus", 1, false, Duration::days(100)).await;
         let downgrade = client
-            .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
-                subscription_id: plus,
-                target_product: "premium".to_owned(),
-            }))
+            .quote(account.id, &upgrade(plus, "premium"))
             .await
             .expect_err("downgrade");
         assert_eq!(downgrade.code(), Some("upgrade_not_allowed"));
 
         let missing = client
-            .quote(account.id, &QuoteRequest::Upgrade(UpgradeRequest {
-                subscription_id: Uuid::now_v7(),
-                target_product: "premium_plus".to_owned(),
-            }))
+            .quote(account.id, &upgrade(Uuid::now_v7(), "premium_plus"))
             .await
             .expect_err("missing");
         assert_eq!(missing.code(), Some("unknown_subscription"));

@@ -133,6 +133,32 @@ fn answer(state: &Ledger<Trade>, status: StatusCode, body: Value) -> Response {
     response.body(body)
 }
 
+/// WeChat Pay's answer to a request whose signature, or whose merchant, is not ours.
+fn sign_error(state: &Ledger<Trade>, why: String) -> Response {
+    answer(
+        state,
+        StatusCode::UNAUTHORIZED,
+        json!({ "code": "SIGN_ERROR", "message": why }),
+    )
+}
+
+/// WeChat Pay's answer about an order it never opened.
+fn order_not_exist(state: &Ledger<Trade>) -> Response {
+    answer(
+        state,
+        StatusCode::NOT_FOUND,
+        json!({ "code": "ORDER_NOT_EXIST", "message": "订单不存在" }),
+    )
+}
+
+/// The path and query a request's `Authorization` signs.
+fn signed_target(req: &Request) -> String {
+    req.uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default()
+}
+
 /// Checks a Native order's fields; the order it opens.
 fn check_order(body: &str) -> Result<Trade, String> {
     let order: Value = serde_json::from_str(body).map_err(|e| format!("body: {e}"))?;
@@ -181,11 +207,7 @@ fn check_order(body: &str) -> Result<Trade, String> {
 
 #[handler]
 async fn native(req: &Request, body: String, state: Data<&Arc<Mutex<Ledger<Trade>>>>) -> Response {
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.to_string())
-        .unwrap_or_default();
+    let target = signed_target(req);
     let verdict = check_authorization(req.headers(), "POST", &target, &body)
         .and_then(|()| check_order(&body));
     let mut state = state.lock().expect("state");
@@ -201,11 +223,7 @@ async fn native(req: &Request, body: String, state: Data<&Arc<Mutex<Ledger<Trade
             state.trades.insert(trade.out_trade_no.clone(), trade);
             answer(&state, StatusCode::OK, json!({ "code_url": code_url }))
         }
-        Err(why) => answer(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            json!({ "code": "SIGN_ERROR", "message": why }),
-        ),
+        Err(why) => sign_error(&state, why),
     }
 }
 
@@ -233,11 +251,7 @@ async fn query(
     Path(no): Path<String>,
     state: Data<&Arc<Mutex<Ledger<Trade>>>>,
 ) -> Response {
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.to_string())
-        .unwrap_or_default();
+    let target = signed_target(req);
     let verdict = check_authorization(req.headers(), "GET", &target, "").and_then(|()| {
         (req.uri().query() == Some(&format!("mchid={MCHID}")))
             .then_some(())
@@ -246,18 +260,10 @@ async fn query(
     let mut state = state.lock().expect("state");
     state.saw("GET", target, "query", &verdict);
     if let Err(why) = verdict {
-        return answer(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            json!({ "code": "SIGN_ERROR", "message": why }),
-        );
+        return sign_error(&state, why);
     }
     match state.trades.get(&no) {
-        None => answer(
-            &state,
-            StatusCode::NOT_FOUND,
-            json!({ "code": "ORDER_NOT_EXIST", "message": "订单不存在" }),
-        ),
+        None => order_not_exist(&state),
         Some(trade) => {
             let trade_state = if trade.paid_at.is_some() {
                 "SUCCESS"
@@ -288,11 +294,7 @@ async fn close(
     let mut state = state.lock().expect("state");
     state.saw("POST", target, "close", &verdict);
     if let Err(why) = verdict {
-        return answer(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            json!({ "code": "SIGN_ERROR", "message": why }),
-        );
+        return sign_error(&state, why);
     }
     match state.trades.get_mut(&no) {
         Some(trade) if trade.paid_at.is_none() => {
@@ -304,11 +306,7 @@ async fn close(
             StatusCode::BAD_REQUEST,
             json!({ "code": "ORDERPAID", "message": "订单已支付" }),
         ),
-        None => answer(
-            &state,
-            StatusCode::NOT_FOUND,
-            json!({ "code": "ORDER_NOT_EXIST", "message": "订单不存在" }),
-        ),
+        None => order_not_exist(&state),
     }
 }
 

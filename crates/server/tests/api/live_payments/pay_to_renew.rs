@@ -4,7 +4,7 @@
 //! checkout) it moves the period on from the old end with the term's bonus; never paid, the
 //! subscription goes past due at the end and expires with its order after the retry days.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use entitle_client::Client;
 use entitle_domain::api::{Order, Subscription};
 use entitle_domain::calendar::period_end;
@@ -19,21 +19,10 @@ use uuid::Uuid;
 use super::{dr, events_of, licenses, open_alipay, session_of, status_of};
 use crate::accounts::account_with_key;
 use crate::fakes::{Fakes, Forgery};
-use crate::harness::{ADMIN_KEY, TestApp};
+use crate::harness::{ADMIN_KEY, TestApp, move_to};
 use crate::lifecycle::dr_subscription;
 use crate::on_both_databases_with;
 use crate::purchase::order;
-
-/// Moves the server's clock to `at` (plus a minute).
-async fn move_to(app: &TestApp, at: DateTime<Utc>) {
-    let seconds = (at - app.clock.now()).num_seconds() + 60;
-    if seconds > 0 {
-        app.admin
-            .advance_clock(&format!("PT{seconds}S"))
-            .await
-            .expect("advance the clock");
-    }
-}
 
 async fn renewals(app: &TestApp) {
     app.admin.run_job("renewals").await.expect("run renewals");
