@@ -154,7 +154,7 @@ async fn expire_licenses(db: &DatabaseConnection, now: DateTime<Utc>) -> Service
                 ..row.clone()
             },
             now,
-        )?;
+        );
         events::emit(
             &txn,
             events::LICENSE_EXPIRED,

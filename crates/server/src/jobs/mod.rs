@@ -62,7 +62,7 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
                 &state.config,
                 &state.payments,
                 &state.metrics,
-                &state.movable_clock,
+                state.movable_clock.as_ref(),
             )
             .await?,
             "payments found by reconciliation",

@@ -81,10 +81,7 @@ pub async fn list(
         .load(db, query, license::Column::Id, |row| row.id)
         .await?;
     Ok(LicensePage {
-        items: rows
-            .into_iter()
-            .map(|r| store::view(r, now))
-            .collect::<ServiceResult<_>>()?,
+        items: rows.into_iter().map(|r| store::view(r, now)).collect(),
         next_cursor,
     })
 }
@@ -104,7 +101,7 @@ pub async fn get(
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<License> {
-    store::view(load(db, principal, id).await?, clock.now())
+    Ok(store::view(load(db, principal, id).await?, clock.now()))
 }
 
 /// Consumes a one-time license for one run, once. The update is conditional on the license
@@ -126,7 +123,7 @@ pub async fn consume(
     let row = load(db, principal, id).await?;
     let product = catalog::named(db, &row.product_code).await?;
     let now = clock.now();
-    store::state(&row)?
+    store::state(&row)
         .check_consume(product.kind == ProductKind::OneTime, now)
         .map_err(ServiceError::License)?;
     let txn = db.begin().await?;
@@ -150,8 +147,8 @@ pub async fn consume(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("license"))?;
-    let before_view = store::view(row.clone(), now)?;
-    let after_view = store::view(after, now)?;
+    let before_view = store::view(row.clone(), now);
+    let after_view = store::view(after, now);
     events::emit(
         &txn,
         events::LICENSE_CONSUMED,
@@ -188,14 +185,14 @@ pub async fn set_host(
                 "{host:?} is not a host name: use letters, digits, '.', '-', '_' or ':'"
             )));
         }
-        store::state(&row)?
+        store::state(&row)
             .check_activate(product.host_bound, host, now)
             .map_err(ServiceError::License)?;
     } else if !product.host_bound {
         return Err(ServiceError::License(LicenseRefusal::NotHostBound));
     }
     if row.host.as_deref() == host {
-        return store::view(row, now);
+        return Ok(store::view(row, now));
     }
     let txn = db.begin().await?;
     let mut condition = license::Entity::update_many()
@@ -217,8 +214,8 @@ pub async fn set_host(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("license"))?;
-    let before_view = store::view(row.clone(), now)?;
-    let after_view = store::view(after, now)?;
+    let before_view = store::view(row.clone(), now);
+    let after_view = store::view(after, now);
     Change::new(
         Actor::from(principal),
         if host.is_some() {

@@ -102,18 +102,18 @@ fn active(row: license::Model) -> license::ActiveModel {
 }
 
 /// The facts the license rules decide on.
-pub fn state(row: &license::Model) -> ServiceResult<LicenseState> {
-    Ok(LicenseState {
+pub fn state(row: &license::Model) -> LicenseState {
+    LicenseState {
         stored: row.status,
         valid_until: row.valid_until,
         host: row.host.clone(),
-    })
+    }
 }
 
 /// The wire form at `now` (a license past its end reads `expired`).
-pub fn view(row: license::Model, now: DateTime<Utc>) -> ServiceResult<License> {
-    let status = state(&row)?.status_at(now);
-    Ok(License {
+pub fn view(row: license::Model, now: DateTime<Utc>) -> License {
+    let status = state(&row).status_at(now);
+    License {
         id: row.id,
         key: row.key,
         product: row.product_code,
@@ -126,7 +126,7 @@ pub fn view(row: license::Model, now: DateTime<Utc>) -> ServiceResult<License> {
         host: row.host,
         consumed_at: row.consumed_at,
         consumed_reference: row.consumed_reference,
-    })
+    }
 }
 
 #[cfg(test)]

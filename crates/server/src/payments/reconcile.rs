@@ -36,7 +36,7 @@ pub(crate) async fn settle(
     db: &DatabaseConnection,
     clock: &dyn Clock,
     metrics: &Metrics,
-    movable_clock: &Option<OffsetClock>,
+    movable_clock: Option<&OffsetClock>,
     provider: &dyn PaymentProvider,
     session: &checkout_session::Model,
     found_by: FoundBy,
@@ -96,7 +96,7 @@ pub async fn run(
     config: &Config,
     payments: &Providers,
     metrics: &Metrics,
-    movable_clock: &Option<OffsetClock>,
+    movable_clock: Option<&OffsetClock>,
 ) -> ServiceResult<u64> {
     let now = clock.now();
     let cutoff = now - config.reconcile_after;
@@ -132,7 +132,7 @@ async fn ask(
     clock: &dyn Clock,
     payments: &Providers,
     metrics: &Metrics,
-    movable_clock: &Option<OffsetClock>,
+    movable_clock: Option<&OffsetClock>,
     session: &checkout_session::Model,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<bool> {

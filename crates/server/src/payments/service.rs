@@ -27,7 +27,7 @@ pub async fn apply(
     db: &DatabaseConnection,
     clock: &dyn Clock,
     metrics: &Metrics,
-    movable_clock: &Option<OffsetClock>,
+    movable_clock: Option<&OffsetClock>,
     payer: &dyn PaymentProvider,
     notice: &PaymentNotice,
     found_by: FoundBy,
@@ -121,7 +121,7 @@ async fn paid_twice(
 /// real provider reports real time; in test mode, with the clock moved forward, that moment is
 /// moved by as much, so a purchase paid after a jump does not start (and end) in the past.
 fn paid_at(
-    movable_clock: &Option<OffsetClock>,
+    movable_clock: Option<&OffsetClock>,
     payer: &dyn PaymentProvider,
     notice: &PaymentNotice,
 ) -> DateTime<Utc> {

@@ -84,7 +84,7 @@ pub(super) fn license_granted(
 ) -> ServiceResult<Change<'static>> {
     Ok(Change::new(actor, "license.granted", "license", row.id)
         .account(row.account_id)
-        .after(&licenses::view(row, now)?))
+        .after(&licenses::view(row, now)))
 }
 
 /// The subscription the order `row` changes (an upgrade, seats, a renewal name theirs).
