@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use entitle_domain::api::{
     NewWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint,
 };
-use entitle_domain::webhooks::DeliveryStatus;
+use entitle_domain::webhooks::{DeliveryStatus, after_attempt};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -29,16 +29,8 @@ use crate::store::entity::{event, webhook_attempt, webhook_delivery, webhook_end
 
 /// The header carrying a delivery's signature.
 pub const SIGNATURE_HEADER: &str = "Entitle-Signature";
-/// Attempts before a delivery is given up as `failed`.
-pub const MAX_ATTEMPTS: i32 = 8;
 /// How long one server holds a delivery it is attempting.
 const CLAIM: Duration = Duration::seconds(60);
-
-/// The wait after `attempts` failed attempts: 10 s, 20 s, 40 s, … at most an hour.
-pub fn backoff(attempts: i32) -> Duration {
-    let exponent = u32::try_from(attempts.clamp(1, 12) - 1).unwrap_or(0);
-    Duration::seconds((10_i64 << exponent).min(3600))
-}
 
 fn endpoint_view(row: webhook_endpoint::Model) -> WebhookEndpoint {
     WebhookEndpoint {
@@ -253,37 +245,15 @@ async fn attempt(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(webhook_delivery::Column::Id.eq(delivery.id));
-    update = if ok {
-        update
-            .col_expr(
-                webhook_delivery::Column::Status,
-                Expr::value(DeliveryStatus::Delivered),
-            )
-            .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now))
-    } else if attempts >= MAX_ATTEMPTS {
-        update.col_expr(
-            webhook_delivery::Column::Status,
-            Expr::value(DeliveryStatus::Failed),
-        )
-    } else {
-        update.col_expr(
-            webhook_delivery::Column::NextAttemptAt,
-            Expr::value(now + backoff(attempts)),
-        )
-    };
+    let (status, next_attempt_at) =
+        after_attempt(ok, u32::try_from(attempts).unwrap_or(u32::MAX), now);
+    update = update.col_expr(webhook_delivery::Column::Status, Expr::value(status));
+    if let Some(at) = next_attempt_at {
+        update = update.col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(at));
+    }
+    if ok {
+        update = update.col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now));
+    }
     update.exec(db).await?;
     Ok(ok)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff(1), Duration::seconds(10));
-        assert_eq!(backoff(2), Duration::seconds(20));
-        assert_eq!(backoff(3), Duration::seconds(40));
-        assert_eq!(backoff(12), Duration::seconds(3600));
-    }
 }
