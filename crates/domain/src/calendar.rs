@@ -4,33 +4,16 @@
 //! is Feb 28 (or 29), Jan 31 + 2 months is Mar 31 — never Mar 28 by chaining one month at a
 //! time. Periods therefore keep their anchor: the k-th period ends k cycles after the anchor.
 
+use crate::stored::stored_enum;
 use chrono::{DateTime, Months, Utc};
-use serde::{Deserialize, Serialize};
 
-/// How often a term product bills.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum Cycle {
-    Month,
-    Year,
+stored_enum! {
+    "snake_case";
+    /// How often a term product bills.
+    pub enum Cycle {
+        Month,
+        Year,
+    }
 }
 
 impl Cycle {

@@ -11,6 +11,7 @@ use thiserror::Error;
 use crate::account::AccountKind;
 use crate::calendar::Cycle;
 use crate::money::{Currency, Money};
+use crate::stored::stored_enum;
 
 /// A product's stable identifier (`dr`, `premium_plus`): lowercase letters, digits and
 /// underscores, starting with a letter, at most 32 characters.
@@ -64,32 +65,15 @@ impl fmt::Display for ProductCode {
     }
 }
 
-/// How a product is sold.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum ProductKind {
-    /// Sold by the cycle (month or year), may auto-renew.
-    Term,
-    /// Bought once by quantity, no cycle, never renews, valid for a fixed number of months.
-    OneTime,
+stored_enum! {
+    "snake_case";
+    /// How a product is sold.
+    pub enum ProductKind {
+        /// Sold by the cycle (month or year), may auto-renew.
+        Term,
+        /// Bought once by quantity, no cycle, never renews, valid for a fixed number of months.
+        OneTime,
+    }
 }
 
 /// One price of a product: per cycle (`None` for one-time products) and per currency.

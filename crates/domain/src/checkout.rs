@@ -4,42 +4,26 @@
 //! still take a superseded checkout until it expires, and a customer may pay a moment before
 //! canceling, so which checkouts are still asked about is a rule of its own.
 
-use serde::{Deserialize, Serialize};
-
 use crate::orders::OrderStatus;
+use crate::stored::stored_enum;
 
-/// Where a checkout stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-pub enum CheckoutStatus {
-    /// The customer is shown it and may pay.
-    Open,
-    /// A fresh checkout replaced it; the provider may still take it until it expires.
-    Superseded,
-    /// Paid: its order is fulfilled.
-    Paid,
-    /// Its order was canceled.
-    Canceled,
-    /// Its order's payment was declined.
-    Declined,
-    /// The provider, asked after the checkout's own expiry, still said unpaid: closed there.
-    Expired,
+stored_enum! {
+    "snake_case";
+    /// Where a checkout stands.
+    pub enum CheckoutStatus {
+        /// The customer is shown it and may pay.
+        Open,
+        /// A fresh checkout replaced it; the provider may still take it until it expires.
+        Superseded,
+        /// Paid: its order is fulfilled.
+        Paid,
+        /// Its order was canceled.
+        Canceled,
+        /// Its order's payment was declined.
+        Declined,
+        /// The provider, asked after the checkout's own expiry, still said unpaid: closed there.
+        Expired,
+    }
 }
 
 impl CheckoutStatus {
@@ -68,54 +52,24 @@ impl CheckoutStatus {
     }
 }
 
-/// What a provider reports about one payment.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-pub enum PaymentOutcome {
-    Succeeded,
-    Declined,
+stored_enum! {
+    "snake_case";
+    /// What a provider reports about one payment.
+    pub enum PaymentOutcome {
+        Succeeded,
+        Declined,
+    }
 }
 
-/// How a payment's news reached the server first: the provider's callback, the customer's
-/// return, or the reconciliation job asking.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-pub enum FoundBy {
-    Callback,
-    Return,
-    Reconcile,
+stored_enum! {
+    "snake_case";
+    /// How a payment's news reached the server first: the provider's callback, the customer's
+    /// return, or the reconciliation job asking.
+    pub enum FoundBy {
+        Callback,
+        Return,
+        Reconcile,
+    }
 }
 
 #[cfg(test)]

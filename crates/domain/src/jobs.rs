@@ -1,32 +1,21 @@
 //! What the server's jobs report about a run (DESIGN.md §4: jobs catch up after downtime and
 //! say how each run ended).
 
-use serde::{Deserialize, Serialize};
+use crate::stored::stored_enum;
 
-/// A job the server runs in the background (DESIGN.md §4: what is due is found, claimed once and
-/// caught up after downtime), named in the API and in `job_runs` by its snake_case name.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-pub enum Job {
-    Reconcile,
-    OrderExpiry,
-    Renewals,
-    Expiry,
-    Reminders,
-    Invoices,
-    Webhooks,
+stored_enum! {
+    "snake_case";
+    /// A job the server runs in the background (DESIGN.md §4: what is due is found, claimed once and
+    /// caught up after downtime), named in the API and in `job_runs` by its snake_case name.
+    pub enum Job {
+        Reconcile,
+        OrderExpiry,
+        Renewals,
+        Expiry,
+        Reminders,
+        Invoices,
+        Webhooks,
+    }
 }
 
 impl Job {
@@ -61,28 +50,13 @@ impl sea_orm::TryFromU64 for Job {
     }
 }
 
-/// How a job's last run ended.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-pub enum JobOutcome {
-    /// It did its work (possibly none).
-    Ok,
-    /// It stopped on an error; the next run tries again.
-    Failed,
+stored_enum! {
+    "snake_case";
+    /// How a job's last run ended.
+    pub enum JobOutcome {
+        /// It did its work (possibly none).
+        Ok,
+        /// It stopped on an error; the next run tries again.
+        Failed,
+    }
 }

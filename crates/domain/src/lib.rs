@@ -23,6 +23,8 @@
 //! - [`text`]: free text a client sends: length limits, no control characters.
 //! - [`api`]: the REST API's data types, shared by the server and its clients.
 
+mod stored;
+
 pub mod account;
 pub mod api;
 pub mod calendar;
@@ -101,6 +103,7 @@ mod stored_spellings {
         same_everywhere::<crate::checkout::CheckoutStatus>();
         same_everywhere::<crate::checkout::PaymentOutcome>();
         same_everywhere::<crate::checkout::FoundBy>();
+        same_everywhere::<crate::jobs::Job>();
         same_everywhere::<crate::jobs::JobOutcome>();
         same_everywhere::<crate::webhooks::DeliveryStatus>();
     }

@@ -3,71 +3,37 @@
 //! one host at a time.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::stored::stored_enum;
 use crate::subscription::{SubscriptionStatus, renews_itself};
 
-/// Where a license stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum LicenseStatus {
-    /// Usable (a one-time license: available, not yet consumed).
-    Active,
-    /// Its validity ended.
-    Expired,
-    /// A one-time license used by one run.
-    Consumed,
+stored_enum! {
+    "snake_case";
+    /// Where a license stands.
+    pub enum LicenseStatus {
+        /// Usable (a one-time license: available, not yet consumed).
+        Active,
+        /// Its validity ended.
+        Expired,
+        /// A one-time license used by one run.
+        Consumed,
+    }
 }
 
-/// How a license came to be.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum LicenseSource {
-    /// Bought.
-    Order,
-    /// Extended or granted by a renewal.
-    Renewal,
-    /// Granted free with a paid term (DR's failback licenses).
-    Bonus,
-    /// A free trial.
-    Trial,
+stored_enum! {
+    "snake_case";
+    /// How a license came to be.
+    pub enum LicenseSource {
+        /// Bought.
+        Order,
+        /// Extended or granted by a renewal.
+        Renewal,
+        /// Granted free with a paid term (DR's failback licenses).
+        Bonus,
+        /// A free trial.
+        Trial,
+    }
 }
 
 /// Why a license cannot do what was asked.

@@ -6,38 +6,20 @@
 
 use std::fmt;
 
+use crate::stored::stored_enum;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// The ISO 4217 currencies Entitle charges in. The account's region fixes which one applies.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "UPPERCASE")]
-#[strum(serialize_all = "UPPERCASE")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "UPPERCASE"))]
-pub enum Currency {
-    /// Chinese yuan (region `cn`).
-    Cny,
-    /// US dollar (region `intl`).
-    Usd,
+stored_enum! {
+    "UPPERCASE";
+    /// The ISO 4217 currencies Entitle charges in. The account's region fixes which one applies.
+    #[derive(PartialOrd, Ord)]
+    pub enum Currency {
+        /// Chinese yuan (region `cn`).
+        Cny,
+        /// US dollar (region `intl`).
+        Usd,
+    }
 }
 
 impl Currency {

@@ -4,70 +4,36 @@
 //! lifetime) | `canceled` (by the customer, only while unpaid) | `failed` (the payment was
 //! declined). Purchases are final: a paid order can never be canceled, refunded or revoked.
 
-use serde::{Deserialize, Serialize};
+use crate::stored::stored_enum;
 use thiserror::Error;
 
-/// What an order buys.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum OrderType {
-    /// New units of a product.
-    Purchase,
-    /// An edition upgrade of a held subscription.
-    Upgrade,
-    /// Seats added to a seat-based subscription.
-    AddSeats,
-    /// A free trial, started at once without payment.
-    Trial,
-    /// The next term of an auto-renewing subscription, charged to its saved method.
-    Renewal,
+stored_enum! {
+    "snake_case";
+    /// What an order buys.
+    pub enum OrderType {
+        /// New units of a product.
+        Purchase,
+        /// An edition upgrade of a held subscription.
+        Upgrade,
+        /// Seats added to a seat-based subscription.
+        AddSeats,
+        /// A free trial, started at once without payment.
+        Trial,
+        /// The next term of an auto-renewing subscription, charged to its saved method.
+        Renewal,
+    }
 }
 
-/// Where an order stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum OrderStatus {
-    PendingPayment,
-    Paid,
-    Expired,
-    Canceled,
-    Failed,
+stored_enum! {
+    "snake_case";
+    /// Where an order stands.
+    pub enum OrderStatus {
+        PendingPayment,
+        Paid,
+        Expired,
+        Canceled,
+        Failed,
+    }
 }
 
 /// Why an order cannot move as asked.

@@ -1,64 +1,29 @@
 //! Regions: where an account's data lives, which fixes its currency and payment methods
 //! (DESIGN.md §2).
 
-use serde::{Deserialize, Serialize};
-
 use crate::money::Currency;
+use crate::stored::stored_enum;
 
-/// The storage region an account picks when it registers.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum Region {
-    /// Inside China: CNY, Alipay and WeChat Pay.
-    Cn,
-    /// Everywhere else: USD, PayPal and card.
-    Intl,
+stored_enum! {
+    "snake_case";
+    /// The storage region an account picks when it registers.
+    pub enum Region {
+        /// Inside China: CNY, Alipay and WeChat Pay.
+        Cn,
+        /// Everywhere else: USD, PayPal and card.
+        Intl,
+    }
 }
 
-/// How a customer pays on the provider's hosted page.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum PaymentMethod {
-    Alipay,
-    WechatPay,
-    Paypal,
-    Card,
+stored_enum! {
+    "snake_case";
+    /// How a customer pays on the provider's hosted page.
+    pub enum PaymentMethod {
+        Alipay,
+        WechatPay,
+        Paypal,
+        Card,
+    }
 }
 
 impl Region {

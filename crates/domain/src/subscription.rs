@@ -1,39 +1,22 @@
 //! What the rules need to know about a subscription an account already holds.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::calendar::Cycle;
 use crate::catalog::ProductCode;
+use crate::stored::stored_enum;
 
-/// Where a subscription stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum SubscriptionStatus {
-    /// Paid (or trialing) and inside its current period.
-    Active,
-    /// A renewal charge failed; retries run over a grace period (DESIGN.md §4).
-    PastDue,
-    /// Ended without renewal; nothing about it can change any more.
-    Expired,
+stored_enum! {
+    "snake_case";
+    /// Where a subscription stands.
+    pub enum SubscriptionStatus {
+        /// Paid (or trialing) and inside its current period.
+        Active,
+        /// A renewal charge failed; retries run over a grace period (DESIGN.md §4).
+        PastDue,
+        /// Ended without renewal; nothing about it can change any more.
+        Expired,
+    }
 }
 
 /// Whether a subscription is renewed by the renewal job at its period's end (DESIGN.md §4): a

@@ -19,61 +19,30 @@ use thiserror::Error;
 use crate::money::{Money, MoneyError};
 use crate::orders::OrderStatus;
 use crate::region::Region;
+use crate::stored::stored_enum;
 use crate::text::TextRefusal;
 
-/// The kinds of invoice.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
-#[cfg_attr(feature = "openapi", oai(rename_all = "snake_case"))]
-pub enum InvoiceType {
-    /// 增值税普通发票 (region `cn`).
-    VatOrdinary,
-    /// 增值税专用发票 (region `cn`).
-    VatSpecial,
-    /// A standard invoice (region `intl`).
-    Standard,
+stored_enum! {
+    "snake_case";
+    /// The kinds of invoice.
+    pub enum InvoiceType {
+        /// 增值税普通发票 (region `cn`).
+        VatOrdinary,
+        /// 增值税专用发票 (region `cn`).
+        VatSpecial,
+        /// A standard invoice (region `intl`).
+        Standard,
+    }
 }
 
-/// Where an invoice stands: requested by the buyer, then issued by the weekly batch (an issued
-/// invoice never changes).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveValueType))]
-#[cfg_attr(feature = "sea-orm", sea_orm(value_type = "String"))]
-pub enum InvoiceStatus {
-    Requested,
-    Issued,
+stored_enum! {
+    "snake_case";
+    /// Where an invoice stands: requested by the buyer, then issued by the weekly batch (an issued
+    /// invoice never changes).
+    pub enum InvoiceStatus {
+        Requested,
+        Issued,
+    }
 }
 
 impl InvoiceType {
