@@ -4,8 +4,9 @@
 //! is Feb 28 (or 29), Jan 31 + 2 months is Mar 31 — never Mar 28 by chaining one month at a
 //! time. Periods therefore keep their anchor: the k-th period ends k cycles after the anchor.
 
-use crate::stored::stored_enum;
 use chrono::{DateTime, Months, Utc};
+
+use crate::stored::stored_enum;
 
 stored_enum! {
     "snake_case";

@@ -6,9 +6,10 @@
 
 use std::fmt;
 
-use crate::stored::stored_enum;
 use rust_decimal::{Decimal, RoundingStrategy};
 use thiserror::Error;
+
+use crate::stored::stored_enum;
 
 stored_enum! {
     "UPPERCASE";

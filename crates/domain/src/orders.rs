@@ -4,8 +4,9 @@
 //! lifetime) | `canceled` (by the customer, only while unpaid) | `failed` (the payment was
 //! declined). Purchases are final: a paid order can never be canceled, refunded or revoked.
 
-use crate::stored::stored_enum;
 use thiserror::Error;
+
+use crate::stored::stored_enum;
 
 stored_enum! {
     "snake_case";

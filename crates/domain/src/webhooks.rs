@@ -1,8 +1,9 @@
 //! Outbound webhooks (DESIGN.md §4): each event is delivered to every endpoint that listens,
 //! signed, and retried until it is delivered or its attempts run out.
 
-use crate::stored::stored_enum;
 use chrono::{DateTime, Duration, Utc};
+
+use crate::stored::stored_enum;
 
 stored_enum! {
     "snake_case";

@@ -2,21 +2,21 @@
 //! vendor's stored admin keys, which let the bootstrap key be retired. Every change is audited
 //! in its own transaction, with the prefix only: a secret never reaches the log.
 
-use crate::auth::cache::KeyCache;
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::account::KeyRole;
 use entitle_domain::api::{ApiKeyList, ApiKeyView, CreatedApiKey, NewApiKey};
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::service::load;
 use crate::audit::{Actor, Change};
+use crate::auth::cache::KeyCache;
 use crate::auth::{Principal, keys};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::api_key;

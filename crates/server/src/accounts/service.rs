@@ -1,15 +1,13 @@
 //! Registering and reading accounts (their API keys are in `accounts::keys`).
 
-use entitle_domain::Clock;
 use entitle_domain::api::{Account, AccountPage, AccountSummary, NewAccount, ProductCount};
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
-use entitle_domain::{AccountKind, Region};
-use sea_orm::DatabaseConnection;
+use entitle_domain::{AccountKind, Clock, Region};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 

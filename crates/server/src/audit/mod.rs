@@ -6,8 +6,9 @@ pub mod api;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::{AuditEvent, AuditPage};
-use sea_orm::DatabaseConnection;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;

@@ -3,17 +3,19 @@
 //! A fast hash is the right one here: the keys are random and long, so there is nothing to
 //! brute-force, and the hash is the lookup index (a unique column).
 
-use crate::auth::cache::KeyCache;
-use sea_orm::DatabaseConnection;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::account::KeyRole;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use uuid::Uuid;
 
 use super::{KeyPrefix, KeyRef, Principal};
+use crate::auth::cache::KeyCache;
 use crate::error::ServiceResult;
 use crate::store::entity::api_key;
 

@@ -17,10 +17,10 @@ use std::time::Instant;
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, Request, Response};
+use spec::Spec;
 use tracing::Instrument;
 
 use crate::state::AppState;
-use spec::Spec;
 
 /// The header carrying the request's id.
 pub const REQUEST_ID: &str = "x-request-id";

@@ -1,23 +1,23 @@
 //! The weekly batch (DESIGN.md §6): issues every requested invoice with a number sequential
 //! and without gaps per year and series, once however many servers run it.
 
-use crate::config::Config;
-use entitle_domain::Clock;
-use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 use chrono::Datelike;
+use entitle_domain::Clock;
 use entitle_domain::Money;
 use entitle_domain::Region;
 use entitle_domain::invoices::{InvoiceStatus, InvoiceType, invoice_number, vat_breakdown};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 
 use super::{corrupt, view};
 use crate::audit::{self, Actor, Change};
+use crate::config::Config;
 use crate::error::ServiceResult;
 use crate::store::entity::{invoice, invoice_batch, invoice_counter};
 

@@ -15,10 +15,9 @@ mod layout;
 use std::collections::BTreeSet;
 
 use entitle_domain::api::Invoice;
+use layout::{LEADING, LINES_PER_PAGE, Line, Run, SIZE};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
-
-use layout::{LEADING, LINES_PER_PAGE, Line, Run, SIZE};
 
 /// Helvetica's resource name.
 const LATIN: Name<'static> = Name(b"F1");

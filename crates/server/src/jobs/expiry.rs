@@ -4,16 +4,16 @@
 //! narrow the rows to what it could pick. Auto-renewing subscriptions are left to the renewal
 //! job, which expires them when their retries run out.
 
-use entitle_domain::Clock;
-use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::licenses::{LicenseStatus, Owner, waits_for_renewal};
 use entitle_domain::subscription::{SubscriptionStatus, renews_itself};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -138,14 +138,13 @@ async fn expire_licenses(db: &DatabaseConnection, now: DateTime<Utc>) -> Service
             continue;
         }
         let txn = db.begin().await?;
-        let claimed = license::Entity::update_many()
-            .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
-            .col_expr(license::Column::UpdatedAt, Expr::value(now))
-            .filter(license::Column::Id.eq(row.id))
-            .filter(license::Column::Status.eq(LicenseStatus::Active))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 0 {
+        let claimed = licenses::expire_active(
+            &txn,
+            Condition::all().add(license::Column::Id.eq(row.id)),
+            now,
+        )
+        .await?;
+        if claimed == 0 {
             continue;
         }
         let view = licenses::view(

@@ -14,16 +14,18 @@ mod pay_to_renew;
 mod reminders;
 mod renewals;
 
-use crate::config::Config;
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::api::{JobRun, JobStatus};
 use entitle_domain::jobs::JobOutcome;
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 
 use crate::audit::{self, Actor, Change};
+use crate::config::Config;
 use crate::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::store::entity::job_run;

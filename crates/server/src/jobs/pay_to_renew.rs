@@ -10,23 +10,21 @@
 //! The order's idempotency key names the subscription and the term (`renewal:…:pay`), unique
 //! per account: of several servers opening it at once, one does.
 
-use crate::config::Config;
-use crate::payments::Providers;
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::PaymentMethod;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::renewal::{grace_end, noticed_until};
 use entitle_domain::subscription::SubscriptionStatus;
-use sea_orm::DatabaseConnection;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit;
+use crate::config::Config;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::jobs::renewals::failure::record_failure;
@@ -34,6 +32,7 @@ use crate::jobs::renewals::opening::{self, PriceList, renewal_order};
 use crate::orders::checkout::{Payable, abandon, start_checkout};
 use crate::orders::store as order_store;
 use crate::orders::transitions;
+use crate::payments::Providers;
 use crate::store::entity::{order, subscription};
 use crate::subscriptions::store as subscriptions;
 

@@ -3,17 +3,17 @@
 //! reminder's row (subject, expiry, threshold) is its primary key, so a second server, or a
 //! second run, finds it taken.
 
-use entitle_domain::Clock;
-use sea_orm::DatabaseConnection;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use entitle_domain::Clock;
 use entitle_domain::ProductKind;
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::renewal::{REMINDER_DAYS, reminders_due};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;

@@ -7,9 +7,11 @@ use entitle_domain::ProductKind;
 use entitle_domain::api::{License, LicensePage};
 use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
 use entitle_domain::text::{self, check_free_text};
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::store;

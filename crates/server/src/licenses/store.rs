@@ -5,7 +5,8 @@ use entitle_domain::api::License;
 use entitle_domain::fulfillment::LicenseGrant;
 use entitle_domain::licenses::{LicenseState, LicenseStatus};
 use rand::Rng;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::error::ServiceResult;
@@ -99,6 +100,24 @@ fn active(row: license::Model) -> license::ActiveModel {
         created_at: Set(row.created_at),
         updated_at: Set(row.updated_at),
     }
+}
+
+/// Expires the active licenses `which` selects, at `now` (DESIGN.md §3: a consumed one stays
+/// consumed); conditional on their being active, so a license is expired once. Returns how
+/// many were.
+pub async fn expire_active(
+    db: &impl ConnectionTrait,
+    which: Condition,
+    now: DateTime<Utc>,
+) -> ServiceResult<u64> {
+    Ok(license::Entity::update_many()
+        .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
+        .col_expr(license::Column::UpdatedAt, Expr::value(now))
+        .filter(which)
+        .filter(license::Column::Status.eq(LicenseStatus::Active))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// The facts the license rules decide on.

@@ -13,22 +13,24 @@
 //! provider's callback fulfilled one, an operator moved a subscription), the batch is rolled
 //! back and each order goes through `fulfil` on its own, which sorts out which ones are left.
 
-use crate::edge::metrics::Metrics;
-use entitle_domain::Clock;
-use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entitle_domain::Clock;
 use entitle_domain::catalog::Product;
 use entitle_domain::orders::OrderStatus;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::fulfillment::renewal::{RenewedTerm, advance_terms, renewal_records, renewed_term};
 use super::fulfillment::{self, paid, paid_records};
 use super::store;
 use crate::audit::{self, Actor};
+use crate::edge::metrics::Metrics;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::licenses::store as licenses;

@@ -6,24 +6,24 @@
 //! Checkouts are asked about, and what was paid applied, by `payments::reconcile`, which calls
 //! down into orders (fulfilment); nothing here calls back up into payments' services.
 
-use crate::config::Config;
-use crate::payments::Providers;
 use chrono::{DateTime, Utc};
-use entitle_domain::Clock;
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::OrderStatus;
-use entitle_domain::{Money, PaymentMethod, Refusal};
-use sea_orm::DatabaseConnection;
+use entitle_domain::{Clock, Money, PaymentMethod, Refusal};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::store;
 use crate::audit::{Actor, Change};
 use crate::auth::Principal;
+use crate::config::Config;
 use crate::error::{ServiceError, ServiceResult};
-use crate::payments::{CheckoutRequest, SessionRef};
+use crate::payments::{CheckoutRequest, Providers, SessionRef};
 use crate::store::entity::{checkout_session, order};
 
 /// What a checkout is started for.

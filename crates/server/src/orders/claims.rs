@@ -6,15 +6,12 @@
 //! edition already.
 
 use chrono::{DateTime, Utc};
-use entitle_domain::Clock;
 use entitle_domain::catalog::Product;
 use entitle_domain::orders::{OrderClaim, OrderStatus};
-use entitle_domain::pricing;
-use entitle_domain::{Refusal, UpgradeRefusal};
-use sea_orm::DatabaseConnection;
+use entitle_domain::{Clock, Refusal, UpgradeRefusal, pricing};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 

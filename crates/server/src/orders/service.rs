@@ -7,22 +7,21 @@
 //! order. Decision: a trial is an order too (type `trial`, total 0, created `paid`), so the
 //! account's history and audit log show when and how every subscription started.
 
-use crate::config::Config;
-use crate::payments::Providers;
 use chrono::{DateTime, Utc};
-use entitle_domain::Clock;
 use entitle_domain::api::{Order, OrderPage, OrderRequest, TrialOrder};
 use entitle_domain::eligibility::check_payment;
 use entitle_domain::fulfillment::{auto_renew_choice, check_trial, grant_trial};
 use entitle_domain::orders::{OrderClaim, OrderStatus, OrderType, customer_idempotency_key};
-use entitle_domain::{Money, ProductKind, Refusal};
-use sea_orm::DatabaseConnection;
+use entitle_domain::{Clock, Money, ProductKind, Refusal};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use crate::config::Config;
+use crate::payments::Providers;
 
 pub use super::checkout::reopen_checkout;
 use super::checkout::{self, Payable, start_checkout};

@@ -2,14 +2,15 @@
 //! past its lifetime. Each is a conditional update, so a payment landing at the same moment
 //! wins or loses cleanly, and each is recorded with its event and audit entry.
 
-use crate::payments::Providers;
 use entitle_domain::Clock;
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::OrderStatus;
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::checkout::close_at_providers;
@@ -18,6 +19,7 @@ use crate::audit::{Actor, Change};
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::events;
+use crate::payments::Providers;
 use crate::store::entity::{checkout_session, order};
 
 /// Moves an order from `from` to `to` if it is still in `from`, closes its payable checkouts as

@@ -5,21 +5,20 @@
 //! expires unpaid leaves its checkouts open for this job: they are closed only once the
 //! provider, asked after the checkout's own expiry, still says unpaid.
 
-use crate::config::Config;
-use crate::edge::metrics::Metrics;
-use crate::payments::Providers;
 use chrono::Duration;
 use entitle_domain::Clock;
 use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::clock::OffsetClock;
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::service::{self, FoundBy};
 use super::{PaymentProvider, SessionRef};
+use crate::config::Config;
+use crate::edge::metrics::Metrics;
 use crate::error::{ServiceError, ServiceResult};
+use crate::payments::Providers;
 use crate::store::entity::checkout_session;
 
 /// Checkouts read at a time.

@@ -4,17 +4,16 @@
 //! (`provider_payments`, a unique index); and then a success fulfils the order — exactly once,
 //! by the order's conditional claim — and a decline fails it.
 
-use crate::edge::metrics::Metrics;
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::clock::OffsetClock;
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{CallbackRejection, PaymentNotice, PaymentOutcome, PaymentProvider};
 use crate::audit::Actor;
+use crate::edge::metrics::Metrics;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{fulfillment, store, transitions};
 use crate::store::entity::{checkout_session, order, provider_payment};

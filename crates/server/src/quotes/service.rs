@@ -1,6 +1,5 @@
 //! Gathering what the pricing rules need and asking them for a price.
 
-use crate::payments::Providers;
 use entitle_domain::Clock;
 use entitle_domain::Quote;
 use entitle_domain::api::{QuoteRequest, QuoteView};
@@ -13,6 +12,7 @@ use crate::accounts::service as accounts;
 use crate::auth::Principal;
 use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
+use crate::payments::Providers;
 use crate::subscriptions::store as subscriptions;
 
 /// Prices `request` for the account `account_id` at the clock's now.

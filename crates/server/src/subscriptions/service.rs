@@ -4,10 +4,9 @@ use entitle_domain::Clock;
 use entitle_domain::Refusal;
 use entitle_domain::api::{Subscription, SubscriptionPage};
 use entitle_domain::subscription::SubscriptionStatus;
-use sea_orm::DatabaseConnection;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use uuid::Uuid;
 

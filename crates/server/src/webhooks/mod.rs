@@ -3,19 +3,18 @@
 
 pub mod api;
 
-use entitle_domain::Clock;
-use sea_orm::DatabaseConnection;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
+use entitle_domain::Clock;
 use entitle_domain::api::{
     NewWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint,
 };
 use entitle_domain::webhooks::{DeliveryStatus, after_attempt};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 

@@ -2,11 +2,11 @@
 //! provider that takes the method (`PaymentProvider::charge_saved`, idempotent per order, so a
 //! renewal resumed after a crash is never charged twice).
 
-use crate::payments::Providers;
 use entitle_domain::PaymentMethod;
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store as order_store;
+use crate::payments::Providers;
 use crate::payments::SavedCharge;
 use crate::store::entity::{order, subscription};
 

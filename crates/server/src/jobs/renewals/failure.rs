@@ -5,11 +5,11 @@
 //! term left unpaid.
 
 use chrono::{DateTime, Utc};
-use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::renewal::{AfterFailedCharge, after_failed_charge};
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 use serde_json::json;
 
 use crate::audit::{Actor, Change};
@@ -54,13 +54,12 @@ pub(in crate::jobs) async fn record_failure(
         return Ok(false);
     }
     if after_failure == AfterFailedCharge::Expired {
-        license::Entity::update_many()
-            .col_expr(license::Column::Status, Expr::value(LicenseStatus::Expired))
-            .col_expr(license::Column::UpdatedAt, Expr::value(now))
-            .filter(license::Column::SubscriptionId.eq(sub.id))
-            .filter(license::Column::Status.eq(LicenseStatus::Active))
-            .exec(&txn)
-            .await?;
+        crate::licenses::store::expire_active(
+            &txn,
+            Condition::all().add(license::Column::SubscriptionId.eq(sub.id)),
+            now,
+        )
+        .await?;
     }
     let after_row = subscription::Entity::find_by_id(sub.id)
         .one(&txn)

@@ -16,7 +16,6 @@ mod charge;
 pub(super) mod failure;
 pub(super) mod opening;
 
-use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -26,7 +25,8 @@ use entitle_domain::orders::OrderStatus;
 use entitle_domain::subscription::SubscriptionStatus;
 use futures_util::stream::{self, StreamExt};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use self::charge::{charge, charge_saved};

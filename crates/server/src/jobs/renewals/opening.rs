@@ -4,7 +4,6 @@
 //! renewals, many in one transaction, and pay to renew (`jobs::pay_to_renew`, DESIGN.md §8),
 //! one at a time with its checkout.
 
-use sea_orm::DatabaseConnection;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -15,8 +14,8 @@ use entitle_domain::pricing::quote_renewal;
 use entitle_domain::renewal::next_period;
 use entitle_domain::{Currency, Refusal};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 

@@ -15,20 +15,22 @@ pub(super) mod renewal;
 mod seats;
 mod upgrade;
 
-use crate::edge::metrics::Metrics;
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::store;
 use crate::audit::{self, Actor, Change};
 use crate::catalog::store as catalog;
+use crate::edge::metrics::Metrics;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::store::entity::{checkout_session, order};

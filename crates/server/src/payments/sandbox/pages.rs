@@ -6,7 +6,6 @@
 //! Everything that changes state is a POST carrying the page's anti-forgery token: a GET
 //! (a link followed by a crawler, a prefetch, an `<img>` on another site) changes nothing.
 
-use crate::payments::Providers;
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
@@ -26,6 +25,7 @@ use crate::audit::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{service as orders, store};
 use crate::payments::PaymentOutcome;
+use crate::payments::Providers;
 use crate::payments::pay_page::{message, page};
 use crate::state::AppState;
 use crate::store::entity::{checkout_session, order};
