@@ -103,6 +103,10 @@ pub async fn request(
     let txn = db.begin().await?;
     let (saved, created, before) = match existing {
         Some(current) => {
+            // An issued invoice never changes (the domain says so); the update is conditional,
+            // so a batch issuing it between the read and the write is refused the same way,
+            // with the number it was given.
+            check_changeable(current.status, current.number.as_deref()).map_err(conflict)?;
             let changed = invoice::Entity::update_many()
                 .col_expr(invoice::Column::Kind, Expr::value(input.kind))
                 .col_expr(invoice::Column::Buyer, Expr::value(buyer))
@@ -111,15 +115,13 @@ pub async fn request(
                 .filter(invoice::Column::Status.eq(InvoiceStatus::Requested))
                 .exec(&txn)
                 .await?;
-            if changed.rows_affected == 0 {
-                // The batch issued it between the read and the update.
-                check_changeable(InvoiceStatus::Issued, current.number.as_deref())
-                    .map_err(conflict)?;
-            }
             let saved = invoice::Entity::find_by_id(current.id)
                 .one(&txn)
                 .await?
                 .ok_or(ServiceError::NotFound("invoice"))?;
+            if changed.rows_affected == 0 {
+                check_changeable(saved.status, saved.number.as_deref()).map_err(conflict)?;
+            }
             (saved, false, snapshot(&view(&current)?))
         }
         None => {

@@ -66,6 +66,7 @@ on_both_databases! {
         let frozen = client.request_invoice(paid.id, &special()).await.expect_err("issued");
         assert_eq!(frozen.code(), Some("invoice_issued"));
         assert_eq!(frozen.status().map(|s| s.as_u16()), Some(409));
+        assert!(frozen.to_string().contains(&format!("CN-VS-{year}-000001")), "{frozen}: names the number");
         let pdf = client.invoice_pdf(issued.id).await.expect("pdf");
         assert!(pdf.starts_with(b"%PDF-"), "a PDF document");
         assert!(String::from_utf8_lossy(&pdf).contains(&format!("CN-VS-{year}-000001")));
