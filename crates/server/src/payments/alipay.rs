@@ -102,6 +102,31 @@ impl AlipayProvider {
         }
     }
 
+    /// Posts the signed `form` of `method` to the gateway and returns Alipay's answer once its
+    /// signature verifies: an answer that does not verify is never believed.
+    async fn call(&self, method: &str, form: String) -> Result<serde_json::Value, ProviderError> {
+        let body = self
+            .http
+            .post(&self.gateway)
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded;charset=utf-8",
+            )
+            .body(form)
+            .send()
+            .await
+            .map_err(Self::unreachable)?
+            .text()
+            .await
+            .map_err(Self::unreachable)?;
+        protocol::verify_response(&self.alipay_key, method, &body).map_err(|e| match e {
+            protocol::AlipayError::BadSignature | protocol::AlipayError::MissingSign => {
+                ProviderError::Unverified { provider: NAME }
+            }
+            other => Self::unreachable(other),
+        })
+    }
+
     /// A payment Alipay vouches for, read from a notify's or a query's fields.
     fn notice(
         &self,
@@ -233,27 +258,7 @@ impl PaymentProvider for AlipayProvider {
             &out_trade_no(session.id),
             Utc::now(),
         );
-        let body = self
-            .http
-            .post(&self.gateway)
-            .header(
-                "content-type",
-                "application/x-www-form-urlencoded;charset=utf-8",
-            )
-            .body(form)
-            .send()
-            .await
-            .map_err(Self::unreachable)?
-            .text()
-            .await
-            .map_err(Self::unreachable)?;
-        let response = protocol::verify_response(&self.alipay_key, "alipay.trade.query", &body)
-            .map_err(|e| match e {
-                protocol::AlipayError::BadSignature | protocol::AlipayError::MissingSign => {
-                    ProviderError::Unverified { provider: NAME }
-                }
-                other => Self::unreachable(other),
-            })?;
+        let response = self.call("alipay.trade.query", form).await?;
         let Some(trade) =
             protocol::read_trade_query(&response).map_err(|e| ProviderError::Refused {
                 provider: NAME,
@@ -297,22 +302,9 @@ impl PaymentProvider for AlipayProvider {
             None,
             Utc::now(),
         );
-        let body = self
-            .http
-            .post(&self.gateway)
-            .header(
-                "content-type",
-                "application/x-www-form-urlencoded;charset=utf-8",
-            )
-            .body(protocol::encode_form(&params))
-            .send()
-            .await
-            .map_err(Self::unreachable)?
-            .text()
-            .await
-            .map_err(Self::unreachable)?;
-        let response = protocol::verify_response(&self.alipay_key, "alipay.trade.close", &body)
-            .map_err(|_| ProviderError::Unverified { provider: NAME })?;
+        let response = self
+            .call("alipay.trade.close", protocol::encode_form(&params))
+            .await?;
         let code = response["code"].as_str().unwrap_or_default();
         let sub_code = response["sub_code"].as_str().unwrap_or_default();
         if code == "10000" || sub_code == "ACQ.TRADE_NOT_EXIST" {
