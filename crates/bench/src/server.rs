@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use entitle_client::Client;
 use entitle_domain::api::{
-    JobRun, NewAccount, NewApiKey, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest,
+    AccountInput, ApiKeyInput, JobRun, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest,
 };
 use entitle_domain::{AccountKind, PaymentMethod, Region};
 use uuid::Uuid;
@@ -74,7 +74,7 @@ impl Server {
     pub async fn account_with_key(&self, name: &str) -> anyhow::Result<(Uuid, String)> {
         let account = self
             .admin
-            .create_account(&NewAccount {
+            .create_account(&AccountInput {
                 name: name.to_owned(),
                 kind: AccountKind::Individual,
                 region: Region::Cn,
@@ -84,7 +84,7 @@ impl Server {
             .admin
             .create_api_key(
                 account.id,
-                &NewApiKey {
+                &ApiKeyInput {
                     name: "bench".to_owned(),
                 },
             )

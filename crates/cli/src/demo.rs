@@ -11,7 +11,7 @@
 use anyhow::Context;
 use entitle_client::Client;
 use entitle_domain::api::{
-    NewAccount, NewApiKey, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest,
+    AccountInput, ApiKeyInput, OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest,
 };
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use entitle_server::{AppState, Config};
@@ -99,7 +99,7 @@ async fn buy(client: &Client, account: uuid::Uuid, request: &OrderRequest) -> an
 async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<uuid::Uuid> {
     let admin = Client::new(base_url, admin_key)?;
     let shanghai = admin
-        .create_account(&NewAccount {
+        .create_account(&AccountInput {
             name: "Demo Shanghai".to_owned(),
             kind: AccountKind::Individual,
             region: Region::Cn,
@@ -108,7 +108,7 @@ async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<uuid::Uuid> {
     let key = admin
         .create_api_key(
             shanghai.id,
-            &NewApiKey {
+            &ApiKeyInput {
                 name: "demo console".to_owned(),
             },
         )
@@ -128,7 +128,7 @@ async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<uuid::Uuid> {
     .await?;
 
     let berlin = admin
-        .create_account(&NewAccount {
+        .create_account(&AccountInput {
             name: "Demo Berlin".to_owned(),
             kind: AccountKind::Enterprise,
             region: Region::Intl,

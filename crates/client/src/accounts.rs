@@ -1,13 +1,13 @@
 //! Accounts (`/v1/accounts`, `/v1/me`): who holds subscriptions, and who a key belongs to.
 
-use entitle_domain::api::{Account, AccountPage, AccountSummary, NewAccount, WhoAmI};
+use entitle_domain::api::{Account, AccountInput, AccountPage, AccountSummary, WhoAmI};
 use uuid::Uuid;
 
 use crate::{Client, ClientError, page_query};
 
 impl Client {
     /// `POST /v1/accounts` (admin).
-    pub async fn create_account(&self, account: &NewAccount) -> Result<Account, ClientError> {
+    pub async fn create_account(&self, account: &AccountInput) -> Result<Account, ClientError> {
         self.post("/v1/accounts", account).await
     }
 

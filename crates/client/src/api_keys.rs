@@ -1,7 +1,7 @@
 //! API keys (DESIGN.md §7): an account's keys and the stored admin keys, issued with their
 //! secret shown once, rotated and revoked.
 
-use entitle_domain::api::{ApiKeyList, ApiKeyView, CreatedApiKey, NewApiKey};
+use entitle_domain::api::{ApiKeyInput, ApiKeyList, ApiKeyView, CreatedApiKey};
 use uuid::Uuid;
 
 use crate::{Client, ClientError};
@@ -11,7 +11,7 @@ impl Client {
     pub async fn create_api_key(
         &self,
         account_id: Uuid,
-        key: &NewApiKey,
+        key: &ApiKeyInput,
     ) -> Result<CreatedApiKey, ClientError> {
         self.post(&format!("/v1/accounts/{account_id}/api-keys"), key)
             .await
@@ -26,7 +26,7 @@ impl Client {
     /// `POST /v1/admin/api-keys`: a stored admin key, its secret shown once.
     pub async fn create_admin_api_key(
         &self,
-        key: &NewApiKey,
+        key: &ApiKeyInput,
     ) -> Result<CreatedApiKey, ClientError> {
         self.post("/v1/admin/api-keys", key).await
     }

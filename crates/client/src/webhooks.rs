@@ -1,7 +1,7 @@
 //! Outbound webhooks (DESIGN.md §4): the endpoints events are signed and sent to, and the
 //! deliveries made.
 
-use entitle_domain::api::{NewWebhookEndpoint, WebhookDeliveryPage, WebhookEndpoint};
+use entitle_domain::api::{WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointInput};
 
 use crate::{Client, ClientError, page_query};
 
@@ -9,7 +9,7 @@ impl Client {
     /// `POST /v1/admin/webhook-endpoints` (admin).
     pub async fn create_webhook_endpoint(
         &self,
-        endpoint: &NewWebhookEndpoint,
+        endpoint: &WebhookEndpointInput,
     ) -> Result<WebhookEndpoint, ClientError> {
         self.post("/v1/admin/webhook-endpoints", endpoint).await
     }

@@ -17,8 +17,8 @@ from entitle_api.models import (
     Account,
     AccountKind,
     Cycle,
-    NewAccount,
-    NewApiKey,
+    AccountInput,
+    ApiKeyInput,
     OrderRequestPurchaseOrder,
     OrderRequestPurchaseOrderType,
     OrderStatus,
@@ -34,12 +34,12 @@ admin = AuthenticatedClient(base_url=base, token=os.environ["ENTITLE_ADMIN_KEY"]
 
 account = create_account.sync(
     client=admin,
-    body=NewAccount(name="Generated Shanghai", kind=AccountKind.INDIVIDUAL, region=Region.CN),
+    body=AccountInput(name="Generated Shanghai", kind=AccountKind.INDIVIDUAL, region=Region.CN),
 )
 assert isinstance(account, Account), account
 assert account.currency.value == "CNY", account
 
-key = create_api_key.sync(id=account.id, client=admin, body=NewApiKey(name="python"))
+key = create_api_key.sync(id=account.id, client=admin, body=ApiKeyInput(name="python"))
 customer = AuthenticatedClient(base_url=base, token=key.key)
 
 quote = create_quote.sync(

@@ -11,7 +11,7 @@ use crate::region::{PaymentMethod, Region};
 /// Registers a customer. Kind and region are chosen now and never change (DESIGN.md §2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
-pub struct NewAccount {
+pub struct AccountInput {
     /// The customer's display name.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
     pub name: String,
@@ -46,7 +46,7 @@ pub struct AccountPage {
 /// Creates an API key for an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
-pub struct NewApiKey {
+pub struct ApiKeyInput {
     /// What the key is for ("billing integration", "alice's console").
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
     pub name: String,

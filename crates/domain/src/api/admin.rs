@@ -64,7 +64,7 @@ pub struct ClockAdvance {
 /// Registers an endpoint for outbound webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
-pub struct NewWebhookEndpoint {
+pub struct WebhookEndpointInput {
     /// Where events are POSTed.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 2000)))]
     pub url: String,

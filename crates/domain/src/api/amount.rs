@@ -112,7 +112,9 @@ mod openapi {
         }
 
         fn schema_ref() -> MetaSchemaRef {
-            let mut schema = MetaSchema::new_with_format("string", "decimal");
+            // No `format`: generators map `decimal` to a float (Go's `float64` cannot decode
+            // "597.00"), and a float is what money must never be (issue 19).
+            let mut schema = MetaSchema::new("string");
             schema.pattern = Some(AMOUNT_PATTERN.to_owned());
             schema.description = Some(
                 "A decimal string with exactly the currency's two minor digits, e.g. \"199.00\".",

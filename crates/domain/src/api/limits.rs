@@ -5,19 +5,19 @@
 //! codes are not free text: the catalog parses them (`[a-z][a-z0-9_]*`).
 
 use super::{
-    ConsumeLicense, NewAccount, NewApiKey, NewWebhookEndpoint, OrderRequest, PaymentChoice,
+    AccountInput, ApiKeyInput, ConsumeLicense, OrderRequest, PaymentChoice, WebhookEndpointInput,
 };
 use crate::invoices::BuyerDetails;
 use crate::text::{self, TextRefusal, check_free_text, check_multiline_text, check_optional};
 
-impl NewAccount {
+impl AccountInput {
     /// The name is one line of at most [`text::NAME_MAX`] characters.
     pub fn check_text(&self) -> Result<(), TextRefusal> {
         check_free_text("name", &self.name, text::NAME_MAX)
     }
 }
 
-impl NewApiKey {
+impl ApiKeyInput {
     /// The name is one line of at most [`text::NAME_MAX`] characters.
     pub fn check_text(&self) -> Result<(), TextRefusal> {
         check_free_text("name", &self.name, text::NAME_MAX)
@@ -31,7 +31,7 @@ impl ConsumeLicense {
     }
 }
 
-impl NewWebhookEndpoint {
+impl WebhookEndpointInput {
     /// The URL, the secret and each event type are one line each.
     pub fn check_text(&self) -> Result<(), TextRefusal> {
         check_free_text("url", &self.url, text::URL_MAX)?;
@@ -86,13 +86,13 @@ mod tests {
 
     #[test]
     fn a_nul_in_any_request_field_names_that_field() {
-        let account = NewAccount {
+        let account = AccountInput {
             name: "Acme\0".to_owned(),
             kind: AccountKind::Individual,
             region: Region::Cn,
         };
         assert_eq!(account.check_text().map_err(|e| e.field()), Err("name"));
-        let endpoint = NewWebhookEndpoint {
+        let endpoint = WebhookEndpointInput {
             url: "https://example.com/hook".to_owned(),
             events: vec!["order.paid".to_owned(), "order\u{1}".to_owned()],
             secret: "0123456789abcdef".to_owned(),

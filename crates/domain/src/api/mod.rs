@@ -18,12 +18,12 @@ pub mod problem;
 pub mod quotes;
 
 pub use accounts::{
-    Account, AccountPage, AccountSummary, ApiKeyList, ApiKeyView, CreatedApiKey, NewAccount,
-    NewApiKey, ProductCount, WhoAmI,
+    Account, AccountInput, AccountPage, AccountSummary, ApiKeyInput, ApiKeyList, ApiKeyView,
+    CreatedApiKey, ProductCount, WhoAmI,
 };
 pub use admin::{
-    ClockAdvance, ClockView, JobList, JobRun, JobStatus, NewWebhookEndpoint, WebhookAttempt,
-    WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointList,
+    ClockAdvance, ClockView, JobList, JobRun, JobStatus, WebhookAttempt, WebhookDelivery,
+    WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointInput, WebhookEndpointList,
 };
 pub use amount::Amount;
 pub use audit::{AuditEvent, AuditPage};

@@ -86,7 +86,7 @@ pub struct TrialOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Union))]
-#[cfg_attr(feature = "openapi", oai(discriminator_name = "type"))]
+#[cfg_attr(feature = "openapi", oai(discriminator_name = "type", one_of))]
 pub enum OrderRequest {
     #[cfg_attr(feature = "openapi", oai(mapping = "purchase"))]
     Purchase(PurchaseOrder),

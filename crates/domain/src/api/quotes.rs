@@ -55,7 +55,7 @@ pub struct AddSeatsRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Union))]
-#[cfg_attr(feature = "openapi", oai(discriminator_name = "type"))]
+#[cfg_attr(feature = "openapi", oai(discriminator_name = "type", one_of))]
 pub enum QuoteRequest {
     #[cfg_attr(feature = "openapi", oai(mapping = "purchase"))]
     Purchase(PurchaseRequest),

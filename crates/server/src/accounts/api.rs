@@ -2,8 +2,8 @@
 
 use entitle_domain::account::KeyRole;
 use entitle_domain::api::{
-    Account, AccountPage, AccountSummary, ApiKeyList, ApiKeyView, CreatedApiKey, NewAccount,
-    NewApiKey, WhoAmI,
+    Account, AccountInput, AccountPage, AccountSummary, ApiKeyInput, ApiKeyList, ApiKeyView,
+    CreatedApiKey, WhoAmI,
 };
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -73,7 +73,7 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-        body: Json<NewAccount>,
+        body: Json<AccountInput>,
     ) -> Result<AccountCreated, ApiError> {
         let account = service::create(&state.db, state.clock.as_ref(), principal, body.0).await?;
         Ok(AccountCreated::Created(Json(account.view())))
@@ -141,7 +141,7 @@ impl AccountsApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         id: Path<Uuid>,
-        body: Json<NewApiKey>,
+        body: Json<ApiKeyInput>,
     ) -> Result<ApiKeyCreated, ApiError> {
         let key =
             keys::create_for_account(&state.db, state.clock.as_ref(), principal, id.0, body.0)
@@ -178,7 +178,7 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-        body: Json<NewApiKey>,
+        body: Json<ApiKeyInput>,
     ) -> Result<ApiKeyCreated, ApiError> {
         let key = keys::create_admin(&state.db, state.clock.as_ref(), principal, body.0).await?;
         Ok(ApiKeyCreated::Created(Json(key)))

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::account::KeyRole;
-use entitle_domain::api::{ApiKeyList, ApiKeyView, CreatedApiKey, NewApiKey};
+use entitle_domain::api::{ApiKeyInput, ApiKeyList, ApiKeyView, CreatedApiKey};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -41,7 +41,7 @@ fn created(row: api_key::Model, secret: String) -> CreatedApiKey {
     }
 }
 
-fn valid_name(input: &NewApiKey) -> ServiceResult<&str> {
+fn valid_name(input: &ApiKeyInput) -> ServiceResult<&str> {
     input.check_text()?;
     let name = input.name.trim();
     if name.is_empty() {
@@ -81,7 +81,7 @@ pub async fn create_for_account(
     clock: &dyn Clock,
     principal: Principal,
     account_id: Uuid,
-    input: NewApiKey,
+    input: ApiKeyInput,
 ) -> ServiceResult<CreatedApiKey> {
     principal.require_admin()?;
     let account = load(db, principal, account_id).await?;
@@ -106,7 +106,7 @@ pub async fn create_admin(
     db: &DatabaseConnection,
     clock: &dyn Clock,
     principal: Principal,
-    input: NewApiKey,
+    input: ApiKeyInput,
 ) -> ServiceResult<CreatedApiKey> {
     principal.require_admin()?;
     let name = valid_name(&input)?;

@@ -1,6 +1,6 @@
 //! Registering and reading accounts (their API keys are in `accounts::keys`).
 
-use entitle_domain::api::{Account, AccountPage, AccountSummary, NewAccount, ProductCount};
+use entitle_domain::api::{Account, AccountInput, AccountPage, AccountSummary, ProductCount};
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::licenses::LicenseStatus;
 use entitle_domain::orders::{OrderStatus, OrderType};
@@ -70,7 +70,7 @@ pub async fn create(
     db: &DatabaseConnection,
     clock: &dyn Clock,
     principal: Principal,
-    input: NewAccount,
+    input: AccountInput,
 ) -> ServiceResult<AccountRecord> {
     principal.require_admin()?;
     input.check_text()?;

@@ -1,6 +1,6 @@
 //! The committed spec, read once when the routes are built, for what the edge asks of it: the
 //! methods a path allows (a 405's `Allow`), the operation a request is for (metrics labels),
-//! and each operation's JSON request body schema (`edge::strings`). The routes hand it to the
+//! and each operation's JSON request body schema (`edge::schema`). The routes hand it to the
 //! edge as request data, so the edge never imports the handlers.
 
 use std::collections::HashMap;

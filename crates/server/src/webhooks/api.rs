@@ -1,7 +1,7 @@
 //! `/v1/admin/webhook-endpoints` and `/v1/admin/webhook-deliveries`.
 
 use entitle_domain::api::{
-    NewWebhookEndpoint, WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointList,
+    WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointInput, WebhookEndpointList,
 };
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -41,7 +41,7 @@ impl WebhooksApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-        body: Json<NewWebhookEndpoint>,
+        body: Json<WebhookEndpointInput>,
     ) -> Result<EndpointCreated, ApiError> {
         let endpoint = super::register(&state.db, state.clock.as_ref(), principal, body.0).await?;
         Ok(EndpointCreated::Created(Json(endpoint)))

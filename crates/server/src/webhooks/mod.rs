@@ -8,7 +8,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use entitle_domain::Clock;
 use entitle_domain::api::{
-    NewWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint,
+    WebhookAttempt, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointInput,
 };
 use entitle_domain::webhooks::{DeliveryStatus, after_attempt};
 use sea_orm::sea_query::Expr;
@@ -46,7 +46,7 @@ pub async fn register(
     db: &DatabaseConnection,
     clock: &dyn Clock,
     principal: Principal,
-    input: NewWebhookEndpoint,
+    input: WebhookEndpointInput,
 ) -> ServiceResult<WebhookEndpoint> {
     principal.require_admin()?;
     input.check_text()?;

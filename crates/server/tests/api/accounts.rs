@@ -1,14 +1,14 @@
 //! Accounts and API keys: who may see and do what (DESIGN.md §2, §7).
 
 use entitle_client::Client;
-use entitle_domain::api::{CreatedApiKey, NewAccount, NewApiKey};
+use entitle_domain::api::{AccountInput, ApiKeyInput, CreatedApiKey};
 use entitle_domain::{AccountKind, Currency, PaymentMethod, Region};
 use entitle_server::auth::cache::KeyCache;
 
 use crate::on_both_databases;
 
-pub fn new_account(name: &str, kind: AccountKind, region: Region) -> NewAccount {
-    NewAccount {
+pub fn new_account(name: &str, kind: AccountKind, region: Region) -> AccountInput {
+    AccountInput {
         name: name.to_owned(),
         kind,
         region,
@@ -16,8 +16,8 @@ pub fn new_account(name: &str, kind: AccountKind, region: Region) -> NewAccount 
 }
 
 /// A new API key's request: only its name is chosen.
-pub fn key_named(name: &str) -> NewApiKey {
-    NewApiKey {
+pub fn key_named(name: &str) -> ApiKeyInput {
+    ApiKeyInput {
         name: name.to_owned(),
     }
 }

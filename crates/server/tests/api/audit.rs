@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use entitle_domain::api::{AuditEvent, NewWebhookEndpoint, PurchaseRequest, QuoteRequest};
+use entitle_domain::api::{AuditEvent, PurchaseRequest, QuoteRequest, WebhookEndpointInput};
 use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use entitle_domain::licenses::LicenseSource;
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
@@ -291,7 +291,7 @@ async fn walk(app: &TestApp) -> Vec<String> {
     follow.expect(app, "request_invoice", &by_customer).await;
 
     admin
-        .create_webhook_endpoint(&NewWebhookEndpoint {
+        .create_webhook_endpoint(&WebhookEndpointInput {
             url: "https://hooks.example.com/entitle".to_owned(),
             events: vec!["*".to_owned()],
             secret: "whsec-audited-0123456789".to_owned(),

@@ -2,7 +2,7 @@
 //! unwritable, none of the changes issue 17 names — accounts, catalog, webhook endpoints, keys,
 //! clock moves, admin job runs — is made.
 
-use entitle_domain::api::NewWebhookEndpoint;
+use entitle_domain::api::WebhookEndpointInput;
 use entitle_domain::{AccountKind, Region};
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -61,7 +61,7 @@ on_both_databases! {
                 .map(|_| ()),
             app.admin.create_product(&backup_product("9.00")).await.map(|_| ()),
             app.admin
-                .create_webhook_endpoint(&NewWebhookEndpoint {
+                .create_webhook_endpoint(&WebhookEndpointInput {
                     url: "https://hooks.example.com/refused".to_owned(),
                     events: vec!["*".to_owned()],
                     secret: "whsec-0123456789abcdef".to_owned(),

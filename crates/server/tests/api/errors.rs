@@ -339,12 +339,12 @@ fn the_spec_states_every_free_text_limit_the_domain_enforces() {
         ("account_number", text::INVOICE_CODE_MAX),
     ];
     let mut fields = vec![
-        ("NewAccount", "name", text::NAME_MAX),
-        ("NewApiKey", "name", text::NAME_MAX),
+        ("AccountInput", "name", text::NAME_MAX),
+        ("ApiKeyInput", "name", text::NAME_MAX),
         ("ConsumeLicense", "reference", text::REFERENCE_MAX),
         ("ActivateLicense", "host", text::HOST_MAX),
-        ("NewWebhookEndpoint", "url", text::URL_MAX),
-        ("NewWebhookEndpoint", "secret", text::SECRET_MAX),
+        ("WebhookEndpointInput", "url", text::URL_MAX),
+        ("WebhookEndpointInput", "secret", text::SECRET_MAX),
         ("PurchaseOrder", "return_url", text::URL_MAX),
         ("UpgradeOrder", "return_url", text::URL_MAX),
         ("AddSeatsOrder", "return_url", text::URL_MAX),
@@ -364,7 +364,7 @@ fn the_spec_states_every_free_text_limit_the_domain_enforces() {
         let stated = &schemas[schema]["properties"][field]["maxLength"];
         assert_eq!(stated.as_u64(), Some(max as u64), "{schema}.{field}");
     }
-    let events = &schemas["NewWebhookEndpoint"]["properties"]["events"]["items"]["maxLength"];
+    let events = &schemas["WebhookEndpointInput"]["properties"]["events"]["items"]["maxLength"];
     assert_eq!(events.as_u64(), Some(text::EVENT_TYPE_MAX as u64));
     let key = spec["paths"]["/v1/accounts/{id}/orders"]["post"]["parameters"]
         .as_array()

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::DateTime;
 use entitle_client::{Client, LicenseQuery};
-use entitle_domain::api::{NewWebhookEndpoint, OrderRequest, Subscription};
+use entitle_domain::api::{OrderRequest, Subscription, WebhookEndpointInput};
 use entitle_domain::calendar::period_end;
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::subscription::SubscriptionStatus;
@@ -278,7 +278,7 @@ on_both_databases! {
         let receiver = Receiver::start(2).await;
         let secret = "whsec_0123456789abcdef";
         app.admin
-            .create_webhook_endpoint(&NewWebhookEndpoint {
+            .create_webhook_endpoint(&WebhookEndpointInput {
                 url: receiver.url.clone(),
                 events: vec!["order.paid".to_owned()],
                 secret: secret.to_owned(),
