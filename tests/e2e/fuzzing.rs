@@ -12,7 +12,7 @@
 //! some schema-valid requests with 422 — a quantity above the product's limit, a product not
 //! in the catalog, a control character in a name — which is the API's contract, not a bug).
 //! `negative_data_rejection` runs: a JSON boolean or number given for a string field is
-//! refused at the edge (`server::edge::strings`), not read as its text.
+//! refused at the edge (`server::edge::conform`), not read as its text.
 
 use std::process::Command;
 

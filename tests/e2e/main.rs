@@ -4,5 +4,7 @@ mod console;
 mod crash;
 mod fuzzing;
 mod generated_client;
+mod go_client;
 mod provider_sdks;
 mod serve;
+mod typescript_client;

@@ -53,6 +53,7 @@ const account = ok(
     body: { name: "TypeScript Shanghai", kind: "individual", region: "cn" },
   }),
 );
+assert.equal(account.name, "TypeScript Shanghai");
 assert.equal(account.currency, "CNY");
 const accountPath = { path: { id: account.id } };
 
@@ -61,6 +62,7 @@ const key = ok(
   201,
   await admin.POST("/v1/accounts/{id}/api-keys", { params: accountPath, body: { name: "typescript" } }),
 );
+assert.ok(key.key.startsWith(key.prefix), `the key has its prefix ${key.prefix}`);
 const customer = client(key.key);
 
 const quote = ok(

@@ -5,12 +5,12 @@
 
 pub mod body;
 pub mod client;
+pub mod conform;
 pub mod json;
 pub mod limits;
 pub mod metrics;
 pub mod scrape;
 pub mod spec;
-pub mod schema;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,7 +48,7 @@ fn insert(response: &mut Response, name: header::HeaderName, value: &'static str
 async fn admit(spec: Option<&Spec>, req: Request) -> Result<Request, Response> {
     let req = body::within_limit(req).await?;
     match spec {
-        Some(spec) => schema::within_schema(spec, req).await,
+        Some(spec) => conform::admit(spec, req).await,
         None => Ok(req),
     }
 }

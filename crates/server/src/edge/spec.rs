@@ -1,6 +1,6 @@
 //! The committed spec, read once when the routes are built, for what the edge asks of it: the
 //! methods a path allows (a 405's `Allow`), the operation a request is for (metrics labels),
-//! and each operation's JSON request body schema (`edge::schema`). The routes hand it to the
+//! and each operation's parameters and JSON request body schema (`edge::conform`). The routes hand it to the
 //! edge as request data, so the edge never imports the handlers.
 
 use std::collections::HashMap;
@@ -14,8 +14,8 @@ struct Path {
     segments: Vec<String>,
     /// Its methods, as an `Allow` header lists them.
     allow: String,
-    /// The JSON request body schema of each method that has one.
-    bodies: HashMap<String, Value>,
+    /// Each method's operation object, as the spec writes it.
+    operations: HashMap<String, Value>,
 }
 
 /// The parts of the spec the edge reads.
@@ -43,10 +43,8 @@ impl Spec {
                         .map(|(method, _)| method.to_uppercase())
                         .collect::<Vec<_>>()
                         .join(", "),
-                    bodies: methods
-                        .filter_map(|(method, operation)| {
-                            json_body(operation).map(|schema| (method.to_uppercase(), schema))
-                        })
+                    operations: methods
+                        .map(|(method, operation)| (method.to_uppercase(), operation.clone()))
                         .collect(),
                 }
             })
@@ -59,17 +57,27 @@ impl Spec {
         &self.document
     }
 
-    /// The path template `path` matches.
+    /// The path template `path` matches; of several, the one with the most literal segments
+    /// (as the router prefers them).
     fn path(&self, path: &str) -> Option<&Path> {
         let asked: Vec<&str> = path.split('/').collect();
-        self.paths.iter().find(|template| {
-            template.segments.len() == asked.len()
-                && template
+        self.paths
+            .iter()
+            .filter(|template| {
+                template.segments.len() == asked.len()
+                    && template
+                        .segments
+                        .iter()
+                        .zip(&asked)
+                        .all(|(t, a)| t.starts_with('{') || t == a)
+            })
+            .max_by_key(|template| {
+                template
                     .segments
                     .iter()
-                    .zip(&asked)
-                    .all(|(t, a)| t.starts_with('{') || t == a)
-        })
+                    .filter(|t| !t.starts_with('{'))
+                    .count()
+            })
     }
 
     /// The `Allow` header for `path`: the methods the spec declares for it (RFC 9110 asks a
@@ -90,15 +98,29 @@ impl Spec {
         }
     }
 
+    /// The operation `method path` asks for, with the values of its path parameters by name.
+    pub fn operation(&self, method: &str, path: &str) -> Option<(&Value, Vec<(&str, String)>)> {
+        let template = self.path(path)?;
+        let operation = template.operations.get(method)?;
+        let parameters = template
+            .segments
+            .iter()
+            .zip(path.split('/'))
+            .filter_map(|(t, value)| {
+                let name = t.strip_prefix('{')?.strip_suffix('}')?;
+                Some((name, value.to_owned()))
+            })
+            .collect();
+        Some((operation, parameters))
+    }
+
     /// The JSON request body schema of `method path`, when the spec declares one.
     pub fn body_schema(&self, method: &str, path: &str) -> Option<&Value> {
-        self.path(path).and_then(|p| p.bodies.get(method))
+        let (operation, _) = self.operation(method, path)?;
+        operation["requestBody"]["content"]
+            .as_object()?
+            .iter()
+            .find(|(t, _)| t.starts_with("application/json"))
+            .map(|(_, c)| &c["schema"])
     }
-}
-
-fn json_body(operation: &Value) -> Option<Value> {
-    operation["requestBody"]["content"]
-        .as_object()
-        .and_then(|c| c.iter().find(|(t, _)| t.starts_with("application/json")))
-        .map(|(_, c)| c["schema"].clone())
 }
