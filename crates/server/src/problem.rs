@@ -8,6 +8,7 @@ use poem::http::StatusCode;
 use poem::{Error, IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaHeader, MetaResponses, MetaSchema, MetaSchemaRef, Registry};
 
 use crate::error::ServiceError;
 
@@ -66,6 +67,110 @@ pub enum ApiError {
     /// A dependency (the database) is unavailable.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>),
+}
+
+/// The problem statuses an operation can answer, as bits of a set. An operation returns
+/// [`Refused`] with its set, and its spec lists those error responses alone (issue 19: every
+/// operation listed all twelve, 413 and 415 on GETs, 401 on `/readyz`). The edge's refusals
+/// count too: a rate limit anywhere, a parameter or a body that does not fit the spec.
+pub mod can {
+    pub const BAD_REQUEST: u32 = 1 << 0;
+    pub const UNAUTHORIZED: u32 = 1 << 1;
+    pub const FORBIDDEN: u32 = 1 << 2;
+    pub const NOT_FOUND: u32 = 1 << 3;
+    pub const CONFLICT: u32 = 1 << 4;
+    pub const PAYLOAD_TOO_LARGE: u32 = 1 << 5;
+    pub const UNSUPPORTED_MEDIA_TYPE: u32 = 1 << 6;
+    pub const UNPROCESSABLE: u32 = 1 << 7;
+    pub const TOO_MANY_REQUESTS: u32 = 1 << 8;
+    pub const INTERNAL: u32 = 1 << 9;
+    pub const BAD_GATEWAY: u32 = 1 << 10;
+    pub const UNAVAILABLE: u32 = 1 << 11;
+
+    /// An operation behind an API key: none or a bad one, too many requests, a failure.
+    pub const KEYED: u32 = UNAUTHORIZED | TOO_MANY_REQUESTS | INTERNAL;
+    /// An admin's operation: [`KEYED`], and an account's key refused.
+    pub const ADMIN: u32 = KEYED | FORBIDDEN;
+    /// One thing named in the path: [`KEYED`], a malformed id, not found or not visible.
+    pub const ONE: u32 = KEYED | BAD_REQUEST | NOT_FOUND;
+    /// A list: [`KEYED`], a malformed query.
+    pub const LIST: u32 = KEYED | BAD_REQUEST;
+    /// A JSON body: malformed, too large, not JSON, with an unknown field or refused by a rule.
+    pub const BODY: u32 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE | UNPROCESSABLE;
+
+    /// The bit of `status`; none for a status no operation answers.
+    pub fn bit(status: u16) -> u32 {
+        match status {
+            400 => BAD_REQUEST,
+            401 => UNAUTHORIZED,
+            403 => FORBIDDEN,
+            404 => NOT_FOUND,
+            409 => CONFLICT,
+            413 => PAYLOAD_TOO_LARGE,
+            415 => UNSUPPORTED_MEDIA_TYPE,
+            422 => UNPROCESSABLE,
+            429 => TOO_MANY_REQUESTS,
+            500 => INTERNAL,
+            502 => BAD_GATEWAY,
+            503 => UNAVAILABLE,
+            _ => 0,
+        }
+    }
+}
+
+/// An operation's refusal: an [`ApiError`] whose spec lists only the statuses of `CAN`
+/// (a set of [`can`] bits), with `Retry-After` on its 429.
+#[derive(Debug)]
+pub struct Refused<const CAN: u32>(pub ApiError);
+
+impl<const CAN: u32> ApiResponse for Refused<CAN> {
+    fn meta() -> MetaResponses {
+        let mut meta = ApiError::meta();
+        meta.responses
+            .retain(|response| response.status.is_some_and(|s| CAN & can::bit(s) != 0));
+        for response in &mut meta.responses {
+            if response.status == Some(429) {
+                response.headers.push(MetaHeader {
+                    name: "Retry-After".to_owned(),
+                    description: Some("Seconds to wait before trying again.".to_owned()),
+                    required: true,
+                    deprecated: false,
+                    schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format(
+                        "integer", "uint64",
+                    ))),
+                });
+            }
+        }
+        meta
+    }
+
+    fn register(registry: &mut Registry) {
+        ApiError::register(registry);
+    }
+}
+
+impl<const CAN: u32> IntoResponse for Refused<CAN> {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl<const CAN: u32> From<Refused<CAN>> for Error {
+    fn from(refused: Refused<CAN>) -> Self {
+        refused.0.into()
+    }
+}
+
+impl<const CAN: u32> From<ServiceError> for Refused<CAN> {
+    fn from(err: ServiceError) -> Self {
+        Refused(ApiError::from(err))
+    }
+}
+
+impl<const CAN: u32> From<ApiError> for Refused<CAN> {
+    fn from(err: ApiError) -> Self {
+        Refused(err)
+    }
 }
 
 impl ApiError {

@@ -63,6 +63,20 @@ pub struct CreatedApiKey {
     /// The secret, to send as `Authorization: Bearer <key>`.
     pub key: String,
     pub created_at: DateTime<Utc>,
+    /// The account the key acts for; `null` for an admin's key.
+    #[cfg_attr(feature = "openapi", oai(nullable))]
+    pub account_id: Option<Uuid>,
+}
+
+impl CreatedApiKey {
+    /// Where the key is listed (no operation reads one key alone): its account's keys, or
+    /// the admins'.
+    pub fn listed_at(&self) -> String {
+        match self.account_id {
+            Some(account) => format!("/v1/accounts/{account}/api-keys"),
+            None => "/v1/admin/api-keys".to_owned(),
+        }
+    }
 }
 
 /// How many active licenses an account holds of one product.

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{keys, service};
 use crate::auth::{ApiKey, Role};
 use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -27,27 +27,47 @@ enum AccountTags {
 enum AccountCreated {
     /// Registered.
     #[oai(status = 201)]
-    Created(Json<Account>),
+    Created(
+        Json<Account>,
+        /// Where the new account is read: `/v1/accounts/{id}`.
+        #[oai(header = "Location")]
+        String,
+    ),
 }
 
 #[derive(ApiResponse)]
 enum ApiKeyCreated {
     /// Created; `key` is shown this once.
     #[oai(status = 201)]
-    Created(Json<CreatedApiKey>),
+    Created(
+        Json<CreatedApiKey>,
+        /// Where the new key is listed: `/v1/accounts/{id}/api-keys`, or `/v1/admin/api-keys` for an admin's.
+        #[oai(header = "Location")]
+        String,
+    ),
 }
 
 pub struct AccountsApi;
 
-#[OpenApi(tag = "AccountTags::Accounts")]
+#[OpenApi(
+    tag = "AccountTags::Accounts",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl AccountsApi {
-    /// Who this key belongs to: an admin, or an account (and which).
+    /// Who this key belongs to.
+    ///
+    /// An admin, or an account (and which); `sandbox` says whether the server runs in test
+    /// mode.
     #[oai(path = "/v1/me", method = "get", operation_id = "who_am_i")]
     async fn me(
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-    ) -> Result<Json<WhoAmI>, ApiError> {
+    ) -> Result<Json<WhoAmI>, Refused<{ can::KEYED }>> {
         let sandbox = state.config.sandbox;
         Ok(Json(match principal.role {
             Role::Admin => WhoAmI {
@@ -63,7 +83,9 @@ impl AccountsApi {
         }))
     }
 
-    /// Register an account (admin). Kind and region never change afterwards.
+    /// Register an account (admin).
+    ///
+    /// Kind and region never change afterwards.
     #[oai(
         path = "/v1/accounts",
         method = "post",
@@ -74,12 +96,15 @@ impl AccountsApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         body: Json<AccountInput>,
-    ) -> Result<AccountCreated, ApiError> {
+    ) -> Result<AccountCreated, Refused<{ can::ADMIN | can::BODY }>> {
         let account = service::create(&state.db, state.clock.as_ref(), principal, body.0).await?;
-        Ok(AccountCreated::Created(Json(account.view())))
+        let location = format!("/v1/accounts/{}", account.id);
+        Ok(AccountCreated::Created(Json(account.view()), location))
     }
 
-    /// List accounts, oldest first (admin).
+    /// List accounts (admin).
+    ///
+    /// Oldest first.
     #[oai(path = "/v1/accounts", method = "get", operation_id = "list_accounts")]
     async fn list(
         &self,
@@ -90,12 +115,14 @@ impl AccountsApi {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<Json<AccountPage>, ApiError> {
+    ) -> Result<Json<AccountPage>, Refused<{ can::ADMIN | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(service::list(&state.db, principal, page).await?))
     }
 
-    /// Get an account (admin, or the account's own key).
+    /// Get an account.
+    ///
+    /// Admin, or the account's own key.
     #[oai(
         path = "/v1/accounts/:id",
         method = "get",
@@ -105,15 +132,17 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
-    ) -> Result<Json<Account>, ApiError> {
+    ) -> Result<Json<Account>, Refused<{ can::ONE }>> {
         Ok(Json(
             service::load(&state.db, principal, id.0).await?.view(),
         ))
     }
 
-    /// The account at a glance: active licenses per product, licenses expiring within 30
-    /// days, unpaid orders.
+    /// The account at a glance.
+    ///
+    /// Active licenses per product, licenses expiring within 30 days, unpaid orders.
     #[oai(
         path = "/v1/accounts/:id/summary",
         method = "get",
@@ -123,14 +152,17 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
-    ) -> Result<Json<AccountSummary>, ApiError> {
+    ) -> Result<Json<AccountSummary>, Refused<{ can::ONE }>> {
         Ok(Json(
             service::summary(&state.db, state.clock.as_ref(), principal, id.0).await?,
         ))
     }
 
-    /// Create an API key for an account (admin). The answer holds the key, shown this once.
+    /// Create an account's API key (admin).
+    ///
+    /// The answer holds the key, shown this once.
     #[oai(
         path = "/v1/accounts/:id/api-keys",
         method = "post",
@@ -140,16 +172,20 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
         body: Json<ApiKeyInput>,
-    ) -> Result<ApiKeyCreated, ApiError> {
+    ) -> Result<ApiKeyCreated, Refused<{ can::ONE | can::FORBIDDEN | can::BODY }>> {
         let key =
             keys::create_for_account(&state.db, state.clock.as_ref(), principal, id.0, body.0)
                 .await?;
-        Ok(ApiKeyCreated::Created(Json(key)))
+        let location = key.listed_at();
+        Ok(ApiKeyCreated::Created(Json(key), location))
     }
 
-    /// List an account's API keys, by prefix: never their secrets (admin, or the account).
+    /// List an account's API keys.
+    ///
+    /// By prefix, never their secrets (admin, or the account).
     #[oai(
         path = "/v1/accounts/:id/api-keys",
         method = "get",
@@ -159,16 +195,18 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
-    ) -> Result<Json<ApiKeyList>, ApiError> {
+    ) -> Result<Json<ApiKeyList>, Refused<{ can::ONE }>> {
         Ok(Json(
             keys::list_for_account(&state.db, principal, id.0).await?,
         ))
     }
 
-    /// Create a stored admin key (admin). The answer holds the key, shown this once. Unlike
-    /// the bootstrap key it can be rotated and revoked, and the audit log names it: once one
-    /// exists, retire the bootstrap key.
+    /// Create a stored admin key (admin).
+    ///
+    /// The answer holds the key, shown this once. Unlike the bootstrap key it can be rotated
+    /// and revoked, and the audit log names it: once one exists, retire the bootstrap key.
     #[oai(
         path = "/v1/admin/api-keys",
         method = "post",
@@ -179,12 +217,15 @@ impl AccountsApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         body: Json<ApiKeyInput>,
-    ) -> Result<ApiKeyCreated, ApiError> {
+    ) -> Result<ApiKeyCreated, Refused<{ can::ADMIN | can::BODY }>> {
         let key = keys::create_admin(&state.db, state.clock.as_ref(), principal, body.0).await?;
-        Ok(ApiKeyCreated::Created(Json(key)))
+        let location = key.listed_at();
+        Ok(ApiKeyCreated::Created(Json(key), location))
     }
 
-    /// List the stored admin keys, by prefix: never their secrets (admin).
+    /// List the stored admin keys (admin).
+    ///
+    /// By prefix, never their secrets.
     #[oai(
         path = "/v1/admin/api-keys",
         method = "get",
@@ -194,12 +235,14 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-    ) -> Result<Json<ApiKeyList>, ApiError> {
+    ) -> Result<Json<ApiKeyList>, Refused<{ can::ADMIN }>> {
         Ok(Json(keys::list_admin(&state.db, principal).await?))
     }
 
-    /// Rotate an API key (an account's, or an admin key): a new secret, shown once; the old
-    /// key stops working at once.
+    /// Rotate an API key.
+    ///
+    /// An account's, or an admin key: a new secret, shown once; the old key stops working at
+    /// once.
     #[oai(
         path = "/v1/api-keys/:id/rotate",
         method = "post",
@@ -209,8 +252,9 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The API key's id.
         id: Path<Uuid>,
-    ) -> Result<ApiKeyCreated, ApiError> {
+    ) -> Result<ApiKeyCreated, Refused<{ can::ONE | can::CONFLICT }>> {
         let key = keys::rotate(
             &state.db,
             state.clock.as_ref(),
@@ -219,10 +263,13 @@ impl AccountsApi {
             id.0,
         )
         .await?;
-        Ok(ApiKeyCreated::Created(Json(key)))
+        let location = key.listed_at();
+        Ok(ApiKeyCreated::Created(Json(key), location))
     }
 
-    /// Revoke an API key (an account's, or an admin key): it stops working at once.
+    /// Revoke an API key.
+    ///
+    /// An account's, or an admin key: it stops working at once.
     #[oai(
         path = "/v1/api-keys/:id/revoke",
         method = "post",
@@ -232,8 +279,9 @@ impl AccountsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The API key's id.
         id: Path<Uuid>,
-    ) -> Result<Json<ApiKeyView>, ApiError> {
+    ) -> Result<Json<ApiKeyView>, Refused<{ can::ONE | can::CONFLICT }>> {
         Ok(Json(
             keys::revoke(
                 &state.db,

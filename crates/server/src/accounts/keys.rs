@@ -38,6 +38,7 @@ fn created(row: api_key::Model, secret: String) -> CreatedApiKey {
         prefix: row.prefix,
         key: secret,
         created_at: row.created_at,
+        account_id: row.account_id,
     }
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::ApiKey;
 use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -20,9 +20,18 @@ enum AuditTags {
 
 pub struct AuditApi;
 
-#[OpenApi(tag = "AuditTags::Audit")]
+#[OpenApi(
+    tag = "AuditTags::Audit",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl AuditApi {
-    /// List audit events, oldest first (admin: all, or one account's; an account key: its own).
+    /// List audit events.
+    ///
+    /// Oldest first. An admin sees all, or one account's; an account key, its own.
     #[oai(
         path = "/v1/audit-events",
         method = "get",
@@ -39,7 +48,7 @@ impl AuditApi {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<Json<AuditPage>, ApiError> {
+    ) -> Result<Json<AuditPage>, Refused<{ can::LIST | can::NOT_FOUND }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(
             super::list(&state.db, principal, account_id.0, page).await?,

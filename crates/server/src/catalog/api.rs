@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi, Tags};
 
 use super::service;
 use crate::auth::ApiKey;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -21,14 +21,28 @@ enum CatalogTags {
 enum ProductCreated {
     /// Created.
     #[oai(status = 201)]
-    Created(Json<ProductView>),
+    Created(
+        Json<ProductView>,
+        /// Where the new product is read: `/v1/catalog/products/{code}`.
+        #[oai(header = "Location")]
+        String,
+    ),
 }
 
 pub struct CatalogApi;
 
-#[OpenApi(tag = "CatalogTags::Catalog")]
+#[OpenApi(
+    tag = "CatalogTags::Catalog",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl CatalogApi {
-    /// List the products, each with its rules and its prices in every currency.
+    /// List the products.
+    ///
+    /// Each with its rules and its prices in every currency.
     #[oai(
         path = "/v1/catalog/products",
         method = "get",
@@ -38,7 +52,7 @@ impl CatalogApi {
         &self,
         state: Data<&AppState>,
         _key: ApiKey,
-    ) -> Result<Json<ProductList>, ApiError> {
+    ) -> Result<Json<ProductList>, Refused<{ can::KEYED }>> {
         let products = service::list(&state.db).await?;
         Ok(Json(ProductList {
             items: products.iter().map(ProductView::from).collect(),
@@ -55,13 +69,17 @@ impl CatalogApi {
         &self,
         state: Data<&AppState>,
         _key: ApiKey,
-        #[oai(validator(max_length = 32))] code: Path<String>,
-    ) -> Result<Json<ProductView>, ApiError> {
+        /// The product's code (`dr`, `failback`, `premium`, …).
+        #[oai(validator(max_length = 32))]
+        code: Path<String>,
+    ) -> Result<Json<ProductView>, Refused<{ can::ONE }>> {
         let product = service::get(&state.db, &code.0).await?;
         Ok(Json(ProductView::from(&product)))
     }
 
-    /// Create a product (admin). A term product's annual price defaults to ten months.
+    /// Create a product (admin).
+    ///
+    /// A term product's annual price defaults to ten months.
     #[oai(
         path = "/v1/catalog/products",
         method = "post",
@@ -72,9 +90,11 @@ impl CatalogApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         body: Json<ProductInput>,
-    ) -> Result<ProductCreated, ApiError> {
+    ) -> Result<ProductCreated, Refused<{ can::ADMIN | can::BODY | can::CONFLICT }>> {
         let product = service::create(&state.db, state.clock.as_ref(), principal, body.0).await?;
-        Ok(ProductCreated::Created(Json(ProductView::from(&product))))
+        let view = ProductView::from(&product);
+        let location = format!("/v1/catalog/products/{}", view.code);
+        Ok(ProductCreated::Created(Json(view), location))
     }
 
     /// Replace a product's definition and prices (admin).
@@ -87,9 +107,11 @@ impl CatalogApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-        #[oai(validator(max_length = 32))] code: Path<String>,
+        /// The product's code (`dr`, `failback`, `premium`, …).
+        #[oai(validator(max_length = 32))]
+        code: Path<String>,
         body: Json<ProductInput>,
-    ) -> Result<Json<ProductView>, ApiError> {
+    ) -> Result<Json<ProductView>, Refused<{ can::ADMIN | can::ONE | can::BODY }>> {
         let product =
             service::update(&state.db, state.clock.as_ref(), principal, &code.0, body.0).await?;
         Ok(Json(ProductView::from(&product)))

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::ApiKey;
 use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -22,7 +22,12 @@ enum InvoiceTags {
 enum InvoiceSaved {
     /// Requested; the weekly batch issues it.
     #[oai(status = 201)]
-    Created(Json<Invoice>),
+    Created(
+        Json<Invoice>,
+        /// Where the new invoice is read: `/v1/invoices/{id}`.
+        #[oai(header = "Location")]
+        String,
+    ),
     /// The request was changed (it is not issued yet).
     #[oai(status = 200)]
     Changed(Json<Invoice>),
@@ -37,10 +42,19 @@ enum InvoicePdf {
 
 pub struct InvoicesApi;
 
-#[OpenApi(tag = "InvoiceTags::Invoices")]
+#[OpenApi(
+    tag = "InvoiceTags::Invoices",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl InvoicesApi {
-    /// Request an invoice for a paid order: `vat_ordinary` or `vat_special` in region `cn`,
-    /// `standard` in `intl`, with the buyer details the type needs. Changeable until issued.
+    /// Request an invoice for a paid order.
+    ///
+    /// `vat_ordinary` or `vat_special` in region `cn`, `standard` in `intl`, with the buyer
+    /// details the type needs. Changeable until issued.
     #[oai(
         path = "/v1/orders/:id/invoice",
         method = "post",
@@ -50,13 +64,17 @@ impl InvoicesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The order's id.
         id: Path<Uuid>,
         body: Json<InvoiceRequest>,
-    ) -> Result<InvoiceSaved, ApiError> {
+    ) -> Result<InvoiceSaved, Refused<{ can::ONE | can::BODY | can::CONFLICT }>> {
         let (invoice, created) =
             super::request(&state.db, state.clock.as_ref(), principal, id.0, body.0).await?;
         Ok(if created {
-            InvoiceSaved::Created(Json(invoice))
+            {
+                let location = format!("/v1/invoices/{}", invoice.id);
+                InvoiceSaved::Created(Json(invoice), location)
+            }
         } else {
             InvoiceSaved::Changed(Json(invoice))
         })
@@ -72,8 +90,9 @@ impl InvoicesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The invoice's id.
         id: Path<Uuid>,
-    ) -> Result<Json<Invoice>, ApiError> {
+    ) -> Result<Json<Invoice>, Refused<{ can::ONE }>> {
         let row = super::get(&state.db, principal, id.0).await?;
         Ok(Json(super::view(&row)?))
     }
@@ -88,8 +107,9 @@ impl InvoicesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The invoice's id.
         id: Path<Uuid>,
-    ) -> Result<InvoicePdf, ApiError> {
+    ) -> Result<InvoicePdf, Refused<{ can::ONE | can::CONFLICT }>> {
         Ok(InvoicePdf::Pdf(Binary(
             super::pdf(&state.db, principal, id.0).await?,
         )))
@@ -105,13 +125,14 @@ impl InvoicesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<Json<InvoicePage>, ApiError> {
+    ) -> Result<Json<InvoicePage>, Refused<{ can::ONE | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(super::list(&state.db, principal, id.0, page).await?))
     }

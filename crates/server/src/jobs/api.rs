@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{OpenApi, Tags};
 
 use crate::auth::ApiKey;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -18,23 +18,34 @@ enum AdminTags {
 
 pub struct AdminApi;
 
-#[OpenApi(tag = "AdminTags::Admin")]
+#[OpenApi(
+    tag = "AdminTags::Admin",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl AdminApi {
-    /// Each background job's last run, outcome and next run (admin).
+    /// List the background jobs (admin).
+    ///
+    /// Each job's last run, outcome and next run.
     #[oai(path = "/v1/admin/jobs", method = "get", operation_id = "list_jobs")]
     async fn jobs(
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-    ) -> Result<Json<JobList>, ApiError> {
+    ) -> Result<Json<JobList>, Refused<{ can::ADMIN }>> {
         principal.require_admin()?;
         Ok(Json(JobList {
             items: super::statuses(&state.db, state.clock.as_ref(), &state.config).await?,
         }))
     }
 
-    /// Run a job now (admin): `order_expiry`, `renewals`, `expiry`, `reminders`, `invoices`
-    /// (issues every requested invoice now), `webhooks`.
+    /// Run a job now (admin).
+    ///
+    /// `order_expiry`, `renewals`, `expiry`, `reminders`, `invoices` (issues every requested
+    /// invoice now), `webhooks`.
     #[oai(
         path = "/v1/admin/jobs/:job/run",
         method = "post",
@@ -44,27 +55,32 @@ impl AdminApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The job: `order_expiry`, `renewals`, `expiry`, `reminders`, `invoices` or `webhooks`.
         job: Path<String>,
-    ) -> Result<Json<JobRun>, ApiError> {
+    ) -> Result<Json<JobRun>, Refused<{ can::ADMIN | can::NOT_FOUND }>> {
         principal.require_admin()?;
         let job = super::named(&job.0)?;
         let trigger = super::Trigger::Admin(principal.into());
         Ok(Json(super::run(&state, job, trigger).await?))
     }
 
-    /// The server's clock (admin, test mode only).
+    /// The server's clock (admin).
+    ///
+    /// Test mode only.
     #[oai(path = "/v1/admin/clock", method = "get", operation_id = "get_clock")]
     async fn clock(
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-    ) -> Result<Json<ClockView>, ApiError> {
+    ) -> Result<Json<ClockView>, Refused<{ can::ADMIN | can::NOT_FOUND }>> {
         principal.require_admin()?;
         Ok(Json(super::clock::view(state.movable_clock.as_ref())?))
     }
 
-    /// Move the sandbox clock forward by an ISO 8601 duration (admin, test mode only), to
-    /// watch renewals and expiry happen. Time never goes back.
+    /// Move the sandbox clock forward (admin).
+    ///
+    /// By an ISO 8601 duration, in test mode only, to watch renewals and expiry happen. Time
+    /// never goes back.
     #[oai(
         path = "/v1/admin/clock",
         method = "post",
@@ -75,7 +91,7 @@ impl AdminApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         body: Json<ClockAdvance>,
-    ) -> Result<Json<ClockView>, ApiError> {
+    ) -> Result<Json<ClockView>, Refused<{ can::ADMIN | can::BODY | can::NOT_FOUND }>> {
         Ok(Json(
             super::clock::advance(
                 &state.db,

@@ -14,7 +14,7 @@ use super::service::{self, LicenseFilter};
 use crate::auth::ApiKey;
 use crate::edge::json::SerdeJson;
 use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -25,9 +25,18 @@ enum LicenseTags {
 
 pub struct LicensesApi;
 
-#[OpenApi(tag = "LicenseTags::Licenses")]
+#[OpenApi(
+    tag = "LicenseTags::Licenses",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl LicensesApi {
-    /// List an account's licenses, oldest first.
+    /// List an account's licenses.
+    ///
+    /// Oldest first.
     #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/v1/accounts/:id/licenses",
@@ -38,6 +47,7 @@ impl LicensesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
         /// Only this product's licenses.
         #[oai(validator(max_length = 32))]
@@ -53,7 +63,7 @@ impl LicensesApi {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<SerdeJson<LicensePage>, ApiError> {
+    ) -> Result<SerdeJson<LicensePage>, Refused<{ can::ONE | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         let filter = LicenseFilter {
             product: product.0,
@@ -74,7 +84,9 @@ impl LicensesApi {
         ))
     }
 
-    /// Get a license: key, product, status, validity, source order, host.
+    /// Get a license.
+    ///
+    /// Key, product, status, validity, source order, host.
     #[oai(
         path = "/v1/licenses/:id",
         method = "get",
@@ -84,14 +96,17 @@ impl LicensesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The license's id.
         id: Path<Uuid>,
-    ) -> Result<SerdeJson<License>, ApiError> {
+    ) -> Result<SerdeJson<License>, Refused<{ can::ONE }>> {
         Ok(SerdeJson(
             service::get(&state.db, state.clock.as_ref(), principal, id.0).await?,
         ))
     }
 
-    /// Activate a host-bound license on a host (one host at a time).
+    /// Activate a license on a host.
+    ///
+    /// Host-bound licenses only, one host at a time.
     #[oai(
         path = "/v1/licenses/:id/activate",
         method = "post",
@@ -101,9 +116,10 @@ impl LicensesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The license's id.
         id: Path<Uuid>,
         body: Json<ActivateLicense>,
-    ) -> Result<SerdeJson<License>, ApiError> {
+    ) -> Result<SerdeJson<License>, Refused<{ can::ONE | can::BODY | can::CONFLICT }>> {
         Ok(SerdeJson(
             service::set_host(
                 &state.db,
@@ -116,7 +132,9 @@ impl LicensesApi {
         ))
     }
 
-    /// Deactivate a host-bound license, freeing it for another host.
+    /// Deactivate a license.
+    ///
+    /// Frees a host-bound license for another host.
     #[oai(
         path = "/v1/licenses/:id/deactivate",
         method = "post",
@@ -126,15 +144,19 @@ impl LicensesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The license's id.
         id: Path<Uuid>,
-    ) -> Result<SerdeJson<License>, ApiError> {
+    ) -> Result<SerdeJson<License>, Refused<{ can::ONE | can::CONFLICT | can::UNPROCESSABLE }>>
+    {
         Ok(SerdeJson(
             service::set_host(&state.db, state.clock.as_ref(), principal, id.0, None).await?,
         ))
     }
 
-    /// Consume a one-time license for one run. A second time answers 409
-    /// `license_already_consumed`; an expired one 409 `license_expired`.
+    /// Consume a one-time license.
+    ///
+    /// For one run. A second time answers 409 `license_already_consumed`; an expired one 409
+    /// `license_expired`.
     #[oai(
         path = "/v1/licenses/:id/consume",
         method = "post",
@@ -144,9 +166,10 @@ impl LicensesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The license's id.
         id: Path<Uuid>,
         body: Json<ConsumeLicense>,
-    ) -> Result<SerdeJson<License>, ApiError> {
+    ) -> Result<SerdeJson<License>, Refused<{ can::ONE | can::BODY | can::CONFLICT }>> {
         Ok(SerdeJson(
             service::consume(
                 &state.db,

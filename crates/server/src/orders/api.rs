@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::service;
 use crate::auth::ApiKey;
 use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -25,15 +25,29 @@ enum OrderCreated {
     /// The order, in `pending_payment` with its `checkout` (a trial: `paid`, started). A
     /// repeat with the same `Idempotency-Key` and body answers the same order.
     #[oai(status = 201)]
-    Created(Json<Order>),
+    Created(
+        Json<Order>,
+        /// Where the new order is read: `/v1/orders/{id}`.
+        #[oai(header = "Location")]
+        String,
+    ),
 }
 
 pub struct OrdersApi;
 
-#[OpenApi(tag = "OrderTags::Orders")]
+#[OpenApi(
+    tag = "OrderTags::Orders",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl OrdersApi {
-    /// Create an order: priced by the server, paid on the provider's hosted page at
-    /// `checkout.url`. `{"type":"trial","product":"premium"}` starts a trial at once.
+    /// Create an order.
+    ///
+    /// Priced by the server, paid on the provider's hosted page at `checkout.url`.
+    /// `{"type":"trial","product":"premium"}` starts a trial at once.
     #[oai(
         path = "/v1/accounts/:id/orders",
         method = "post",
@@ -43,18 +57,23 @@ impl OrdersApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
         /// Makes the request safe to repeat: the same key and body answer the same order; the
         /// same key with another body is refused with `idempotency_key_reused`.
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<String>,
         body: Json<OrderRequest>,
-    ) -> Result<OrderCreated, ApiError> {
+    ) -> Result<OrderCreated, Refused<{ can::ONE | can::BODY | can::CONFLICT | can::BAD_GATEWAY }>>
+    {
         let order = service::create(&state, principal, id.0, &idempotency_key.0, &body.0).await?;
-        Ok(OrderCreated::Created(Json(order)))
+        let location = format!("/v1/orders/{}", order.id);
+        Ok(OrderCreated::Created(Json(order), location))
     }
 
-    /// List an account's orders, oldest first.
+    /// List an account's orders.
+    ///
+    /// Oldest first.
     #[oai(
         path = "/v1/accounts/:id/orders",
         method = "get",
@@ -64,6 +83,7 @@ impl OrdersApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
         /// Only orders in this status.
         status: Query<Option<OrderStatus>>,
@@ -72,7 +92,7 @@ impl OrdersApi {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<Json<OrderPage>, ApiError> {
+    ) -> Result<Json<OrderPage>, Refused<{ can::ONE | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(
             service::list(&state.db, principal, id.0, status.0, page).await?,
@@ -85,15 +105,18 @@ impl OrdersApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The order's id.
         id: Path<Uuid>,
-    ) -> Result<Json<Order>, ApiError> {
+    ) -> Result<Json<Order>, Refused<{ can::ONE }>> {
         Ok(Json(
             service::get(&state.db, state.clock.as_ref(), principal, id.0).await?,
         ))
     }
 
-    /// Cancel an unpaid order. A paid order is final and answers 409 `order_non_refundable`;
-    /// there is no refund operation.
+    /// Cancel an unpaid order.
+    ///
+    /// A paid order is final and answers 409 `order_non_refundable`; there is no refund
+    /// operation.
     #[oai(
         path = "/v1/orders/:id/cancel",
         method = "post",
@@ -103,8 +126,9 @@ impl OrdersApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The order's id.
         id: Path<Uuid>,
-    ) -> Result<Json<Order>, ApiError> {
+    ) -> Result<Json<Order>, Refused<{ can::ONE | can::CONFLICT | can::BAD_GATEWAY }>> {
         Ok(Json(
             service::cancel(
                 &state.db,
@@ -117,11 +141,12 @@ impl OrdersApi {
         ))
     }
 
-    /// A fresh checkout for an order waiting for payment: the order with a new `checkout`.
-    /// Providers' QR codes live minutes while an order (a pay-to-renew renewal) lives days, so
-    /// open this whenever the customer is about to pay. Another state answers 409
-    /// (`order_non_refundable` when paid, `order_not_payable` otherwise); a provider that
-    /// cannot be reached, 502 `provider_unavailable`.
+    /// Open a fresh checkout for an unpaid order.
+    ///
+    /// The order with a new `checkout`. Providers' QR codes live minutes while an order (a
+    /// pay-to-renew renewal) lives days, so open this whenever the customer is about to pay.
+    /// Another state answers 409 (`order_non_refundable` when paid, `order_not_payable`
+    /// otherwise); a provider that cannot be reached, 502 `provider_unavailable`.
     #[oai(
         path = "/v1/orders/:id/checkout",
         method = "post",
@@ -131,8 +156,12 @@ impl OrdersApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The order's id.
         id: Path<Uuid>,
-    ) -> Result<Json<Order>, ApiError> {
+    ) -> Result<
+        Json<Order>,
+        Refused<{ can::ONE | can::CONFLICT | can::UNPROCESSABLE | can::BAD_GATEWAY }>,
+    > {
         Ok(Json(
             service::reopen_checkout(
                 &state.db,

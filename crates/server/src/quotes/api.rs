@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::service;
 use crate::auth::ApiKey;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -20,10 +20,18 @@ enum QuoteTags {
 
 pub struct QuotesApi;
 
-#[OpenApi(tag = "QuoteTags::Quotes")]
+#[OpenApi(
+    tag = "QuoteTags::Quotes",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl QuotesApi {
-    /// Price a purchase, an upgrade or a seat addition for an account, line by line. Nothing
-    /// is created.
+    /// Price a purchase, an upgrade or seats.
+    ///
+    /// For an account, line by line. Nothing is created.
     #[oai(
         path = "/v1/accounts/:id/quotes",
         method = "post",
@@ -33,9 +41,10 @@ impl QuotesApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
         body: Json<QuoteRequest>,
-    ) -> Result<Json<QuoteView>, ApiError> {
+    ) -> Result<Json<QuoteView>, Refused<{ can::ONE | can::BODY }>> {
         Ok(Json(
             service::quote(
                 &state.db,

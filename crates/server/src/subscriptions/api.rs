@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::service;
 use crate::auth::ApiKey;
 use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -21,9 +21,18 @@ enum SubscriptionTags {
 
 pub struct SubscriptionsApi;
 
-#[OpenApi(tag = "SubscriptionTags::Subscriptions")]
+#[OpenApi(
+    tag = "SubscriptionTags::Subscriptions",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl SubscriptionsApi {
-    /// List an account's subscriptions, oldest first.
+    /// List an account's subscriptions.
+    ///
+    /// Oldest first.
     #[oai(
         path = "/v1/accounts/:id/subscriptions",
         method = "get",
@@ -33,13 +42,14 @@ impl SubscriptionsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The account's id.
         id: Path<Uuid>,
         /// Items per page, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<Json<SubscriptionPage>, ApiError> {
+    ) -> Result<Json<SubscriptionPage>, Refused<{ can::ONE | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(service::list(&state.db, principal, id.0, page).await?))
     }
@@ -54,13 +64,16 @@ impl SubscriptionsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The subscription's id.
         id: Path<Uuid>,
-    ) -> Result<Json<Subscription>, ApiError> {
+    ) -> Result<Json<Subscription>, Refused<{ can::ONE }>> {
         Ok(Json(service::get(&state.db, principal, id.0).await?))
     }
 
-    /// Turn auto-renew on or off. Off is not a cancellation: the subscription runs to its
-    /// period's end and then does not renew.
+    /// Turn auto-renew on or off.
+    ///
+    /// Off is not a cancellation: the subscription runs to its period's end and then does not
+    /// renew.
     #[oai(
         path = "/v1/subscriptions/:id",
         method = "patch",
@@ -70,9 +83,10 @@ impl SubscriptionsApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
+        /// The subscription's id.
         id: Path<Uuid>,
         body: Json<SubscriptionPatch>,
-    ) -> Result<Json<Subscription>, ApiError> {
+    ) -> Result<Json<Subscription>, Refused<{ can::ONE | can::BODY | can::CONFLICT }>> {
         Ok(Json(
             service::set_auto_renew(
                 &state.db,

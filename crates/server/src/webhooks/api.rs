@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::ApiKey;
 use crate::pagination::PageRequest;
-use crate::problem::ApiError;
+use crate::problem::{Refused, can};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -24,12 +24,24 @@ enum WebhookTags {
 enum EndpointCreated {
     /// Registered; events from now on are delivered to it.
     #[oai(status = 201)]
-    Created(Json<WebhookEndpoint>),
+    Created(
+        Json<WebhookEndpoint>,
+        /// Where the new endpoint is listed: `/v1/admin/webhook-endpoints`.
+        #[oai(header = "Location")]
+        String,
+    ),
 }
 
 pub struct WebhooksApi;
 
-#[OpenApi(tag = "WebhookTags::Webhooks")]
+#[OpenApi(
+    tag = "WebhookTags::Webhooks",
+    response_header(
+        name = "X-Request-Id",
+        ty = "String",
+        description = "The request's id, as in the server's log: the caller's own when it sent a sane one"
+    )
+)]
 impl WebhooksApi {
     /// Register a webhook endpoint (admin).
     #[oai(
@@ -42,9 +54,12 @@ impl WebhooksApi {
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
         body: Json<WebhookEndpointInput>,
-    ) -> Result<EndpointCreated, ApiError> {
+    ) -> Result<EndpointCreated, Refused<{ can::ADMIN | can::BODY }>> {
         let endpoint = super::register(&state.db, state.clock.as_ref(), principal, body.0).await?;
-        Ok(EndpointCreated::Created(Json(endpoint)))
+        Ok(EndpointCreated::Created(
+            Json(endpoint),
+            "/v1/admin/webhook-endpoints".to_owned(),
+        ))
     }
 
     /// List webhook endpoints (admin).
@@ -57,13 +72,15 @@ impl WebhooksApi {
         &self,
         state: Data<&AppState>,
         ApiKey(principal): ApiKey,
-    ) -> Result<Json<WebhookEndpointList>, ApiError> {
+    ) -> Result<Json<WebhookEndpointList>, Refused<{ can::ADMIN }>> {
         Ok(Json(WebhookEndpointList {
             items: super::endpoints(&state.db, principal).await?,
         }))
     }
 
-    /// List webhook deliveries with every attempt, oldest first (admin).
+    /// List webhook deliveries (admin).
+    ///
+    /// With every attempt, oldest first.
     #[oai(
         path = "/v1/admin/webhook-deliveries",
         method = "get",
@@ -78,7 +95,7 @@ impl WebhooksApi {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<Json<WebhookDeliveryPage>, ApiError> {
+    ) -> Result<Json<WebhookDeliveryPage>, Refused<{ can::ADMIN | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(super::deliveries(&state.db, principal, page).await?))
     }
