@@ -28,7 +28,7 @@ mod webhooks;
 
 use std::time::Duration;
 
-use entitle_domain::api::Problem;
+use entitle_domain::api::{Problem, ProblemCode};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -59,9 +59,9 @@ pub enum ClientError {
 
 impl ClientError {
     /// The problem's stable code, when the server sent one.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ProblemCode> {
         match self {
-            ClientError::Api { problem, .. } => Some(&problem.code),
+            ClientError::Api { problem, .. } => Some(problem.code),
             _ => None,
         }
     }

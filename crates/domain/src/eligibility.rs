@@ -149,6 +149,7 @@ pub fn check_payment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ProblemCode;
     use crate::catalog::fixtures;
 
     const CN_INDIVIDUAL: Buyer = Buyer {
@@ -160,7 +161,7 @@ mod tests {
     fn enterprise_is_for_enterprise_accounts_only() {
         assert_eq!(
             check_product_for(CN_INDIVIDUAL, &fixtures::enterprise()).map_err(|r| r.code()),
-            Err("account_kind_not_allowed")
+            Err(ProblemCode::AccountKindNotAllowed)
         );
         let enterprise = Buyer {
             kind: AccountKind::Enterprise,
@@ -177,7 +178,7 @@ mod tests {
         };
         assert_eq!(
             check_product_for(CN_INDIVIDUAL, &retired).map_err(|r| r.code()),
-            Err("product_unavailable")
+            Err(ProblemCode::ProductUnavailable)
         );
     }
 
@@ -224,7 +225,7 @@ mod tests {
         for bad in [0, dr.max_quantity + 1, u32::MAX] {
             assert_eq!(
                 check_quantity(&dr, bad).map_err(|r| r.code()),
-                Err("quantity_out_of_range")
+                Err(ProblemCode::QuantityOutOfRange)
             );
         }
     }
@@ -244,11 +245,11 @@ mod tests {
     fn term_products_need_a_cycle_and_one_time_products_refuse_one() {
         assert_eq!(
             check_cycle(&fixtures::dr(), None).map_err(|r| r.code()),
-            Err("cycle_required")
+            Err(ProblemCode::CycleRequired)
         );
         assert_eq!(
             check_cycle(&fixtures::failback(), Some(Cycle::Month)).map_err(|r| r.code()),
-            Err("cycle_not_allowed")
+            Err(ProblemCode::CycleNotAllowed)
         );
     }
 
@@ -263,7 +264,7 @@ mod tests {
                 &all(Region::Cn)
             )
             .map_err(|r| r.code()),
-            Err("currency_mismatch")
+            Err(ProblemCode::CurrencyMismatch)
         );
         assert_eq!(
             check_payment(
@@ -273,7 +274,7 @@ mod tests {
                 &all(Region::Cn)
             )
             .map_err(|r| r.code()),
-            Err("payment_method_not_allowed")
+            Err(ProblemCode::PaymentMethodNotAllowed)
         );
         assert!(
             check_payment(
@@ -307,7 +308,7 @@ mod tests {
                 &payable
             )
             .map_err(|r| r.code()),
-            Err("payment_method_unavailable")
+            Err(ProblemCode::PaymentMethodUnavailable)
         );
         assert!(check_payment(Region::Cn, Currency::Cny, PaymentMethod::Alipay, &payable).is_ok());
         assert!(payable_methods(Region::Intl, |m| m == PaymentMethod::Alipay).is_empty());

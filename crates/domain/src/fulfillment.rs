@@ -206,6 +206,7 @@ pub fn grant_seats(held: &HeldSubscription, seats: u32, paid_at: DateTime<Utc>) 
 
 #[cfg(test)]
 mod tests {
+    use crate::api::ProblemCode;
     use chrono::TimeZone;
 
     use super::*;
@@ -256,7 +257,7 @@ mod tests {
     fn one_time_products_refuse_auto_renew_and_term_products_default_to_it() {
         assert_eq!(
             auto_renew_choice(&fixtures::failback(), Some(true)).map_err(|r| r.code()),
-            Err("auto_renew_not_allowed")
+            Err(ProblemCode::AutoRenewNotAllowed)
         );
         assert_eq!(auto_renew_choice(&fixtures::failback(), None), Ok(false));
         assert_eq!(auto_renew_choice(&fixtures::dr(), None), Ok(true));
@@ -272,11 +273,11 @@ mod tests {
         assert!(check_trial(buyer, &fixtures::premium(), false, None).is_ok());
         assert_eq!(
             check_trial(buyer, &fixtures::premium(), true, None).map_err(|r| r.code()),
-            Err("trial_already_used")
+            Err(ProblemCode::TrialAlreadyUsed)
         );
         assert_eq!(
             check_trial(buyer, &fixtures::premium_plus(), false, None).map_err(|r| r.code()),
-            Err("trial_not_offered")
+            Err(ProblemCode::TrialNotOffered)
         );
         let grant = grant_trial(&fixtures::premium(), paid_at()).expect("trial");
         let subscription = grant.subscription.expect("subscription");

@@ -2,6 +2,7 @@
 //! always visible; a one-time license is consumed once; a host-bound license is activated on
 //! one host at a time.
 
+use crate::api::ProblemCode;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -55,14 +56,14 @@ pub enum LicenseRefusal {
 
 impl LicenseRefusal {
     /// The stable code the API answers with.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            LicenseRefusal::AlreadyConsumed => "license_already_consumed",
-            LicenseRefusal::Expired(_) => "license_expired",
-            LicenseRefusal::NotConsumable => "license_not_consumable",
-            LicenseRefusal::NotHostBound => "license_not_host_bound",
-            LicenseRefusal::ActiveElsewhere(_) => "license_active_elsewhere",
-            LicenseRefusal::Consumed => "license_consumed",
+            LicenseRefusal::AlreadyConsumed => ProblemCode::LicenseAlreadyConsumed,
+            LicenseRefusal::Expired(_) => ProblemCode::LicenseExpired,
+            LicenseRefusal::NotConsumable => ProblemCode::LicenseNotConsumable,
+            LicenseRefusal::NotHostBound => ProblemCode::LicenseNotHostBound,
+            LicenseRefusal::ActiveElsewhere(_) => ProblemCode::LicenseActiveElsewhere,
+            LicenseRefusal::Consumed => ProblemCode::LicenseConsumed,
         }
     }
 
@@ -214,7 +215,7 @@ mod tests {
             license(LicenseStatus::Consumed, 30)
                 .check_consume(true, now)
                 .map_err(|r| r.code()),
-            Err("license_already_consumed")
+            Err(ProblemCode::LicenseAlreadyConsumed)
         );
     }
 
@@ -224,7 +225,7 @@ mod tests {
         assert_eq!(stale.status_at(Utc::now()), LicenseStatus::Expired);
         assert_eq!(
             stale.check_consume(true, Utc::now()).map_err(|r| r.code()),
-            Err("license_expired")
+            Err(ProblemCode::LicenseExpired)
         );
     }
 
@@ -234,7 +235,7 @@ mod tests {
             license(LicenseStatus::Active, 30)
                 .check_consume(false, Utc::now())
                 .map_err(|r| r.code()),
-            Err("license_not_consumable")
+            Err(ProblemCode::LicenseNotConsumable)
         );
     }
 
@@ -247,12 +248,12 @@ mod tests {
         assert!(held.check_activate(true, "db-1", now).is_ok());
         assert_eq!(
             held.check_activate(true, "db-2", now).map_err(|r| r.code()),
-            Err("license_active_elsewhere")
+            Err(ProblemCode::LicenseActiveElsewhere)
         );
         assert_eq!(
             held.check_activate(false, "db-1", now)
                 .map_err(|r| r.code()),
-            Err("license_not_host_bound")
+            Err(ProblemCode::LicenseNotHostBound)
         );
     }
 

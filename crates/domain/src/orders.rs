@@ -4,6 +4,7 @@
 //! lifetime) | `canceled` (by the customer, only while unpaid) | `failed` (the payment was
 //! declined). Purchases are final: a paid order can never be canceled, refunded or revoked.
 
+use crate::api::ProblemCode;
 use thiserror::Error;
 
 use crate::stored::stored_enum;
@@ -52,11 +53,11 @@ pub enum OrderRefusal {
 
 impl OrderRefusal {
     /// The stable code the API answers with.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ProblemCode {
         match self {
-            OrderRefusal::NonRefundable => "order_non_refundable",
-            OrderRefusal::NotCancelable(_) => "order_not_cancelable",
-            OrderRefusal::NotPayable(_) => "order_not_payable",
+            OrderRefusal::NonRefundable => ProblemCode::OrderNonRefundable,
+            OrderRefusal::NotCancelable(_) => ProblemCode::OrderNotCancelable,
+            OrderRefusal::NotPayable(_) => ProblemCode::OrderNotPayable,
         }
     }
 }
@@ -173,7 +174,7 @@ mod tests {
     fn a_paid_order_cannot_be_canceled() {
         assert_eq!(
             OrderStatus::Paid.cancel().map_err(OrderRefusal::code),
-            Err("order_non_refundable")
+            Err(ProblemCode::OrderNonRefundable)
         );
     }
 
@@ -190,7 +191,7 @@ mod tests {
         ] {
             assert_eq!(
                 closed.cancel().map_err(OrderRefusal::code),
-                Err("order_not_cancelable")
+                Err(ProblemCode::OrderNotCancelable)
             );
         }
     }
@@ -227,13 +228,13 @@ mod tests {
             OrderStatus::Paid
                 .reopen_checkout()
                 .map_err(OrderRefusal::code),
-            Err("order_non_refundable")
+            Err(ProblemCode::OrderNonRefundable)
         );
         assert_eq!(
             OrderStatus::Expired
                 .reopen_checkout()
                 .map_err(OrderRefusal::code),
-            Err("order_not_payable")
+            Err(ProblemCode::OrderNotPayable)
         );
     }
 

@@ -134,6 +134,7 @@ pub fn quote_renewal(
 
 #[cfg(test)]
 mod tests {
+    use crate::api::ProblemCode;
     use chrono::TimeZone;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
@@ -243,7 +244,7 @@ mod tests {
         let pick = choice(Some(Cycle::Month), 1, 1);
         assert_eq!(
             quote_purchase(CN, &premium, pick, Some(&held), now()).map_err(|r| r.code()),
-            Err("already_subscribed")
+            Err(ProblemCode::AlreadySubscribed)
         );
         let trial = HeldSubscription {
             trial: true,
@@ -275,7 +276,7 @@ mod tests {
         assert_eq!(
             quote_purchase(INTL, &dr, choice(Some(Cycle::Year), 1, 1), None, now())
                 .map_err(|r| r.code()),
-            Err("price_not_set")
+            Err(ProblemCode::PriceNotSet)
         );
     }
 

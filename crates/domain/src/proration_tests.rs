@@ -1,5 +1,6 @@
 //! The proration rules' tests: billable months, upgrades and their refusals, seats.
 
+use crate::api::ProblemCode;
 use chrono::{Duration, TimeZone};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -102,7 +103,7 @@ fn a_trial_cannot_be_upgraded_running_or_ended() {
         let result = quote_upgrade(CN, &held, &premium, &plus, now());
         assert_eq!(
             result.as_ref().map_err(Refusal::code).err(),
-            Some("upgrade_not_allowed")
+            Some(ProblemCode::UpgradeNotAllowed)
         );
         assert_eq!(refusal_reason(result), Some("trial"));
     }
@@ -246,18 +247,18 @@ fn seats_are_only_for_seat_based_live_subscriptions() {
     let held = paid(&premium, now() + Duration::days(30));
     assert_eq!(
         quote_add_seats(CN, &held, &premium, 1, now()).map_err(|r| r.code()),
-        Err("seats_not_allowed")
+        Err(ProblemCode::SeatsNotAllowed)
     );
     let enterprise = fixtures::enterprise();
     let ended = paid(&enterprise, now() - Duration::days(1));
     assert_eq!(
         quote_add_seats(ENTERPRISE_INTL, &ended, &enterprise, 1, now()).map_err(|r| r.code()),
-        Err("subscription_not_active")
+        Err(ProblemCode::SubscriptionNotActive)
     );
     let live = paid(&enterprise, now() + Duration::days(30));
     assert_eq!(
         quote_add_seats(ENTERPRISE_INTL, &live, &enterprise, 0, now()).map_err(|r| r.code()),
-        Err("quantity_out_of_range")
+        Err(ProblemCode::QuantityOutOfRange)
     );
 }
 

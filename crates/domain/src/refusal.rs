@@ -1,6 +1,7 @@
 //! Typed refusals: every "no" the rules can say, each with a stable `code` that the API puts
 //! in its problem+json answers, and a message that says what to do instead.
 
+use crate::api::ProblemCode;
 use thiserror::Error;
 
 use crate::account::AccountKind;
@@ -117,26 +118,26 @@ pub enum Refusal {
 
 impl Refusal {
     /// The stable code the API answers with; integrations match on it, so it never changes.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            Refusal::ProductUnavailable { .. } => "product_unavailable",
-            Refusal::AccountKindNotAllowed { .. } => "account_kind_not_allowed",
-            Refusal::CycleRequired { .. } => "cycle_required",
-            Refusal::CycleNotAllowed { .. } => "cycle_not_allowed",
-            Refusal::PriceNotSet { .. } => "price_not_set",
-            Refusal::QuantityOutOfRange { .. } => "quantity_out_of_range",
-            Refusal::PeriodsOutOfRange { .. } => "periods_out_of_range",
-            Refusal::CurrencyMismatch { .. } => "currency_mismatch",
-            Refusal::PaymentMethodNotOffered { .. } => "payment_method_not_allowed",
-            Refusal::PaymentMethodUnavailable { .. } => "payment_method_unavailable",
-            Refusal::AlreadySubscribed { .. } => "already_subscribed",
-            Refusal::Upgrade(_) => "upgrade_not_allowed",
-            Refusal::SeatsNotAllowed { .. } => "seats_not_allowed",
-            Refusal::SubscriptionNotActive => "subscription_not_active",
-            Refusal::AmountOutOfRange => "amount_out_of_range",
-            Refusal::AutoRenewNotAllowed { .. } => "auto_renew_not_allowed",
-            Refusal::TrialNotOffered { .. } => "trial_not_offered",
-            Refusal::TrialAlreadyUsed => "trial_already_used",
+            Refusal::ProductUnavailable { .. } => ProblemCode::ProductUnavailable,
+            Refusal::AccountKindNotAllowed { .. } => ProblemCode::AccountKindNotAllowed,
+            Refusal::CycleRequired { .. } => ProblemCode::CycleRequired,
+            Refusal::CycleNotAllowed { .. } => ProblemCode::CycleNotAllowed,
+            Refusal::PriceNotSet { .. } => ProblemCode::PriceNotSet,
+            Refusal::QuantityOutOfRange { .. } => ProblemCode::QuantityOutOfRange,
+            Refusal::PeriodsOutOfRange { .. } => ProblemCode::PeriodsOutOfRange,
+            Refusal::CurrencyMismatch { .. } => ProblemCode::CurrencyMismatch,
+            Refusal::PaymentMethodNotOffered { .. } => ProblemCode::PaymentMethodNotAllowed,
+            Refusal::PaymentMethodUnavailable { .. } => ProblemCode::PaymentMethodUnavailable,
+            Refusal::AlreadySubscribed { .. } => ProblemCode::AlreadySubscribed,
+            Refusal::Upgrade(_) => ProblemCode::UpgradeNotAllowed,
+            Refusal::SeatsNotAllowed { .. } => ProblemCode::SeatsNotAllowed,
+            Refusal::SubscriptionNotActive => ProblemCode::SubscriptionNotActive,
+            Refusal::AmountOutOfRange => ProblemCode::AmountOutOfRange,
+            Refusal::AutoRenewNotAllowed { .. } => ProblemCode::AutoRenewNotAllowed,
+            Refusal::TrialNotOffered { .. } => ProblemCode::TrialNotOffered,
+            Refusal::TrialAlreadyUsed => ProblemCode::TrialAlreadyUsed,
         }
     }
 

@@ -8,6 +8,7 @@
 //! (`--allowed-return-origins`, default the public URL's origin). URLs are parsed as browsers
 //! parse them (WHATWG), so `https://shop.example@evil.example/` is seen for what it is.
 
+use crate::api::ProblemCode;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
@@ -15,7 +16,7 @@ use std::str::FromStr;
 use url::{Host, Origin, Url};
 
 /// The problem code of every refused `return_url`.
-pub const NOT_ALLOWED: &str = "return_url_not_allowed";
+pub const NOT_ALLOWED: ProblemCode = ProblemCode::ReturnUrlNotAllowed;
 
 /// An origin return URLs may point at (`https://shop.example`, `http://127.0.0.1:8080`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +78,7 @@ pub enum ReturnUrlRefusal {
 
 impl ReturnUrlRefusal {
     /// The stable problem code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         NOT_ALLOWED
     }
 }

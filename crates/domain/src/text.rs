@@ -7,6 +7,7 @@
 //!
 //! A refusal is bad input, a 422 `validation_failed` naming the field.
 
+use crate::api::ProblemCode;
 use thiserror::Error;
 
 /// A display name: an account's, an API key's, a product's.
@@ -51,8 +52,8 @@ pub enum TextRefusal {
 
 impl TextRefusal {
     /// The stable code the API answers with: it is bad input.
-    pub fn code(&self) -> &'static str {
-        "validation_failed"
+    pub fn code(&self) -> ProblemCode {
+        ProblemCode::ValidationFailed
     }
 
     /// The field refused.
@@ -162,7 +163,7 @@ mod tests {
     #[test]
     fn every_refusal_is_bad_input_naming_its_field() {
         let refusal = check_free_text("host", "a\0", HOST_MAX).expect_err("refused");
-        assert_eq!(refusal.code(), "validation_failed");
+        assert_eq!(refusal.code(), ProblemCode::ValidationFailed);
         assert_eq!(refusal.field(), "host");
         assert!(refusal.to_string().contains("U+0000"), "{refusal}");
     }

@@ -2,6 +2,7 @@
 //! to an HTTP status and a stable problem code once, in [`crate::problem`].
 
 use entitle_domain::Refusal;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::licenses::LicenseRefusal;
 use entitle_domain::orders::OrderRefusal;
 use sea_orm::DbErr;
@@ -33,10 +34,10 @@ pub enum ServiceError {
     Callback(#[from] crate::payments::CallbackRejection),
     /// A rule refused the request, with its stable code.
     #[error("{detail}")]
-    Rule { code: &'static str, detail: String },
+    Rule { code: ProblemCode, detail: String },
     /// The request conflicts with what is stored.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ProblemCode, detail: String },
     /// A rule of the domain refused.
     #[error(transparent)]
     Refused(#[from] Refusal),

@@ -4,6 +4,7 @@
 //! answer is ever plain text and none is a 500 for bad input.
 
 use entitle_domain::api::Problem;
+use entitle_domain::api::ProblemCode;
 use poem::http::StatusCode;
 use poem::{Error, IntoResponse, Response};
 use poem_openapi::ApiResponse;
@@ -16,13 +17,13 @@ use crate::error::ServiceError;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Builds a problem report.
-pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
+pub fn problem(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Problem {
     Problem {
         kind: format!("urn:entitle:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail: detail.into(),
-        code: code.to_owned(),
+        code,
         reason: None,
     }
 }
@@ -178,7 +179,7 @@ impl ApiError {
     pub fn unavailable(detail: impl Into<String>) -> Self {
         ApiError::Unavailable(Json(problem(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ProblemCode::Unavailable,
             detail,
         )))
     }
@@ -188,20 +189,24 @@ impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         let detail = err.to_string();
         match err {
-            ServiceError::NotFound(_) => {
-                ApiError::NotFound(Json(problem(StatusCode::NOT_FOUND, "not_found", detail)))
-            }
-            ServiceError::Forbidden(_) => {
-                ApiError::Forbidden(Json(problem(StatusCode::FORBIDDEN, "forbidden", detail)))
-            }
+            ServiceError::NotFound(_) => ApiError::NotFound(Json(problem(
+                StatusCode::NOT_FOUND,
+                ProblemCode::NotFound,
+                detail,
+            ))),
+            ServiceError::Forbidden(_) => ApiError::Forbidden(Json(problem(
+                StatusCode::FORBIDDEN,
+                ProblemCode::Forbidden,
+                detail,
+            ))),
             ServiceError::Invalid(_) => ApiError::Unprocessable(Json(problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                ProblemCode::ValidationFailed,
                 detail,
             ))),
             ServiceError::UnknownProduct(_) => ApiError::Unprocessable(Json(problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_product",
+                ProblemCode::UnknownProduct,
                 detail,
             ))),
             ServiceError::Rule { code, .. } => ApiError::Unprocessable(Json(problem(
@@ -232,11 +237,11 @@ impl From<ServiceError> for ApiError {
             ))),
             ServiceError::IdempotencyKeyReused => ApiError::Unprocessable(Json(problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+                ProblemCode::IdempotencyKeyReused,
                 detail,
             ))),
             ServiceError::Callback(rejection) => {
-                tracing::warn!(code = rejection.code(), %detail, "payment callback rejected");
+                tracing::warn!(code = %rejection.code(), %detail, "payment callback rejected");
                 ApiError::BadRequest(Json(problem(
                     StatusCode::BAD_REQUEST,
                     rejection.code(),
@@ -258,18 +263,20 @@ impl From<ServiceError> for ApiError {
                 tracing::warn!(error = %detail, "payment provider unavailable");
                 ApiError::BadGateway(Json(problem(
                     StatusCode::BAD_GATEWAY,
-                    "provider_unavailable",
+                    ProblemCode::ProviderUnavailable,
                     detail,
                 )))
             }
-            ServiceError::TestModeOnly(_) => {
-                ApiError::NotFound(Json(problem(StatusCode::NOT_FOUND, "not_found", detail)))
-            }
+            ServiceError::TestModeOnly(_) => ApiError::NotFound(Json(problem(
+                StatusCode::NOT_FOUND,
+                ProblemCode::NotFound,
+                detail,
+            ))),
             ServiceError::Store(_) | ServiceError::Corrupt(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %detail, "request failed in the store");
                 ApiError::Internal(Json(problem(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
+                    ProblemCode::InternalError,
                     "the server failed to complete the request; nothing was changed",
                 )))
             }
@@ -278,19 +285,19 @@ impl From<ServiceError> for ApiError {
 }
 
 /// The problem code for a status that poem or poem-openapi refused on their own.
-fn code_for_status(status: StatusCode) -> &'static str {
+fn code_for_status(status: StatusCode) -> ProblemCode {
     match status {
-        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::LENGTH_REQUIRED => "length_required",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        s if s.is_server_error() => "internal_error",
-        _ => "request_failed",
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => ProblemCode::ValidationFailed,
+        StatusCode::UNAUTHORIZED => ProblemCode::Unauthorized,
+        StatusCode::FORBIDDEN => ProblemCode::Forbidden,
+        StatusCode::NOT_FOUND => ProblemCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ProblemCode::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ProblemCode::PayloadTooLarge,
+        StatusCode::LENGTH_REQUIRED => ProblemCode::LengthRequired,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ProblemCode::UnsupportedMediaType,
+        StatusCode::TOO_MANY_REQUESTS => ProblemCode::RateLimited,
+        s if s.is_server_error() => ProblemCode::InternalError,
+        _ => ProblemCode::RequestFailed,
     }
 }
 
@@ -325,7 +332,7 @@ pub async fn problem_for_error(err: Error) -> Response {
 }
 
 /// A problem answer for refusals made before a handler runs (the edge, authentication).
-pub fn refusal(status: StatusCode, code: &str, detail: &str) -> Response {
+pub fn refusal(status: StatusCode, code: ProblemCode, detail: &str) -> Response {
     poem::web::Json(problem(status, code, detail))
         .with_content_type(PROBLEM_JSON)
         .with_status(status)

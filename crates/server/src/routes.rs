@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use poem::{Endpoint, EndpointExt, Route};
-use poem_openapi::{OpenApi, OpenApiService};
+use poem_openapi::{OpenApi, OpenApiService, ServerObject};
 
 use crate::accounts::api::AccountsApi;
 use crate::audit::api::AuditApi;
@@ -23,8 +23,12 @@ use crate::state::AppState;
 use crate::subscriptions::api::SubscriptionsApi;
 use crate::webhooks::api::WebhooksApi;
 
-/// The API with its OpenAPI description.
-pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
+/// The base URL the committed spec names in `servers`: `entitle serve`'s default address.
+/// A server serves its own spec with its `--public-url` instead.
+pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8080";
+
+/// The API with its OpenAPI description, served from `server_url`.
+pub fn api_service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
         (
             HealthApi,
@@ -42,6 +46,11 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
         "Entitle",
         env!("CARGO_PKG_VERSION"),
     )
+    .server(
+        ServerObject::new(server_url).description(
+            "An Entitle server; a client generated from this spec takes another base URL",
+        ),
+    )
     .description(
         "License subscriptions: catalog, quotes, orders, licenses. Errors are \
          application/problem+json with a stable `code`. Money is a decimal string with \
@@ -51,18 +60,18 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
 
 /// The spec as JSON, exactly as `openapi/openapi.json` is committed.
 pub fn openapi_json() -> String {
-    api_service().spec()
+    api_service(DEFAULT_SERVER_URL).spec()
 }
 
 /// The spec as YAML, exactly as `openapi/openapi.yaml` is committed.
 pub fn openapi_yaml() -> String {
-    api_service().spec_yaml()
+    api_service(DEFAULT_SERVER_URL).spec_yaml()
 }
 
 /// The whole HTTP application over `state`. The sandbox's pages exist in test mode only; its
 /// callback and return routes answer 404 in live mode, as any provider's the server lacks.
 pub fn app(state: AppState) -> impl Endpoint {
-    let api = api_service();
+    let api = api_service(&state.config.public_url);
     let described = Arc::new(Spec::parse(&api.spec()));
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();

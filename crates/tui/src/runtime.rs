@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
 use entitle_client::{Client, ClientError, LicenseQuery};
+use entitle_domain::account::KeyRole;
 use entitle_domain::api::{Account, WhoAmI};
 use futures_util::StreamExt;
 use thiserror::Error;
@@ -89,7 +90,7 @@ pub async fn run(options: Options) -> Result<(), TuiError> {
     );
     model.mouse = !options.no_mouse;
     model.can_launch_browser = browser::can_launch();
-    model.admin = me.role == "admin";
+    model.admin = me.role == KeyRole::Admin;
     model.sandbox = me.sandbox;
 
     let mut terminal = ratatui::init();

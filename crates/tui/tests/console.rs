@@ -11,7 +11,7 @@ use entitle_domain::api::{
     ProductCount, ProductView, QuoteLineView, QuoteView, Subscription,
 };
 use entitle_domain::api::{Invoice, InvoicePage};
-use entitle_domain::invoices::{BuyerDetails, InvoiceType};
+use entitle_domain::invoices::{BuyerDetails, InvoiceStatus, InvoiceType};
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::quote::LineKind;
@@ -198,7 +198,7 @@ fn invoice() -> Invoice {
         order_id: id(600),
         account_id: id(1),
         kind: InvoiceType::VatSpecial,
-        status: "issued".to_owned(),
+        status: InvoiceStatus::Issued,
         number: Some("CN-VS-2026-000042".to_owned()),
         buyer: BuyerDetails {
             title: Some("Acme Shanghai Ltd".to_owned()),
@@ -820,7 +820,7 @@ fn requested_invoice() -> Invoice {
     Invoice {
         id: id(701),
         order_id: id(601),
-        status: "requested".to_owned(),
+        status: InvoiceStatus::Requested,
         number: None,
         kind: InvoiceType::VatOrdinary,
         buyer: BuyerDetails {

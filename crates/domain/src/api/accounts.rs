@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::account::AccountKind;
+use crate::account::{AccountKind, KeyRole};
 use crate::money::Currency;
 use crate::region::{PaymentMethod, Region};
 
@@ -15,7 +15,9 @@ pub struct AccountInput {
     /// The customer's display name.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
     pub name: String,
+    /// `individual` or `enterprise`: chosen now, it can never be changed.
     pub kind: AccountKind,
+    /// `cn` (inside China) or `intl`: chosen now for good; it sets currency and payment methods.
     pub region: Region,
 }
 
@@ -23,13 +25,19 @@ pub struct AccountInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Account {
+    /// The account's id.
     pub id: Uuid,
+    /// Its display name.
     pub name: String,
+    /// `individual` or `enterprise`, fixed when it registered.
     pub kind: AccountKind,
+    /// Its storage region, `cn` or `intl`, fixed when it registered.
     pub region: Region,
+    /// Every price and charge for it is in this currency: `CNY` in `cn`, `USD` in `intl`.
     pub currency: Currency,
     /// The payment methods its region offers.
     pub payment_methods: Vec<PaymentMethod>,
+    /// When it registered.
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,6 +45,7 @@ pub struct Account {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct AccountPage {
+    /// This page's accounts, oldest first.
     pub items: Vec<Account>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[cfg_attr(feature = "openapi", oai(nullable))]
@@ -56,12 +65,15 @@ pub struct ApiKeyInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct CreatedApiKey {
+    /// The key's id, to rotate or revoke it with.
     pub id: Uuid,
+    /// What the key is for, as given.
     pub name: String,
     /// The key's first characters, enough to recognise it in a list.
     pub prefix: String,
     /// The secret, to send as `Authorization: Bearer <key>`.
     pub key: String,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
     /// The account the key acts for; `null` for an admin's key.
     #[cfg_attr(feature = "openapi", oai(nullable))]
@@ -83,7 +95,9 @@ impl CreatedApiKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ProductCount {
+    /// The product's code.
     pub product: String,
+    /// How many of the account's licenses of it are active.
     pub count: u64,
 }
 
@@ -91,6 +105,7 @@ pub struct ProductCount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct AccountSummary {
+    /// The account itself.
     pub account: Account,
     /// Active licenses per product.
     pub active_licenses: Vec<ProductCount>,
@@ -108,7 +123,7 @@ pub struct AccountSummary {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WhoAmI {
     /// `admin` or `account`.
-    pub role: String,
+    pub role: KeyRole,
     /// The key's account, for an account key.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_id: Option<Uuid>,
@@ -121,10 +136,13 @@ pub struct WhoAmI {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ApiKeyView {
+    /// Names the key in the rotate and revoke operations.
     pub id: Uuid,
+    /// What it is for, as given when it was created.
     pub name: String,
     /// The key's first characters, enough to recognise it.
     pub prefix: String,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
     /// Set once revoked: the key stops working at once.
     #[cfg_attr(feature = "openapi", oai(nullable))]
@@ -135,5 +153,6 @@ pub struct ApiKeyView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ApiKeyList {
+    /// The keys, revoked ones included, oldest first.
     pub items: Vec<ApiKeyView>,
 }

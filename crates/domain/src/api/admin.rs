@@ -4,22 +4,28 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::jobs::{Job, JobOutcome};
+use crate::webhooks::DeliveryStatus;
+
 /// A background job's last run and next run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JobStatus {
-    /// `order_expiry`, `renewals`, `expiry`, `reminders`, `webhooks`.
-    pub job: String,
+    /// The job.
+    pub job: Job,
+    /// When its last run started; `null` if it never ran.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_started_at: Option<DateTime<Utc>>,
+    /// When its last run finished (a run under way keeps the previous one's); `null` if none has.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_finished_at: Option<DateTime<Utc>>,
-    /// `ok` or `failed`.
+    /// How its last run ended; `null` if none has.
     #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub last_outcome: Option<String>,
+    pub last_outcome: Option<JobOutcome>,
     /// What the last run did, or why it failed.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_detail: Option<String>,
+    /// How many runs have finished, failed ones included, on every server together.
     pub runs: u64,
     /// When the scheduler runs it next (absent when the scheduler is off).
     #[cfg_attr(feature = "openapi", oai(nullable))]
@@ -30,6 +36,7 @@ pub struct JobStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JobList {
+    /// One status per job, in the order the scheduler runs them.
     pub items: Vec<JobStatus>,
 }
 
@@ -37,9 +44,11 @@ pub struct JobList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JobRun {
-    pub job: String,
+    /// The job, as in the request's path.
+    pub job: Job,
     /// Pieces of work done (orders expired, subscriptions renewed, …).
     pub processed: u64,
+    /// What the run did, in one line (`3 orders expired`).
     pub detail: String,
 }
 
@@ -47,6 +56,7 @@ pub struct JobRun {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ClockView {
+    /// What the server takes as now: the machine's clock plus the offset.
     pub now: DateTime<Utc>,
     /// How far it runs ahead of the machine's clock, in seconds.
     pub offset_seconds: i64,
@@ -83,10 +93,15 @@ pub struct WebhookEndpointInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WebhookEndpoint {
+    /// The endpoint's id; deliveries name it as `endpoint_id`.
     pub id: Uuid,
+    /// Where events are POSTed.
     pub url: String,
+    /// The event types sent to it; `["*"]` means all.
     pub events: Vec<String>,
+    /// Whether new events are queued for it.
     pub active: bool,
+    /// When it was registered.
     pub created_at: DateTime<Utc>,
 }
 
@@ -94,6 +109,7 @@ pub struct WebhookEndpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WebhookEndpointList {
+    /// Every registered endpoint, oldest first.
     pub items: Vec<WebhookEndpoint>,
 }
 
@@ -101,10 +117,12 @@ pub struct WebhookEndpointList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WebhookAttempt {
+    /// When the request was sent.
     pub attempted_at: DateTime<Utc>,
     /// The endpoint's HTTP status, when it answered.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub status_code: Option<u16>,
+    /// Why no HTTP answer came (refused, timed out, …); `null` when the endpoint answered.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub error: Option<String>,
 }
@@ -113,16 +131,23 @@ pub struct WebhookAttempt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WebhookDelivery {
+    /// The delivery's id.
     pub id: Uuid,
+    /// The event sent, also in each request's `Entitle-Event-Id` header: deduplicate on it.
     pub event_id: Uuid,
+    /// The event's type (`order.paid`, `subscription.renewed`, …).
     pub event_type: String,
+    /// The endpoint it is sent to.
     pub endpoint_id: Uuid,
     /// `pending`, `delivered`, or `failed` once the retries are used up.
-    pub status: String,
+    pub status: DeliveryStatus,
+    /// When the next attempt is due; `null` once `delivered` or `failed`.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When an attempt got a 2xx answer; `null` until one has.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub delivered_at: Option<DateTime<Utc>>,
+    /// Every attempt so far, oldest first.
     pub attempts: Vec<WebhookAttempt>,
 }
 
@@ -130,7 +155,9 @@ pub struct WebhookDelivery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WebhookDeliveryPage {
+    /// This page's deliveries, oldest first.
     pub items: Vec<WebhookDelivery>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

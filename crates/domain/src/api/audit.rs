@@ -8,7 +8,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct AuditEvent {
+    /// The event's id.
     pub id: Uuid,
+    /// When the change was made.
     pub at: DateTime<Utc>,
     /// `admin`, `account:<id>`, `provider:<name>` or `system`.
     pub actor: String,
@@ -20,15 +22,19 @@ pub struct AuditEvent {
     /// key; null when no key acted (a payment provider, the server itself).
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub actor_key_prefix: Option<String>,
+    /// The account the change concerns; `null` for the catalog, the clock, a job.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub account_id: Option<Uuid>,
     /// `order.created`, `order.paid`, `license.granted`, `license.consumed`, …
     pub action: String,
     /// `order`, `license`, `subscription`, `api_key`.
     pub entity: String,
+    /// The changed thing's id (for a product, job or the clock, a UUID derived from its name).
     pub entity_id: Uuid,
+    /// The thing as JSON before the change (or just what changed); `null` for a creation.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub before: Option<serde_json::Value>,
+    /// The thing as JSON after the change (or just what changed).
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub after: Option<serde_json::Value>,
 }
@@ -37,7 +43,9 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct AuditPage {
+    /// This page's audit events, oldest first.
     pub items: Vec<AuditEvent>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

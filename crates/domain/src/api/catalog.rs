@@ -23,9 +23,11 @@ use crate::text::{self, TextRefusal, check_free_text, check_optional};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PriceEntry {
+    /// `month` or `year`; absent for a one-time product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub cycle: Option<Cycle>,
+    /// The currency of `amount`: `CNY` or `USD`.
     pub currency: Currency,
     pub amount: Amount,
 }
@@ -46,8 +48,11 @@ pub struct Bonus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ProductView {
+    /// The product's stable code (`dr`, `premium_plus`), used in quotes and orders.
     pub code: String,
+    /// Its display name.
     pub name: String,
+    /// `term` (sold by the cycle) or `one_time` (bought once, valid for `validity_months`).
     pub kind: ProductKind,
     /// Editions of one family: held one per account when `one_per_account`, upgraded by tier.
     pub family: String,
@@ -56,6 +61,7 @@ pub struct ProductView {
     pub tier: Option<u32>,
     /// Quantity means seats, and seats can be added mid-term.
     pub seat_based: bool,
+    /// Whether a subscription to it may renew itself at its period's end.
     pub auto_renewable: bool,
     /// Days of free trial, when the product has one.
     #[cfg_attr(feature = "openapi", oai(nullable))]
@@ -63,12 +69,15 @@ pub struct ProductView {
     /// One-time products: months each unit stays valid after payment.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub validity_months: Option<u32>,
+    /// What every paid term grants on top; absent when nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub bonus: Option<Bonus>,
+    /// The only kind of account that may buy it; absent when both may.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub account_kind: Option<AccountKind>,
+    /// An account holds at most one live subscription in its family.
     pub one_per_account: bool,
     /// Each unit is activated on one host.
     pub host_bound: bool,
@@ -76,6 +85,7 @@ pub struct ProductView {
     pub max_quantity: u32,
     /// Whether it can be bought now.
     pub active: bool,
+    /// Its prices, by cycle (one-time, month, year), then by currency.
     pub prices: Vec<PriceEntry>,
 }
 
@@ -83,6 +93,7 @@ pub struct ProductView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct ProductList {
+    /// Every product, inactive ones included, in code order.
     pub items: Vec<ProductView>,
 }
 
@@ -156,33 +167,42 @@ pub struct ProductInput {
     /// `[a-z][a-z0-9_]*`, at most 32 characters; never changes once created.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 32)))]
     pub code: String,
+    /// The display name customers see.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
     pub name: String,
+    /// `term` or `one_time`; decides which other fields apply.
     pub kind: ProductKind,
     /// Defaults to the product's code (a family of its own).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 64)))]
     pub family: Option<String>,
+    /// The edition's rank in its family, higher is more; omit when it is not an edition.
     #[serde(default)]
     pub tier: Option<u32>,
+    /// Whether quantity counts seats, which can then be added mid-term.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
     pub seat_based: bool,
     /// Defaults to true for term products; one-time products never renew.
     #[serde(default)]
     pub auto_renewable: Option<bool>,
+    /// Days of free trial, term products only; omit for none.
     #[serde(default)]
     pub trial_days: Option<u32>,
     /// Required for one-time products.
     #[serde(default)]
     pub validity_months: Option<u32>,
+    /// Granted on top of every paid term, term products only; omit for none.
     #[serde(default)]
     pub bonus: Option<Bonus>,
+    /// Sell only to this kind of account; omit to sell to both.
     #[serde(default)]
     pub account_kind: Option<AccountKind>,
+    /// Whether an account may hold only one live subscription in the family.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
     pub one_per_account: bool,
+    /// Whether each unit must be activated on one host.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
     pub host_bound: bool,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::amount::Amount;
-use crate::invoices::{BuyerDetails, InvoiceType};
+use crate::invoices::{BuyerDetails, InvoiceStatus, InvoiceType};
 use crate::money::Currency;
 
 /// Asks for an invoice for a paid order, or changes the request until it is issued. `type`
@@ -13,6 +13,7 @@ use crate::money::Currency;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct InvoiceRequest {
+    /// `vat_ordinary` or `vat_special` in region `cn`; `standard` in region `intl`.
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub kind: InvoiceType,
@@ -25,18 +26,24 @@ pub struct InvoiceRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Invoice {
+    /// The invoice's id.
     pub id: Uuid,
+    /// The paid order it invoices.
     pub order_id: Uuid,
+    /// The account that ordered.
     pub account_id: Uuid,
+    /// `vat_ordinary`, `vat_special` (region `cn`) or `standard` (region `intl`).
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub kind: InvoiceType,
     /// `requested` (changeable) or `issued` (final).
-    pub status: String,
+    pub status: InvoiceStatus,
     /// Sequential and without gaps per year and series (`CN-VS-2026-000042`), once issued.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub number: Option<String>,
+    /// The buyer's details, as last requested.
     pub buyer: BuyerDetails,
+    /// The currency of `total`, `net` and `tax`: the order's.
     pub currency: Currency,
     /// The tax-inclusive total of the order.
     pub total: Amount,
@@ -49,7 +56,9 @@ pub struct Invoice {
     /// The VAT rate applied (`0.06`), once issued.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub vat_rate: Option<String>,
+    /// When it was first requested (a change to the request keeps it).
     pub requested_at: DateTime<Utc>,
+    /// When the weekly batch issued it; `null` until then.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub issued_at: Option<DateTime<Utc>>,
 }
@@ -58,7 +67,9 @@ pub struct Invoice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct InvoicePage {
+    /// This page's invoices, oldest first.
     pub items: Vec<Invoice>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

@@ -15,24 +15,32 @@ use crate::subscription::SubscriptionStatus;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct License {
+    /// The license's id.
     pub id: Uuid,
     /// The license key the product is activated with.
     pub key: String,
+    /// The product's code.
     pub product: String,
+    /// `active`, `expired` or `consumed`, as of the answer (a license past its end is expired).
     pub status: LicenseStatus,
+    /// When it became valid: the moment of payment, or its term's start.
     #[serde(serialize_with = "super::instant::serialize")]
     pub valid_from: DateTime<Utc>,
+    /// When it stops being valid (always given).
     #[serde(serialize_with = "super::instant::serialize")]
     pub valid_until: DateTime<Utc>,
+    /// How it came: `order`, `renewal`, `bonus` or `trial`.
     pub source: LicenseSource,
     /// The order that paid for it (for a bonus, the order of its term).
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub order_id: Option<Uuid>,
+    /// The subscription whose term it belongs to; `null` for a one-time purchase.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub subscription_id: Option<Uuid>,
     /// The host it is activated on (host-bound products).
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub host: Option<String>,
+    /// When a one-time license was consumed; `null` until then.
     #[serde(serialize_with = "super::instant::option::serialize")]
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub consumed_at: Option<DateTime<Utc>>,
@@ -45,7 +53,9 @@ pub struct License {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct LicensePage {
+    /// This page's licenses, oldest first.
     pub items: Vec<License>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }
@@ -72,18 +82,27 @@ pub struct ConsumeLicense {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Subscription {
+    /// The subscription's id.
     pub id: Uuid,
+    /// The account that holds it.
     pub account_id: Uuid,
+    /// The product's code: after an upgrade, the edition upgraded to.
     pub product: String,
+    /// How often it bills and renews: `month` or `year`.
     pub cycle: Cycle,
     /// Units, or seats.
     pub quantity: u32,
+    /// `active`, `past_due` (a renewal charge failed; retries run over a grace) or `expired`.
     pub status: SubscriptionStatus,
     /// A free trial: never paid, cannot be upgraded.
     pub trial: bool,
+    /// Whether it renews at `current_period_end`; off, it runs to that end and stops.
     pub auto_renew: bool,
+    /// When the current period began.
     pub current_period_start: DateTime<Utc>,
+    /// When the current period ends: the next renewal, or else the expiry.
     pub current_period_end: DateTime<Utc>,
+    /// The saved method renewals are charged to; absent when none is saved (a trial).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub payment_method: Option<PaymentMethod>,
@@ -93,7 +112,9 @@ pub struct Subscription {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct SubscriptionPage {
+    /// This page's subscriptions, oldest first.
     pub items: Vec<Subscription>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }
@@ -103,5 +124,6 @@ pub struct SubscriptionPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct SubscriptionPatch {
+    /// `false` stops renewal at the period's end; `true` turns it back on.
     pub auto_renew: bool,
 }

@@ -37,7 +37,7 @@ pub use orders::{
     AddSeatsOrder, Checkout, Order, OrderPage, OrderRequest, PaymentChoice, PurchaseOrder,
     TrialOrder, UpgradeOrder,
 };
-pub use problem::Problem;
+pub use problem::{Problem, ProblemCode};
 pub use quotes::{
     AddSeatsRequest, Period, PurchaseRequest, QuoteLineView, QuoteRequest, QuoteView,
     UpgradeRequest,

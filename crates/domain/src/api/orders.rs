@@ -19,7 +19,9 @@ use crate::region::PaymentMethod;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PaymentChoice {
+    /// How the customer pays: one of the methods the account's region offers.
     pub payment_method: PaymentMethod,
+    /// The currency the client expects (`CNY` or `USD`); refused unless it is the region's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub currency: Option<Currency>,
@@ -151,39 +153,52 @@ pub struct Checkout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Order {
+    /// The order's id.
     pub id: Uuid,
+    /// The account it is for.
     pub account_id: Uuid,
+    /// What it buys: `purchase`, `upgrade`, `add_seats`, `trial` or `renewal`.
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub kind: OrderType,
+    /// `pending_payment`, then `paid` (final), `expired`, `canceled` or `failed`.
     pub status: OrderStatus,
     /// The product bought, or the edition upgraded to.
     pub product: String,
+    /// The cycle of a term purchase or renewal; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub cycle: Option<Cycle>,
+    /// Units ordered: licenses or seats bought, seats added, or the units upgraded.
     pub quantity: u32,
     /// The subscription an upgrade or seats apply to, or the one a purchase created.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub subscription_id: Option<Uuid>,
+    /// Whether the subscription it buys renews itself; `null` where that does not apply.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub auto_renew: Option<bool>,
     /// The lines as quoted when the order was made: the price never changes afterwards.
     pub lines: Vec<QuoteLineView>,
+    /// The currency of `total` and the lines: the account's region's.
     pub currency: Currency,
     pub total: Amount,
+    /// The method it is paid with; absent for a trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub payment_method: Option<PaymentMethod>,
+    /// When it was placed.
     pub created_at: DateTime<Utc>,
+    /// When the order was paid; `null` until then.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub paid_at: Option<DateTime<Utc>>,
+    /// When the customer canceled it; `null` unless canceled.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub canceled_at: Option<DateTime<Utc>>,
     /// When the order expires if still unpaid (a pay-to-renew renewal: the end of its grace);
     /// `null` for orders that never expire.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Where to pay; absent for a trial or a renewal charged to the saved method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub checkout: Option<Checkout>,
@@ -193,7 +208,9 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct OrderPage {
+    /// This page's orders, oldest first.
     pub items: Vec<Order>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub next_cursor: Option<String>,
 }

@@ -22,6 +22,7 @@ pub struct PurchaseRequest {
     /// The product's code (`dr`, `failback`, `premium`, …).
     #[cfg_attr(feature = "openapi", oai(validator(max_length = 32)))]
     pub product: String,
+    /// `month` or `year` for a term product; omit for a one-time product.
     #[serde(default)]
     pub cycle: Option<Cycle>,
     /// Units to buy (seats for Enterprise).
@@ -36,6 +37,7 @@ pub struct PurchaseRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct UpgradeRequest {
+    /// The held subscription to upgrade (its product is the current edition).
     pub subscription_id: Uuid,
     /// The edition to move to.
     #[cfg_attr(feature = "openapi", oai(validator(max_length = 32)))]
@@ -46,6 +48,7 @@ pub struct UpgradeRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct AddSeatsRequest {
+    /// The seat-based subscription to add seats to.
     pub subscription_id: Uuid,
     /// Seats to add.
     pub seats: u32,
@@ -69,8 +72,11 @@ pub enum QuoteRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct QuoteLineView {
+    /// What the line is for: `purchase`, `bonus`, `upgrade` or `seats`.
     pub kind: LineKind,
+    /// The product's code: the one bought, granted, or upgraded to.
     pub product: String,
+    /// Units priced (seats, on a seats line).
     pub quantity: u32,
     /// Per unit and cycle, or per unit and month on prorated lines.
     pub unit_price: Amount,
@@ -90,7 +96,9 @@ pub struct QuoteLineView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Period {
+    /// When it starts.
     pub start: DateTime<Utc>,
+    /// When it ends.
     pub end: DateTime<Utc>,
 }
 
@@ -100,12 +108,15 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct QuoteView {
+    /// The currency of every amount in it: the account's region's.
     pub currency: Currency,
+    /// The priced lines: what is bought first, then any bonus granted with it.
     pub lines: Vec<QuoteLineView>,
     /// The sum of the lines' totals.
     pub total: Amount,
     /// The methods the account's region offers for paying it.
     pub payment_methods: Vec<PaymentMethod>,
+    /// The time it covers if paid now.
     pub period: Period,
 }
 

@@ -12,6 +12,7 @@ mod batch;
 
 pub use batch::{BatchSchedule, InvalidSchedule};
 
+use crate::api::ProblemCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -117,11 +118,11 @@ pub enum InvoiceRefusal {
 
 impl InvoiceRefusal {
     /// The stable code the API answers with.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            InvoiceRefusal::TypeNotOffered { .. } => "invoice_type_not_allowed",
+            InvoiceRefusal::TypeNotOffered { .. } => ProblemCode::InvoiceTypeNotAllowed,
             InvoiceRefusal::MissingFields { .. } | InvoiceRefusal::TaxpayerId(_) => {
-                "invoice_details_invalid"
+                ProblemCode::InvoiceDetailsInvalid
             }
             InvoiceRefusal::Text(refusal) => refusal.code(),
         }
@@ -144,12 +145,12 @@ pub enum InvoicingConflict {
 
 impl InvoicingConflict {
     /// The stable code the API answers with.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            InvoicingConflict::OrderNotPaid => "order_not_paid",
-            InvoicingConflict::NothingToInvoice => "nothing_to_invoice",
-            InvoicingConflict::Issued { .. } => "invoice_issued",
-            InvoicingConflict::NotIssued => "invoice_not_issued",
+            InvoicingConflict::OrderNotPaid => ProblemCode::OrderNotPaid,
+            InvoicingConflict::NothingToInvoice => ProblemCode::NothingToInvoice,
+            InvoicingConflict::Issued { .. } => ProblemCode::InvoiceIssued,
+            InvoicingConflict::NotIssued => ProblemCode::InvoiceNotIssued,
         }
     }
 }

@@ -1,3 +1,4 @@
+use crate::api::ProblemCode;
 use chrono::{Duration, TimeZone, Utc, Weekday};
 use rust_decimal_macros::dec;
 
@@ -11,7 +12,7 @@ fn only_a_paid_order_that_cost_something_is_invoiced() {
     assert_eq!(check_invoiceable(OrderStatus::Paid, paid), Ok(()));
     assert_eq!(
         check_invoiceable(OrderStatus::Paid, free).map_err(|c| c.code()),
-        Err("nothing_to_invoice")
+        Err(ProblemCode::NothingToInvoice)
     );
     for unpaid in [
         OrderStatus::PendingPayment,
@@ -21,7 +22,7 @@ fn only_a_paid_order_that_cost_something_is_invoiced() {
     ] {
         assert_eq!(
             check_invoiceable(unpaid, paid).map_err(|c| c.code()),
-            Err("order_not_paid")
+            Err(ProblemCode::OrderNotPaid)
         );
     }
 }
@@ -31,12 +32,12 @@ fn an_issued_invoice_never_changes_and_only_an_issued_one_prints() {
     assert_eq!(check_changeable(InvoiceStatus::Requested, None), Ok(()));
     let refused =
         check_changeable(InvoiceStatus::Issued, Some("CN-VO-2026-000001")).expect_err("issued");
-    assert_eq!(refused.code(), "invoice_issued");
+    assert_eq!(refused.code(), ProblemCode::InvoiceIssued);
     assert!(refused.to_string().contains("CN-VO-2026-000001"));
     assert_eq!(check_printable(InvoiceStatus::Issued), Ok(()));
     assert_eq!(
         check_printable(InvoiceStatus::Requested).map_err(|c| c.code()),
-        Err("invoice_not_issued")
+        Err(ProblemCode::InvoiceNotIssued)
     );
 }
 
@@ -89,7 +90,7 @@ fn an_ordinary_vat_invoice_needs_a_title_and_for_a_company_the_taxpayer_id() {
     };
     assert_eq!(
         check_request(Region::Cn, InvoiceType::VatOrdinary, &company).map_err(|r| r.code()),
-        Err("invoice_details_invalid")
+        Err(ProblemCode::InvoiceDetailsInvalid)
     );
     assert_eq!(
         check_request(
@@ -98,7 +99,7 @@ fn an_ordinary_vat_invoice_needs_a_title_and_for_a_company_the_taxpayer_id() {
             &BuyerDetails::default()
         )
         .map_err(|r| r.code()),
-        Err("invoice_details_invalid")
+        Err(ProblemCode::InvoiceDetailsInvalid)
     );
 }
 
@@ -114,11 +115,11 @@ fn each_region_issues_its_own_types() {
     );
     assert_eq!(
         check_request(Region::Intl, InvoiceType::VatSpecial, &special()).map_err(|r| r.code()),
-        Err("invoice_type_not_allowed")
+        Err(ProblemCode::InvoiceTypeNotAllowed)
     );
     assert_eq!(
         check_request(Region::Cn, InvoiceType::Standard, &named).map_err(|r| r.code()),
-        Err("invoice_type_not_allowed")
+        Err(ProblemCode::InvoiceTypeNotAllowed)
     );
 }
 
@@ -141,7 +142,10 @@ fn a_control_character_in_a_detail_is_bad_input() {
         ..special()
     };
     let refusal = check_request(Region::Cn, InvoiceType::VatSpecial, &bad);
-    assert_eq!(refusal.map_err(|e| e.code()), Err("validation_failed"));
+    assert_eq!(
+        refusal.map_err(|e| e.code()),
+        Err(ProblemCode::ValidationFailed)
+    );
     let two_lines = BuyerDetails {
         address: Some("Line 1\nLine 2".to_owned()),
         ..special()

@@ -71,12 +71,12 @@ impl AccountsApi {
         let sandbox = state.config.sandbox;
         Ok(Json(match principal.role {
             Role::Admin => WhoAmI {
-                role: KeyRole::Admin.to_string(),
+                role: KeyRole::Admin,
                 account_id: None,
                 sandbox,
             },
             Role::Account(id) => WhoAmI {
-                role: KeyRole::Account.to_string(),
+                role: KeyRole::Account,
                 account_id: Some(id),
                 sandbox,
             },

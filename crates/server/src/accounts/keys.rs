@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::account::KeyRole;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{ApiKeyInput, ApiKeyList, ApiKeyView, CreatedApiKey};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -223,7 +224,7 @@ pub async fn rotate(
 ) -> ServiceResult<CreatedApiKey> {
     let row = load_key(db, principal, id).await?;
     let revoked = || ServiceError::Conflict {
-        code: "api_key_revoked",
+        code: ProblemCode::ApiKeyRevoked,
         detail: "a revoked key cannot be rotated: create a new one".to_owned(),
     };
     if row.revoked_at.is_some() {

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod owned;
 pub mod secret;
 
+use entitle_domain::api::ProblemCode;
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
@@ -180,7 +181,7 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
             Some(wait) => {
                 let mut response = crate::problem::refusal(
                     poem::http::StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ProblemCode::RateLimited,
                     &format!("too many unknown API keys from this address: retry in {wait} s"),
                 );
                 if let Ok(value) = poem::http::HeaderValue::from_str(&wait.to_string()) {

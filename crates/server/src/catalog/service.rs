@@ -2,6 +2,7 @@
 
 use entitle_domain::Clock;
 use entitle_domain::Product;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{ProductInput, ProductView};
 use sea_orm::DatabaseConnection;
 use sea_orm::TransactionTrait;
@@ -88,7 +89,7 @@ async fn save(
     match (existing, created_at) {
         (None, Some(_)) => {
             return Err(ServiceError::Conflict {
-                code: "product_exists",
+                code: ProblemCode::ProductExists,
                 detail: format!("product {} exists: update it with PUT", product.code),
             });
         }

@@ -7,6 +7,7 @@
 //! read, and the handler never sees any of it. Handlers read whole bodies anyway (JSON, forms),
 //! so reading it here costs no memory they would not have spent.
 
+use entitle_domain::api::ProblemCode;
 use poem::Request;
 use poem::error::ReadBodyError;
 use poem::http::{StatusCode, header};
@@ -19,7 +20,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 fn too_large() -> poem::Response {
     refusal(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ProblemCode::PayloadTooLarge,
         &format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
     )
 }
@@ -32,7 +33,7 @@ pub async fn within_limit(mut req: Request) -> Result<Request, poem::Response> {
             Ok(_) => Err(too_large()),
             Err(_) => Err(refusal(
                 StatusCode::BAD_REQUEST,
-                "validation_failed",
+                ProblemCode::ValidationFailed,
                 "Content-Length is not a number",
             )),
         };
@@ -51,7 +52,7 @@ pub async fn within_limit(mut req: Request) -> Result<Request, poem::Response> {
             tracing::info!(error = %err, "a request body could not be read");
             Err(refusal(
                 StatusCode::BAD_REQUEST,
-                "validation_failed",
+                ProblemCode::ValidationFailed,
                 "the request body could not be read",
             ))
         }

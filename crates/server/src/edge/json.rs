@@ -7,6 +7,7 @@
 //! types whose serde form is their wire form to the letter: a test below holds every such type
 //! to the value `Json<T>` would write.
 
+use entitle_domain::api::ProblemCode;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
@@ -48,7 +49,7 @@ impl<T: Type + Serialize + Send> IntoResponse for SerdeJson<T> {
                 tracing::error!(error = %err, "an answer could not be written as JSON");
                 refusal(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
+                    ProblemCode::InternalError,
                     "the answer could not be written",
                 )
             }

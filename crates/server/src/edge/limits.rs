@@ -10,6 +10,7 @@
 //! - entries back at a full quota (indistinguishable from a fresh one) are pruned every
 //!   [`PRUNE_EVERY`].
 
+use entitle_domain::api::ProblemCode;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -136,7 +137,7 @@ impl Limits {
 fn too_many(seconds: u64) -> poem::Response {
     let mut response = crate::problem::refusal(
         StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ProblemCode::RateLimited,
         &format!("too many requests: retry in {seconds} s"),
     );
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {

@@ -2,6 +2,7 @@
 //! API's address they answer an admin key only; `--metrics-listen` serves them on an address
 //! of their own, which only the scraper should reach, without a key.
 
+use entitle_domain::api::ProblemCode;
 use poem::http::{StatusCode, header};
 use poem::listener::TcpAcceptor;
 use poem::web::Data;
@@ -14,7 +15,7 @@ use crate::state::AppState;
 use crate::store::entity::order;
 
 fn unauthorized(detail: &str) -> Response {
-    crate::problem::refusal(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    crate::problem::refusal(StatusCode::UNAUTHORIZED, ProblemCode::Unauthorized, detail)
 }
 
 /// `None` when `req` carries an admin key, else the refusal (401 without a known key, 403
@@ -44,7 +45,7 @@ async fn refuse_non_admin(state: &AppState, req: &Request) -> Option<Response> {
         Ok(None) => Some(match state.limits.bad_key_from(req) {
             Some(wait) => crate::problem::refusal(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ProblemCode::RateLimited,
                 &format!("too many unknown API keys from this address: retry in {wait} s"),
             ),
             None => unauthorized("send a valid admin key as `Authorization: Bearer <key>`"),

@@ -15,6 +15,7 @@ pub use batch::{issue_requested, scheduled_batch};
 
 use entitle_domain::Clock;
 use entitle_domain::Money;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{Amount, Invoice, InvoicePage, InvoiceRequest};
 use entitle_domain::invoices::{
     BuyerDetails, InvoiceRefusal, InvoiceStatus, InvoicingConflict, check_changeable,
@@ -48,7 +49,7 @@ pub fn view(row: &invoice::Model) -> ServiceResult<Invoice> {
         order_id: row.order_id,
         account_id: row.account_id,
         kind: row.kind,
-        status: row.status.to_string(),
+        status: row.status,
         number: row.number.clone(),
         buyer: serde_json::from_str(&row.buyer).map_err(|_| corrupt("buyer"))?,
         currency,
@@ -147,7 +148,7 @@ pub async fn request(
             .map_err(|err| {
                 if crate::store::is_unique_violation(&err) {
                     ServiceError::Conflict {
-                        code: "invoice_exists",
+                        code: ProblemCode::InvoiceExists,
                         detail: "an invoice for this order was requested at the same moment by \
                                  another request: read it, or send this request again to change \
                                  it"

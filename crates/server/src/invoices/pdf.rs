@@ -217,7 +217,7 @@ mod tests {
             order_id: uuid::Uuid::from_u128(2),
             account_id: uuid::Uuid::from_u128(3),
             kind: InvoiceType::VatSpecial,
-            status: InvoiceStatus::Issued.to_string(),
+            status: InvoiceStatus::Issued,
             number: Some("CN-VS-2026-000001".to_owned()),
             buyer: BuyerDetails {
                 title: Some("Acme Ltd".to_owned()),

@@ -166,7 +166,7 @@ pub async fn run(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<
         .await?;
     result?;
     Ok(JobRun {
-        job: job.name().to_owned(),
+        job,
         processed,
         detail,
     })
@@ -189,10 +189,10 @@ pub async fn statuses(
                     + chrono::Duration::from_std(every).unwrap_or_default()
             });
             JobStatus {
-                job: job.name().to_owned(),
+                job,
                 last_started_at: row.and_then(|r| r.last_started_at),
                 last_finished_at,
-                last_outcome: row.and_then(|r| r.last_outcome).map(|o| o.to_string()),
+                last_outcome: row.and_then(|r| r.last_outcome),
                 last_detail: row.and_then(|r| r.last_detail.clone()),
                 runs: row.map_or(0, |r| u64::try_from(r.runs).unwrap_or(0)),
                 next_run_at,

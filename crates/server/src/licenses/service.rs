@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::ProductKind;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{License, LicensePage};
 use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
 use entitle_domain::text::{self, check_free_text};
@@ -208,7 +209,7 @@ pub async fn set_host(
     };
     if condition.exec(&txn).await?.rows_affected == 0 {
         return Err(ServiceError::Conflict {
-            code: "license_changed",
+            code: ProblemCode::LicenseChanged,
             detail: "the license changed while this request ran: read it again".to_owned(),
         });
     }

@@ -6,6 +6,7 @@
 //! edition already.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::api::ProblemCode;
 use entitle_domain::catalog::Product;
 use entitle_domain::orders::{OrderClaim, OrderStatus};
 use entitle_domain::{Clock, Refusal, UpgradeRefusal, pricing};
@@ -118,7 +119,7 @@ async fn refused(
 /// 409 `order_pending`, naming the order waiting for payment.
 fn pending(waiting: &order::Model) -> ServiceError {
     ServiceError::Conflict {
-        code: "order_pending",
+        code: ProblemCode::OrderPending,
         detail: format!(
             "order {} ({} {}) is waiting for payment: pay it (POST /v1/orders/{}/checkout) or \
              cancel it before ordering again",
@@ -167,7 +168,7 @@ pub(super) async fn check_no_waiting_renewal(
         .await?;
     match waiting {
         Some(renewal) => Err(ServiceError::Conflict {
-            code: "renewal_pending",
+            code: ProblemCode::RenewalPending,
             detail: format!(
                 "the renewal order {} waits for payment: pay it first (POST /v1/orders/{}/checkout), \
                  then upgrade or add seats",

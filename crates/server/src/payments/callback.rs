@@ -22,6 +22,8 @@ use sea_orm::EntityTrait;
 use super::reconcile::settle;
 use super::service::{self, FoundBy};
 use super::{CallbackFailure, CallbackOutcome, pay_page};
+use entitle_domain::api::ProblemCode;
+
 use crate::error::ServiceError;
 use crate::orders::store;
 use crate::problem::ApiError;
@@ -33,9 +35,9 @@ const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
 fn failure(err: ServiceError) -> CallbackFailure {
     let code = match &err {
-        ServiceError::Callback(rejection) => rejection.code().to_owned(),
-        ServiceError::Invalid(_) => "malformed_callback".to_owned(),
-        _ => "internal_error".to_owned(),
+        ServiceError::Callback(rejection) => rejection.code(),
+        ServiceError::Invalid(_) => ProblemCode::MalformedCallback,
+        _ => ProblemCode::InternalError,
     };
     let api = ApiError::from(err);
     let status = match &api {

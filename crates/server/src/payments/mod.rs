@@ -19,6 +19,7 @@ pub mod sandbox;
 pub mod service;
 pub mod wechat_pay;
 
+use entitle_domain::api::ProblemCode;
 use std::fmt::Debug;
 
 use chrono::{DateTime, Utc};
@@ -76,14 +77,14 @@ pub enum CallbackRejection {
 
 impl CallbackRejection {
     /// The stable code the callback endpoint answers with.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
             CallbackRejection::MissingSignature | CallbackRejection::BadSignature => {
-                "invalid_signature"
+                ProblemCode::InvalidSignature
             }
-            CallbackRejection::Stale => "stale_callback",
-            CallbackRejection::Malformed(_) => "malformed_callback",
-            CallbackRejection::Mismatch(_) => "callback_mismatch",
+            CallbackRejection::Stale => ProblemCode::StaleCallback,
+            CallbackRejection::Malformed(_) => ProblemCode::MalformedCallback,
+            CallbackRejection::Mismatch(_) => ProblemCode::CallbackMismatch,
         }
     }
 }
@@ -190,7 +191,7 @@ pub struct SavedCharge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackFailure {
     pub status: StatusCode,
-    pub code: String,
+    pub code: ProblemCode,
     pub detail: String,
 }
 

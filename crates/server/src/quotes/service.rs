@@ -2,6 +2,7 @@
 
 use entitle_domain::Clock;
 use entitle_domain::Quote;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{QuoteRequest, QuoteView};
 use entitle_domain::pricing::{PurchaseChoice, quote_purchase};
 use entitle_domain::proration::{quote_add_seats, quote_upgrade};
@@ -79,7 +80,7 @@ async fn held_subscription(
     subscriptions::find_for_account(db, account_id, id)
         .await?
         .ok_or_else(|| ServiceError::Rule {
-            code: "unknown_subscription",
+            code: ProblemCode::UnknownSubscription,
             detail: format!("this account has no subscription {id}"),
         })
 }

@@ -149,7 +149,7 @@ pub async fn deliveries(
             event_type: kind,
             endpoint_id: row.endpoint_id,
             next_attempt_at: (row.status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
-            status: row.status.to_string(),
+            status: row.status,
             delivered_at: row.delivered_at,
             attempts,
         });

@@ -1,6 +1,8 @@
 //! Accounts and API keys: who may see and do what (DESIGN.md §2, §7).
 
 use entitle_client::Client;
+use entitle_domain::account::KeyRole;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{AccountInput, ApiKeyInput, CreatedApiKey};
 use entitle_domain::{AccountKind, Currency, PaymentMethod, Region};
 use entitle_server::auth::cache::KeyCache;
@@ -98,42 +100,42 @@ on_both_databases! {
         assert_eq!(seen, created);
         let too_many = app.admin.list_accounts(Some(201), None).await.expect_err("refused");
         assert_eq!(too_many.status().map(|s| s.as_u16()), Some(400));
-        assert_eq!(too_many.code(), Some("validation_failed"));
+        assert_eq!(too_many.code(), Some(ProblemCode::ValidationFailed));
     }
 
     async fn an_account_key_sees_its_own_account_and_nothing_else(app) {
         let (own, client) =
             account_with_key(&app, "Own", AccountKind::Individual, Region::Cn).await;
         let me = client.who_am_i().await.expect("me");
-        assert_eq!((me.role.as_str(), me.account_id), ("account", Some(own.id)));
-        assert_eq!(app.admin.who_am_i().await.expect("me").role, "admin");
+        assert_eq!((me.role, me.account_id), (KeyRole::Account, Some(own.id)));
+        assert_eq!(app.admin.who_am_i().await.expect("me").role, KeyRole::Admin);
         let (other, _) =
             account_with_key(&app, "Other", AccountKind::Individual, Region::Cn).await;
         assert_eq!(client.get_account(own.id).await.expect("own account").id, own.id);
 
         let hidden = client.get_account(other.id).await.expect_err("hidden");
-        assert_eq!(hidden.code(), Some("not_found"));
+        assert_eq!(hidden.code(), Some(ProblemCode::NotFound));
         assert_eq!(hidden.status().map(|s| s.as_u16()), Some(404));
 
         let listing = client.list_accounts(None, None).await.expect_err("admin only");
-        assert_eq!(listing.code(), Some("forbidden"));
+        assert_eq!(listing.code(), Some(ProblemCode::Forbidden));
         let creating = client
             .create_account(&new_account("Mine", AccountKind::Individual, Region::Cn))
             .await
             .expect_err("admin only");
-        assert_eq!(creating.code(), Some("forbidden"));
+        assert_eq!(creating.code(), Some(ProblemCode::Forbidden));
         let key = client
             .create_api_key(own.id, &key_named("more"))
             .await
             .expect_err("admin only");
-        assert_eq!(key.code(), Some("forbidden"));
+        assert_eq!(key.code(), Some(ProblemCode::Forbidden));
     }
 
     async fn unknown_keys_are_refused_with_a_problem(app) {
         let stranger = app.admin.with_key("ent_0000000000000000");
         let refused = stranger.list_products().await.expect_err("refused");
         assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
-        assert_eq!(refused.code(), Some("unauthorized"));
+        assert_eq!(refused.code(), Some(ProblemCode::Unauthorized));
 
         let response = app.http.get(app.url("/v1/catalog/products")).send().await.expect("request");
         assert_eq!(response.status(), 401);
@@ -177,7 +179,7 @@ on_both_databases! {
         let rotated = client.rotate_api_key(listed[0].id).await.expect("rotate");
         assert_ne!(rotated.id, listed[0].id);
         let old = client.get_account(account.id).await.expect_err("the old key stops at once");
-        assert_eq!(old.code(), Some("unauthorized"));
+        assert_eq!(old.code(), Some(ProblemCode::Unauthorized));
         let fresh = app.admin.with_key(&rotated.key);
         assert_eq!(fresh.get_account(account.id).await.expect("the new key works").id, account.id);
 
@@ -185,7 +187,7 @@ on_both_databases! {
         assert!(revoked.revoked_at.is_some());
         assert_eq!(
             fresh.get_account(account.id).await.expect_err("revoked").code(),
-            Some("unauthorized")
+            Some(ProblemCode::Unauthorized)
         );
         let keys = app.admin.list_api_keys(account.id).await.expect("keys").items;
         assert_eq!(keys.len(), 2);
@@ -195,7 +197,7 @@ on_both_databases! {
 
         let (_, other) = account_with_key(&app, "Other", AccountKind::Individual, Region::Cn).await;
         let hidden = other.revoke_api_key(keys[0].id).await.expect_err("another account's key");
-        assert_eq!(hidden.code(), Some("not_found"));
+        assert_eq!(hidden.code(), Some(ProblemCode::NotFound));
     }
 
     async fn another_instance_honours_a_revocation_within_the_key_cache_ttl(app) {
@@ -209,13 +211,13 @@ on_both_databases! {
         here.revoke_api_key(key.id).await.expect("revoke on the first instance");
         assert_eq!(
             here.get_account(account.id).await.expect_err("revoked here").code(),
-            Some("unauthorized"),
+            Some(ProblemCode::Unauthorized),
             "the instance that revoked forgets the key at once"
         );
         tokio::time::sleep(KeyCache::TTL + std::time::Duration::from_millis(100)).await;
         assert_eq!(
             there.get_account(account.id).await.expect_err("revoked there").code(),
-            Some("unauthorized"),
+            Some(ProblemCode::Unauthorized),
             "another instance honours the revocation once its cache entry is older than the TTL"
         );
     }
@@ -226,6 +228,6 @@ on_both_databases! {
             .create_account(&new_account("   ", AccountKind::Individual, Region::Cn))
             .await
             .expect_err("blank");
-        assert_eq!(refused.code(), Some("validation_failed"));
+        assert_eq!(refused.code(), Some(ProblemCode::ValidationFailed));
     }
 }

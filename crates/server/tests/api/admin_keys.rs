@@ -4,6 +4,8 @@
 
 use entitle_domain::AccountKind;
 use entitle_domain::Region;
+use entitle_domain::account::KeyRole;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::clock::OffsetClock;
 use entitle_server::{AppState, Config, StartError};
 
@@ -18,7 +20,7 @@ on_both_databases! {
         assert!(made.key.starts_with(&made.prefix) && made.key.starts_with("ent_"));
         let ops = app.admin.with_key(&made.key);
         let me = ops.who_am_i().await.expect("who am i");
-        assert_eq!((me.role.as_str(), me.account_id), ("admin", None));
+        assert_eq!((me.role, me.account_id), (KeyRole::Admin, None));
         ops.list_accounts(None, None).await.expect("an admin's operation");
 
         let listed = ops.list_admin_api_keys().await.expect("list").items;
@@ -32,15 +34,15 @@ on_both_databases! {
         assert_eq!(rotated.name, "ops");
         assert_eq!(
             ops.who_am_i().await.expect_err("the old key stops at once").code(),
-            Some("unauthorized")
+            Some(ProblemCode::Unauthorized)
         );
         let fresh = app.admin.with_key(&rotated.key);
-        assert_eq!(fresh.who_am_i().await.expect("the new key works").role, "admin");
+        assert_eq!(fresh.who_am_i().await.expect("the new key works").role, KeyRole::Admin);
         let revoked = fresh.revoke_api_key(rotated.id).await.expect("revoke");
         assert!(revoked.revoked_at.is_some());
         assert_eq!(
             fresh.who_am_i().await.expect_err("revoked").code(),
-            Some("unauthorized")
+            Some(ProblemCode::Unauthorized)
         );
         let keys = app.admin.list_admin_api_keys().await.expect("list").items;
         assert_eq!(keys.len(), 2);
@@ -59,7 +61,7 @@ on_both_databases! {
             customer.rotate_api_key(made.id).await.expect_err("rotate"),
             customer.revoke_api_key(made.id).await.expect_err("revoke"),
         ] {
-            assert_eq!(hidden.code(), Some("not_found"), "an admin key's existence is hidden");
+            assert_eq!(hidden.code(), Some(ProblemCode::NotFound), "an admin key's existence is hidden");
         }
         let own = customer.list_api_keys(account.id).await.expect("own keys").items;
         assert!(own.iter().all(|k| k.id != made.id), "admin keys are no account's");
@@ -76,10 +78,10 @@ on_both_databases! {
             .await;
         assert_eq!(
             retired.admin.who_am_i().await.expect_err("the bootstrap key is gone").code(),
-            Some("unauthorized")
+            Some(ProblemCode::Unauthorized)
         );
         let ops = retired.admin.with_key(&made.key);
-        assert_eq!(ops.who_am_i().await.expect("the stored key").role, "admin");
+        assert_eq!(ops.who_am_i().await.expect("the stored key").role, KeyRole::Admin);
         let made_there = ops.create_admin_api_key(&named("second")).await.expect("create");
         assert_eq!(ops.list_admin_api_keys().await.expect("list").items.len(), 2);
         assert_ne!(made_there.id, made.id);

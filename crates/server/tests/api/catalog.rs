@@ -1,5 +1,6 @@
 //! The catalog as data (DESIGN.md §1): seeded, read by any key, edited by admins.
 
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{PriceEntry, ProductInput};
 use entitle_domain::{AccountKind, Currency, Cycle, ProductKind, Region};
 
@@ -85,7 +86,7 @@ on_both_databases! {
         assert_eq!(app.admin.get_product("backup").await.expect("read back"), created);
 
         let again = app.admin.create_product(&backup_product("12.50")).await.expect_err("exists");
-        assert_eq!(again.code(), Some("product_exists"));
+        assert_eq!(again.code(), Some(ProblemCode::ProductExists));
 
         let mut changed = backup_product("15.00");
         changed.name = "Cloud Backup 2".to_owned();
@@ -94,9 +95,9 @@ on_both_databases! {
         assert_eq!(app.admin.get_product("backup").await.expect("read back"), updated);
 
         let renamed = app.admin.update_product("other", &changed).await.expect_err("code differs");
-        assert_eq!(renamed.code(), Some("validation_failed"));
+        assert_eq!(renamed.code(), Some(ProblemCode::ValidationFailed));
         let missing = app.admin.get_product("nothing").await.expect_err("missing");
-        assert_eq!(missing.code(), Some("not_found"));
+        assert_eq!(missing.code(), Some(ProblemCode::NotFound));
     }
 
     async fn large_amounts_with_cents_round_trip_exactly(app) {
@@ -120,7 +121,7 @@ on_both_databases! {
     async fn account_keys_cannot_edit_the_catalog(app) {
         let (_, customer) = account_with_key(&app, "Customer", AccountKind::Individual, Region::Intl).await;
         let refused = customer.create_product(&backup_product("1.00")).await.expect_err("admin only");
-        assert_eq!(refused.code(), Some("forbidden"));
+        assert_eq!(refused.code(), Some(ProblemCode::Forbidden));
     }
 
     async fn invalid_product_definitions_are_refused(app) {
@@ -137,7 +138,7 @@ on_both_databases! {
         });
         for input in [bad_code, one_time_without_validity, negative, unknown_bonus] {
             let refused = app.admin.create_product(&input).await.expect_err("invalid");
-            assert_eq!(refused.code(), Some("validation_failed"), "{input:?}");
+            assert_eq!(refused.code(), Some(ProblemCode::ValidationFailed), "{input:?}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP edge (issue: hardening and operations): rate limits, body limits, security
 //! headers, request ids, metrics.
 
+use entitle_domain::api::ProblemCode;
 use entitle_domain::{AccountKind, Region};
 
 use crate::accounts::account_with_key;
@@ -25,7 +26,7 @@ on_both_databases! {
             if response.status() == 429 {
                 retry_after = response.headers().get("retry-after").cloned();
                 let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
-                assert_eq!(problem.code, "rate_limited");
+                assert_eq!(problem.code, ProblemCode::RateLimited);
             }
         }
         assert!(statuses.contains(&200) && statuses.contains(&429), "{statuses:?}");
@@ -62,7 +63,7 @@ on_both_databases! {
             .expect("request");
         assert_eq!(response.status(), 413);
         let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
-        assert_eq!(problem.code, "payload_too_large");
+        assert_eq!(problem.code, ProblemCode::PayloadTooLarge);
     }
 
     async fn every_answer_has_a_request_id_and_the_payment_page_is_locked_down(app) {

@@ -3,6 +3,7 @@
 //! proxy.
 
 use entitle_domain::api::Problem;
+use entitle_domain::api::ProblemCode;
 use futures_util::stream;
 
 use crate::harness::{ADMIN_KEY, Backend, TestApp, run_with};
@@ -57,7 +58,7 @@ async fn assert_cut_at_the_limit(app: &TestApp, http: &reqwest::Client, version:
     assert_eq!(huge.status(), 413);
     assert_eq!(huge.headers()["content-type"], "application/problem+json");
     let problem: Problem = huge.json().await.expect("problem");
-    assert_eq!(problem.code, "payload_too_large");
+    assert_eq!(problem.code, ProblemCode::PayloadTooLarge);
     assert!(
         !account_named(app, "Streamed huge").await,
         "the handler never saw the body"
@@ -153,7 +154,7 @@ async fn a_chunked_body_over_the_limit_is_cut_and_refused_with_413() {
             .expect("huge");
             assert_eq!(status, 413, "{body}");
             let problem: Problem = serde_json::from_str(&body).expect("problem+json");
-            assert_eq!(problem.code, "payload_too_large");
+            assert_eq!(problem.code, ProblemCode::PayloadTooLarge);
             assert!(
                 !account_named(&app, "Chunked huge").await,
                 "the handler never saw the body"

@@ -1,5 +1,6 @@
 //! Bad input gets a clear problem, never a 500 (DESIGN.md, "bad input").
 
+use entitle_domain::api::ProblemCode;
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use serde_json::json;
 
@@ -40,7 +41,7 @@ on_both_databases! {
                 "{body}"
             );
             let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
-            assert_eq!(problem.code, "validation_failed", "{body}");
+            assert_eq!(problem.code, ProblemCode::ValidationFailed, "{body}");
             assert!(!problem.detail.is_empty());
         }
     }
@@ -94,7 +95,7 @@ on_both_databases! {
             .expect("request");
         assert_eq!(response.status(), 400);
         let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
-        assert_eq!(problem.code, "validation_failed");
+        assert_eq!(problem.code, ProblemCode::ValidationFailed);
     }
 }
 
@@ -132,7 +133,7 @@ on_both_databases! {
             .expect("request");
         assert_eq!(response.status(), 415);
         let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
-        assert_eq!(problem.code, "unsupported_media_type");
+        assert_eq!(problem.code, ProblemCode::UnsupportedMediaType);
         let spec: serde_json::Value =
             serde_json::from_str(&entitle_server::openapi_json()).expect("spec");
         assert!(spec["paths"]["/v1/accounts"]["post"]["responses"]["415"].is_object());
@@ -207,7 +208,7 @@ on_both_databases! {
             let response = request.send().await.expect("request");
             let status = response.status().as_u16();
             let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
-            assert_eq!((status, problem.code.as_str()), (422, "validation_failed"), "{path} {body}");
+            assert_eq!((status, problem.code), (422, ProblemCode::ValidationFailed), "{path} {body}");
         }
 
         // A tab inside the Idempotency-Key (the one control character a header may carry).

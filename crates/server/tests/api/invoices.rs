@@ -2,6 +2,8 @@
 //! numbers, final once issued.
 
 use entitle_domain::api::InvoiceRequest;
+use entitle_domain::api::ProblemCode;
+use entitle_domain::invoices::InvoiceStatus;
 use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 
@@ -39,11 +41,11 @@ on_both_databases! {
         let (account, client) = account_with_key(&app, "Invoiced", AccountKind::Individual, Region::Cn).await;
         let paid = buy(&app, &client, account.id, &purchase("dr", Some(Cycle::Year), 3, PaymentMethod::Alipay)).await;
         let requested = client.request_invoice(paid.id, &special()).await.expect("request");
-        assert_eq!(requested.status, "requested");
+        assert_eq!(requested.status, InvoiceStatus::Requested);
         assert_eq!(requested.number, None);
         assert_eq!(requested.total.to_string(), "5970.00");
         let not_yet = client.invoice_pdf(requested.id).await.expect_err("not issued");
-        assert_eq!(not_yet.code(), Some("invoice_not_issued"));
+        assert_eq!(not_yet.code(), Some(ProblemCode::InvoiceNotIssued));
 
         // Changeable until issued.
         let mut changed = special();
@@ -54,7 +56,7 @@ on_both_databases! {
 
         assert_eq!(app.admin.run_job("invoices").await.expect("batch").processed, 1);
         let issued = client.get_invoice(requested.id).await.expect("invoice");
-        assert_eq!(issued.status, "issued");
+        assert_eq!(issued.status, InvoiceStatus::Issued);
         let year = issued.issued_at.expect("issued at").format("%Y").to_string();
         assert_eq!(issued.number, Some(format!("CN-VS-{year}-000001")));
         // 5970.00 at 6 %, tax included: 5632.08 + 337.92.
@@ -64,7 +66,7 @@ on_both_databases! {
         assert_eq!(issued.buyer.title, special().buyer.title, "the buyer's name is kept exactly");
 
         let frozen = client.request_invoice(paid.id, &special()).await.expect_err("issued");
-        assert_eq!(frozen.code(), Some("invoice_issued"));
+        assert_eq!(frozen.code(), Some(ProblemCode::InvoiceIssued));
         assert_eq!(frozen.status().map(|s| s.as_u16()), Some(409));
         assert!(frozen.to_string().contains(&format!("CN-VS-{year}-000001")), "{frozen}: names the number");
         let pdf = client.invoice_pdf(issued.id).await.expect("pdf");
@@ -84,17 +86,17 @@ on_both_databases! {
         let mut no_bank = special();
         no_bank.buyer.bank = None;
         let refused = cn_client.request_invoice(cn_paid.id, &no_bank).await.expect_err("no bank");
-        assert_eq!(refused.code(), Some("invoice_details_invalid"));
+        assert_eq!(refused.code(), Some(ProblemCode::InvoiceDetailsInvalid));
         assert!(refused.to_string().contains("bank"), "{refused}");
 
         let mut company = ordinary("上海示例科技有限公司");
         company.buyer.company = true;
         let refused = cn_client.request_invoice(cn_paid.id, &company).await.expect_err("no taxpayer id");
-        assert_eq!(refused.code(), Some("invoice_details_invalid"));
+        assert_eq!(refused.code(), Some(ProblemCode::InvoiceDetailsInvalid));
         assert!(cn_client.request_invoice(cn_paid.id, &ordinary("张三")).await.is_ok());
 
         let refused = intl_client.request_invoice(intl_paid.id, &special()).await.expect_err("not in intl");
-        assert_eq!(refused.code(), Some("invoice_type_not_allowed"));
+        assert_eq!(refused.code(), Some(ProblemCode::InvoiceTypeNotAllowed));
         let standard = InvoiceRequest {
             kind: InvoiceType::Standard,
             buyer: BuyerDetails { title: Some("Acme GmbH".to_owned()), ..BuyerDetails::default() },
@@ -103,9 +105,9 @@ on_both_databases! {
 
         let unpaid = order(&cn_client, cn.id, &purchase("failback", None, 1, PaymentMethod::Alipay)).await;
         let refused = cn_client.request_invoice(unpaid.id, &ordinary("张三")).await.expect_err("unpaid");
-        assert_eq!(refused.code(), Some("order_not_paid"));
+        assert_eq!(refused.code(), Some(ProblemCode::OrderNotPaid));
         let hidden = intl_client.request_invoice(cn_paid.id, &standard).await.expect_err("another account's");
-        assert_eq!(hidden.code(), Some("not_found"));
+        assert_eq!(hidden.code(), Some(ProblemCode::NotFound));
     }
 
     async fn a_weeks_requests_get_contiguous_numbers_even_with_two_batches_at_once(app) {

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use entitle_client::LicenseQuery;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 
@@ -23,11 +24,11 @@ on_both_databases! {
         assert!(consumed.consumed_at.is_some());
         let twice = client.consume_license(licenses[0].id, "failback-run-43").await.expect_err("twice");
         assert_eq!(twice.status().map(|s| s.as_u16()), Some(409));
-        assert_eq!(twice.code(), Some("license_already_consumed"));
+        assert_eq!(twice.code(), Some(ProblemCode::LicenseAlreadyConsumed));
 
         app.clock.advance(Duration::days(95));
         let late = client.consume_license(licenses[1].id, "failback-run-44").await.expect_err("expired");
-        assert_eq!(late.code(), Some("license_expired"));
+        assert_eq!(late.code(), Some(ProblemCode::LicenseExpired));
         assert_eq!(client.get_license(licenses[1].id).await.expect("license").status, LicenseStatus::Expired);
         assert_eq!(
             client.get_license(licenses[0].id).await.expect("license").status,
@@ -48,15 +49,15 @@ on_both_databases! {
         let on_a = client.activate_license(dr.id, "db-a.example.com").await.expect("activate");
         assert_eq!(on_a.host.as_deref(), Some("db-a.example.com"));
         let elsewhere = client.activate_license(dr.id, "db-b").await.expect_err("elsewhere");
-        assert_eq!(elsewhere.code(), Some("license_active_elsewhere"));
+        assert_eq!(elsewhere.code(), Some(ProblemCode::LicenseActiveElsewhere));
         assert!(client.activate_license(dr.id, "db-a.example.com").await.is_ok(), "same host again");
         let freed = client.deactivate_license(dr.id).await.expect("deactivate");
         assert_eq!(freed.host, None);
         assert_eq!(client.activate_license(dr.id, "db-b").await.expect("move").host.as_deref(), Some("db-b"));
         let bad = client.activate_license(dr.id, "no spaces allowed").await.expect_err("bad host");
-        assert_eq!(bad.code(), Some("validation_failed"));
+        assert_eq!(bad.code(), Some(ProblemCode::ValidationFailed));
         let not_one_time = client.consume_license(dr.id, "run").await.expect_err("term license");
-        assert_eq!(not_one_time.code(), Some("license_not_consumable"));
+        assert_eq!(not_one_time.code(), Some(ProblemCode::LicenseNotConsumable));
     }
 
     async fn licenses_are_found_by_product_status_source_and_expiry(app) {

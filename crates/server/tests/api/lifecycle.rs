@@ -1,6 +1,9 @@
 //! Time passing (DESIGN.md §4): renewals, retries, expiry, reminders and outbound webhooks,
 //! driven by moving the sandbox clock and running the jobs through the admin API.
 
+use entitle_domain::jobs::Job;
+use entitle_domain::jobs::JobOutcome;
+use entitle_domain::webhooks::DeliveryStatus;
 use std::sync::{Arc, Mutex};
 
 use chrono::DateTime;
@@ -269,9 +272,9 @@ on_both_databases! {
         assert_eq!(app.admin.run_job("renewals").await.expect("run").processed, 0);
         assert_eq!(saved_charges(&app).await, 1);
         let jobs = restarted.admin.list_jobs().await.expect("jobs");
-        let renewals = jobs.items.iter().find(|j| j.job == "renewals").expect("renewals");
+        let renewals = jobs.items.iter().find(|j| j.job == Job::Renewals).expect("renewals");
         assert_eq!(renewals.runs, 3);
-        assert_eq!(renewals.last_outcome.as_deref(), Some("ok"));
+        assert_eq!(renewals.last_outcome, Some(JobOutcome::Ok));
     }
 
     async fn a_webhook_endpoint_that_fails_twice_gets_the_event_once_signed(app) {
@@ -299,7 +302,7 @@ on_both_databases! {
 
         let deliveries = app.admin.list_webhook_deliveries(None, None).await.expect("deliveries").items;
         assert_eq!(deliveries.len(), 1);
-        assert_eq!(deliveries[0].status, "delivered");
+        assert_eq!(deliveries[0].status, DeliveryStatus::Delivered);
         assert_eq!(deliveries[0].event_type, "order.paid");
         let codes: Vec<Option<u16>> = deliveries[0].attempts.iter().map(|a| a.status_code).collect();
         assert_eq!(codes, vec![Some(500), Some(500), Some(200)]);

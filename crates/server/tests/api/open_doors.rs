@@ -1,6 +1,7 @@
 //! No open redirect, no stray doors (issue 17): `return_url` stays on an allowed origin,
 //! `/metrics` is not public, and the sandbox page's cancel changes state only by its form.
 
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{Order, OrderRequest, Problem};
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{AccountKind, PaymentMethod, Region};
@@ -31,7 +32,7 @@ async fn refused_code(client: &entitle_client::Client, account: uuid::Uuid, url:
         panic!("a problem report: {refused:?}")
     };
     assert_eq!(status, 422, "{problem:?}");
-    problem.code
+    problem.code.to_string()
 }
 
 async fn metrics_status(http: &reqwest::Client, url: &str, key: Option<&str>) -> u16 {
@@ -98,7 +99,7 @@ on_both_databases! {
         let anonymous = app.http.get(&url).send().await.expect("metrics");
         assert_eq!(anonymous.status(), 401);
         let problem: Problem = anonymous.json().await.expect("problem");
-        assert_eq!(problem.code, "unauthorized");
+        assert_eq!(problem.code, ProblemCode::Unauthorized);
         assert_eq!(metrics_status(&app.http, &url, Some("ent_not_a_key")).await, 401);
         assert_eq!(metrics_status(&app.http, &url, Some(&account_key)).await, 403);
         assert_eq!(metrics_status(&app.http, &url, Some(ADMIN_KEY)).await, 200);

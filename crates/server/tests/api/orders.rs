@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 use entitle_client::LicenseQuery;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{OrderRequest, PaymentChoice, PurchaseOrder, PurchaseRequest};
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::orders::{OrderStatus, OrderType};
@@ -68,7 +69,7 @@ on_both_databases! {
 
         let refused = client.cancel_order(placed.id).await.expect_err("final");
         assert_eq!(refused.status().map(|s| s.as_u16()), Some(409));
-        assert_eq!(refused.code(), Some("order_non_refundable"));
+        assert_eq!(refused.code(), Some(ProblemCode::OrderNonRefundable));
 
         let actions: Vec<String> = client
             .list_audit_events(None, Some(200), None)
@@ -99,7 +100,7 @@ on_both_databases! {
 
         let other = purchase("failback", None, 3, PaymentMethod::Paypal);
         let reused = client.create_order(account.id, "click-1", &other).await.expect_err("reused");
-        assert_eq!(reused.code(), Some("idempotency_key_reused"));
+        assert_eq!(reused.code(), Some(ProblemCode::IdempotencyKeyReused));
         assert_eq!(reused.status().map(|s| s.as_u16()), Some(422));
 
         let missing = app
@@ -117,7 +118,7 @@ on_both_databases! {
         let (account, client) = account_with_key(&app, "Shanghai", AccountKind::Individual, Region::Cn).await;
         let paypal = purchase("dr", Some(Cycle::Month), 1, PaymentMethod::Paypal);
         let refused = client.create_order(account.id, "k1", &paypal).await.expect_err("paypal");
-        assert_eq!(refused.code(), Some("payment_method_not_allowed"));
+        assert_eq!(refused.code(), Some(ProblemCode::PaymentMethodNotAllowed));
 
         let usd = OrderRequest::Purchase(PurchaseOrder {
             item: PurchaseRequest { product: "dr".to_owned(), cycle: Some(Cycle::Month), quantity: 1, periods: 1 },
@@ -125,7 +126,7 @@ on_both_databases! {
             payment: PaymentChoice { payment_method: PaymentMethod::Alipay, currency: Some(Currency::Usd), return_url: None },
         });
         let refused = client.create_order(account.id, "k2", &usd).await.expect_err("usd");
-        assert_eq!(refused.code(), Some("currency_mismatch"));
+        assert_eq!(refused.code(), Some(ProblemCode::CurrencyMismatch));
         let orders = client.list_orders(account.id, None, None, None).await.expect("orders");
         assert!(orders.items.is_empty(), "a refused order is not created");
     }
@@ -137,7 +138,7 @@ on_both_databases! {
         assert_eq!(canceled.status, OrderStatus::Canceled);
         assert!(canceled.canceled_at.is_some());
         let again = client.cancel_order(placed.id).await.expect_err("closed");
-        assert_eq!(again.code(), Some("order_not_cancelable"));
+        assert_eq!(again.code(), Some(ProblemCode::OrderNotCancelable));
         let page = app.http.get(&placed.checkout.expect("checkout").url).send().await.expect("page");
         assert_eq!(page.status(), 410, "a canceled order's checkout is closed");
     }
@@ -186,12 +187,12 @@ on_both_databases! {
             bob_client.list_subscriptions(alice.id, None, None).await.err(),
         ];
         for refused in hidden {
-            assert_eq!(refused.and_then(|e| e.code().map(str::to_owned)).as_deref(), Some("not_found"));
+            assert_eq!(refused.and_then(|e| e.code()), Some(ProblemCode::NotFound));
         }
         let bob_audit = bob_client.list_audit_events(None, None, None).await.expect("audit");
         assert!(bob_audit.items.iter().all(|e| e.account_id != Some(alice.id)));
         let peeking = bob_client.list_audit_events(Some(alice.id), None, None).await.expect_err("hidden");
-        assert_eq!(peeking.code(), Some("not_found"));
+        assert_eq!(peeking.code(), Some(ProblemCode::NotFound));
         let still = alice_client.get_license(license.id).await.expect("license");
         assert_eq!(still.status, LicenseStatus::Active);
     }

@@ -3,6 +3,7 @@
 //! in two windows — leave one order; the customer's keys cannot reach Entitle's own.
 
 use entitle_client::{Client, ClientError};
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{
     AddSeatsOrder, AddSeatsRequest, Order, OrderRequest, PaymentChoice, TrialOrder, UpgradeOrder,
     UpgradeRequest,
@@ -56,7 +57,7 @@ fn refusals(answers: &[Result<Order, ClientError>]) -> Vec<(Option<StatusCode>, 
     answers
         .iter()
         .filter_map(|a| a.as_ref().err())
-        .map(|e| (e.status(), e.code().unwrap_or("none")))
+        .map(|e| (e.status(), e.code().map_or("none", Into::into)))
         .collect()
 }
 
@@ -70,17 +71,17 @@ on_both_databases! {
         let first = order(&client, account.id, &premium()).await;
         let second = client.create_order(account.id, "second", &premium()).await.expect_err("one waits");
         assert_eq!(second.status(), Some(StatusCode::CONFLICT));
-        assert_eq!(second.code(), Some("order_pending"));
+        assert_eq!(second.code(), Some(ProblemCode::OrderPending));
         assert!(second.to_string().contains(&first.id.to_string()), "names the waiting order: {second}");
         // Premium Plus is the same edition family.
         let plus = purchase("premium_plus", Some(Cycle::Month), 1, PaymentMethod::Alipay);
         let third = client.create_order(account.id, "plus", &plus).await.expect_err("same family");
-        assert_eq!(third.code(), Some("order_pending"));
+        assert_eq!(third.code(), Some(ProblemCode::OrderPending));
 
         assert!(pay_in_browser(&app, &first, "succeed").await.contains("Payment complete"));
         let held = client.create_order(account.id, "after", &premium()).await.expect_err("held");
         assert_eq!(held.status(), Some(StatusCode::CONFLICT));
-        assert_eq!(held.code(), Some("already_subscribed"));
+        assert_eq!(held.code(), Some(ProblemCode::AlreadySubscribed));
         // A canceled order frees the edition: only waiting and held ones count.
         let (other, other_client) = account_with_key(&app, "Changes mind", AccountKind::Individual, Region::Cn).await;
         let dropped = order(&other_client, other.id, &premium()).await;

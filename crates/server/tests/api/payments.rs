@@ -2,6 +2,7 @@
 //! and a payment fulfils exactly once however often it is delivered.
 
 use chrono::Duration;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use uuid::Uuid;
@@ -80,16 +81,16 @@ on_both_databases! {
         let forged = deliver(&app, &honest, "not-the-secret", now).await;
         assert_eq!(forged.status(), 400);
         let problem: entitle_domain::api::Problem = forged.json().await.expect("problem");
-        assert_eq!(problem.code, "invalid_signature");
+        assert_eq!(problem.code, ProblemCode::InvalidSignature);
 
         let stale = deliver(&app, &honest, crate::harness::SANDBOX_SECRET, now - 600).await;
         let problem: entitle_domain::api::Problem = stale.json().await.expect("problem");
-        assert_eq!(problem.code, "stale_callback");
+        assert_eq!(problem.code, ProblemCode::StaleCallback);
 
         let cheap = callback_body(&app, &placed, Uuid::now_v7(), "0.01");
         let underpaid = deliver_signed(&app, &cheap).await;
         let problem: entitle_domain::api::Problem = underpaid.json().await.expect("problem");
-        assert_eq!(problem.code, "callback_mismatch");
+        assert_eq!(problem.code, ProblemCode::CallbackMismatch);
 
         let header = entitle_server::signature::sign(
             crate::harness::SANDBOX_SECRET.as_bytes(),
@@ -108,7 +109,7 @@ on_both_databases! {
             .await
             .expect("deliver");
         let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
-        assert_eq!(problem.code, "invalid_signature");
+        assert_eq!(problem.code, ProblemCode::InvalidSignature);
 
         let unsigned = app
             .http

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use entitle_client::LicenseQuery;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{
     AddSeatsOrder, AddSeatsRequest, OrderRequest, PaymentChoice, TrialOrder, UpgradeOrder,
     UpgradeRequest,
@@ -45,7 +46,7 @@ on_both_databases! {
         let started = order(&client, account.id, &trial()).await;
         let trial_sub = client.get_subscription(started.subscription_id.expect("trial subscription")).await.expect("sub");
         let refused = client.set_auto_renew(trial_sub.id, true).await.expect_err("a trial never renews");
-        assert_eq!(refused.code(), Some("auto_renew_not_allowed"));
+        assert_eq!(refused.code(), Some(ProblemCode::AutoRenewNotAllowed));
         let audit = client.list_audit_events(None, Some(200), None).await.expect("audit");
         assert_eq!(audit.items.iter().filter(|e| e.action == "subscription.changed").count(), 2);
     }
@@ -63,14 +64,14 @@ on_both_databases! {
         assert_eq!(sub.current_period_end - sub.current_period_start, Duration::days(14));
 
         let again = client.create_order(account.id, &Uuid::new_v4().to_string(), &trial()).await.expect_err("once");
-        assert_eq!(again.code(), Some("trial_already_used"));
+        assert_eq!(again.code(), Some(ProblemCode::TrialAlreadyUsed));
 
         let upgrade = OrderRequest::Upgrade(UpgradeOrder {
             item: UpgradeRequest { subscription_id: sub.id, target_product: "premium_plus".to_owned() },
             payment: pay_with(PaymentMethod::Alipay),
         });
         let refused = client.create_order(account.id, "up-1", &upgrade).await.expect_err("trial");
-        assert_eq!(refused.code(), Some("upgrade_not_allowed"));
+        assert_eq!(refused.code(), Some(ProblemCode::UpgradeNotAllowed));
 
         // Buying Premium replaces the trial.
         buy(&app, &client, account.id, &purchase("premium", Some(Cycle::Month), 1, PaymentMethod::Alipay)).await;

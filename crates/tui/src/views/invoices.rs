@@ -17,7 +17,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         Row::new(vec![
             invoice.number.clone().unwrap_or_else(|| "—".to_owned()),
             invoice.kind.to_string(),
-            invoice.status.clone(),
+            invoice.status.to_string(),
             invoice.buyer.title.clone().unwrap_or_default(),
             format!("{} {}", invoice.total, invoice.currency),
             invoice

@@ -16,6 +16,7 @@
 pub mod params;
 pub mod value;
 
+use entitle_domain::api::ProblemCode;
 use poem::http::StatusCode;
 use serde_json::Value;
 
@@ -40,7 +41,7 @@ pub async fn admit(spec: &Spec, mut req: poem::Request) -> Result<poem::Request,
     if let Some(message) = misfit_parameter(spec.document(), operation, &given) {
         return Err(refusal(
             StatusCode::BAD_REQUEST,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             &message,
         ));
     }
@@ -53,7 +54,7 @@ pub async fn admit(spec: &Spec, mut req: poem::Request) -> Result<poem::Request,
     let Ok(bytes) = req.take_body().into_bytes().await else {
         return Err(refusal(
             StatusCode::BAD_REQUEST,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             "the request body could not be read",
         ));
     };
@@ -62,7 +63,7 @@ pub async fn admit(spec: &Spec, mut req: poem::Request) -> Result<poem::Request,
         Err(err) => {
             return Err(refusal(
                 StatusCode::BAD_REQUEST,
-                "validation_failed",
+                ProblemCode::ValidationFailed,
                 &format!("the request body is not valid JSON: {err}"),
             ));
         }
@@ -70,12 +71,12 @@ pub async fn admit(spec: &Spec, mut req: poem::Request) -> Result<poem::Request,
     match misfit(spec.document(), schema, &body, "body") {
         Some(Misfit::Invalid(message)) => Err(refusal(
             StatusCode::BAD_REQUEST,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             &message,
         )),
         Some(Misfit::UnknownField { at, known }) => Err(refusal(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_field",
+            ProblemCode::UnknownField,
             &format!(
                 "{at} is not a field of this request; the fields here are {}",
                 known.join(", ")

@@ -2,6 +2,7 @@
 //! license ending with the subscription; all seats end together.
 
 use chrono::{DateTime, Utc};
+use entitle_domain::api::ProblemCode;
 use entitle_domain::catalog::Product;
 use entitle_domain::fulfillment::grant_seats;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -47,7 +48,7 @@ pub(super) async fn grant(
         tracing::error!(order = %row.id, subscription = %sub.id, max = product.max_quantity,
             "paid seats would pass the product's maximum: not granted");
         return Err(ServiceError::Conflict {
-            code: "seats_over_maximum",
+            code: ProblemCode::SeatsOverMaximum,
             detail: format!(
                 "{} more seats would pass {}'s maximum of {}",
                 row.quantity, product.code, product.max_quantity

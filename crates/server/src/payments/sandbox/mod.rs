@@ -310,7 +310,7 @@ impl PaymentProvider for SandboxProvider {
             Ok(changed) => Json(serde_json::json!({ "received": true, "changed": changed }))
                 .with_status(StatusCode::OK)
                 .into_response(),
-            Err(failure) => Json(problem(failure.status, &failure.code, failure.detail))
+            Err(failure) => Json(problem(failure.status, failure.code, failure.detail))
                 .with_content_type(PROBLEM_JSON)
                 .with_status(failure.status)
                 .into_response(),

@@ -3,6 +3,7 @@
 //! with no provider at all the server refuses to start.
 
 use entitle_client::ClientError;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{PurchaseRequest, QuoteRequest};
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use entitle_server::{AppState, Config, StartError};
@@ -18,7 +19,7 @@ fn refused(result: Result<entitle_domain::api::Order, ClientError>) -> (u16, Str
     let err = result.expect_err("the order is refused");
     (
         err.status().expect("an answer").as_u16(),
-        err.code().unwrap_or_default().to_owned(),
+        err.code().map(|c| c.to_string()).unwrap_or_default(),
     )
 }
 
@@ -69,7 +70,7 @@ on_both_databases_with! {
         match app.admin.advance_clock("P30D").await {
             Err(ClientError::Api { status, problem }) => {
                 assert_eq!(status.as_u16(), 404);
-                assert_eq!(problem.code, "not_found");
+                assert_eq!(problem.code, ProblemCode::NotFound);
                 assert!(problem.detail.contains("--sandbox"), "{}", problem.detail);
             }
             other => panic!("the clock moved in live mode: {other:?}"),

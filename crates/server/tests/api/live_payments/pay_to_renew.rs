@@ -6,6 +6,7 @@
 
 use chrono::Duration;
 use entitle_client::Client;
+use entitle_domain::api::ProblemCode;
 use entitle_domain::api::{Order, Subscription};
 use entitle_domain::calendar::period_end;
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
@@ -202,7 +203,7 @@ on_both_databases_with! {
             payment: entitle_domain::api::PaymentChoice { payment_method: PaymentMethod::Alipay, currency: None, return_url: None },
         });
         let refused = client.create_order(account.id, "upgrade-now", &upgrade).await.expect_err("the renewal waits");
-        assert_eq!(refused.code(), Some("renewal_pending"));
+        assert_eq!(refused.code(), Some(ProblemCode::RenewalPending));
         assert!(refused.to_string().contains(&renewal.id.to_string()), "{refused}");
 
         let reopened = client.reopen_checkout(renewal.id).await.expect("a fresh checkout");

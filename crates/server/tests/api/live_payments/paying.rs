@@ -1,6 +1,7 @@
 //! A DR purchase paid through each provider's fake, by its real signed callback; the same
 //! callback twice, and twenty at once, fulfil once.
 
+use entitle_domain::api::ProblemCode;
 use entitle_domain::licenses::LicenseSource;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{AccountKind, PaymentMethod, Region};
@@ -159,11 +160,11 @@ on_both_databases_with! {
         fakes.wechat().pay(&no);
         assert_eq!(fakes.wechat().notify(&no, Forgery::Honest).await.0, 204);
         let refused = client.reopen_checkout(paid.id).await.expect_err("paid");
-        assert_eq!((refused.status().map(|s| s.as_u16()), refused.code()), (Some(409), Some("order_non_refundable")));
+        assert_eq!((refused.status().map(|s| s.as_u16()), refused.code()), (Some(409), Some(ProblemCode::OrderNonRefundable)));
         let canceled = order(&client, account.id, &dr(1, PaymentMethod::WechatPay, false)).await;
         client.cancel_order(canceled.id).await.expect("cancel");
         let refused = client.reopen_checkout(canceled.id).await.expect_err("canceled");
-        assert_eq!((refused.status().map(|s| s.as_u16()), refused.code()), (Some(409), Some("order_not_payable")));
+        assert_eq!((refused.status().map(|s| s.as_u16()), refused.code()), (Some(409), Some(ProblemCode::OrderNotPayable)));
         let unknown = client.reopen_checkout(uuid::Uuid::now_v7()).await.expect_err("unknown");
         assert_eq!(unknown.status().map(|s| s.as_u16()), Some(404));
     }

@@ -2,6 +2,8 @@
 //! job, which asks the provider (a signed query the fake verifies) — and a provider's answer
 //! that does not verify is not believed.
 
+use entitle_domain::jobs::Job;
+use entitle_domain::jobs::JobOutcome;
 use entitle_domain::orders::OrderStatus;
 use entitle_domain::{AccountKind, PaymentMethod, Region};
 
@@ -109,7 +111,7 @@ on_both_databases_with! {
         assert_eq!(status_of(&client, later.id).await, OrderStatus::PendingPayment);
         assert_eq!(licenses(&client, account.id).await.len(), 4, "the two found, not the third");
         let jobs = app.admin.list_jobs().await.expect("jobs");
-        let job = jobs.items.iter().find(|j| j.job == "reconcile").expect("the reconcile job is listed");
-        assert_eq!(job.last_outcome.as_deref(), Some("ok"), "a provider down is not the job failing");
+        let job = jobs.items.iter().find(|j| j.job == Job::Reconcile).expect("the reconcile job is listed");
+        assert_eq!(job.last_outcome, Some(JobOutcome::Ok), "a provider down is not the job failing");
     }
 }
