@@ -4,14 +4,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::jobs::{Job, JobOutcome};
+use crate::jobs::Job;
 use crate::webhooks::DeliveryStatus;
 
 /// A background job's last run and next run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JobStatus {
-    /// The job.
+    // The job.
     pub job: Job,
     /// When its last run started; `null` if it never ran.
     #[cfg_attr(feature = "openapi", oai(nullable))]
@@ -19,9 +19,10 @@ pub struct JobStatus {
     /// When its last run finished (a run under way keeps the previous one's); `null` if none has.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_finished_at: Option<DateTime<Utc>>,
-    /// How its last run ended; `null` if none has.
+    /// How its last run ended, `ok` or `failed`; `null` if none has. A string, not the
+    /// `JobOutcome` enum: a nullable reference to an enum trips openapi-python-client.
     #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub last_outcome: Option<JobOutcome>,
+    pub last_outcome: Option<String>,
     /// What the last run did, or why it failed.
     #[cfg_attr(feature = "openapi", oai(nullable))]
     pub last_detail: Option<String>,
@@ -44,7 +45,7 @@ pub struct JobList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JobRun {
-    /// The job, as in the request's path.
+    // The job, as in the request's path.
     pub job: Job,
     /// Pieces of work done (orders expired, subscriptions renewed, …).
     pub processed: u64,
@@ -139,7 +140,7 @@ pub struct WebhookDelivery {
     pub event_type: String,
     /// The endpoint it is sent to.
     pub endpoint_id: Uuid,
-    /// `pending`, `delivered`, or `failed` once the retries are used up.
+    // `pending`, `delivered`, or `failed` once the retries are used up.
     pub status: DeliveryStatus,
     /// When the next attempt is due; `null` once `delivered` or `failed`.
     #[cfg_attr(feature = "openapi", oai(nullable))]

@@ -192,7 +192,7 @@ pub async fn statuses(
                 job,
                 last_started_at: row.and_then(|r| r.last_started_at),
                 last_finished_at,
-                last_outcome: row.and_then(|r| r.last_outcome),
+                last_outcome: row.and_then(|r| r.last_outcome).map(|o| o.to_string()),
                 last_detail: row.and_then(|r| r.last_detail.clone()),
                 runs: row.map_or(0, |r| u64::try_from(r.runs).unwrap_or(0)),
                 next_run_at,
