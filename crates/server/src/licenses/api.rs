@@ -63,7 +63,8 @@ impl LicensesApi {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
-    ) -> Result<SerdeJson<LicensePage>, Refused<{ can::ONE | can::LIST }>> {
+    ) -> Result<SerdeJson<LicensePage>, Refused<{ can::ONE | can::LIST | can::UNPROCESSABLE }>>
+    {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         let filter = LicenseFilter {
             product: product.0,
