@@ -97,7 +97,7 @@ mod openapi {
     use std::borrow::Cow;
 
     use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
-    use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
+    use poem_openapi::types::Type;
     use serde_json::Value;
 
     use super::{AMOUNT_PATTERN, Amount};
@@ -123,31 +123,10 @@ mod openapi {
             MetaSchemaRef::Inline(Box::new(schema))
         }
 
-        fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-            Some(self)
-        }
-
-        fn raw_element_iter<'a>(
-            &'a self,
-        ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-            Box::new(self.as_raw_value().into_iter())
-        }
+        wire_text!(raw);
     }
 
-    impl ParseFromJSON for Amount {
-        fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
-            match value {
-                Some(Value::String(text)) => text.parse().map_err(ParseError::custom),
-                other => Err(ParseError::expected_type(other.unwrap_or_default())),
-            }
-        }
-    }
-
-    impl ToJSON for Amount {
-        fn to_json(&self) -> Option<Value> {
-            Some(Value::String(self.to_string()))
-        }
-    }
+    wire_text!(impl Amount);
 }
 
 #[cfg(test)]

@@ -4,6 +4,47 @@
 //! same types derive poem-openapi's schemas, and the two agree because field names are used as
 //! written and enums are spelled `snake_case` (currencies `UPPERCASE`) on both sides.
 
+/// For a type that travels as a JSON string (an amount, a problem code): poem-openapi's
+/// `ParseFromJSON` by its `FromStr`, its `ToJSON` by its `Display`, and the raw-value methods
+/// every such `Type` writes alike. `wire_text!(impl Name)` gives the two traits;
+/// `wire_text!(raw)` inside `impl Type for Name` gives the methods.
+#[cfg(feature = "openapi")]
+macro_rules! wire_text {
+    (impl $name:ty) => {
+        impl poem_openapi::types::ParseFromJSON for $name {
+            fn parse_from_json(
+                value: Option<serde_json::Value>,
+            ) -> poem_openapi::types::ParseResult<Self> {
+                match value {
+                    Some(serde_json::Value::String(text)) => text
+                        .parse()
+                        .map_err(poem_openapi::types::ParseError::custom),
+                    other => Err(poem_openapi::types::ParseError::expected_type(
+                        other.unwrap_or_default(),
+                    )),
+                }
+            }
+        }
+
+        impl poem_openapi::types::ToJSON for $name {
+            fn to_json(&self) -> Option<serde_json::Value> {
+                Some(serde_json::Value::String(self.to_string()))
+            }
+        }
+    };
+    (raw) => {
+        fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+            Some(self)
+        }
+
+        fn raw_element_iter<'a>(
+            &'a self,
+        ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+            Box::new(self.as_raw_value().into_iter())
+        }
+    };
+}
+
 pub mod accounts;
 pub mod admin;
 pub mod amount;

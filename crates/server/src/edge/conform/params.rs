@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::value::{Misfit, misfit};
+use super::value::{Misfit, misfit, resolve};
 
 /// Where a parameter's value was found.
 pub struct Given<'r> {
@@ -74,13 +74,7 @@ fn check(document: &Value, parameter: &Value, given: &Given<'_>) -> Option<Strin
 /// `integer` and the text is one, `true`/`false` where `boolean`, else the text itself (which
 /// the schema then refuses, by name).
 fn typed(document: &Value, schema: &Value, text: &str) -> Value {
-    let resolved = match schema["$ref"].as_str() {
-        Some(reference) => {
-            &document["components"]["schemas"][reference.rsplit('/').next().unwrap_or_default()]
-        }
-        None => schema,
-    };
-    match resolved["type"].as_str() {
+    match resolve(document, schema)["type"].as_str() {
         Some("integer") => text
             .parse::<i64>()
             .map(Value::from)

@@ -24,6 +24,17 @@ pub fn misfit(document: &Value, schema: &Value, value: &Value, at: &str) -> Opti
     Walk { document }.value(schema, value, at)
 }
 
+/// The schema `schema` names: itself, or the component its `$ref` points to in `document`.
+pub fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            &document["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
 /// A value as JSON, for a message: `"weekly"`, `12`, `null`.
 fn shown(value: &Value) -> String {
     let text = value.to_string();
@@ -53,13 +64,7 @@ struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     fn resolve(&self, schema: &'a Value) -> &'a Value {
-        match schema["$ref"].as_str() {
-            Some(reference) => {
-                let name = reference.rsplit('/').next().unwrap_or_default();
-                &self.document["components"]["schemas"][name]
-            }
-            None => schema,
-        }
+        resolve(self.document, schema)
     }
 
     /// The schema and its `allOf` parts, resolved.
