@@ -84,6 +84,54 @@ on_both_databases! {
         }
     }
 
+    async fn an_unknown_field_is_refused_by_name_and_nothing_is_ordered(app) {
+        let (account, client) = account_with_key(&app, "Acme", AccountKind::Individual, Region::Cn).await;
+        let response = app
+            .http
+            .post(app.url(&format!("/v1/accounts/{}/orders", account.id)))
+            .bearer_auth(ADMIN_KEY)
+            .header("Idempotency-Key", "typo-1")
+            .json(&json!({"type": "purchase", "product": "dr", "cycle": "month", "quantity": 1,
+                "payment_method": "alipay", "auto_renw": false}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 422);
+        let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
+        assert_eq!(problem.code, ProblemCode::UnknownField);
+        assert!(problem.detail.starts_with("body.auto_renw "), "{}", problem.detail);
+        assert!(problem.detail.contains("auto_renew"), "the fields are named: {}", problem.detail);
+        let orders = client.list_orders(account.id, None, None, None).await.expect("orders");
+        assert!(orders.items.is_empty(), "the typo ordered something: {orders:?}");
+    }
+
+    async fn refusals_name_the_field_in_the_clients_words_never_an_internal(app) {
+        let (account, _) = account_with_key(&app, "Acme", AccountKind::Individual, Region::Cn).await;
+        let quotes = format!("/v1/accounts/{}/quotes", account.id);
+        let cases = [
+            ("GET", "/v1/accounts/not-a-uuid".to_owned(), None, "path parameter `id` must be a UUID"),
+            ("GET", "/v1/accounts?limit=abc".to_owned(), None, "query parameter `limit` must be a whole number"),
+            ("POST", quotes.clone(), Some(json!({"type": "purchase", "product": "dr", "quantity": 1, "cycle": "weekly"})),
+                "body.cycle must be one of `month`, `year`"),
+            ("POST", quotes, Some(json!({"type": "purchase", "product": "dr", "cycle": "month"})), "body.quantity is required"),
+            ("POST", format!("/v1/accounts/{}/orders", account.id),
+                Some(json!({"type": "trial", "product": "premium"})), "header `Idempotency-Key` is required"),
+        ];
+        for (method, path, body, said) in cases {
+            let mut request = app.http.request(method.parse().expect("method"), app.url(&path)).bearer_auth(ADMIN_KEY);
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let response = request.send().await.expect("request");
+            assert_eq!(response.status(), 400, "{method} {path}");
+            let problem: entitle_domain::api::Problem = response.json().await.expect("problem");
+            assert!(problem.detail.starts_with(said), "{method} {path}: {}", problem.detail);
+            for internal in ["param0", "string_uuid", "optional_", "integer(uint32)", "occurred while"] {
+                assert!(!problem.detail.contains(internal), "{method} {path}: {}", problem.detail);
+            }
+        }
+    }
+
     async fn unknown_enum_values_in_accounts_are_refused(app) {
         let response = app
             .http
