@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entitle_domain::invoices::{InvoiceStatus, InvoiceType};
+use entitle_domain::invoices::InvoiceType;
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
 use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{Currency, Cycle, PaymentMethod};
@@ -135,22 +135,16 @@ pub async fn invoice_requests(
     count: u64,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
-    insert_in_batches(db, count, || invoice::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        order_id: Set(Uuid::now_v7()),
-        account_id: Set(account),
-        kind: Set(InvoiceType::VatOrdinary),
-        status: Set(InvoiceStatus::Requested),
-        buyer: Set(r#"{"title":"Bench buyer","company":false}"#.to_owned()),
-        number: Set(None),
-        currency: Set(Currency::Cny),
-        total_minor: Set(19_900),
-        net_minor: Set(None),
-        tax_minor: Set(None),
-        vat_rate: Set(None),
-        requested_at: Set(now),
-        updated_at: Set(now),
-        issued_at: Set(None),
+    insert_in_batches(db, count, || {
+        invoice::ActiveModel::requested(
+            Uuid::now_v7(),
+            account,
+            InvoiceType::VatOrdinary,
+            r#"{"title":"Bench buyer","company":false}"#.to_owned(),
+            Currency::Cny,
+            19_900,
+            now,
+        )
     })
     .await
 }

@@ -202,8 +202,10 @@ pub async fn revoke(
     if mark_revoked(&txn, &row, now).await? {
         Change::new(principal.into(), "api_key.revoked", "api_key", id)
             .account(row.account_id)
-            .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
-            .after(&json!({ "prefix": row.prefix, "revoked_at": now }))
+            .states(
+                &json!({ "prefix": row.prefix, "revoked_at": null }),
+                &json!({ "prefix": row.prefix, "revoked_at": now }),
+            )
             .record(&txn, now)
             .await?;
     }

@@ -105,6 +105,11 @@ impl<'a> Change<'a> {
         self
     }
 
+    /// The thing before and after a change to it: an update's two states in one call.
+    pub fn states(self, before: &impl Serialize, after: &impl Serialize) -> Self {
+        self.before(before).after(after)
+    }
+
     /// Appends this one change to the log on `db` (the change's own transaction) at `at`.
     pub async fn record(self, db: &impl ConnectionTrait, at: DateTime<Utc>) -> ServiceResult<()> {
         record(db, at, vec![self]).await

@@ -175,8 +175,7 @@ async fn issue_chunk(
         changes.push(
             Change::new(Actor::System, "invoice.issued", "invoice", row.id)
                 .account(row.account_id)
-                .before(&view(&row)?)
-                .after(&view(&after)?),
+                .states(&view(&row)?, &view(&after)?),
         );
         issued += 1;
     }

@@ -24,7 +24,7 @@ use entitle_domain::invoices::{
 use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -126,23 +126,15 @@ pub async fn request(
             (saved, false, snapshot(&view(&current)?))
         }
         None => {
-            let saved = invoice::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                order_id: Set(order_id),
-                account_id: Set(row.account_id),
-                kind: Set(input.kind),
-                status: Set(InvoiceStatus::Requested),
-                buyer: Set(buyer),
-                number: Set(None),
-                currency: Set(total.currency()),
-                total_minor: Set(row.total_minor),
-                net_minor: Set(None),
-                tax_minor: Set(None),
-                vat_rate: Set(None),
-                requested_at: Set(now),
-                updated_at: Set(now),
-                issued_at: Set(None),
-            }
+            let saved = invoice::ActiveModel::requested(
+                order_id,
+                row.account_id,
+                input.kind,
+                buyer,
+                total.currency(),
+                row.total_minor,
+                now,
+            )
             .insert(&txn)
             .await
             .map_err(|err| {
@@ -173,8 +165,7 @@ pub async fn request(
         saved.id,
     )
     .account(row.account_id)
-    .before(&before)
-    .after(&after)
+    .states(&before, &after)
     .record(&txn, now)
     .await?;
     txn.commit().await?;

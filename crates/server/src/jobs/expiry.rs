@@ -86,8 +86,7 @@ async fn expire_subscriptions(db: &DatabaseConnection, now: DateTime<Utc>) -> Se
             sub.id,
         )
         .account(sub.account_id)
-        .before(&before)
-        .after(&after)
+        .states(&before, &after)
         .record(&txn, now)
         .await?;
         txn.commit().await?;
@@ -164,8 +163,7 @@ async fn expire_licenses(db: &DatabaseConnection, now: DateTime<Utc>) -> Service
         .await?;
         Change::new(Actor::System, "license.expired", "license", row.id)
             .account(row.account_id)
-            .before(&json!({ "status": LicenseStatus::Active }))
-            .after(&view)
+            .states(&json!({ "status": LicenseStatus::Active }), &view)
             .record(&txn, now)
             .await?;
         txn.commit().await?;

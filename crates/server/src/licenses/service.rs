@@ -10,8 +10,8 @@ use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, val
 use entitle_domain::text::{self, check_free_text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -146,12 +146,7 @@ pub async fn consume(
     if updated.rows_affected == 0 {
         return Err(ServiceError::License(LicenseRefusal::AlreadyConsumed));
     }
-    let after = license::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("license"))?;
-    let before_view = store::view(row.clone(), now);
-    let after_view = store::view(after, now);
+    let (before_view, after_view) = views_around(&txn, &row, now).await?;
     events::emit(
         &txn,
         events::LICENSE_CONSUMED,
@@ -162,8 +157,7 @@ pub async fn consume(
     .await?;
     Change::new(Actor::from(principal), "license.consumed", "license", id)
         .account(row.account_id)
-        .before(&before_view)
-        .after(&after_view)
+        .states(&before_view, &after_view)
         .record(&txn, now)
         .await?;
     txn.commit().await?;
@@ -213,12 +207,7 @@ pub async fn set_host(
             detail: "the license changed while this request ran: read it again".to_owned(),
         });
     }
-    let after = license::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("license"))?;
-    let before_view = store::view(row.clone(), now);
-    let after_view = store::view(after, now);
+    let (before_view, after_view) = views_around(&txn, &row, now).await?;
     Change::new(
         Actor::from(principal),
         if host.is_some() {
@@ -230,10 +219,23 @@ pub async fn set_host(
         id,
     )
     .account(row.account_id)
-    .before(&before_view)
-    .after(&after_view)
+    .states(&before_view, &after_view)
     .record(&txn, now)
     .await?;
     txn.commit().await?;
     Ok(after_view)
+}
+
+/// The license as the API showed it before a conditional update (`row`) and as it is now,
+/// re-read inside the update's transaction: the audit's two states and the answer.
+async fn views_around(
+    txn: &DatabaseTransaction,
+    row: &license::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<(License, License)> {
+    let after = license::Entity::find_by_id(row.id)
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::NotFound("license"))?;
+    Ok((store::view(row.clone(), now), store::view(after, now)))
 }

@@ -172,8 +172,7 @@ pub(crate) async fn opened_checkout(
     let after = store::load_view(&txn, payable.order_id).await?;
     Change::new(actor, "order.checkout_opened", "order", after.id)
         .account(after.account_id)
-        .before(&before)
-        .after(&after)
+        .states(&before, &after)
         .record(&txn, now)
         .await?;
     txn.commit().await?;

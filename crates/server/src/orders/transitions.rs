@@ -73,8 +73,7 @@ async fn transition(
     }
     Change::new(actor, action, "order", order_id)
         .account(after.account_id)
-        .before(&before)
-        .after(&after)
+        .states(&before, &after)
         .record(&txn, now)
         .await?;
     txn.commit().await?;

@@ -96,8 +96,7 @@ pub async fn set_auto_renew(
         row.id,
     )
     .account(row.account_id)
-    .before(&before)
-    .after(&after)
+    .states(&before, &after)
     .record(&txn, now)
     .await?;
     txn.commit().await?;

@@ -76,8 +76,7 @@ pub(in crate::jobs) async fn record_failure(
     .await?;
     Change::new(Actor::System, action, "subscription", sub.id)
         .account(sub.account_id)
-        .before(&before)
-        .after(&after)
+        .states(&before, &after)
         .record(&txn, now)
         .await?;
     txn.commit().await?;

@@ -143,7 +143,6 @@ pub(super) fn paid_records(
 ) -> (Change<'static>, serde_json::Value) {
     let change = Change::new(actor, "order.paid", "order", row.id)
         .account(row.account_id)
-        .before(&before)
-        .after(&paid);
+        .states(&before, &paid);
     (change, serde_json::json!({ "order": paid }))
 }

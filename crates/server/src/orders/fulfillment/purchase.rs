@@ -103,8 +103,7 @@ async fn end_trials(
                 trial.id,
             )
             .account(account_id)
-            .before(&before)
-            .after(&after),
+            .states(&before, &after),
         );
     }
     Ok(changes)

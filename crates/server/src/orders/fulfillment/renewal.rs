@@ -219,8 +219,7 @@ pub(in crate::orders) fn renewal_records(
     let mut changes = vec![
         Change::new(actor, "subscription.renewed", "subscription", before.id)
             .account(order.account_id)
-            .before(&subscriptions::view(before)?)
-            .after(&view),
+            .states(&subscriptions::view(before)?, &view),
     ];
     let event = serde_json::json!({ "subscription": view, "order_id": order.id });
     let quantity = u32::try_from(order.quantity)

@@ -66,8 +66,7 @@ pub(super) async fn grant(
     changes.push(
         Change::new(actor, "subscription.seats_added", "subscription", sub.id)
             .account(row.account_id)
-            .before(&before)
-            .after(&after),
+            .states(&before, &after),
     );
     for license in licenses::insert_grant(txn, owner, &grant, now).await? {
         changes.push(license_granted(actor, license, now)?);

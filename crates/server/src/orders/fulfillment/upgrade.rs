@@ -44,7 +44,6 @@ pub(super) async fn grant(
     Ok(vec![
         Change::new(actor, "subscription.upgraded", "subscription", sub.id)
             .account(row.account_id)
-            .before(&before)
-            .after(&after),
+            .states(&before, &after),
     ])
 }
