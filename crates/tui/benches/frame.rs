@@ -36,11 +36,11 @@ fn model(licenses: usize) -> Model {
             valid_from: now,
             valid_until: now + Duration::days(365),
             source: LicenseSource::Order,
-            order_id: None,
-            subscription_id: None,
-            host: None,
-            consumed_at: None,
-            consumed_reference: None,
+            order_id: None.into(),
+            subscription_id: None.into(),
+            host: None.into(),
+            consumed_at: None.into(),
+            consumed_reference: None.into(),
         })
         .collect();
     model.licenses.reshape();

@@ -246,7 +246,7 @@ impl LicenseTable {
     pub fn append(&mut self, page: LicensePage) {
         self.rows.extend(page.items);
         self.complete = page.next_cursor.is_none();
-        self.next_cursor = page.next_cursor;
+        self.next_cursor = page.next_cursor.0;
         self.reshape();
     }
 

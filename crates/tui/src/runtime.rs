@@ -63,7 +63,7 @@ async fn resolve_account(
     let server = client.base_url().to_owned();
     let failed = |e: ClientError| TuiError::Server(describe(&e, &server));
     let me = client.who_am_i().await.map_err(failed)?;
-    let id = match (me.account_id, asked) {
+    let id = match (*me.account_id, asked) {
         (Some(own), _) => own,
         (None, Some(asked)) => asked,
         (None, None) => {
@@ -202,7 +202,7 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
                     .list_subscriptions(account, Some(200), cursor.as_deref())
                     .await?;
                 items.extend(page.items);
-                match page.next_cursor {
+                match page.next_cursor.0 {
                     Some(next) => cursor = Some(next),
                     None => break,
                 }
@@ -217,7 +217,7 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
                     .list_orders(account, None, Some(200), cursor.as_deref())
                     .await?;
                 items.extend(page.items);
-                match page.next_cursor {
+                match page.next_cursor.0 {
                     Some(next) => cursor = Some(next),
                     None => break,
                 }

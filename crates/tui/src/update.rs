@@ -190,7 +190,7 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         }
         Ok(Reply::Invoices(page)) => {
             if model.invoices.page.accept(id, Ok(()), now) {
-                model.invoices.append(page.items, page.next_cursor);
+                model.invoices.append(page.items, page.next_cursor.0);
                 return more_invoices(model);
             }
         }
@@ -547,7 +547,7 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                     lines: vec![format!(
                         "{} on {}",
                         l.key,
-                        l.host.clone().unwrap_or_else(|| "no host".to_owned())
+                        l.host.0.clone().unwrap_or_else(|| "no host".to_owned())
                     )],
                     action: Action::Deactivate(l.id),
                 };

@@ -56,11 +56,11 @@ fn license(n: u128, product: &str, source: LicenseSource, days: i64) -> License 
         valid_from: now() - Duration::days(5),
         valid_until: now() + Duration::days(days),
         source,
-        order_id: Some(id(500)),
-        subscription_id: None,
-        host: (n == 2).then(|| "db-1.example.com".to_owned()),
-        consumed_at: None,
-        consumed_reference: None,
+        order_id: Some(id(500)).into(),
+        subscription_id: None.into(),
+        host: ((n == 2).then(|| "db-1.example.com".to_owned())).into(),
+        consumed_at: None.into(),
+        consumed_reference: None.into(),
     }
 }
 
@@ -85,11 +85,11 @@ fn product(code: &str, name: &str, kind: ProductKind, monthly: &str, annual: &st
         name: name.to_owned(),
         kind,
         family: code.to_owned(),
-        tier: None,
+        tier: None.into(),
         seat_based: false,
         auto_renewable: kind == ProductKind::Term,
-        trial_days: None,
-        validity_months: (kind == ProductKind::OneTime).then_some(3),
+        trial_days: None.into(),
+        validity_months: ((kind == ProductKind::OneTime).then_some(3)).into(),
         bonus: None,
         account_kind: None,
         one_per_account: false,
@@ -138,30 +138,30 @@ fn order(status: OrderStatus) -> Order {
         product: "failback".to_owned(),
         cycle: None,
         quantity: 2,
-        subscription_id: None,
-        auto_renew: None,
+        subscription_id: None.into(),
+        auto_renew: None.into(),
         lines: vec![QuoteLineView {
             kind: LineKind::Purchase,
             product: "failback".to_owned(),
             quantity: 2,
             unit_price: "99.00".parse().expect("amount"),
-            periods: None,
-            months_left: None,
-            months_billed: None,
+            periods: None.into(),
+            months_left: None.into(),
+            months_billed: None.into(),
             total: "198.00".parse().expect("amount"),
         }],
         currency: Currency::Cny,
         total: "198.00".parse().expect("amount"),
         payment_method: Some(PaymentMethod::Alipay),
         created_at: now() - Duration::minutes(3),
-        paid_at: (status == OrderStatus::Paid).then(now),
-        canceled_at: None,
-        expires_at: Some(now() + Duration::minutes(27)),
+        paid_at: ((status == OrderStatus::Paid).then(now)).into(),
+        canceled_at: None.into(),
+        expires_at: Some(now() + Duration::minutes(27)).into(),
         checkout: Some(Checkout {
             provider: "sandbox".to_owned(),
             url: "http://127.0.0.1:8080/sandbox/checkout/00000000-0000-0000-0000-000000000501"
                 .to_owned(),
-            qr_code: None,
+            qr_code: None.into(),
             expires_at: now() + Duration::minutes(27),
         }),
     }
@@ -179,14 +179,14 @@ fn paid_order() -> Order {
             product: "dr".to_owned(),
             quantity: 3,
             unit_price: "1990.00".parse().expect("amount"),
-            periods: Some(1),
-            months_left: None,
-            months_billed: None,
+            periods: Some(1).into(),
+            months_left: None.into(),
+            months_billed: None.into(),
             total: "5970.00".parse().expect("amount"),
         }],
         total: "5970.00".parse().expect("amount"),
         created_at: now() - Duration::days(5),
-        paid_at: Some(now() - Duration::days(5)),
+        paid_at: Some(now() - Duration::days(5)).into(),
         checkout: None,
         ..order(OrderStatus::Paid)
     }
@@ -199,7 +199,7 @@ fn invoice() -> Invoice {
         account_id: id(1),
         kind: InvoiceType::VatSpecial,
         status: InvoiceStatus::Issued,
-        number: Some("CN-VS-2026-000042".to_owned()),
+        number: Some("CN-VS-2026-000042".to_owned()).into(),
         buyer: BuyerDetails {
             title: Some("Acme Shanghai Ltd".to_owned()),
             company: true,
@@ -207,11 +207,11 @@ fn invoice() -> Invoice {
         },
         currency: Currency::Cny,
         total: "5970.00".parse().expect("amount"),
-        net: Some("5632.08".parse().expect("amount")),
-        tax: Some("337.92".parse().expect("amount")),
-        vat_rate: Some("0.06".to_owned()),
+        net: Some("5632.08".parse().expect("amount")).into(),
+        tax: Some("337.92".parse().expect("amount")).into(),
+        vat_rate: Some("0.06".to_owned()).into(),
         requested_at: now() - Duration::days(4),
-        issued_at: Some(now() - Duration::days(1)),
+        issued_at: Some(now() - Duration::days(1)).into(),
     }
 }
 
@@ -262,13 +262,13 @@ fn start_reply(request: Request) -> Reply {
                 license(2, "dr", LicenseSource::Order, 360),
                 license(3, "failback", LicenseSource::Bonus, 20),
             ],
-            next_cursor: None,
+            next_cursor: None.into(),
         }),
         Request::Subscriptions => Reply::Subscriptions(vec![subscription()]),
         Request::Orders => Reply::Orders(vec![paid_order(), order(OrderStatus::PendingPayment)]),
         Request::Invoices { cursor: None } => Reply::Invoices(InvoicePage {
             items: vec![invoice()],
-            next_cursor: None,
+            next_cursor: None.into(),
         }),
         Request::Catalog => Reply::Catalog(catalog()),
         other => panic!("unexpected start request {other:?}"),
@@ -531,7 +531,7 @@ fn a_scan_checkout_draws_the_providers_code_and_opens_nothing() {
     if let Some(checkout) = wechat.checkout.as_mut() {
         checkout.provider = "wechat_pay".to_owned();
         checkout.url = "http://127.0.0.1:8080/pay/0000000000000000000000000000050a".to_owned();
-        checkout.qr_code = Some("weixin://wxpay/bizpayurl?pr=abc123".to_owned());
+        checkout.qr_code = Some("weixin://wxpay/bizpayurl?pr=abc123".to_owned()).into();
     }
     let commands = update(&mut model, Msg::Reply(place_id, Ok(Reply::Order(wechat))));
     assert!(
@@ -556,7 +556,7 @@ fn home_shows_a_renewal_due_and_p_pays_it_on_a_fresh_checkout() {
     let mut due = order(OrderStatus::PendingPayment);
     due.kind = OrderType::Renewal;
     due.product = "dr".to_owned();
-    due.expires_at = Some(now() + Duration::days(12));
+    due.expires_at = Some(now() + Duration::days(12)).into();
     if let Some(summary) = model.summary.data.as_mut() {
         summary.renewals_due = vec![due.clone()];
     }
@@ -821,13 +821,13 @@ fn requested_invoice() -> Invoice {
         id: id(701),
         order_id: id(601),
         status: InvoiceStatus::Requested,
-        number: None,
+        number: None.into(),
         kind: InvoiceType::VatOrdinary,
         buyer: BuyerDetails {
             title: Some("Acme Pudong Branch".to_owned()),
             ..BuyerDetails::default()
         },
-        issued_at: None,
+        issued_at: None.into(),
         ..invoice()
     }
 }
@@ -846,7 +846,7 @@ fn invoices_come_page_by_page_and_both_pages_are_shown() {
             *first,
             Ok(Reply::Invoices(InvoicePage {
                 items: vec![invoice()],
-                next_cursor: Some("page-2".to_owned()),
+                next_cursor: Some("page-2".to_owned()).into(),
             })),
         ),
     );
@@ -872,7 +872,7 @@ fn invoices_come_page_by_page_and_both_pages_are_shown() {
             *second,
             Ok(Reply::Invoices(InvoicePage {
                 items: vec![requested_invoice()],
-                next_cursor: None,
+                next_cursor: None.into(),
             })),
         ),
     );
@@ -891,7 +891,7 @@ fn a_long_invoice_list_asks_for_the_next_page_as_the_selection_nears_its_end() {
     let items: Vec<Invoice> = (0..250)
         .map(|n| Invoice {
             id: id(10_000 + n),
-            number: Some(format!("CN-VO-2026-{n:06}")),
+            number: Some(format!("CN-VO-2026-{n:06}")).into(),
             ..invoice()
         })
         .collect();
@@ -901,7 +901,7 @@ fn a_long_invoice_list_asks_for_the_next_page_as_the_selection_nears_its_end() {
             *first,
             Ok(Reply::Invoices(InvoicePage {
                 items,
-                next_cursor: Some("page-2".to_owned()),
+                next_cursor: Some("page-2".to_owned()).into(),
             })),
         ),
     );

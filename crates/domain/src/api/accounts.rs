@@ -1,5 +1,6 @@
 //! Accounts and their API keys on the wire.
 
+use super::nullable::Nullable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -48,8 +49,7 @@ pub struct AccountPage {
     /// This page's accounts, oldest first.
     pub items: Vec<Account>,
     /// Pass as `cursor` for the next page; absent on the last page.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_cursor: Option<String>,
+    pub next_cursor: Nullable<String>,
 }
 
 /// Creates an API key for an account.
@@ -76,15 +76,14 @@ pub struct CreatedApiKey {
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// The account the key acts for; `null` for an admin's key.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub account_id: Option<Uuid>,
+    pub account_id: Nullable<Uuid>,
 }
 
 impl CreatedApiKey {
     /// Where the key is listed (no operation reads one key alone): its account's keys, or
     /// the admins'.
     pub fn listed_at(&self) -> String {
-        match self.account_id {
+        match *self.account_id {
             Some(account) => format!("/v1/accounts/{account}/api-keys"),
             None => "/v1/admin/api-keys".to_owned(),
         }
@@ -125,8 +124,7 @@ pub struct WhoAmI {
     // `admin` or `account`.
     pub role: KeyRole,
     /// The key's account, for an account key.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub account_id: Option<Uuid>,
+    pub account_id: Nullable<Uuid>,
     /// Whether the server runs in test mode (`--sandbox`): the sandbox provider takes
     /// payments and no real money moves. Consoles say SANDBOX.
     pub sandbox: bool,
@@ -145,8 +143,7 @@ pub struct ApiKeyView {
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// Set once revoked: the key stops working at once.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_at: Nullable<DateTime<Utc>>,
 }
 
 /// An account's API keys.

@@ -1,5 +1,6 @@
 //! The vendor's operations on the wire: jobs, the sandbox clock, outbound webhooks.
 
+use super::nullable::Nullable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -14,23 +15,18 @@ pub struct JobStatus {
     // The job.
     pub job: Job,
     /// When its last run started; `null` if it never ran.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub last_started_at: Option<DateTime<Utc>>,
+    pub last_started_at: Nullable<DateTime<Utc>>,
     /// When its last run finished (a run under way keeps the previous one's); `null` if none has.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub last_finished_at: Option<DateTime<Utc>>,
+    pub last_finished_at: Nullable<DateTime<Utc>>,
     /// How its last run ended, `ok` or `failed`; `null` if none has. A string, not the
     /// `JobOutcome` enum: a nullable reference to an enum trips openapi-python-client.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub last_outcome: Option<String>,
+    pub last_outcome: Nullable<String>,
     /// What the last run did, or why it failed.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub last_detail: Option<String>,
+    pub last_detail: Nullable<String>,
     /// How many runs have finished, failed ones included, on every server together.
     pub runs: u64,
     /// When the scheduler runs it next (absent when the scheduler is off).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_run_at: Option<DateTime<Utc>>,
+    pub next_run_at: Nullable<DateTime<Utc>>,
 }
 
 /// Every job.
@@ -121,11 +117,9 @@ pub struct WebhookAttempt {
     /// When the request was sent.
     pub attempted_at: DateTime<Utc>,
     /// The endpoint's HTTP status, when it answered.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub status_code: Option<u16>,
+    pub status_code: Nullable<u16>,
     /// Why no HTTP answer came (refused, timed out, …); `null` when the endpoint answered.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub error: Option<String>,
+    pub error: Nullable<String>,
 }
 
 /// One event on its way to one endpoint, with every attempt.
@@ -143,11 +137,9 @@ pub struct WebhookDelivery {
     // `pending`, `delivered`, or `failed` once the retries are used up.
     pub status: DeliveryStatus,
     /// When the next attempt is due; `null` once `delivered` or `failed`.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Nullable<DateTime<Utc>>,
     /// When an attempt got a 2xx answer; `null` until one has.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub delivered_at: Option<DateTime<Utc>>,
+    pub delivered_at: Nullable<DateTime<Utc>>,
     /// Every attempt so far, oldest first.
     pub attempts: Vec<WebhookAttempt>,
 }
@@ -159,6 +151,5 @@ pub struct WebhookDeliveryPage {
     /// This page's deliveries, oldest first.
     pub items: Vec<WebhookDelivery>,
     /// Pass as `cursor` for the next page; `null` on the last page.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_cursor: Option<String>,
+    pub next_cursor: Nullable<String>,
 }

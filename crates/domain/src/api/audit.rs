@@ -1,5 +1,6 @@
 //! The audit log on the wire.
 
+use super::nullable::Nullable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -16,15 +17,12 @@ pub struct AuditEvent {
     pub actor: String,
     /// The stored API key that made the change; null for the bootstrap admin key (see
     /// `actor_key_prefix`), a payment provider or the server itself.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub actor_key_id: Option<Uuid>,
+    pub actor_key_id: Nullable<Uuid>,
     /// The visible prefix of the key that made the change, `bootstrap` for the bootstrap admin
     /// key; null when no key acted (a payment provider, the server itself).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub actor_key_prefix: Option<String>,
+    pub actor_key_prefix: Nullable<String>,
     /// The account the change concerns; `null` for the catalog, the clock, a job.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub account_id: Option<Uuid>,
+    pub account_id: Nullable<Uuid>,
     /// `order.created`, `order.paid`, `license.granted`, `license.consumed`, …
     pub action: String,
     /// `order`, `license`, `subscription`, `api_key`.
@@ -32,11 +30,9 @@ pub struct AuditEvent {
     /// The changed thing's id (for a product, job or the clock, a UUID derived from its name).
     pub entity_id: Uuid,
     /// The thing as JSON before the change (or just what changed); `null` for a creation.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub before: Option<serde_json::Value>,
+    pub before: Nullable<serde_json::Value>,
     /// The thing as JSON after the change (or just what changed).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub after: Option<serde_json::Value>,
+    pub after: Nullable<serde_json::Value>,
 }
 
 /// One page of audit events, oldest first.
@@ -46,6 +42,5 @@ pub struct AuditPage {
     /// This page's audit events, oldest first.
     pub items: Vec<AuditEvent>,
     /// Pass as `cursor` for the next page; `null` on the last page.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_cursor: Option<String>,
+    pub next_cursor: Nullable<String>,
 }

@@ -3,6 +3,7 @@
 //! A little over 400 lines with its tests: the product's wire form and its validation belong
 //! together.
 
+use super::nullable::Nullable;
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
@@ -57,18 +58,15 @@ pub struct ProductView {
     /// Editions of one family: held one per account when `one_per_account`, upgraded by tier.
     pub family: String,
     /// The edition's rank in its family (higher is more).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub tier: Option<u32>,
+    pub tier: Nullable<u32>,
     /// Quantity means seats, and seats can be added mid-term.
     pub seat_based: bool,
     /// Whether a subscription to it may renew itself at its period's end.
     pub auto_renewable: bool,
     /// Days of free trial, when the product has one.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub trial_days: Option<u32>,
+    pub trial_days: Nullable<u32>,
     /// One-time products: months each unit stays valid after payment.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub validity_months: Option<u32>,
+    pub validity_months: Nullable<u32>,
     /// What every paid term grants on top; absent when nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
@@ -117,7 +115,7 @@ impl<'a> From<&'a ProductView> for Edition<'a> {
     fn from(product: &'a ProductView) -> Self {
         Edition {
             family: &product.family,
-            tier: product.tier,
+            tier: product.tier.0,
         }
     }
 }
@@ -141,11 +139,11 @@ impl From<&Product> for ProductView {
             name: p.name.clone(),
             kind: p.kind,
             family: p.family.clone(),
-            tier: p.tier,
+            tier: p.tier.into(),
             seat_based: p.seat_based,
             auto_renewable: p.auto_renewable,
-            trial_days: p.trial_days,
-            validity_months: p.validity_months,
+            trial_days: p.trial_days.into(),
+            validity_months: p.validity_months.into(),
             bonus: p.bonus.as_ref().map(|b| Bonus {
                 product: b.product.to_string(),
                 per_unit: b.per_unit,

@@ -1,5 +1,6 @@
 //! Invoices on the wire.
 
+use super::nullable::Nullable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -39,8 +40,7 @@ pub struct Invoice {
     // `requested` (changeable) or `issued` (final).
     pub status: InvoiceStatus,
     /// Sequential and without gaps per year and series (`CN-VS-2026-000042`), once issued.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub number: Option<String>,
+    pub number: Nullable<String>,
     /// The buyer's details, as last requested.
     pub buyer: BuyerDetails,
     // The currency of `total`, `net` and `tax`: the order's.
@@ -48,19 +48,15 @@ pub struct Invoice {
     /// The tax-inclusive total of the order.
     pub total: Amount,
     /// The total without VAT, once issued.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub net: Option<Amount>,
+    pub net: Nullable<Amount>,
     /// The VAT in the total, once issued.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub tax: Option<Amount>,
+    pub tax: Nullable<Amount>,
     /// The VAT rate applied (`0.06`), once issued.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub vat_rate: Option<String>,
+    pub vat_rate: Nullable<String>,
     /// When it was first requested (a change to the request keeps it).
     pub requested_at: DateTime<Utc>,
     /// When the weekly batch issued it; `null` until then.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub issued_at: Option<DateTime<Utc>>,
+    pub issued_at: Nullable<DateTime<Utc>>,
 }
 
 /// One page of invoices, oldest first.
@@ -70,6 +66,5 @@ pub struct InvoicePage {
     /// This page's invoices, oldest first.
     pub items: Vec<Invoice>,
     /// Pass as `cursor` for the next page; `null` on the last page.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_cursor: Option<String>,
+    pub next_cursor: Nullable<String>,
 }

@@ -1,5 +1,6 @@
 //! Licenses and subscriptions on the wire.
 
+use super::nullable::Nullable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -32,21 +33,16 @@ pub struct License {
     // How it came: `order`, `renewal`, `bonus` or `trial`.
     pub source: LicenseSource,
     /// The order that paid for it (for a bonus, the order of its term).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub order_id: Option<Uuid>,
+    pub order_id: Nullable<Uuid>,
     /// The subscription whose term it belongs to; `null` for a one-time purchase.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub subscription_id: Option<Uuid>,
+    pub subscription_id: Nullable<Uuid>,
     /// The host it is activated on (host-bound products).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub host: Option<String>,
+    pub host: Nullable<String>,
     /// When a one-time license was consumed; `null` until then.
     #[serde(serialize_with = "super::instant::option::serialize")]
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub consumed_at: Option<DateTime<Utc>>,
+    pub consumed_at: Nullable<DateTime<Utc>>,
     /// What consumed it (a failback run's reference).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub consumed_reference: Option<String>,
+    pub consumed_reference: Nullable<String>,
 }
 
 /// One page of licenses, oldest first.
@@ -56,8 +52,7 @@ pub struct LicensePage {
     /// This page's licenses, oldest first.
     pub items: Vec<License>,
     /// Pass as `cursor` for the next page; `null` on the last page.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_cursor: Option<String>,
+    pub next_cursor: Nullable<String>,
 }
 
 /// Activates a host-bound license on a host.
@@ -115,8 +110,7 @@ pub struct SubscriptionPage {
     /// This page's subscriptions, oldest first.
     pub items: Vec<Subscription>,
     /// Pass as `cursor` for the next page; `null` on the last page.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_cursor: Option<String>,
+    pub next_cursor: Nullable<String>,
 }
 
 /// Changes a subscription. Turning auto-renew off is not a cancellation: the subscription

@@ -54,6 +54,7 @@ pub mod instant;
 pub mod invoices;
 pub mod licenses;
 pub mod limits;
+pub mod nullable;
 pub mod orders;
 pub mod problem;
 pub mod quotes;

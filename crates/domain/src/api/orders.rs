@@ -1,5 +1,6 @@
 //! Orders on the wire.
 
+use super::nullable::Nullable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -143,8 +144,7 @@ pub struct Checkout {
     /// the QR code and follows the order.
     pub url: String,
     /// The text to draw as a QR code when the provider's flow is a scan; `null` otherwise.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub qr_code: Option<String>,
+    pub qr_code: Nullable<String>,
     /// The page stops taking payment then, and the unpaid order expires.
     pub expires_at: DateTime<Utc>,
 }
@@ -172,11 +172,9 @@ pub struct Order {
     /// Units ordered: licenses or seats bought, seats added, or the units upgraded.
     pub quantity: u32,
     /// The subscription an upgrade or seats apply to, or the one a purchase created.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub subscription_id: Option<Uuid>,
+    pub subscription_id: Nullable<Uuid>,
     /// Whether the subscription it buys renews itself; `null` where that does not apply.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub auto_renew: Option<bool>,
+    pub auto_renew: Nullable<bool>,
     /// The lines as quoted when the order was made: the price never changes afterwards.
     pub lines: Vec<QuoteLineView>,
     // The currency of `total` and the lines: the account's region's.
@@ -189,15 +187,12 @@ pub struct Order {
     /// When it was placed.
     pub created_at: DateTime<Utc>,
     /// When the order was paid; `null` until then.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub paid_at: Option<DateTime<Utc>>,
+    pub paid_at: Nullable<DateTime<Utc>>,
     /// When the customer canceled it; `null` unless canceled.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub canceled_at: Option<DateTime<Utc>>,
+    pub canceled_at: Nullable<DateTime<Utc>>,
     /// When the order expires if still unpaid (a pay-to-renew renewal: the end of its grace);
     /// `null` for orders that never expire.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Nullable<DateTime<Utc>>,
     /// Where to pay; absent for a trial or a renewal charged to the saved method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
@@ -211,6 +206,5 @@ pub struct OrderPage {
     /// This page's orders, oldest first.
     pub items: Vec<Order>,
     /// Pass as `cursor` for the next page; `null` on the last page.
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub next_cursor: Option<String>,
+    pub next_cursor: Nullable<String>,
 }

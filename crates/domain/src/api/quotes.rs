@@ -1,5 +1,6 @@
 //! Quotes on the wire: what the customer asks to be priced, and the priced answer.
 
+use super::nullable::Nullable;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -81,14 +82,11 @@ pub struct QuoteLineView {
     /// Per unit and cycle, or per unit and month on prorated lines.
     pub unit_price: Amount,
     /// Cycles paid up front (term purchases).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub periods: Option<u32>,
+    pub periods: Nullable<u32>,
     /// Months left to the period's end (prorated lines).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub months_left: Option<u32>,
+    pub months_left: Nullable<u32>,
     /// Months billed for them: a whole year costs ten (prorated lines).
-    #[cfg_attr(feature = "openapi", oai(nullable))]
-    pub months_billed: Option<u32>,
+    pub months_billed: Nullable<u32>,
     pub total: Amount,
 }
 
@@ -127,9 +125,9 @@ impl From<&QuoteLine> for QuoteLineView {
             product: line.product.to_string(),
             quantity: line.quantity,
             unit_price: Amount::of(line.unit_price),
-            periods: line.periods,
-            months_left: line.months_left,
-            months_billed: line.months_billed,
+            periods: line.periods.into(),
+            months_left: line.months_left.into(),
+            months_billed: line.months_billed.into(),
             total: Amount::of(line.total),
         }
     }

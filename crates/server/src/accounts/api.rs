@@ -72,12 +72,12 @@ impl AccountsApi {
         Ok(Json(match principal.role {
             Role::Admin => WhoAmI {
                 role: KeyRole::Admin,
-                account_id: None,
+                account_id: None.into(),
                 sandbox,
             },
             Role::Account(id) => WhoAmI {
                 role: KeyRole::Account,
-                account_id: Some(id),
+                account_id: Some(id).into(),
                 sandbox,
             },
         }))

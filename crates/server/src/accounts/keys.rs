@@ -28,7 +28,7 @@ fn key_view(row: &api_key::Model) -> ApiKeyView {
         name: row.name.clone(),
         prefix: row.prefix.clone(),
         created_at: row.created_at,
-        revoked_at: row.revoked_at,
+        revoked_at: row.revoked_at.into(),
     }
 }
 
@@ -39,7 +39,7 @@ fn created(row: api_key::Model, secret: String) -> CreatedApiKey {
         prefix: row.prefix,
         key: secret,
         created_at: row.created_at,
-        account_id: row.account_id,
+        account_id: row.account_id.into(),
     }
 }
 

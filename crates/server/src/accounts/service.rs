@@ -148,7 +148,10 @@ pub async fn list(
         .into_iter()
         .map(|row| AccountRecord::from(row).view())
         .collect();
-    Ok(AccountPage { items, next_cursor })
+    Ok(AccountPage {
+        items,
+        next_cursor: next_cursor.into(),
+    })
 }
 
 /// The account at a glance: active licenses per product, what expires within 30 days, and

@@ -175,14 +175,14 @@ fn view(row: audit_event::Model) -> ServiceResult<AuditEvent> {
         id: row.id,
         at: row.at,
         actor: row.actor,
-        actor_key_id: row.actor_key_id,
-        actor_key_prefix: row.actor_key_prefix,
-        account_id: row.account_id,
+        actor_key_id: row.actor_key_id.into(),
+        actor_key_prefix: row.actor_key_prefix.into(),
+        account_id: row.account_id.into(),
         action: row.action,
         entity: row.entity,
         entity_id: row.entity_id,
-        before: parse(row.before)?,
-        after: parse(row.after)?,
+        before: parse(row.before)?.into(),
+        after: parse(row.after)?.into(),
     })
 }
 
@@ -211,6 +211,6 @@ pub async fn list(
         .await?;
     Ok(AuditPage {
         items: rows.into_iter().map(view).collect::<ServiceResult<_>>()?,
-        next_cursor,
+        next_cursor: next_cursor.into(),
     })
 }

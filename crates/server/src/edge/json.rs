@@ -94,11 +94,11 @@ mod tests {
             valid_from: at,
             valid_until: at + chrono::Months::new(3),
             source: LicenseSource::Bonus,
-            order_id: consumed.then(Uuid::now_v7),
-            subscription_id: None,
-            host: consumed.then(|| "host-1.example".to_owned()),
-            consumed_at: consumed.then_some(at),
-            consumed_reference: consumed.then(|| "run 42".to_owned()),
+            order_id: consumed.then(Uuid::now_v7).into(),
+            subscription_id: None.into(),
+            host: (consumed.then(|| "host-1.example".to_owned())).into(),
+            consumed_at: consumed.then_some(at).into(),
+            consumed_reference: (consumed.then(|| "run 42".to_owned())).into(),
         }
     }
 
@@ -114,7 +114,7 @@ mod tests {
         for next_cursor in [None, Some(Uuid::now_v7().to_string())] {
             let page = LicensePage {
                 items: vec![license(false), license(true)],
-                next_cursor,
+                next_cursor: next_cursor.into(),
             };
             let expected = page.to_json().expect("a value");
             assert_eq!(written(page).await, expected);

@@ -50,15 +50,15 @@ pub fn view(row: &invoice::Model) -> ServiceResult<Invoice> {
         account_id: row.account_id,
         kind: row.kind,
         status: row.status,
-        number: row.number.clone(),
+        number: row.number.clone().into(),
         buyer: serde_json::from_str(&row.buyer).map_err(|_| corrupt("buyer"))?,
         currency,
         total: amount(row.total_minor),
-        net: row.net_minor.map(amount),
-        tax: row.tax_minor.map(amount),
-        vat_rate: row.vat_rate.clone(),
+        net: row.net_minor.map(amount).into(),
+        tax: row.tax_minor.map(amount).into(),
+        vat_rate: row.vat_rate.clone().into(),
         requested_at: row.requested_at,
-        issued_at: row.issued_at,
+        issued_at: row.issued_at.into(),
     })
 }
 
@@ -221,6 +221,6 @@ pub async fn list(
         .await?;
     Ok(InvoicePage {
         items: rows.iter().map(view).collect::<ServiceResult<_>>()?,
-        next_cursor,
+        next_cursor: next_cursor.into(),
     })
 }

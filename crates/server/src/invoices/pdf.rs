@@ -218,7 +218,7 @@ mod tests {
             account_id: uuid::Uuid::from_u128(3),
             kind: InvoiceType::VatSpecial,
             status: InvoiceStatus::Issued,
-            number: Some("CN-VS-2026-000001".to_owned()),
+            number: Some("CN-VS-2026-000001".to_owned()).into(),
             buyer: BuyerDetails {
                 title: Some("Acme Ltd".to_owned()),
                 company: true,
@@ -226,11 +226,11 @@ mod tests {
             },
             currency: Currency::Cny,
             total: "5970.00".parse().expect("an amount"),
-            net: None,
-            tax: None,
-            vat_rate: None,
+            net: None.into(),
+            tax: None.into(),
+            vat_rate: None.into(),
             requested_at: at,
-            issued_at: Some(at),
+            issued_at: Some(at).into(),
         }
     }
 }

@@ -190,12 +190,12 @@ pub async fn statuses(
             });
             JobStatus {
                 job,
-                last_started_at: row.and_then(|r| r.last_started_at),
-                last_finished_at,
-                last_outcome: row.and_then(|r| r.last_outcome).map(|o| o.to_string()),
-                last_detail: row.and_then(|r| r.last_detail.clone()),
+                last_started_at: (row.and_then(|r| r.last_started_at)).into(),
+                last_finished_at: last_finished_at.into(),
+                last_outcome: (row.and_then(|r| r.last_outcome).map(|o| o.to_string())).into(),
+                last_detail: (row.and_then(|r| r.last_detail.clone())).into(),
                 runs: row.map_or(0, |r| u64::try_from(r.runs).unwrap_or(0)),
-                next_run_at,
+                next_run_at: next_run_at.into(),
             }
         })
         .collect())

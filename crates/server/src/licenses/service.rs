@@ -85,7 +85,7 @@ pub async fn list(
         .await?;
     Ok(LicensePage {
         items: rows.into_iter().map(|r| store::view(r, now)).collect(),
-        next_cursor,
+        next_cursor: next_cursor.into(),
     })
 }
 

@@ -140,11 +140,11 @@ pub fn view(row: license::Model, now: DateTime<Utc>) -> License {
         valid_from: row.valid_from,
         valid_until: row.valid_until,
         source: row.source,
-        order_id: row.order_id,
-        subscription_id: row.subscription_id,
-        host: row.host,
-        consumed_at: row.consumed_at,
-        consumed_reference: row.consumed_reference,
+        order_id: row.order_id.into(),
+        subscription_id: row.subscription_id.into(),
+        host: row.host.into(),
+        consumed_at: row.consumed_at.into(),
+        consumed_reference: row.consumed_reference.into(),
     }
 }
 

@@ -396,5 +396,8 @@ pub async fn list(
         let session = store::session_of(db, row.id).await?;
         items.push(store::view(row, session)?);
     }
-    Ok(OrderPage { items, next_cursor })
+    Ok(OrderPage {
+        items,
+        next_cursor: next_cursor.into(),
+    })
 }

@@ -35,7 +35,7 @@ pub async fn list(
         .await?;
     Ok(SubscriptionPage {
         items: rows.iter().map(store::view).collect::<ServiceResult<_>>()?,
-        next_cursor,
+        next_cursor: next_cursor.into(),
     })
 }
 

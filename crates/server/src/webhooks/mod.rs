@@ -139,8 +139,8 @@ pub async fn deliveries(
             .into_iter()
             .map(|a| WebhookAttempt {
                 attempted_at: a.attempted_at,
-                status_code: a.status_code.and_then(|c| u16::try_from(c).ok()),
-                error: a.error,
+                status_code: (a.status_code.and_then(|c| u16::try_from(c).ok())).into(),
+                error: a.error.into(),
             })
             .collect();
         items.push(WebhookDelivery {
@@ -148,13 +148,18 @@ pub async fn deliveries(
             event_id: row.event_id,
             event_type: kind,
             endpoint_id: row.endpoint_id,
-            next_attempt_at: (row.status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
+            next_attempt_at: ((row.status == DeliveryStatus::Pending)
+                .then_some(row.next_attempt_at))
+            .into(),
             status: row.status,
-            delivered_at: row.delivered_at,
+            delivered_at: row.delivered_at.into(),
             attempts,
         });
     }
-    Ok(WebhookDeliveryPage { items, next_cursor })
+    Ok(WebhookDeliveryPage {
+        items,
+        next_cursor: next_cursor.into(),
+    })
 }
 
 /// Attempts every delivery that is due; returns how many were delivered now. Each is claimed

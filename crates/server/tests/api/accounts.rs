@@ -92,7 +92,7 @@ on_both_databases! {
             let page = app.admin.list_accounts(Some(2), cursor.as_deref()).await.expect("page");
             assert!(page.items.len() <= 2);
             seen.extend(page.items.iter().map(|a| a.id));
-            match page.next_cursor {
+            match page.next_cursor.0 {
                 Some(next) => cursor = Some(next),
                 None => break,
             }
@@ -107,7 +107,7 @@ on_both_databases! {
         let (own, client) =
             account_with_key(&app, "Own", AccountKind::Individual, Region::Cn).await;
         let me = client.who_am_i().await.expect("me");
-        assert_eq!((me.role, me.account_id), (KeyRole::Account, Some(own.id)));
+        assert_eq!((me.role, *me.account_id), (KeyRole::Account, Some(own.id)));
         assert_eq!(app.admin.who_am_i().await.expect("me").role, KeyRole::Admin);
         let (other, _) =
             account_with_key(&app, "Other", AccountKind::Individual, Region::Cn).await;
@@ -174,7 +174,7 @@ on_both_databases! {
         let listed = client.list_api_keys(account.id).await.expect("keys").items;
         assert_eq!(listed.len(), 1);
         assert!(listed[0].prefix.starts_with("ent_"));
-        assert_eq!(listed[0].revoked_at, None);
+        assert_eq!(listed[0].revoked_at, None.into());
 
         let rotated = client.rotate_api_key(listed[0].id).await.expect("rotate");
         assert_ne!(rotated.id, listed[0].id);

@@ -20,7 +20,7 @@ on_both_databases! {
         assert!(made.key.starts_with(&made.prefix) && made.key.starts_with("ent_"));
         let ops = app.admin.with_key(&made.key);
         let me = ops.who_am_i().await.expect("who am i");
-        assert_eq!((me.role, me.account_id), (KeyRole::Admin, None));
+        assert_eq!((me.role, *me.account_id), (KeyRole::Admin, None));
         ops.list_accounts(None, None).await.expect("an admin's operation");
 
         let listed = ops.list_admin_api_keys().await.expect("list").items;

@@ -75,7 +75,7 @@ async fn log(app: &TestApp) -> Vec<AuditEvent> {
             .await
             .expect("audit page");
         events.extend(page.items);
-        match page.next_cursor {
+        match page.next_cursor.0 {
             Some(next) => cursor = Some(next),
             None => return events,
         }
@@ -127,7 +127,8 @@ impl Follower {
             .unwrap_or_else(|| panic!("{operation} left no {action} entry: {fresh:#?}"))
             .clone();
         assert_eq!(
-            entry.actor_key_id, who.id,
+            entry.actor_key_id,
+            who.id.into(),
             "{operation}: the acting key's id"
         );
         assert_eq!(
@@ -174,7 +175,7 @@ async fn walk(app: &TestApp) -> Vec<String> {
         (entry.entity.as_str(), entry.entity_id),
         ("account", account.id)
     );
-    assert_eq!(entry.account_id, Some(account.id));
+    assert_eq!(entry.account_id, Some(account.id).into());
 
     let key = admin
         .create_api_key(account.id, &key_named("console"))
@@ -203,7 +204,10 @@ async fn walk(app: &TestApp) -> Vec<String> {
         .await
         .expect("update product");
     let entry = follow.expect(app, "update_product", &by_admin).await;
-    let (before, after) = (entry.before.expect("before"), entry.after.expect("after"));
+    let (before, after) = (
+        entry.before.0.expect("before"),
+        entry.after.0.expect("after"),
+    );
     assert!(before.to_string().contains("9.00") && !before.to_string().contains("12.50"));
     assert!(
         after.to_string().contains("12.50"),
@@ -304,6 +308,7 @@ async fn walk(app: &TestApp) -> Vec<String> {
     assert!(
         !entry
             .after
+            .0
             .expect("after")
             .to_string()
             .contains("whsec-audited-0123456789"),
@@ -358,6 +363,6 @@ on_both_databases! {
             .find(|e| e.action == "order.paid")
             .expect("order.paid");
         assert_eq!(paid.actor, "provider:sandbox");
-        assert_eq!((paid.actor_key_id, paid.actor_key_prefix), (None, None));
+        assert_eq!((*paid.actor_key_id, paid.actor_key_prefix.0), (None, None));
     }
 }

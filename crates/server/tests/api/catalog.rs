@@ -66,7 +66,7 @@ on_both_databases! {
             }
         }
         let failback = customer.get_product("failback").await.expect("failback");
-        assert_eq!(failback.validity_months, Some(3));
+        assert_eq!(failback.validity_months, Some(3).into());
         assert!(!failback.auto_renewable);
         let dr = customer.get_product("dr").await.expect("dr");
         assert_eq!(dr.bonus.map(|b| b.product), Some("failback".to_owned()));

@@ -36,7 +36,7 @@ on_both_databases! {
         let requested = client.request_invoice(paid.id, &request).await.expect("request");
         assert_eq!(app.admin.run_job("invoices").await.expect("batch").processed, 1);
         let issued = client.get_invoice(requested.id).await.expect("invoice");
-        let number = issued.number.expect("issued");
+        let number = issued.number.0.expect("issued");
 
         let text = pdf_text(client.invoice_pdf(issued.id).await.expect("pdf")).await;
         for chinese in [TITLE, ADDRESS, BANK] {

@@ -52,7 +52,7 @@ on_both_databases! {
         assert_eq!(elsewhere.code(), Some(ProblemCode::LicenseActiveElsewhere));
         assert!(client.activate_license(dr.id, "db-a.example.com").await.is_ok(), "same host again");
         let freed = client.deactivate_license(dr.id).await.expect("deactivate");
-        assert_eq!(freed.host, None);
+        assert_eq!(freed.host, None.into());
         assert_eq!(client.activate_license(dr.id, "db-b").await.expect("move").host.as_deref(), Some("db-b"));
         let bad = client.activate_license(dr.id, "no spaces allowed").await.expect_err("bad host");
         assert_eq!(bad.code(), Some(ProblemCode::ValidationFailed));

@@ -303,7 +303,7 @@ on_both_databases! {
         assert_eq!(deliveries.len(), 1);
         assert_eq!(deliveries[0].status, DeliveryStatus::Delivered);
         assert_eq!(deliveries[0].event_type, "order.paid");
-        let codes: Vec<Option<u16>> = deliveries[0].attempts.iter().map(|a| a.status_code).collect();
+        let codes: Vec<Option<u16>> = deliveries[0].attempts.iter().map(|a| *a.status_code).collect();
         assert_eq!(codes, vec![Some(500), Some(500), Some(200)]);
 
         let received = receiver.requests.lock().expect("requests").clone();

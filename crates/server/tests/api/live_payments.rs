@@ -46,7 +46,8 @@ pub async fn open_alipay(app: &TestApp, fakes: &Fakes, order: &Order) -> String 
     let checkout = order.checkout.as_ref().expect("a checkout");
     assert_eq!(checkout.provider, "alipay");
     assert_eq!(
-        checkout.qr_code, None,
+        checkout.qr_code,
+        None.into(),
         "Alipay's page is opened, not scanned"
     );
     let page = app.http.get(&checkout.url).send().await.expect("open /pay");

@@ -52,7 +52,7 @@ on_both_databases! {
             assert_eq!(license.status, LicenseStatus::Active);
             assert_eq!(license.valid_from, paid_at);
             assert_eq!(license.valid_until, year_later);
-            assert_eq!(license.order_id, Some(placed.id));
+            assert_eq!(license.order_id, Some(placed.id).into());
         }
         assert!(failback.iter().all(|l| l.source == LicenseSource::Bonus));
         assert!(dr.iter().all(|l| l.source == LicenseSource::Order));
@@ -65,7 +65,7 @@ on_both_databases! {
         assert_eq!(sub.current_period_start, paid_at);
         assert_eq!(sub.current_period_end, year_later);
         assert_eq!(sub.payment_method, Some(PaymentMethod::Alipay));
-        assert_eq!(paid.subscription_id, Some(sub.id));
+        assert_eq!(paid.subscription_id, Some(sub.id).into());
 
         let refused = client.cancel_order(placed.id).await.expect_err("final");
         assert_eq!(refused.status().map(|s| s.as_u16()), Some(409));
@@ -190,7 +190,7 @@ on_both_databases! {
             assert_eq!(refused.and_then(|e| e.code()), Some(ProblemCode::NotFound));
         }
         let bob_audit = bob_client.list_audit_events(None, None, None).await.expect("audit");
-        assert!(bob_audit.items.iter().all(|e| e.account_id != Some(alice.id)));
+        assert!(bob_audit.items.iter().all(|e| e.account_id != Some(alice.id).into()));
         let peeking = bob_client.list_audit_events(Some(alice.id), None, None).await.expect_err("hidden");
         assert_eq!(peeking.code(), Some(ProblemCode::NotFound));
         let still = alice_client.get_license(license.id).await.expect("license");
@@ -216,7 +216,7 @@ on_both_databases! {
             .expect("page 2");
         let all: Vec<Uuid> = first.items.iter().chain(&rest.items).map(|o| o.id).collect();
         assert_eq!(all, ids);
-        assert_eq!(rest.next_cursor, None);
+        assert_eq!(rest.next_cursor, None.into());
     }
 }
 

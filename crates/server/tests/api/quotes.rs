@@ -78,7 +78,7 @@ on_both_databases! {
         assert_eq!(quote.total.to_string(), "5970.00");
         assert_eq!(quote.payment_methods, vec![PaymentMethod::Alipay, PaymentMethod::WechatPay]);
         assert_eq!(quote.lines[0].unit_price.to_string(), "1990.00");
-        assert_eq!(quote.lines[0].periods, Some(1));
+        assert_eq!(quote.lines[0].periods, Some(1).into());
         assert_eq!(quote.lines[1].kind, LineKind::Bonus);
         assert_eq!(quote.lines[1].product, "failback");
         assert_eq!(quote.lines[1].quantity, 3);
@@ -147,8 +147,8 @@ on_both_databases! {
         });
         let quote = client.quote(account.id, &request).await.expect("quote");
         let line = &quote.lines[0];
-        assert_eq!(line.months_left, Some(4));
-        assert_eq!(line.months_billed, Some(4));
+        assert_eq!(line.months_left, Some(4).into());
+        assert_eq!(line.months_billed, Some(4).into());
         // Premium Plus 128.00 − Premium 68.00, for 4 months.
         assert_eq!(line.unit_price.to_string(), "60.00");
         assert_eq!(quote.total.to_string(), "240.00");
@@ -172,7 +172,7 @@ on_both_databases! {
                 .quote(account.id, &upgrade(premium, "premium_plus"))
                 .await
                 .expect("quote");
-            assert_eq!(quote.lines[0].months_billed, Some(billed), "{left:?} left");
+            assert_eq!(quote.lines[0].months_billed, Some(billed).into(), "{left:?} left");
             assert_eq!(quote.total.to_string(), total, "{left:?} left");
         }
     }
@@ -232,8 +232,8 @@ on_both_databases! {
             .await
             .expect("quote");
         // 14 months left bill 10 + 2 = 12; 14.90 × 5 seats × 12.
-        assert_eq!(quote.lines[0].months_left, Some(14));
-        assert_eq!(quote.lines[0].months_billed, Some(12));
+        assert_eq!(quote.lines[0].months_left, Some(14).into());
+        assert_eq!(quote.lines[0].months_billed, Some(12).into());
         assert_eq!(quote.total.to_string(), "894.00");
     }
 }

@@ -93,7 +93,7 @@ on_both_databases! {
         let paid = buy(&app, &client, account.id, &upgrade).await;
         // A whole year left bills ten months of (128.00 − 68.00).
         assert_eq!(paid.total.to_string(), "600.00");
-        assert_eq!(paid.lines[0].months_billed, Some(10));
+        assert_eq!(paid.lines[0].months_billed, Some(10).into());
         let after = client.get_subscription(sub_id).await.expect("sub");
         assert_eq!(after.product, "premium_plus");
         assert_eq!(after.current_period_end, before.current_period_end, "the end date does not move");

@@ -15,7 +15,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let block = titled("Invoices", &state, model);
     let rows = super::visible_rows(&list.rows, list.cursor, area, model, |invoice| {
         Row::new(vec![
-            invoice.number.clone().unwrap_or_else(|| "—".to_owned()),
+            invoice.number.0.clone().unwrap_or_else(|| "—".to_owned()),
             invoice.kind.to_string(),
             invoice.status.to_string(),
             invoice.buyer.title.clone().unwrap_or_default(),

@@ -36,7 +36,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             let l = &table.rows[index];
             let style = if start + i == table.cursor.selected {
                 theme.selected()
-            } else if model.fresh_order.is_some() && l.order_id == model.fresh_order {
+            } else if model.fresh_order.is_some() && l.order_id == model.fresh_order.into() {
                 theme.fresh()
             } else {
                 Style::new()
@@ -47,7 +47,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 Cell::from(status_word(l)),
                 Cell::from(date(l.valid_until)),
                 Cell::from(format!("{:?}", l.source).to_lowercase()),
-                Cell::from(l.host.clone().unwrap_or_default()),
+                Cell::from(l.host.0.clone().unwrap_or_default()),
             ])
             .style(style)
         })

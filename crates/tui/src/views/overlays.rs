@@ -97,7 +97,7 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
                 )),
                 Line::raw(format!(
                     "Host         {}",
-                    l.host.clone().unwrap_or_default()
+                    l.host.0.clone().unwrap_or_default()
                 )),
                 Line::raw(format!(
                     "Consumed     {}",
@@ -105,7 +105,7 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
                         .map(|at| format!(
                             "{} by {}",
                             date(at),
-                            l.consumed_reference.clone().unwrap_or_default()
+                            l.consumed_reference.0.clone().unwrap_or_default()
                         ))
                         .unwrap_or_default()
                 )),
@@ -363,10 +363,10 @@ fn quote_lines(model: &Model, wizard: &Wizard, lines: &mut Vec<Line<'static>>) {
             "{:>5} × {:<13} {:>10} {}",
             line.quantity, line.product, line.unit_price, quote.currency
         );
-        if let Some(periods) = line.periods {
+        if let Some(periods) = *line.periods {
             text.push_str(&format!(" × {periods} period(s)"));
         }
-        if let (Some(left), Some(billed)) = (line.months_left, line.months_billed) {
+        if let (Some(left), Some(billed)) = (*line.months_left, *line.months_billed) {
             text.push_str(&format!(" × {billed} months billed ({left} left)"));
         }
         text.push_str(&format!(" = {:>10}", line.total));
@@ -435,7 +435,7 @@ fn draw_payment(model: &Model, watch: &PaymentWatch, frame: &mut Frame) {
         let scan = order
             .checkout
             .as_ref()
-            .and_then(|c| c.qr_code.clone())
+            .and_then(|c| c.qr_code.clone().0)
             .unwrap_or_else(|| url.clone());
         let room = frame.area().height.saturating_sub(16) as usize;
         if let Some(qr) = crate::browser::qr(&scan).filter(|q| q.len() <= room) {

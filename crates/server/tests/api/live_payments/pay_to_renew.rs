@@ -76,7 +76,7 @@ async fn renewal_due(
     assert_eq!(open.len(), 1, "one renewal order, opened once");
     let renewal = open[0].clone();
     assert_eq!(renewal.kind, OrderType::Renewal);
-    assert_eq!(renewal.subscription_id, Some(sub.id));
+    assert_eq!(renewal.subscription_id, Some(sub.id).into());
     assert_eq!(renewal.total, bought.total, "the same term, the same price");
     let checkout = renewal.checkout.clone().expect("a checkout to pay");
     assert_eq!(checkout.provider, "alipay");
@@ -93,7 +93,7 @@ async fn renewal_due(
     );
     assert_eq!(
         summary.renewals_due[0].expires_at,
-        Some(end + Duration::days(5)),
+        Some(end + Duration::days(5)).into(),
         "payable until the last retry day"
     );
 
