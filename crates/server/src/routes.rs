@@ -15,6 +15,7 @@ use crate::health::HealthApi;
 use crate::invoices::api::InvoicesApi;
 use crate::jobs::api::AdminApi;
 use crate::licenses::api::LicensesApi;
+use crate::openapi_document;
 use crate::orders::api::OrdersApi;
 use crate::payments::{callback, pay_page, sandbox};
 use crate::problem::problem_for_error;
@@ -60,20 +61,25 @@ pub fn api_service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
 
 /// The spec as JSON, exactly as `openapi/openapi.json` is committed.
 pub fn openapi_json() -> String {
-    api_service(DEFAULT_SERVER_URL).spec()
+    openapi_document::json(&api_service(DEFAULT_SERVER_URL).spec())
 }
 
 /// The spec as YAML, exactly as `openapi/openapi.yaml` is committed.
 pub fn openapi_yaml() -> String {
-    api_service(DEFAULT_SERVER_URL).spec_yaml()
+    openapi_document::yaml(&api_service(DEFAULT_SERVER_URL).spec())
 }
 
 /// The whole HTTP application over `state`. The sandbox's pages exist in test mode only; its
 /// callback and return routes answer 404 in live mode, as any provider's the server lacks.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api_service(&state.config.public_url);
-    let described = Arc::new(Spec::parse(&api.spec()));
-    let spec = api.spec_endpoint();
+    let published = openapi_document::json(&api.spec());
+    let described = Arc::new(Spec::parse(&published));
+    let spec = poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json")
+            .body(published.clone())
+    });
     let docs = api.swagger_ui();
     let mut routes = Route::new()
         .nest("/", api)

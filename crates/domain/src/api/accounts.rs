@@ -16,9 +16,9 @@ pub struct AccountInput {
     /// The customer's display name.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
     pub name: String,
-    // `individual` or `enterprise`: chosen now, it can never be changed.
+    /// `individual` or `enterprise`: chosen now, it can never be changed.
     pub kind: AccountKind,
-    // `cn` (inside China) or `intl`: chosen now for good; it sets currency and payment methods.
+    /// `cn` (inside China) or `intl`: chosen now for good; it sets currency and payment methods.
     pub region: Region,
 }
 
@@ -30,11 +30,11 @@ pub struct Account {
     pub id: Uuid,
     /// Its display name.
     pub name: String,
-    // `individual` or `enterprise`, fixed when it registered.
+    /// `individual` or `enterprise`, fixed when it registered.
     pub kind: AccountKind,
-    // Its storage region, `cn` or `intl`, fixed when it registered.
+    /// Its storage region, `cn` or `intl`, fixed when it registered.
     pub region: Region,
-    // Every price and charge for it is in this currency: `CNY` in `cn`, `USD` in `intl`.
+    /// Every price and charge for it is in this currency: `CNY` in `cn`, `USD` in `intl`.
     pub currency: Currency,
     /// The payment methods its region offers.
     pub payment_methods: Vec<PaymentMethod>,
@@ -121,7 +121,7 @@ pub struct AccountSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct WhoAmI {
-    // `admin` or `account`.
+    /// `admin` or `account`.
     pub role: KeyRole,
     /// The key's account, for an account key.
     pub account_id: Nullable<Uuid>,

@@ -12,7 +12,7 @@ use crate::webhooks::DeliveryStatus;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JobStatus {
-    // The job.
+    /// The job.
     pub job: Job,
     /// When its last run started; `null` if it never ran.
     pub last_started_at: Nullable<DateTime<Utc>>,
@@ -41,7 +41,7 @@ pub struct JobList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JobRun {
-    // The job, as in the request's path.
+    /// The job, as in the request's path.
     pub job: Job,
     /// Pieces of work done (orders expired, subscriptions renewed, …).
     pub processed: u64,
@@ -134,7 +134,7 @@ pub struct WebhookDelivery {
     pub event_type: String,
     /// The endpoint it is sent to.
     pub endpoint_id: Uuid,
-    // `pending`, `delivered`, or `failed` once the retries are used up.
+    /// `pending`, `delivered`, or `failed` once the retries are used up.
     pub status: DeliveryStatus,
     /// When the next attempt is due; `null` once `delivered` or `failed`.
     pub next_attempt_at: Nullable<DateTime<Utc>>,

@@ -24,11 +24,11 @@ use crate::text::{self, TextRefusal, check_free_text, check_optional};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PriceEntry {
-    // `month` or `year`; absent for a one-time product.
+    /// `month` or `year`; absent for a one-time product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub cycle: Option<Cycle>,
-    // The currency of `amount`: `CNY` or `USD`.
+    /// The currency of `amount`: `CNY` or `USD`.
     pub currency: Currency,
     pub amount: Amount,
 }
@@ -53,7 +53,7 @@ pub struct ProductView {
     pub code: String,
     /// Its display name.
     pub name: String,
-    // `term` (sold by the cycle) or `one_time` (bought once, valid for `validity_months`).
+    /// `term` (sold by the cycle) or `one_time` (bought once, valid for `validity_months`).
     pub kind: ProductKind,
     /// Editions of one family: held one per account when `one_per_account`, upgraded by tier.
     pub family: String,
@@ -71,7 +71,7 @@ pub struct ProductView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub bonus: Option<Bonus>,
-    // The only kind of account that may buy it; absent when both may.
+    /// The only kind of account that may buy it; absent when both may.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub account_kind: Option<AccountKind>,
@@ -168,7 +168,7 @@ pub struct ProductInput {
     /// The display name customers see.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 200)))]
     pub name: String,
-    // `term` or `one_time`; decides which other fields apply.
+    /// `term` or `one_time`; decides which other fields apply.
     pub kind: ProductKind,
     /// Defaults to the product's code (a family of its own).
     #[serde(default)]
@@ -193,7 +193,7 @@ pub struct ProductInput {
     /// Granted on top of every paid term, term products only; omit for none.
     #[serde(default)]
     pub bonus: Option<Bonus>,
-    // Sell only to this kind of account; omit to sell to both.
+    /// Sell only to this kind of account; omit to sell to both.
     #[serde(default)]
     pub account_kind: Option<AccountKind>,
     /// Whether an account may hold only one live subscription in the family.

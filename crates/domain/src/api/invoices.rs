@@ -14,7 +14,7 @@ use crate::money::Currency;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct InvoiceRequest {
-    // `vat_ordinary` or `vat_special` in region `cn`; `standard` in region `intl`.
+    /// `vat_ordinary` or `vat_special` in region `cn`; `standard` in region `intl`.
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub kind: InvoiceType,
@@ -33,17 +33,17 @@ pub struct Invoice {
     pub order_id: Uuid,
     /// The account that ordered.
     pub account_id: Uuid,
-    // `vat_ordinary`, `vat_special` (region `cn`) or `standard` (region `intl`).
+    /// `vat_ordinary`, `vat_special` (region `cn`) or `standard` (region `intl`).
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub kind: InvoiceType,
-    // `requested` (changeable) or `issued` (final).
+    /// `requested` (changeable) or `issued` (final).
     pub status: InvoiceStatus,
     /// Sequential and without gaps per year and series (`CN-VS-2026-000042`), once issued.
     pub number: Nullable<String>,
     /// The buyer's details, as last requested.
     pub buyer: BuyerDetails,
-    // The currency of `total`, `net` and `tax`: the order's.
+    /// The currency of `total`, `net` and `tax`: the order's.
     pub currency: Currency,
     /// The tax-inclusive total of the order.
     pub total: Amount,

@@ -22,7 +22,7 @@ pub struct License {
     pub key: String,
     /// The product's code.
     pub product: String,
-    // `active`, `expired` or `consumed`, as of the answer (a license past its end is expired).
+    /// `active`, `expired` or `consumed`, as of the answer (a license past its end is expired).
     pub status: LicenseStatus,
     /// When it became valid: the moment of payment, or its term's start.
     #[serde(serialize_with = "super::instant::serialize")]
@@ -30,7 +30,7 @@ pub struct License {
     /// When it stops being valid (always given).
     #[serde(serialize_with = "super::instant::serialize")]
     pub valid_until: DateTime<Utc>,
-    // How it came: `order`, `renewal`, `bonus` or `trial`.
+    /// How it came: `order`, `renewal`, `bonus` or `trial`.
     pub source: LicenseSource,
     /// The order that paid for it (for a bonus, the order of its term).
     pub order_id: Nullable<Uuid>,
@@ -83,11 +83,11 @@ pub struct Subscription {
     pub account_id: Uuid,
     /// The product's code: after an upgrade, the edition upgraded to.
     pub product: String,
-    // How often it bills and renews: `month` or `year`.
+    /// How often it bills and renews: `month` or `year`.
     pub cycle: Cycle,
     /// Units, or seats.
     pub quantity: u32,
-    // `active`, `past_due` (a renewal charge failed; retries run over a grace) or `expired`.
+    /// `active`, `past_due` (a renewal charge failed; retries run over a grace) or `expired`.
     pub status: SubscriptionStatus,
     /// A free trial: never paid, cannot be upgraded.
     pub trial: bool,
@@ -97,7 +97,7 @@ pub struct Subscription {
     pub current_period_start: DateTime<Utc>,
     /// When the current period ends: the next renewal, or else the expiry.
     pub current_period_end: DateTime<Utc>,
-    // The saved method renewals are charged to; absent when none is saved (a trial).
+    /// The saved method renewals are charged to; absent when none is saved (a trial).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub payment_method: Option<PaymentMethod>,

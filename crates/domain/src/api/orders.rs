@@ -20,9 +20,9 @@ use crate::region::PaymentMethod;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct PaymentChoice {
-    // How the customer pays: one of the methods the account's region offers.
+    /// How the customer pays: one of the methods the account's region offers.
     pub payment_method: PaymentMethod,
-    // The currency the client expects (`CNY` or `USD`); refused unless it is the region's.
+    /// The currency the client expects (`CNY` or `USD`); refused unless it is the region's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub currency: Option<Currency>,
@@ -157,15 +157,15 @@ pub struct Order {
     pub id: Uuid,
     /// The account it is for.
     pub account_id: Uuid,
-    // What it buys: `purchase`, `upgrade`, `add_seats`, `trial` or `renewal`.
+    /// What it buys: `purchase`, `upgrade`, `add_seats`, `trial` or `renewal`.
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", oai(rename = "type"))]
     pub kind: OrderType,
-    // `pending_payment`, then `paid` (final), `expired`, `canceled` or `failed`.
+    /// `pending_payment`, then `paid` (final), `expired`, `canceled` or `failed`.
     pub status: OrderStatus,
     /// The product bought, or the edition upgraded to.
     pub product: String,
-    // The cycle of a term purchase or renewal; absent otherwise.
+    /// The cycle of a term purchase or renewal; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub cycle: Option<Cycle>,
@@ -177,10 +177,10 @@ pub struct Order {
     pub auto_renew: Nullable<bool>,
     /// The lines as quoted when the order was made: the price never changes afterwards.
     pub lines: Vec<QuoteLineView>,
-    // The currency of `total` and the lines: the account's region's.
+    /// The currency of `total` and the lines: the account's region's.
     pub currency: Currency,
     pub total: Amount,
-    // The method it is paid with; absent for a trial.
+    /// The method it is paid with; absent for a trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub payment_method: Option<PaymentMethod>,

@@ -240,7 +240,7 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this request, and what to do instead.
     pub detail: String,
-    // The stable, machine-readable code: one of the closed set, each documented.
+    /// The stable, machine-readable code: one of the closed set, each documented.
     pub code: ProblemCode,
     /// A finer reason for codes that several refusals share (`trial`, `downgrade`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,7 +23,7 @@ pub struct PurchaseRequest {
     /// The product's code (`dr`, `failback`, `premium`, …).
     #[cfg_attr(feature = "openapi", oai(validator(max_length = 32)))]
     pub product: String,
-    // `month` or `year` for a term product; omit for a one-time product.
+    /// `month` or `year` for a term product; omit for a one-time product.
     #[serde(default)]
     pub cycle: Option<Cycle>,
     /// Units to buy (seats for Enterprise).
@@ -73,7 +73,7 @@ pub enum QuoteRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct QuoteLineView {
-    // What the line is for: `purchase`, `bonus`, `upgrade` or `seats`.
+    /// What the line is for: `purchase`, `bonus`, `upgrade` or `seats`.
     pub kind: LineKind,
     /// The product's code: the one bought, granted, or upgraded to.
     pub product: String,
@@ -106,7 +106,7 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct QuoteView {
-    // The currency of every amount in it: the account's region's.
+    /// The currency of every amount in it: the account's region's.
     pub currency: Currency,
     /// The priced lines: what is bought first, then any bonus granted with it.
     pub lines: Vec<QuoteLineView>,
