@@ -26,19 +26,19 @@ const ANNOTATIONS: &[&str] = &[
     "title",
 ];
 
-/// The repaired spec as pretty JSON, from poem-openapi's JSON text.
+/// The repaired spec as pretty JSON, from poem-openapi's JSON text. poem-openapi's text is
+/// always JSON; were it not, it is published as it came (JSON is YAML too), never lost.
 pub fn json(spec: &str) -> String {
-    match repaired(spec) {
-        Some(document) => serde_json::to_string_pretty(&document).unwrap_or_else(|_| spec.into()),
-        None => spec.to_owned(),
-    }
+    repaired(spec)
+        .and_then(|document| serde_json::to_string_pretty(&document).ok())
+        .unwrap_or_else(|| spec.to_owned())
 }
 
-/// The repaired spec as YAML, from poem-openapi's JSON text.
+/// The repaired spec as YAML, from poem-openapi's JSON text (or that text, as [`json`]).
 pub fn yaml(spec: &str) -> String {
     repaired(spec)
         .and_then(|document| serde_yaml::to_string(&document).ok())
-        .unwrap_or_default()
+        .unwrap_or_else(|| spec.to_owned())
 }
 
 fn repaired(spec: &str) -> Option<Value> {
@@ -94,6 +94,12 @@ mod tests {
             json(spec),
             "{\n  \"z\": 1,\n  \"a\": {\n    \"allOf\": [\n      {\n        \"$ref\": \"#/components/schemas/Cycle\"\n      }\n    ],\n    \"description\": \"How often.\"\n  }\n}"
         );
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_published_as_it_came() {
+        assert_eq!(json("not json"), "not json");
+        assert_eq!(yaml("not json"), "not json");
     }
 
     #[test]

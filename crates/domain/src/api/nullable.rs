@@ -14,13 +14,6 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct Nullable<T>(pub Option<T>);
 
-impl<T> Nullable<T> {
-    /// The value, as the `Option` it is.
-    pub fn into_option(self) -> Option<T> {
-        self.0
-    }
-}
-
 impl<T> Deref for Nullable<T> {
     type Target = Option<T>;
 
@@ -38,6 +31,36 @@ impl<T> From<Option<T>> for Nullable<T> {
 impl<T> From<Nullable<T>> for Option<T> {
     fn from(value: Nullable<T>) -> Self {
         value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Nullable;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Page {
+        next_cursor: Nullable<String>,
+    }
+
+    #[test]
+    fn an_empty_value_is_sent_as_null_and_read_back() {
+        let empty = Page {
+            next_cursor: None.into(),
+        };
+        let text = serde_json::to_string(&empty).expect("json");
+        assert_eq!(text, r#"{"next_cursor":null}"#);
+        assert_eq!(serde_json::from_str::<Page>(&text).expect("page"), empty);
+        let full: Page = serde_json::from_str(r#"{"next_cursor":"abc"}"#).expect("page");
+        assert_eq!(full.next_cursor.as_deref(), Some("abc"));
+    }
+
+    /// The Rust client stays lenient where the spec is strict: a field left out reads as null,
+    /// as serde reads a missing `Option` (the transparent form delegates to it).
+    #[test]
+    fn a_field_left_out_reads_as_null() {
+        let page: Page = serde_json::from_str("{}").expect("page");
+        assert_eq!(*page.next_cursor, None);
     }
 }
 

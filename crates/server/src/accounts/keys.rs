@@ -242,12 +242,14 @@ pub async fn rotate(
     let (key, secret) = issue(&txn, actor, now, row.account_id, &row.name, Some(row.id)).await?;
     Change::new(actor, "api_key.rotated", "api_key", row.id)
         .account(row.account_id)
-        .before(&json!({ "prefix": row.prefix, "revoked_at": null }))
-        .after(&json!({
-            "prefix": row.prefix,
-            "revoked_at": now,
-            "replaced_by": key.id,
-        }))
+        .states(
+            &json!({ "prefix": row.prefix, "revoked_at": null }),
+            &json!({
+                "prefix": row.prefix,
+                "revoked_at": now,
+                "replaced_by": key.id,
+            }),
+        )
         .record(&txn, now)
         .await?;
     txn.commit().await?;

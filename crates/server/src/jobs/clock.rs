@@ -82,12 +82,14 @@ pub async fn advance(
         "clock",
         audit::name_id("clock", "sandbox"),
     )
-    .before(&json!({ "now": now, "offset_seconds": offset.num_seconds() }))
-    .after(&json!({
-        "now": target,
-        "offset_seconds": (offset + (target - now)).num_seconds(),
-        "advance": duration,
-    }))
+    .states(
+        &json!({ "now": now, "offset_seconds": offset.num_seconds() }),
+        &json!({
+            "now": target,
+            "offset_seconds": (offset + (target - now)).num_seconds(),
+            "advance": duration,
+        }),
+    )
     .record(db, now)
     .await?;
     clock.advance(target - now);

@@ -64,3 +64,57 @@ fn money_is_a_two_decimal_string_in_the_spec() {
         entitle_domain::api::amount::AMOUNT_PATTERN
     );
 }
+
+/// Issue 19: a field the server always sends, null or not, is `required` and `nullable`
+/// (`domain::api::Nullable`), so generators type it present-but-null, not optional.
+#[test]
+fn fields_always_sent_are_required_and_nullable() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&entitle_server::openapi_json()).expect("spec");
+    let schemas = &spec["components"]["schemas"];
+    for (schema, field) in [
+        ("Order", "paid_at"),
+        ("Order", "subscription_id"),
+        ("OrderPage", "next_cursor"),
+        ("QuoteLineView", "months_billed"),
+        ("Invoice", "issued_at"),
+    ] {
+        let required = schemas[schema]["required"].as_array().expect("required");
+        assert!(
+            required.iter().any(|name| name == field),
+            "{schema}.{field} is not required"
+        );
+        assert_eq!(
+            schemas[schema]["properties"][field]["nullable"], true,
+            "{schema}.{field} is not nullable"
+        );
+    }
+    // A field the server leaves out when empty stays optional.
+    let order_required = schemas["Order"]["required"].as_array().expect("required");
+    assert!(!order_required.iter().any(|name| name == "checkout"));
+}
+
+/// Issue 19: every property is described, and a described reference is `allOf` of the
+/// reference alone (`server::openapi_document`): an `allOf` part holding only annotations
+/// makes openapi-python-client drop every response that uses it.
+#[test]
+fn every_property_is_described_and_no_allof_part_only_annotates() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&entitle_server::openapi_json()).expect("spec");
+    let schemas = spec["components"]["schemas"].as_object().expect("schemas");
+    for (schema, body) in schemas {
+        let properties = body["properties"].as_object().into_iter().flatten();
+        for (name, property) in properties {
+            assert!(
+                property["description"].is_string(),
+                "{schema}.{name} has no description"
+            );
+            for part in property["allOf"].as_array().into_iter().flatten() {
+                assert!(
+                    part.get("$ref").is_some() || part.as_object().is_some_and(|p| p.len() > 1),
+                    "{schema}.{name}: an allOf part that only annotates: {part}"
+                );
+            }
+        }
+    }
+}
