@@ -17,6 +17,7 @@ mod m20261202_000008_live_payments;
 mod m20261202_000009_order_claims;
 mod m20261202_000010_admin_keys;
 mod m20261202_000011_input_limits;
+mod m20261203_000012_saved_methods;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_order_claims::Migration),
             Box::new(m20261202_000010_admin_keys::Migration),
             Box::new(m20261202_000011_input_limits::Migration),
+            Box::new(m20261203_000012_saved_methods::Migration),
         ]
     }
 }

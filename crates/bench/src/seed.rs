@@ -124,6 +124,7 @@ pub async fn due_subscriptions(
         order_id: Set(None),
         renewal_failures: Set(0),
         next_retry_at: Set(None),
+        payment_token: Set(None),
     })
     .await
 }

@@ -313,6 +313,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sandbox: args.sandbox,
         alipay: args.providers.alipay().unwrap_or_else(|e| refuse(&e)),
         wechat_pay: args.providers.wechat_pay().unwrap_or_else(|e| refuse(&e)),
+        paypal: args.providers.paypal().unwrap_or_else(|e| refuse(&e)),
+        stripe: args.providers.stripe().unwrap_or_else(|e| refuse(&e)),
         reconcile_after: chrono::Duration::seconds(i64::from(args.reconcile_after_seconds)),
         renewal_notice_days: args.renewal_notice_days,
         jobs_every: (args.jobs_interval_seconds > 0)

@@ -6,9 +6,13 @@
 use anyhow::{Context, bail};
 use clap::Args;
 use entitle_server::payments::alipay::{AlipaySettings, gateway_of};
+use entitle_server::payments::paypal::{
+    DEFAULT_CERT_URL_PREFIXES, PaypalSettings, PaypalVerify, api_base_of,
+};
+use entitle_server::payments::stripe::StripeSettings;
 use entitle_server::payments::wechat_pay::WechatPaySettings;
 
-// No `Debug`: it holds the APIv3 key.
+// No `Debug`: it holds the APIv3 key and the PayPal and Stripe secrets.
 #[derive(Args, Default)]
 pub struct ProviderArgs {
     /// Alipay: the app id.
@@ -51,6 +55,43 @@ pub struct ProviderArgs {
         default_value = "https://api.mch.weixin.qq.com"
     )]
     wechat_api_base: String,
+    /// PayPal: the REST app's client id.
+    #[arg(long, env = "ENTITLE_PAYPAL_CLIENT_ID")]
+    paypal_client_id: Option<String>,
+    /// PayPal: the REST app's secret.
+    #[arg(long, env = "ENTITLE_PAYPAL_CLIENT_SECRET", hide_env_values = true)]
+    paypal_client_secret: Option<String>,
+    /// PayPal: the id of the webhook its events are signed for.
+    #[arg(long, env = "ENTITLE_PAYPAL_WEBHOOK_ID")]
+    paypal_webhook_id: Option<String>,
+    /// PayPal: the API: `live` (default), `sandbox` (PayPal's sandbox), or a URL (a fake).
+    #[arg(long, env = "ENTITLE_PAYPAL_API_BASE", default_value = "live")]
+    paypal_api_base: String,
+    /// PayPal: where webhook signing certificates may be fetched from (comma-separated URL
+    /// prefixes; default PayPal's own hosts).
+    #[arg(long, env = "ENTITLE_PAYPAL_CERT_URL_PREFIXES", value_delimiter = ',')]
+    paypal_cert_url_prefixes: Vec<String>,
+    /// PayPal: how webhooks are verified: `self` (the signature, against PayPal's
+    /// certificate) or `postback` (PayPal is asked).
+    #[arg(long, env = "ENTITLE_PAYPAL_VERIFY", default_value = "self", value_parser = ["self", "postback"])]
+    paypal_verify: String,
+    /// PayPal: charge renewals to a vaulted PayPal payment (needs PayPal's approval of the
+    /// merchant account; otherwise PayPal subscriptions pay to renew).
+    #[arg(long, env = "ENTITLE_PAYPAL_VAULT", default_value_t = false)]
+    paypal_vault: bool,
+    /// Stripe: the secret API key (`sk_live_…`).
+    #[arg(long, env = "ENTITLE_STRIPE_SECRET_KEY", hide_env_values = true)]
+    stripe_secret_key: Option<String>,
+    /// Stripe: the webhook endpoint's signing secret (`whsec_…`).
+    #[arg(long, env = "ENTITLE_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    stripe_webhook_secret: Option<String>,
+    /// Stripe: the API's base URL.
+    #[arg(
+        long,
+        env = "ENTITLE_STRIPE_API_BASE",
+        default_value = entitle_server::payments::stripe::LIVE_API_BASE
+    )]
+    stripe_api_base: String,
 }
 
 fn read(path: &std::path::Path) -> anyhow::Result<String> {
@@ -136,6 +177,70 @@ impl ProviderArgs {
                 provider,
             )?,
             api_base: self.wechat_api_base.clone(),
+        }))
+    }
+
+    /// PayPal's settings, when any of its credentials is given.
+    pub fn paypal(&self) -> anyhow::Result<Option<PaypalSettings>> {
+        if self.paypal_client_id.is_none()
+            && self.paypal_client_secret.is_none()
+            && self.paypal_webhook_id.is_none()
+        {
+            return Ok(None);
+        }
+        let provider = "PayPal";
+        let cert_url_prefixes = if self.paypal_cert_url_prefixes.is_empty() {
+            DEFAULT_CERT_URL_PREFIXES
+                .iter()
+                .map(|prefix| (*prefix).to_owned())
+                .collect()
+        } else {
+            self.paypal_cert_url_prefixes.clone()
+        };
+        Ok(Some(PaypalSettings {
+            client_id: required(
+                self.paypal_client_id.clone(),
+                "ENTITLE_PAYPAL_CLIENT_ID",
+                provider,
+            )?,
+            client_secret: required(
+                self.paypal_client_secret.clone(),
+                "ENTITLE_PAYPAL_CLIENT_SECRET",
+                provider,
+            )?,
+            webhook_id: required(
+                self.paypal_webhook_id.clone(),
+                "ENTITLE_PAYPAL_WEBHOOK_ID",
+                provider,
+            )?,
+            api_base: api_base_of(&self.paypal_api_base),
+            cert_url_prefixes,
+            verify: match self.paypal_verify.as_str() {
+                "postback" => PaypalVerify::Postback,
+                _ => PaypalVerify::SelfCheck,
+            },
+            vault: self.paypal_vault,
+        }))
+    }
+
+    /// Stripe's settings, when any of its secrets is given.
+    pub fn stripe(&self) -> anyhow::Result<Option<StripeSettings>> {
+        if self.stripe_secret_key.is_none() && self.stripe_webhook_secret.is_none() {
+            return Ok(None);
+        }
+        let provider = "Stripe";
+        Ok(Some(StripeSettings {
+            secret_key: required(
+                self.stripe_secret_key.clone(),
+                "ENTITLE_STRIPE_SECRET_KEY",
+                provider,
+            )?,
+            webhook_secret: required(
+                self.stripe_webhook_secret.clone(),
+                "ENTITLE_STRIPE_WEBHOOK_SECRET",
+                provider,
+            )?,
+            api_base: self.stripe_api_base.trim_end_matches('/').to_owned(),
         }))
     }
 }

@@ -120,6 +120,13 @@ pub fn customer_idempotency_key(key: &str) -> String {
     format!("request:{key}")
 }
 
+/// Whether paying an order saves the payment method for renewals charged off-session
+/// (DESIGN.md §8, issue 20): a purchase or a renewal of a subscription that renews by itself.
+/// Upgrades and seats keep the subscription's method as it is, and trials pay nothing.
+pub fn saves_payment_method(kind: OrderType, auto_renew: Option<bool>) -> bool {
+    matches!(kind, OrderType::Purchase | OrderType::Renewal) && auto_renew == Some(true)
+}
+
 impl OrderStatus {
     /// Every status, in a stable order.
     pub const ALL: [OrderStatus; 5] = [
@@ -169,6 +176,17 @@ impl OrderStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_auto_renewing_purchases_and_renewals_save_the_method() {
+        assert!(saves_payment_method(OrderType::Purchase, Some(true)));
+        assert!(saves_payment_method(OrderType::Renewal, Some(true)));
+        assert!(!saves_payment_method(OrderType::Purchase, Some(false)));
+        assert!(!saves_payment_method(OrderType::Purchase, None));
+        assert!(!saves_payment_method(OrderType::Upgrade, Some(true)));
+        assert!(!saves_payment_method(OrderType::AddSeats, Some(true)));
+        assert!(!saves_payment_method(OrderType::Trial, Some(true)));
+    }
 
     #[test]
     fn a_paid_order_cannot_be_canceled() {

@@ -26,6 +26,19 @@ stored_enum! {
     }
 }
 
+impl PaymentMethod {
+    /// The method's name as customers know it (`WeChat Pay`), for screens; the API and the
+    /// store keep the code (`wechat_pay`).
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMethod::Alipay => "Alipay",
+            PaymentMethod::WechatPay => "WeChat Pay",
+            PaymentMethod::Paypal => "PayPal",
+            PaymentMethod::Card => "Card",
+        }
+    }
+}
+
 impl Region {
     /// Every price and charge for an account of this region is in this currency; prices are set
     /// per currency and never converted at run time.

@@ -7,6 +7,10 @@
 //!
 //! - [`keys`]: RSA keys in the formats the providers hand out, SHA256withRSA sign and verify.
 //! - [`alipay`]: the string to sign, signed gateway URLs and forms, notify and response checks.
+//! - [`paypal`]: Orders v2 request bodies and answers, the OAuth `Basic` header, and webhook
+//!   self-verification (CRC-32 message, cert-URL allow-list, the certificate's RSA signature).
+//! - [`stripe`]: the `Stripe-Signature` webhook HMAC-SHA256 (sign, constant-time verify),
+//!   Checkout Session and off-session PaymentIntent forms, and the JSON shapes.
 //! - [`wechat_pay`]: the `Authorization` header, `Wechatpay-*` response/callback verification,
 //!   AES-256-GCM callback resources, and the JSON shapes.
 //!
@@ -15,6 +19,8 @@
 
 pub mod alipay;
 pub mod keys;
+pub mod paypal;
+pub mod stripe;
 pub mod wechat_pay;
 
 pub use keys::{KeyError, SigningKey, VerifyingKey};

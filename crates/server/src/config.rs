@@ -38,6 +38,10 @@ pub struct Config {
     pub alipay: Option<crate::payments::alipay::AlipaySettings>,
     /// WeChat Pay, when configured.
     pub wechat_pay: Option<crate::payments::wechat_pay::WechatPaySettings>,
+    /// PayPal, when configured.
+    pub paypal: Option<crate::payments::paypal::PaypalSettings>,
+    /// Stripe (method `card`), when configured.
+    pub stripe: Option<crate::payments::stripe::StripeSettings>,
     /// A checkout still open this long is asked about by the `reconcile` job.
     pub reconcile_after: chrono::Duration,
     /// Days before a period ends at which a renewal the customer pays (pay to renew) opens.
@@ -82,6 +86,8 @@ impl Config {
             sandbox: true,
             alipay: None,
             wechat_pay: None,
+            paypal: None,
+            stripe: None,
             reconcile_after: chrono::Duration::seconds(300),
             renewal_notice_days: 7,
             jobs_every: Some(std::time::Duration::from_secs(10)),
@@ -122,6 +128,8 @@ impl std::fmt::Debug for Config {
             .field("sandbox", &self.sandbox)
             .field("alipay", &self.alipay)
             .field("wechat_pay", &self.wechat_pay)
+            .field("paypal", &self.paypal)
+            .field("stripe", &self.stripe)
             .finish_non_exhaustive()
     }
 }

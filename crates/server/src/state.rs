@@ -10,7 +10,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use crate::auth::secret;
 use crate::config::Config;
 use crate::payments::sandbox::SandboxProvider;
-use crate::payments::{PaymentProvider, Providers, alipay, wechat_pay};
+use crate::payments::{PaymentProvider, Providers, alipay, paypal, stripe, wechat_pay};
 use crate::store;
 
 /// What every handler and service shares.
@@ -133,6 +133,18 @@ fn real_providers(config: &Config) -> Result<Vec<Arc<dyn PaymentProvider>>, Star
         real.push(Arc::new(
             wechat_pay::WechatPayProvider::new(settings, &config.public_url)
                 .map_err(|e| StartError::Provider(format!("WeChat Pay: {e}")))?,
+        ));
+    }
+    if let Some(settings) = &config.paypal {
+        real.push(Arc::new(
+            paypal::PaypalProvider::new(settings, &config.public_url)
+                .map_err(|e| StartError::Provider(format!("PayPal: {e}")))?,
+        ));
+    }
+    if let Some(settings) = &config.stripe {
+        real.push(Arc::new(
+            stripe::StripeProvider::new(settings, &config.public_url)
+                .map_err(|e| StartError::Provider(format!("Stripe: {e}")))?,
         ));
     }
     Ok(real)

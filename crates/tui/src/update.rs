@@ -219,7 +219,12 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         }
         Ok(Reply::Quote(quote)) => {
             if let Some(Overlay::Wizard(wizard)) = model.overlays.last_mut() {
-                wizard.quote.accept(id, Ok(quote), now);
+                // The quote names the methods this server takes for the account's region:
+                // the wizard offers exactly those.
+                let methods = quote.payment_methods.clone();
+                if wizard.quote.accept(id, Ok(quote), now) {
+                    wizard.offer(&methods);
+                }
             }
         }
         Ok(Reply::Order(order)) => return on_order(model, id, order),
@@ -932,8 +937,9 @@ fn on_wizard_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 }
                 return Vec::new();
             }
+            // Quoted on the way to the method step too, so that it lists what can be paid.
             if wizard.advance()
-                && wizard.step == Step::Quote
+                && matches!(wizard.step, Step::Method | Step::Quote)
                 && let Some(request) = wizard.quote_request()
             {
                 return vec![fetch(model, Request::Quote(request))];

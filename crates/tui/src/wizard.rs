@@ -125,6 +125,16 @@ impl Wizard {
         }
     }
 
+    /// Offers `methods` (what the server's quote says it takes), keeping the method chosen
+    /// when it is among them.
+    pub fn offer(&mut self, methods: &[PaymentMethod]) {
+        let chosen = self.methods.get(self.method).copied();
+        self.methods = methods.to_vec();
+        self.method = chosen
+            .and_then(|m| self.methods.iter().position(|offered| *offered == m))
+            .unwrap_or(0);
+    }
+
     /// The product chosen (purchase, upgrade).
     pub fn chosen(&self) -> Option<&ProductView> {
         self.products.get(self.product)
@@ -328,6 +338,23 @@ mod tests {
     }
 
     const METHODS: [PaymentMethod; 2] = [PaymentMethod::Alipay, PaymentMethod::WechatPay];
+
+    #[test]
+    fn the_methods_offered_are_the_quotes_and_the_choice_survives_when_it_can() {
+        let mut wizard = Wizard::purchase(&catalog(), AccountKind::Individual, &METHODS);
+        wizard.method = 1;
+        wizard.offer(&[PaymentMethod::WechatPay]);
+        assert_eq!(wizard.methods, vec![PaymentMethod::WechatPay]);
+        assert_eq!(wizard.method, 0, "WeChat Pay stays chosen at its new place");
+        wizard.offer(&[PaymentMethod::Paypal, PaymentMethod::Card]);
+        assert_eq!(wizard.method, 0, "a method no longer offered falls back to the first");
+        assert_eq!(
+            wizard
+                .order_request()
+                .and_then(|o| o.payment().map(|p| p.payment_method)),
+            Some(PaymentMethod::Paypal)
+        );
+    }
 
     #[test]
     fn an_individual_is_offered_what_it_may_buy() {

@@ -13,17 +13,17 @@
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::PaymentMethod;
-use entitle_domain::orders::OrderStatus;
+use entitle_domain::orders::{OrderStatus, saves_payment_method};
 use entitle_domain::renewal::{grace_end, noticed_until};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit;
+use crate::audit::{self, Actor};
 use crate::config::Config;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
@@ -34,6 +34,8 @@ use crate::orders::store as order_store;
 use crate::orders::transitions;
 use crate::payments::Providers;
 use crate::store::entity::{order, subscription};
+use crate::state::AppState;
+use crate::subscriptions::saved_method;
 use crate::subscriptions::store as subscriptions;
 
 /// Subscriptions read at a time.
@@ -51,18 +53,41 @@ fn key(sub: &subscription::Model) -> String {
 }
 
 /// Whether `sub` renews by a payment its customer makes: its method's provider cannot charge
-/// a saved method.
+/// a saved method, or can only with a reference the subscription does not hold (no payment
+/// saved one, or the provider asked for the customer and it was forgotten).
 pub(super) fn pays_to_renew(payments: &Providers, sub: &subscription::Model) -> bool {
-    sub.payment_method
-        .is_some_and(|method| !payments.charges_saved(method))
+    sub.payment_method.is_some_and(|method| {
+        !payments.charges_saved(method)
+            || (payments.needs_payment_token(method) && sub.payment_token.is_none())
+    })
 }
 
-/// The payment methods whose subscriptions renew by the customer's payment on this server.
-fn paid_by_the_customer(payments: &Providers) -> Vec<PaymentMethod> {
-    PaymentMethod::ALL
-        .into_iter()
-        .filter(|method| !payments.charges_saved(*method))
-        .collect()
+/// Which subscriptions renew by the customer's payment on this server, as a query's
+/// condition: those paid with a method no provider here charges, and those paid with one
+/// charged only with a saved reference they do not hold ([`pays_to_renew`], in SQL).
+fn paid_by_the_customer(payments: &Providers) -> Option<Condition> {
+    let (never, without_token): (Vec<PaymentMethod>, Vec<PaymentMethod>) = (
+        PaymentMethod::ALL
+            .into_iter()
+            .filter(|method| !payments.charges_saved(*method))
+            .collect(),
+        PaymentMethod::ALL
+            .into_iter()
+            .filter(|method| payments.charges_saved(*method) && payments.needs_payment_token(*method))
+            .collect(),
+    );
+    if never.is_empty() && without_token.is_empty() {
+        return None;
+    }
+    Some(
+        Condition::any()
+            .add(subscription::Column::PaymentMethod.is_in(never))
+            .add(
+                Condition::all()
+                    .add(subscription::Column::PaymentMethod.is_in(without_token))
+                    .add(subscription::Column::PaymentToken.is_null()),
+            ),
+    )
 }
 
 /// Opens the renewal order of every pay-to-renew subscription whose notice day came; returns
@@ -75,10 +100,9 @@ pub(super) async fn open_due(
     payments: &Providers,
     now: DateTime<Utc>,
 ) -> ServiceResult<u64> {
-    let methods = paid_by_the_customer(payments);
-    if methods.is_empty() {
+    let Some(paid_by_the_customer) = paid_by_the_customer(payments) else {
         return Ok(0);
-    }
+    };
     let horizon = noticed_until(now, config.renewal_notice_days);
     let mut after = None;
     let mut count = 0;
@@ -87,7 +111,7 @@ pub(super) async fn open_due(
             .filter(subscription::Column::AutoRenew.eq(true))
             .filter(subscription::Column::Trial.eq(false))
             .filter(subscription::Column::Status.eq(SubscriptionStatus::Active))
-            .filter(subscription::Column::PaymentMethod.is_in(methods.iter().copied()))
+            .filter(paid_by_the_customer.clone())
             .filter(subscription::Column::CurrentPeriodEnd.gt(now))
             .filter(subscription::Column::CurrentPeriodEnd.lte(horizon));
         if let Some(id) = after {
@@ -172,6 +196,7 @@ async fn open(
             amount: order_store::total(&row)?,
             method,
             product: &row.product_code,
+            saves_method: saves_payment_method(row.kind, row.auto_renew),
         },
         Uuid::now_v7(),
         order_ends.min(now + config.order_ttl),
@@ -258,4 +283,36 @@ pub(super) async fn lapse(
         transitions::expire(db, clock, row.id).await?;
     }
     Ok(recorded)
+}
+
+/// A renewal whose saved method the provider will not charge without the customer (Stripe's
+/// `authentication_required`, issue 20) becomes pay to renew at once: the charged order fails,
+/// the saved reference is forgotten (a card that needs its holder for one charge needs them
+/// for the next; the customer's payment saves a fresh one), and the term lapses as an unpaid
+/// pay-to-renew term does — its order opened with a checkout and `subscription.renewal_due`
+/// sent, the subscription `past_due` on the retry schedule. Returns whether a failure was
+/// recorded (`false` when another run had).
+pub(super) async fn take_over(
+    state: &AppState,
+    prices: &PriceList,
+    sub: &subscription::Model,
+    charged: &order::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    transitions::mark_failed(&state.db, state.clock.as_ref(), charged.id, Actor::System).await?;
+    saved_method::forget(&state.db, sub, now).await?;
+    let without_token = subscription::Model {
+        payment_token: None,
+        ..sub.clone()
+    };
+    lapse(
+        &state.db,
+        state.clock.as_ref(),
+        &state.config,
+        &state.payments,
+        prices,
+        &without_token,
+        now,
+    )
+    .await
 }

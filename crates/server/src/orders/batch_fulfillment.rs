@@ -234,6 +234,7 @@ mod tests {
             order_id: None,
             renewal_failures: 0,
             next_retry_at: None,
+            payment_token: None,
         };
         subscription::ActiveModel::from(sub.clone())
             .reset_all()

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Order;
 use entitle_domain::checkout::CheckoutStatus;
-use entitle_domain::orders::OrderStatus;
+use entitle_domain::orders::{OrderStatus, saves_payment_method};
 use entitle_domain::{Clock, Money, PaymentMethod, Refusal};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -32,6 +32,9 @@ pub(crate) struct Payable<'a> {
     pub amount: Money,
     pub method: PaymentMethod,
     pub product: &'a str,
+    /// Whether paying it saves the method for renewals
+    /// ([`entitle_domain::orders::saves_payment_method`]).
+    pub saves_method: bool,
 }
 
 /// Starts a checkout for `payable` at the provider that takes its method; the session to
@@ -63,6 +66,7 @@ pub(crate) async fn start_checkout(
             method: payable.method,
             subject: &subject,
             expires_at,
+            saves_method: payable.saves_method,
         })
         .await
         .map_err(|e| {
@@ -116,6 +120,7 @@ pub async fn reopen_checkout(
         amount: store::total(&row)?,
         method,
         product: &row.product_code,
+        saves_method: saves_payment_method(row.kind, row.auto_renew),
     };
     opened_checkout(
         db,

@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use entitle_domain::api::{Order, OrderPage, OrderRequest, TrialOrder};
 use entitle_domain::eligibility::check_payment;
 use entitle_domain::fulfillment::{auto_renew_choice, check_trial, grant_trial};
-use entitle_domain::orders::{OrderClaim, OrderStatus, OrderType, customer_idempotency_key};
+use entitle_domain::orders::{
+    OrderClaim, OrderStatus, OrderType, customer_idempotency_key, saves_payment_method,
+};
 use entitle_domain::{Clock, Money, ProductKind, Refusal};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -215,6 +217,7 @@ async fn open_order(
             amount: quote.total,
             method: payment.payment_method,
             product: &main.product.to_string(),
+            saves_method: saves_payment_method(request.order_type(), auto_renew),
         },
         session_id,
         expires_at,

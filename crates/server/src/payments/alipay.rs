@@ -151,10 +151,11 @@ impl AlipayProvider {
             order_id: None,
             amount: Money::new(amount, Currency::Cny),
             occurred_at: paid_at.unwrap_or_else(Utc::now),
+            saved_method: None,
         })
     }
 
-    fn page_pay(&self, session: &SessionRef, expires_at: DateTime<Utc>) -> String {
+    fn page_pay(&self, session: &SessionRef<'_>, expires_at: DateTime<Utc>) -> String {
         let trade_no = out_trade_no(session.id);
         let subject = format!("Entitle order {}", session.order_id.simple());
         let total = format!("{:.2}", session.amount.amount());
@@ -202,7 +203,7 @@ impl PaymentProvider for AlipayProvider {
         })
     }
 
-    fn pay_redirect(&self, session: &SessionRef, expires_at: DateTime<Utc>) -> Option<String> {
+    fn pay_redirect(&self, session: &SessionRef<'_>, expires_at: DateTime<Utc>) -> Option<String> {
         Some(self.page_pay(session, expires_at))
     }
 
@@ -251,7 +252,7 @@ impl PaymentProvider for AlipayProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
         let form = protocol::query_form(
             &self.key,
             &self.app_id,
@@ -291,7 +292,7 @@ impl PaymentProvider for AlipayProvider {
 
     /// `alipay.trade.close`. A trade Alipay never created (the buyer never opened the page)
     /// has nothing to close.
-    async fn close(&self, session: &SessionRef) -> Result<(), ProviderError> {
+    async fn close(&self, session: &SessionRef<'_>) -> Result<(), ProviderError> {
         let biz = serde_json::json!({ "out_trade_no": out_trade_no(session.id) }).to_string();
         let params = protocol::request_params(
             &self.key,

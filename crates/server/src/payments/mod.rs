@@ -5,7 +5,8 @@
 //!
 //! The server holds one [`PaymentProvider`] per configured provider ([`registry::Providers`]),
 //! chosen per payment method: Alipay ([`alipay`]) and WeChat Pay ([`wechat_pay`]) for region
-//! `cn`, and in test mode the built-in [`sandbox`] for every method no real provider takes.
+//! `cn`, PayPal ([`paypal`]) and Stripe ([`stripe`], method `card`) for region `intl`, and in
+//! test mode the built-in [`sandbox`] for every method no real provider takes.
 //! Whatever way a payment's news arrives — callback, the browser's return, reconciliation,
 //! twice or at once — it goes through [`service::apply`], which records it once under the
 //! provider's payment id and fulfils the order exactly once.
@@ -13,10 +14,12 @@
 pub mod alipay;
 pub mod callback;
 pub mod pay_page;
+pub mod paypal;
 pub mod reconcile;
 pub mod registry;
 pub mod sandbox;
 pub mod service;
+pub mod stripe;
 pub mod wechat_pay;
 
 use entitle_domain::api::ProblemCode;
@@ -48,6 +51,10 @@ pub struct PaymentNotice {
     pub amount: Money,
     /// When the provider took (or declined) the money: licenses start then.
     pub occurred_at: DateTime<Utc>,
+    /// The provider's reference to a method this payment saved for renewals (Stripe's
+    /// customer and payment method, a PayPal vault id): kept on the subscription, never card
+    /// data.
+    pub saved_method: Option<String>,
 }
 
 /// What a verified callback says.
@@ -73,6 +80,10 @@ pub enum CallbackRejection {
     Malformed(String),
     #[error("the callback does not match the order: {0}")]
     Mismatch(String),
+    /// Believed, but what it asks for could not be done now (PayPal's approval, whose capture
+    /// failed to reach PayPal): the provider delivers it again.
+    #[error("the callback could not be acted on yet: {0}")]
+    Unconfirmed(String),
 }
 
 impl CallbackRejection {
@@ -85,6 +96,7 @@ impl CallbackRejection {
             CallbackRejection::Stale => ProblemCode::StaleCallback,
             CallbackRejection::Malformed(_) => ProblemCode::MalformedCallback,
             CallbackRejection::Mismatch(_) => ProblemCode::CallbackMismatch,
+            CallbackRejection::Unconfirmed(_) => ProblemCode::ProviderUnavailable,
         }
     }
 }
@@ -107,6 +119,13 @@ pub enum ProviderError {
     },
     #[error("{provider} cannot charge a saved payment method")]
     Unsupported { provider: &'static str },
+    /// The provider will not charge the saved method without the customer (Stripe's
+    /// `authentication_required`): the renewal becomes pay to renew.
+    #[error("{provider} needs the customer to authorise this charge: {detail}")]
+    NeedsCustomer {
+        provider: &'static str,
+        detail: String,
+    },
     #[error("the sandbox's ledger failed: {0}")]
     Ledger(String),
 }
@@ -127,6 +146,9 @@ impl ProviderError {
             }
             ProviderError::Unsupported { provider } => {
                 format!("{provider} cannot charge a saved payment method")
+            }
+            ProviderError::NeedsCustomer { provider, .. } => {
+                format!("{provider} needs the customer to authorise the payment")
             }
             ProviderError::Ledger(_) => "the sandbox's ledger failed".to_owned(),
         }
@@ -157,25 +179,44 @@ pub struct CheckoutRequest<'a> {
     pub subject: &'a str,
     /// The provider stops taking payment then.
     pub expires_at: DateTime<Utc>,
+    /// Whether the payment should save the method for renewals charged off-session (an
+    /// auto-renewing subscription's); a provider that cannot, ignores it.
+    pub saves_method: bool,
 }
 
 /// A checkout to ask the provider about.
 #[derive(Debug, Clone, Copy)]
-pub struct SessionRef {
+pub struct SessionRef<'a> {
     pub id: Uuid,
     pub order_id: Uuid,
     pub amount: Money,
+    /// The provider's own id of the checkout (a Stripe session, a PayPal order), when it gave
+    /// one.
+    pub provider_ref: Option<&'a str>,
 }
 
-impl SessionRef {
+impl<'a> SessionRef<'a> {
     /// The checkout `session` as stored: it keeps the amount it was opened for.
-    pub fn of(session: &crate::store::entity::checkout_session::Model) -> SessionRef {
+    pub fn of(session: &'a crate::store::entity::checkout_session::Model) -> SessionRef<'a> {
         SessionRef {
             id: session.id,
             order_id: session.order_id,
             amount: Money::from_minor(session.amount_minor, session.currency),
+            provider_ref: session.provider_ref.as_deref(),
         }
     }
+}
+
+/// A renewal to charge to a saved method.
+#[derive(Debug, Clone, Copy)]
+pub struct SavedMethodCharge<'a> {
+    /// The renewal order: the charge's idempotency key, so a renewal resumed after a crash is
+    /// never charged twice.
+    pub order_id: Uuid,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    /// The subscription's saved-method reference, where the provider gave one.
+    pub token: Option<&'a str>,
 }
 
 /// The result of charging a saved method.
@@ -226,6 +267,13 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// renewal is paid by the customer (pay to renew).
     fn charges_saved(&self, method: PaymentMethod) -> bool;
 
+    /// Whether its saved-method charges need the reference the first payment saved
+    /// ([`PaymentNotice::saved_method`]): a subscription without one pays to renew. The
+    /// sandbox keeps no such thing.
+    fn needs_payment_token(&self) -> bool {
+        false
+    }
+
     /// Starts a checkout at the provider: what the customer is shown to pay it.
     async fn start_checkout(
         &self,
@@ -235,7 +283,7 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// Where Entitle's `/pay/{session}` page sends the browser, for providers whose page is
     /// reached by a URL signed when it is opened (Alipay); `None` where the page shows a QR
     /// code itself.
-    fn pay_redirect(&self, session: &SessionRef, expires_at: DateTime<Utc>) -> Option<String> {
+    fn pay_redirect(&self, session: &SessionRef<'_>, expires_at: DateTime<Utc>) -> Option<String> {
         let _ = (session, expires_at);
         None
     }
@@ -256,12 +304,12 @@ pub trait PaymentProvider: Send + Sync + Debug {
 
     /// What became of the checkout `session`: `Some` once paid (or declined), `None` while
     /// the customer has not paid.
-    async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError>;
+    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError>;
 
     /// Stops the provider taking payment for `session` (a fresh checkout superseded it, or its
     /// order was canceled), so that one order is not paid twice. Best effort: a checkout the
     /// provider still takes is reconciled like any other, and a second payment is recorded.
-    async fn close(&self, session: &SessionRef) -> Result<(), ProviderError> {
+    async fn close(&self, session: &SessionRef<'_>) -> Result<(), ProviderError> {
         let _ = session;
         Ok(())
     }
@@ -269,15 +317,13 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// The checkout session the browser comes back from, read from the return URL's query.
     fn returned_session(&self, query: &[(String, String)]) -> Option<Uuid>;
 
-    /// Charges the customer's saved `method` for `order_id` off-session, idempotently per
+    /// Charges the customer's saved method for a renewal off-session, idempotently per
     /// order. Only where [`PaymentProvider::charges_saved`] says it can.
     async fn charge_saved(
         &self,
-        order_id: Uuid,
-        amount: Money,
-        method: PaymentMethod,
+        charge: &SavedMethodCharge<'_>,
     ) -> Result<SavedCharge, ProviderError> {
-        let _ = (order_id, amount, method);
+        let _ = charge;
         Err(ProviderError::Unsupported {
             provider: self.name(),
         })

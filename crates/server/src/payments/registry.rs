@@ -55,6 +55,13 @@ impl Providers {
             .is_some_and(|provider| provider.charges_saved(method))
     }
 
+    /// Whether the provider of `method` charges renewals only with the reference a first
+    /// payment saved (Stripe, PayPal); a subscription without one pays to renew.
+    pub fn needs_payment_token(&self, method: PaymentMethod) -> bool {
+        self.for_method(method)
+            .is_some_and(|provider| provider.needs_payment_token())
+    }
+
     /// The region's methods that can be paid here, in the region's order.
     pub fn payable(&self, region: Region) -> Vec<PaymentMethod> {
         payable_methods(region, |method| self.for_method(method).is_some())

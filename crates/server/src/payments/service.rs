@@ -2,7 +2,8 @@
 //! browser's return, reconciliation, a saved-method charge): it must match the order it names
 //! (session, amount, currency); it is recorded once under the provider's payment id
 //! (`provider_payments`, a unique index); and then a success fulfils the order — exactly once,
-//! by the order's conditional claim — and a decline fails it.
+//! by the order's conditional claim — and a decline fails it. A payment that saved a method
+//! for renewals leaves its reference on the subscription.
 
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
@@ -16,6 +17,7 @@ use crate::audit::Actor;
 use crate::edge::metrics::Metrics;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{fulfillment, store, transitions};
+use crate::subscriptions::saved_method;
 use crate::store::entity::{checkout_session, order, provider_payment};
 
 pub use entitle_domain::checkout::FoundBy;
@@ -78,6 +80,12 @@ pub async fn apply(
         }
         PaymentOutcome::Declined => transitions::mark_failed(db, clock, row.id, actor).await?,
     };
+    if notice.outcome == PaymentOutcome::Succeeded
+        && let (Some(token), Some(method)) = (&notice.saved_method, row.payment_method)
+    {
+        // Kept however the news came and however often: keeping it again changes nothing.
+        saved_method::keep(db, actor, &row, method, token, clock.now()).await?;
+    }
     if changed && found_by == FoundBy::Reconcile {
         metrics.payment_reconciled();
     }

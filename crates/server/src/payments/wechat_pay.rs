@@ -251,6 +251,7 @@ impl WechatPayProvider {
             order_id: None,
             amount: Money::from_minor(amount.total, Currency::Cny),
             occurred_at,
+            saved_method: None,
         })
     }
 }
@@ -365,7 +366,7 @@ impl PaymentProvider for WechatPayProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
         let path = format!(
             "/v3/pay/transactions/out-trade-no/{}?mchid={}",
             out_trade_no(session.id),
@@ -400,7 +401,7 @@ impl PaymentProvider for WechatPayProvider {
             })
     }
 
-    async fn close(&self, session: &SessionRef) -> Result<(), ProviderError> {
+    async fn close(&self, session: &SessionRef<'_>) -> Result<(), ProviderError> {
         let path = format!(
             "/v3/pay/transactions/out-trade-no/{}/close",
             out_trade_no(session.id)

@@ -62,6 +62,7 @@ pub async fn insert_grant(
         order_id: Set(Some(order_id)),
         renewal_failures: Set(0),
         next_retry_at: Set(None),
+        payment_token: Set(None),
     }
     .insert(db)
     .await?)

@@ -60,6 +60,7 @@ pub(crate) async fn held_subscription(
         order_id: Set(None),
         renewal_failures: Set(0),
         next_retry_at: Set(None),
+        payment_token: Set(None),
     }
     .insert(&app.db)
     .await

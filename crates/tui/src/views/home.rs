@@ -23,7 +23,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 account
                     .payment_methods
                     .iter()
-                    .map(|m| m.to_string())
+                    .map(|m| m.label())
                     .collect::<Vec<_>>()
                     .join(", ")
             )),

@@ -315,7 +315,7 @@ fn draw_wizard(model: &Model, wizard: &Wizard, frame: &mut Frame) {
                 } else {
                     Default::default()
                 };
-                lines.push(Line::styled(format!("{} {}", mark(chosen), m), style));
+                lines.push(Line::styled(format!("{} {}", mark(chosen), m.label()), style));
             }
         }
         Step::Quote => quote_lines(model, wizard, &mut lines),
@@ -408,7 +408,7 @@ fn draw_payment(model: &Model, watch: &PaymentWatch, frame: &mut Frame) {
         order.currency,
         order
             .payment_method
-            .map_or_else(String::new, |m| m.to_string())
+            .map_or("", |m| m.label())
     )));
     let status = match order.status {
         OrderStatus::PendingPayment => format!(

@@ -29,7 +29,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use self::charge::{charge, charge_saved};
+use self::charge::{Charged, charge};
 use self::failure::record_failure;
 use self::opening::{PriceList, open_renewal, open_renewals, renewal_order};
 use super::pay_to_renew;
@@ -240,17 +240,19 @@ async fn renew_together(
     let mut steps = Vec::with_capacity(charged.len());
     let mut paid = Vec::new();
     let mut declined = Vec::new();
+    let mut taken_over = Vec::new();
     let mut failure = None;
     for (sub, row, charge) in charged {
         match charge {
-            Ok(charge) if charge.outcome == PaymentOutcome::Succeeded => {
+            Ok(Charged::Done(charge)) if charge.outcome == PaymentOutcome::Succeeded => {
                 paid.push(PaidRenewal {
                     order: row,
                     paid_at: charge.occurred_at,
                 });
                 steps.push(Step::Renewed);
             }
-            Ok(_) => declined.push((sub, row)),
+            Ok(Charged::Done(_)) => declined.push((sub, row)),
+            Ok(Charged::NeedsCustomer) => taken_over.push((sub, row)),
             Err(err) => failure = failure.or(Some(err)),
         }
     }
@@ -267,6 +269,11 @@ async fn renew_together(
     for (sub, row) in declined {
         transitions::mark_failed(&state.db, state.clock.as_ref(), row.id, Actor::System).await?;
         steps.push(Step::failure(record_failure(&state.db, &sub, now).await?));
+    }
+    for (sub, row) in taken_over {
+        steps.push(Step::failure(
+            pay_to_renew::take_over(state, &round.prices, &sub, &row, now).await?,
+        ));
     }
     match failure {
         Some(err) => Err(err),
@@ -330,12 +337,19 @@ async fn renew(
             Err(err) => return Err(err),
         },
     };
-    let Some(method) = sub.payment_method else {
+    if sub.payment_method.is_none() {
         transitions::mark_failed(&state.db, state.clock.as_ref(), renewal.id, Actor::System)
             .await?;
         return Ok(Step::failure(record_failure(&state.db, &sub, now).await?));
+    }
+    let charge = match charge(&state.payments, &sub, &renewal).await? {
+        Charged::Done(charge) => charge,
+        Charged::NeedsCustomer => {
+            let recorded =
+                pay_to_renew::take_over(state, &round.prices, &sub, &renewal, now).await?;
+            return Ok(Step::failure(recorded));
+        }
     };
-    let charge = charge_saved(&state.payments, &renewal, method).await?;
     match charge.outcome {
         PaymentOutcome::Succeeded => {
             // The provider's callback fulfils it too; whichever comes first does, once.

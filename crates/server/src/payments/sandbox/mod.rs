@@ -32,7 +32,7 @@ use uuid::Uuid;
 
 use super::{
     CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
-    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SessionRef,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge, SessionRef,
 };
 use crate::problem::{PROBLEM_JSON, problem};
 use crate::signature;
@@ -302,6 +302,7 @@ impl PaymentProvider for SandboxProvider {
             order_id: Some(parsed.order_id),
             amount: parsed.amount.in_currency(parsed.currency),
             occurred_at: parsed.occurred_at,
+            saved_method: None,
         }))
     }
 
@@ -317,7 +318,7 @@ impl PaymentProvider for SandboxProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
         let charge = sandbox_charge::Entity::find()
             .filter(sandbox_charge::Column::SessionId.eq(session.id))
             .order_by_desc(sandbox_charge::Column::Id)
@@ -335,6 +336,7 @@ impl PaymentProvider for SandboxProvider {
             order_id: Some(charge.order_id),
             amount: body.amount.in_currency(body.currency),
             occurred_at: charge.occurred_at,
+            saved_method: None,
         }))
     }
 
@@ -347,10 +349,14 @@ impl PaymentProvider for SandboxProvider {
 
     async fn charge_saved(
         &self,
-        order_id: Uuid,
-        amount: Money,
-        method: PaymentMethod,
+        charge: &SavedMethodCharge<'_>,
     ) -> Result<SavedCharge, ProviderError> {
+        let SavedMethodCharge {
+            order_id,
+            amount,
+            method,
+            ..
+        } = *charge;
         let outcome = if self.decline_saved_charges.load(Ordering::SeqCst) {
             PaymentOutcome::Declined
         } else {

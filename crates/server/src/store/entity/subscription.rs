@@ -29,6 +29,11 @@ pub struct Model {
     pub renewal_failures: i32,
     /// When a failed renewal is charged again.
     pub next_retry_at: Option<DateTimeUtc>,
+    /// The provider's reference to the method the first payment saved (Stripe
+    /// `cus_…/pm_…`, a PayPal vault id), never card data; `None`: nothing saved, so where
+    /// the provider needs one the customer pays to renew.
+    #[sea_orm(column_type = "String(StringLen::N(200))", nullable)]
+    pub payment_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

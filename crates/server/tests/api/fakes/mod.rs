@@ -1,4 +1,5 @@
-//! Local fakes of the Alipay gateway and the WeChat Pay API v3 (providers.md §6.2), each a
+//! Local fakes of the Alipay gateway, the WeChat Pay API v3, PayPal's Orders v2 and Stripe's
+//! Checkout and PaymentIntents (providers.md §6.2), each a
 //! small poem server on `127.0.0.1:0` started inside the test, holding its state in memory.
 //!
 //! They check what Entitle sends as the real ones do — the signature over the canonical string
@@ -9,6 +10,8 @@
 //! Keys are generated once per test process (RSA generation is the slow part).
 
 pub mod alipay;
+pub mod paypal;
+pub mod stripe;
 pub mod wechat_pay;
 
 use std::collections::HashMap;
@@ -22,6 +25,8 @@ use rand::Rng;
 use tokio::sync::oneshot;
 
 pub use alipay::AlipayFake;
+pub use paypal::PaypalFake;
+pub use stripe::StripeFake;
 pub use wechat_pay::WechatFake;
 
 /// One RSA key pair: (PKCS#8 private PEM, SPKI public PEM).
@@ -41,18 +46,20 @@ impl Pair {
 }
 
 /// The keys of the test process: Entitle's Alipay app key, Alipay's own key, Entitle's WeChat
-/// Pay merchant key, WeChat Pay's key, and an intruder's key that belongs to no one.
+/// Pay merchant key, WeChat Pay's key, the key of PayPal's webhook certificate, and an
+/// intruder's key that belongs to no one.
 #[derive(Clone, Copy)]
 pub enum Key {
     AlipayApp,
     AlipayPlatform,
     WechatMerchant,
     WechatPlatform,
+    PaypalCert,
     Intruder,
 }
 
 pub fn key(which: Key) -> &'static Pair {
-    static KEYS: [OnceLock<Pair>; 5] = [const { OnceLock::new() }; 5];
+    static KEYS: [OnceLock<Pair>; 6] = [const { OnceLock::new() }; 6];
     KEYS[which as usize].get_or_init(|| {
         let (private_pem, public_pem) = generate_keypair();
         Pair {
@@ -282,6 +289,8 @@ impl<T: Clone + Send + 'static> Fake<T> {
 pub struct Fakes {
     pub alipay: Option<AlipayFake>,
     pub wechat: Option<WechatFake>,
+    pub paypal: Option<PaypalFake>,
+    pub stripe: Option<StripeFake>,
     /// Test mode (`--sandbox`) rather than live mode.
     pub sandbox: bool,
 }
@@ -292,6 +301,8 @@ impl Fakes {
         Fakes {
             alipay: Some(AlipayFake::start().await),
             wechat: Some(WechatFake::start().await),
+            paypal: None,
+            stripe: None,
             sandbox: false,
         }
     }
@@ -301,6 +312,8 @@ impl Fakes {
         Fakes {
             alipay: Some(AlipayFake::start().await),
             wechat: None,
+            paypal: None,
+            stripe: None,
             sandbox: false,
         }
     }
@@ -310,6 +323,30 @@ impl Fakes {
         Fakes {
             alipay: Some(AlipayFake::start().await),
             wechat: None,
+            paypal: None,
+            stripe: None,
+            sandbox: true,
+        }
+    }
+
+    /// Live mode with region `intl`'s providers, PayPal and Stripe, pointed at fresh fakes.
+    pub async fn live_intl() -> Fakes {
+        Fakes {
+            alipay: None,
+            wechat: None,
+            paypal: Some(PaypalFake::start().await),
+            stripe: Some(StripeFake::start().await),
+            sandbox: false,
+        }
+    }
+
+    /// Test mode (the clock moves) with Stripe pointed at a fake, for renewals.
+    pub async fn test_mode_stripe() -> Fakes {
+        Fakes {
+            alipay: None,
+            wechat: None,
+            paypal: None,
+            stripe: Some(StripeFake::start().await),
             sandbox: true,
         }
     }
@@ -320,6 +357,8 @@ impl Fakes {
         config.sandbox = self.sandbox;
         config.alipay = self.alipay.as_ref().map(AlipayFake::settings);
         config.wechat_pay = self.wechat.as_ref().map(WechatFake::settings);
+        config.paypal = self.paypal.as_ref().map(PaypalFake::settings);
+        config.stripe = self.stripe.as_ref().map(StripeFake::settings);
         config.reconcile_after = chrono::Duration::zero();
     }
 
@@ -329,5 +368,15 @@ impl Fakes {
 
     pub fn wechat(&self) -> &WechatFake {
         self.wechat.as_ref().expect("a WeChat Pay fake")
+    }
+}
+
+impl Fakes {
+    pub fn paypal(&self) -> &PaypalFake {
+        self.paypal.as_ref().expect("a PayPal fake")
+    }
+
+    pub fn stripe(&self) -> &StripeFake {
+        self.stripe.as_ref().expect("a Stripe fake")
     }
 }
