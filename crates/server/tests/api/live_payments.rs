@@ -1,12 +1,14 @@
-//! Live payments through local fakes of Alipay and WeChat Pay (issue 16, item 8): the real
-//! server, in live mode unless said otherwise, with both providers pointed at the fakes in
-//! `crate::fakes`, on SQLite and PostgreSQL.
+//! Live payments through local fakes of Alipay and WeChat Pay (issue 16, item 8), PayPal and
+//! Stripe (issue 20): the real server, in live mode unless said otherwise, with the providers
+//! pointed at the fakes in `crate::fakes`, on SQLite and PostgreSQL.
 
 mod forged;
 mod live_mode;
 mod pay_to_renew;
 mod paying;
 mod reconcile;
+mod stripe;
+mod stripe_renewals;
 
 use entitle_client::{Client, LicenseQuery};
 use entitle_domain::api::{License, Order, OrderRequest};
