@@ -5,6 +5,7 @@ mod crash;
 mod fuzzing;
 mod generated_client;
 mod go_client;
+mod intl_sdks;
 mod provider_sdks;
 mod serve;
 mod typescript_client;

@@ -5,6 +5,7 @@
 mod forged;
 mod live_mode;
 mod pay_to_renew;
+mod paypal;
 mod paying;
 mod reconcile;
 mod stripe;

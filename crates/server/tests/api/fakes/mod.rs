@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use entitle_providers::keys::generate_keypair;
 use entitle_providers::{SigningKey, VerifyingKey};
 use entitle_server::Config;
+use entitle_server::payments::paypal::PaypalVerify;
 use poem::Endpoint;
 use rand::Rng;
 use tokio::sync::oneshot;
@@ -337,6 +338,32 @@ impl Fakes {
             paypal: Some(PaypalFake::start().await),
             stripe: Some(StripeFake::start().await),
             sandbox: false,
+        }
+    }
+
+    /// Live mode with PayPal alone at a fake, its webhooks verified by `verify`.
+    pub async fn live_paypal(verify: PaypalVerify) -> Fakes {
+        Fakes {
+            alipay: None,
+            wechat: None,
+            paypal: Some(PaypalFake::start().await.configure_as(verify, false)),
+            stripe: None,
+            sandbox: false,
+        }
+    }
+
+    /// Test mode (the clock moves) with PayPal at a fake and vaulting on, for renewals.
+    pub async fn test_mode_paypal_vault() -> Fakes {
+        Fakes {
+            alipay: None,
+            wechat: None,
+            paypal: Some(
+                PaypalFake::start()
+                    .await
+                    .configure_as(PaypalVerify::SelfCheck, true),
+            ),
+            stripe: None,
+            sandbox: true,
         }
     }
 

@@ -73,6 +73,9 @@ struct State {
     verifications: Vec<(String, Result<(), String>)>,
     fetches: Vec<String>,
     declined: Vec<Order>,
+    /// How Entitle is configured to verify webhooks and whether it vaults.
+    verify: PaypalVerify,
+    vault: bool,
 }
 
 impl Default for State {
@@ -92,6 +95,8 @@ impl Default for State {
             verifications: Vec::new(),
             fetches: Vec::new(),
             declined: Vec::new(),
+            verify: PaypalVerify::SelfCheck,
+            vault: false,
         }
     }
 }
@@ -273,15 +278,29 @@ impl PaypalFake {
     /// The settings that point Entitle at this fake: self-verification of webhooks, the
     /// certificates allowed under `{base}/certs/`, no vaulting.
     pub fn settings(&self) -> PaypalSettings {
+        let (verify, vault) = {
+            let state = self.state();
+            (state.verify, state.vault)
+        };
         PaypalSettings {
             client_id: CLIENT_ID.to_owned(),
             client_secret: CLIENT_SECRET.to_owned(),
             webhook_id: WEBHOOK_ID.to_owned(),
             api_base: self.base_url().to_owned(),
             cert_url_prefixes: vec![format!("{}/certs/", self.base_url())],
-            verify: PaypalVerify::SelfCheck,
-            vault: false,
+            verify,
+            vault,
         }
+    }
+
+    /// Entitle is configured to verify webhooks by `verify` and to vault (or not): read by
+    /// [`PaypalFake::settings`], so set it before the server starts.
+    pub fn configure_as(&self, verify: PaypalVerify, vault: bool) -> PaypalFake {
+        let mut state = self.state();
+        state.verify = verify;
+        state.vault = vault;
+        drop(state);
+        self.clone()
     }
 
     /// Where PayPal's signing certificate is: honest webhooks' `PAYPAL-CERT-URL`.
