@@ -153,3 +153,37 @@ on_both_databases_with! {
         assert!(fakes.paypal().all_fetches().iter().all(|path| !path.starts_with("/certs")), "no certificate needed");
     }
 }
+
+on_both_databases_with! {
+    setup = Fakes::test_mode_paypal_vault();
+
+    async fn with_vaulting_on_a_paypal_subscription_renews_by_itself(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Vaulted", AccountKind::Individual, Region::Intl).await;
+        let placed = order(&client, account.id, &dr(1, PaymentMethod::Paypal, true)).await;
+        let opened = paypal_order(&fakes, &placed);
+        assert!(opened.vault, "an auto-renewing subscription asks PayPal to vault");
+        approve_and_return(&app, &fakes, &opened.id).await;
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::Paid);
+        let vault_id = fakes.paypal().order(&opened.id).expect("order").vault_id.expect("vaulted");
+        assert_eq!(crate::live_payments::stripe::saved_card(&app, account.id).await, Some(vault_id.clone()), "the vault id is kept");
+
+        let sub = crate::lifecycle::dr_subscription(&client, account.id).await;
+        crate::harness::move_to(&app, sub.current_period_end).await;
+        app.admin.run_job("renewals").await.expect("renewals");
+        let renewed = crate::lifecycle::dr_subscription(&client, account.id).await;
+        assert_eq!(renewed.current_period_start, sub.current_period_end, "charged to the vault");
+        let renewal = fakes.paypal().orders().into_iter().find(|o| o.renewal).expect("a vaulted order");
+        assert_eq!(renewal.body["payment_source"]["paypal"]["vault_id"], serde_json::json!(vault_id));
+        assert_eq!(renewal.value, placed.total.to_string());
+
+        fakes.paypal().set_vaulted(fake::VaultedCharge::Decline);
+        crate::harness::move_to(&app, renewed.current_period_end).await;
+        app.admin.run_job("renewals").await.expect("renewals");
+        assert_eq!(
+            crate::lifecycle::dr_subscription(&client, account.id).await.status,
+            entitle_domain::subscription::SubscriptionStatus::PastDue,
+            "a declined vault charge follows the retry schedule"
+        );
+        assert_eq!(fakes.paypal().declined().len(), 1);
+    }
+}
