@@ -23,7 +23,11 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Subscriptions::Table)
-                    .add_column(ColumnDef::new(Subscriptions::PaymentToken).string_len(200).null())
+                    .add_column(
+                        ColumnDef::new(Subscriptions::PaymentToken)
+                            .string_len(200)
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await

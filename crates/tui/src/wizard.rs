@@ -347,7 +347,10 @@ mod tests {
         assert_eq!(wizard.methods, vec![PaymentMethod::WechatPay]);
         assert_eq!(wizard.method, 0, "WeChat Pay stays chosen at its new place");
         wizard.offer(&[PaymentMethod::Paypal, PaymentMethod::Card]);
-        assert_eq!(wizard.method, 0, "a method no longer offered falls back to the first");
+        assert_eq!(
+            wizard.method, 0,
+            "a method no longer offered falls back to the first"
+        );
         assert_eq!(
             wizard
                 .order_request()

@@ -139,7 +139,10 @@ fn cert_url_allow_list() {
         "http://api.paypal.com/".to_owned(),
     ];
     assert!(cert_url_allowed("http://127.0.0.1:8080/cert.pem", &http));
-    assert!(!cert_url_allowed("http://127.0.0.1:8080/cert.pem", &prefixes));
+    assert!(!cert_url_allowed(
+        "http://127.0.0.1:8080/cert.pem",
+        &prefixes
+    ));
     assert!(!cert_url_allowed("http://api.paypal.com/cert.pem", &http));
 }
 

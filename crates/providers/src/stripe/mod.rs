@@ -202,13 +202,19 @@ impl CheckoutSessionParams<'_> {
         }
         form.push(pair("client_reference_id", self.client_reference_id));
         form.push(pair("metadata[order_id]", self.order_id));
-        form.push(pair("payment_intent_data[metadata][order_id]", self.order_id));
+        form.push(pair(
+            "payment_intent_data[metadata][order_id]",
+            self.order_id,
+        ));
         form.push(pair("success_url", self.success_url));
         form.push(pair("cancel_url", self.cancel_url));
         form.push(("expires_at".to_owned(), self.expires_at.to_string()));
         if self.save_for_off_session {
             form.push(pair("customer_creation", "always"));
-            form.push(pair("payment_intent_data[setup_future_usage]", "off_session"));
+            form.push(pair(
+                "payment_intent_data[setup_future_usage]",
+                "off_session",
+            ));
         }
         form
     }

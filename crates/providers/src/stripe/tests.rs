@@ -192,7 +192,10 @@ fn checkout_session_form_keys() {
         ("mode", "payment"),
         ("line_items[0][price_data][currency]", "usd"),
         ("line_items[0][price_data][unit_amount]", "1999"),
-        ("line_items[0][price_data][product_data][name]", "Entitle Pro seat 0"),
+        (
+            "line_items[0][price_data][product_data][name]",
+            "Entitle Pro seat 0",
+        ),
         ("line_items[0][quantity]", "1"),
         ("client_reference_id", CLIENT_REFERENCE),
         ("metadata[order_id]", ORDER),
@@ -210,7 +213,10 @@ fn checkout_session_form_keys() {
 
     let not_saving = session_params(&line_items, false).to_form();
     assert!(!has_key(&not_saving, "customer_creation"), "{not_saving:?}");
-    assert!(!has_key(&not_saving, "payment_intent_data[setup_future_usage]"));
+    assert!(!has_key(
+        &not_saving,
+        "payment_intent_data[setup_future_usage]"
+    ));
     assert_eq!(not_saving.len(), expected.len() - 2);
 }
 
@@ -219,7 +225,11 @@ fn line_items_are_indexed_from_zero() {
     let line_items = items(3);
     let form = session_params(&line_items, false).to_form();
     for i in 0..3_u32 {
-        assert!(has(&form, &format!("line_items[{i}][quantity]"), &(i + 1).to_string()));
+        assert!(has(
+            &form,
+            &format!("line_items[{i}][quantity]"),
+            &(i + 1).to_string()
+        ));
         assert!(has(
             &form,
             &format!("line_items[{i}][price_data][unit_amount]"),
@@ -354,7 +364,10 @@ fn session_with_an_expanded_payment_intent() {
     let expanded = session.payment_intent.as_ref().expect("a payment intent");
     assert_eq!(expanded.id(), "pi_3QxYz2eZvKYlo2C81a2b3c4d");
     let intent = expanded.object().expect("expanded");
-    assert_eq!(intent.payment_method.as_deref(), Some("pm_1QxYz2eZvKYlo2C8"));
+    assert_eq!(
+        intent.payment_method.as_deref(),
+        Some("pm_1QxYz2eZvKYlo2C8")
+    );
     assert_eq!(intent.amount, 1999);
     assert!(!intent.succeeded());
     let succeeded = PaymentIntent {
@@ -382,7 +395,11 @@ fn errors_authentication_required_and_declines() {
     let body: ErrorBody = serde_json::from_value(sca).expect("an error body");
     assert!(body.error.needs_customer());
     assert!(body.error.is_decline());
-    let intent = body.error.payment_intent.as_ref().expect("its payment intent");
+    let intent = body
+        .error
+        .payment_intent
+        .as_ref()
+        .expect("its payment intent");
     assert_eq!(intent.status, "requires_payment_method");
     assert_eq!(intent.payment_method, None);
 

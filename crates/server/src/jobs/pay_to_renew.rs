@@ -33,8 +33,8 @@ use crate::orders::checkout::{Payable, abandon, start_checkout};
 use crate::orders::store as order_store;
 use crate::orders::transitions;
 use crate::payments::Providers;
-use crate::store::entity::{order, subscription};
 use crate::state::AppState;
+use crate::store::entity::{order, subscription};
 use crate::subscriptions::saved_method;
 use crate::subscriptions::store as subscriptions;
 
@@ -73,7 +73,9 @@ fn paid_by_the_customer(payments: &Providers) -> Option<Condition> {
             .collect(),
         PaymentMethod::ALL
             .into_iter()
-            .filter(|method| payments.charges_saved(*method) && payments.needs_payment_token(*method))
+            .filter(|method| {
+                payments.charges_saved(*method) && payments.needs_payment_token(*method)
+            })
             .collect(),
     );
     if never.is_empty() && without_token.is_empty() {

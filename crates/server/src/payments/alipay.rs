@@ -252,7 +252,10 @@ impl PaymentProvider for AlipayProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(
+        &self,
+        session: &SessionRef<'_>,
+    ) -> Result<Option<PaymentNotice>, ProviderError> {
         let form = protocol::query_form(
             &self.key,
             &self.app_id,

@@ -304,7 +304,8 @@ pub trait PaymentProvider: Send + Sync + Debug {
 
     /// What became of the checkout `session`: `Some` once paid (or declined), `None` while
     /// the customer has not paid.
-    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError>;
+    async fn query(&self, session: &SessionRef<'_>)
+    -> Result<Option<PaymentNotice>, ProviderError>;
 
     /// Stops the provider taking payment for `session` (a fresh checkout superseded it, or its
     /// order was canceled), so that one order is not paid twice. Best effort: a checkout the

@@ -154,7 +154,10 @@ impl PaypalProvider {
     /// The certificate at `url`, from the cache or fetched — only from an allowed prefix.
     async fn certificate(&self, url: &str) -> Result<protocol::Certificate, CallbackRejection> {
         if !protocol::cert_url_allowed(url, &self.cert_url_prefixes) {
-            tracing::warn!(cert_url = url, "a PayPal webhook names a certificate outside the allowed prefixes");
+            tracing::warn!(
+                cert_url = url,
+                "a PayPal webhook names a certificate outside the allowed prefixes"
+            );
             return Err(CallbackRejection::BadSignature);
         }
         let cached = self
@@ -170,8 +173,8 @@ impl PaypalProvider {
             .fetch_text(url)
             .await
             .map_err(|e| CallbackRejection::Unconfirmed(e.to_string()))?;
-        let cert = protocol::Certificate::from_pem(&pem)
-            .map_err(|_| CallbackRejection::BadSignature)?;
+        let cert =
+            protocol::Certificate::from_pem(&pem).map_err(|_| CallbackRejection::BadSignature)?;
         if let Ok(mut certs) = self.certificates.lock() {
             certs.insert(url.to_owned(), cert.clone());
         }
@@ -257,10 +260,11 @@ impl PaypalProvider {
     }
 
     /// Captures the approved (or already captured) PayPal order `order`, and what that says.
-    async fn settle(&self, order: &protocol::Order) -> Result<Option<PaymentNotice>, ProviderError> {
-        let session_id = order
-            .reference_id()
-            .and_then(|r| Uuid::try_parse(r).ok());
+    async fn settle(
+        &self,
+        order: &protocol::Order,
+    ) -> Result<Option<PaymentNotice>, ProviderError> {
+        let session_id = order.reference_id().and_then(|r| Uuid::try_parse(r).ok());
         let captured = match order.status.as_str() {
             "APPROVED" => self.api.capture(&order.id).await?,
             "COMPLETED" => Captured::Order(order.clone()),
@@ -390,7 +394,10 @@ impl PaymentProvider for PaypalProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(
+        &self,
+        session: &SessionRef<'_>,
+    ) -> Result<Option<PaymentNotice>, ProviderError> {
         let Some(id) = session.provider_ref else {
             return Ok(None);
         };

@@ -17,8 +17,8 @@ use crate::audit::Actor;
 use crate::edge::metrics::Metrics;
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::{fulfillment, store, transitions};
-use crate::subscriptions::saved_method;
 use crate::store::entity::{checkout_session, order, provider_payment};
+use crate::subscriptions::saved_method;
 
 pub use entitle_domain::checkout::FoundBy;
 

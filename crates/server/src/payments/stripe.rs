@@ -207,7 +207,9 @@ impl StripeProvider {
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case("usd"))
         {
-            return Err(CallbackRejection::Mismatch("the session is not in USD".into()));
+            return Err(CallbackRejection::Mismatch(
+                "the session is not in USD".into(),
+            ));
         }
         let amount = session
             .amount_total
@@ -378,7 +380,10 @@ impl PaymentProvider for StripeProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(
+        &self,
+        session: &SessionRef<'_>,
+    ) -> Result<Option<PaymentNotice>, ProviderError> {
         let Some(id) = session.provider_ref else {
             return Ok(None);
         };
@@ -431,8 +436,7 @@ impl PaymentProvider for StripeProvider {
         &self,
         charge: &SavedMethodCharge<'_>,
     ) -> Result<SavedCharge, ProviderError> {
-        let Some((customer, payment_method)) = charge.token.and_then(|t| t.split_once('/'))
-        else {
+        let Some((customer, payment_method)) = charge.token.and_then(|t| t.split_once('/')) else {
             return Err(ProviderError::NeedsCustomer {
                 provider: NAME,
                 detail: "no card is saved for this subscription".to_owned(),

@@ -366,7 +366,10 @@ impl PaymentProvider for WechatPayProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(
+        &self,
+        session: &SessionRef<'_>,
+    ) -> Result<Option<PaymentNotice>, ProviderError> {
         let path = format!(
             "/v3/pay/transactions/out-trade-no/{}?mchid={}",
             out_trade_no(session.id),

@@ -32,7 +32,11 @@ pub async fn keep(
     if let Some(id) = paid.subscription_id {
         of_order = of_order.add(subscription::Column::Id.eq(id));
     }
-    let Some(sub) = subscription::Entity::find().filter(of_order).one(db).await? else {
+    let Some(sub) = subscription::Entity::find()
+        .filter(of_order)
+        .one(db)
+        .await?
+    else {
         return Ok(false);
     };
     let changed = subscription::Entity::update_many()
@@ -77,7 +81,15 @@ pub async fn forget(
         .rows_affected
         > 0;
     if changed {
-        record(db, Actor::System, sub, "subscription.method_forgotten", method, now).await?;
+        record(
+            db,
+            Actor::System,
+            sub,
+            "subscription.method_forgotten",
+            method,
+            now,
+        )
+        .await?;
     }
     Ok(changed)
 }

@@ -5,8 +5,8 @@
 mod forged;
 mod live_mode;
 mod pay_to_renew;
-mod paypal;
 mod paying;
+mod paypal;
 mod reconcile;
 mod stripe;
 mod stripe_renewals;

@@ -315,7 +315,10 @@ fn draw_wizard(model: &Model, wizard: &Wizard, frame: &mut Frame) {
                 } else {
                     Default::default()
                 };
-                lines.push(Line::styled(format!("{} {}", mark(chosen), m.label()), style));
+                lines.push(Line::styled(
+                    format!("{} {}", mark(chosen), m.label()),
+                    style,
+                ));
             }
         }
         Step::Quote => quote_lines(model, wizard, &mut lines),
@@ -406,9 +409,7 @@ fn draw_payment(model: &Model, watch: &PaymentWatch, frame: &mut Frame) {
         order.id,
         order.total,
         order.currency,
-        order
-            .payment_method
-            .map_or("", |m| m.label())
+        order.payment_method.map_or("", |m| m.label())
     )));
     let status = match order.status {
         OrderStatus::PendingPayment => format!(

@@ -4,7 +4,7 @@
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::store as order_store;
-use crate::payments::{Providers, ProviderError, SavedCharge, SavedMethodCharge};
+use crate::payments::{ProviderError, Providers, SavedCharge, SavedMethodCharge};
 use crate::store::entity::{order, subscription};
 
 /// What charging a saved method came to.

@@ -96,8 +96,25 @@ impl Api {
         Ok(grant.access_token)
     }
 
-    /// Sends `request` with a bearer token; the status and body of the answer.
+    /// Sends `request` with a bearer token; the status and body of the answer. A token PayPal
+    /// no longer honours (revoked, or expired early) is dropped and the request sent once more
+    /// with a fresh one.
     async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, String), ProviderError> {
+        let again = request.try_clone();
+        let answer = self.send_once(request).await?;
+        match again {
+            Some(again) if answer.0 == StatusCode::UNAUTHORIZED => {
+                *self.token.lock().await = None;
+                self.send_once(again).await
+            }
+            _ => Ok(answer),
+        }
+    }
+
+    async fn send_once(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<(StatusCode, String), ProviderError> {

@@ -32,7 +32,8 @@ use uuid::Uuid;
 
 use super::{
     CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
-    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge, SessionRef,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
+    SessionRef,
 };
 use crate::problem::{PROBLEM_JSON, problem};
 use crate::signature;
@@ -318,7 +319,10 @@ impl PaymentProvider for SandboxProvider {
         }
     }
 
-    async fn query(&self, session: &SessionRef<'_>) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(
+        &self,
+        session: &SessionRef<'_>,
+    ) -> Result<Option<PaymentNotice>, ProviderError> {
         let charge = sandbox_charge::Entity::find()
             .filter(sandbox_charge::Column::SessionId.eq(session.id))
             .order_by_desc(sandbox_charge::Column::Id)

@@ -318,14 +318,6 @@ impl PaypalFake {
         self.fake.trade(id)
     }
 
-    /// The latest order opened with this `reference_id`.
-    pub fn order_for(&self, reference_id: &str) -> Option<Order> {
-        self.orders()
-            .into_iter()
-            .filter(|o| o.reference_id == reference_id)
-            .max_by_key(|o| o.create_time)
-    }
-
     /// Every order the fake opened, oldest first.
     pub fn orders(&self) -> Vec<Order> {
         let mut orders: Vec<Order> = self.fake.ledger().trades.values().cloned().collect();

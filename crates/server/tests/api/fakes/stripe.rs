@@ -257,19 +257,6 @@ impl StripeFake {
         self.fake.trade(id)
     }
 
-    /// The latest Checkout Session created with this `client_reference_id`.
-    pub fn session_for(&self, client_reference_id: &str) -> Option<Session> {
-        let locked = self.lock();
-        locked
-            .books
-            .order
-            .iter()
-            .rev()
-            .filter_map(|id| locked.ledger.trades.get(id))
-            .find(|s| s.client_reference_id == client_reference_id)
-            .cloned()
-    }
-
     /// Every Checkout Session Entitle created, in the order created.
     pub fn sessions(&self) -> Vec<Session> {
         let locked = self.lock();

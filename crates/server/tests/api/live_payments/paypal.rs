@@ -12,8 +12,8 @@ use entitle_server::payments::paypal::PaypalVerify;
 use super::stripe::enterprise;
 use super::{dr, events_of, licenses, status_of, verified};
 use crate::accounts::account_with_key;
-use crate::fakes::paypal::{self as fake, CaptureOutcome, PaypalForgery};
 use crate::fakes::Fakes;
+use crate::fakes::paypal::{self as fake, CaptureOutcome, PaypalForgery};
 use crate::harness::TestApp;
 use crate::on_both_databases_with;
 use crate::purchase::order;
@@ -36,8 +36,14 @@ fn callback(app: &TestApp) -> String {
 /// The buyer approves on PayPal and the browser comes back to Entitle; the page it lands on.
 async fn approve_and_return(app: &TestApp, fakes: &Fakes, id: &str) -> String {
     let back = fakes.paypal().approve(id);
-    assert!(back.starts_with(&app.url("/v1/payments/paypal/return?checkout=")), "{back}");
-    assert!(back.contains(&format!("token={id}")), "PayPal names its order: {back}");
+    assert!(
+        back.starts_with(&app.url("/v1/payments/paypal/return?checkout=")),
+        "{back}"
+    );
+    assert!(
+        back.contains(&format!("token={id}")),
+        "PayPal names its order: {back}"
+    );
     let page = app.http.get(&back).send().await.expect("return");
     assert!(page.status().is_success(), "{}", page.status());
     page.text().await.expect("page")
@@ -54,6 +60,7 @@ on_both_databases_with! {
         let opened = paypal_order(&fakes, &placed);
         assert_eq!(opened.value, placed.total.to_string(), "the amount as a decimal string");
         assert!(!opened.vault, "vaulting is off by default");
+        assert_eq!(opened.request_id, format!("checkout-{}", opened.reference_id), "PayPal-Request-Id: one order per checkout");
         let checkout = placed.checkout.clone().expect("a checkout");
         assert_eq!(checkout.provider, "paypal");
         assert_eq!(checkout.url, format!("{}/checkoutnow?token={}", fakes.paypal().base_url(), opened.id));
@@ -61,6 +68,8 @@ on_both_databases_with! {
         let page = approve_and_return(&app, &fakes, &opened.id).await;
         assert!(page.contains("Payment complete"), "{page}");
         verified(&fakes.paypal().seen(), "orders.capture");
+        let captured = fakes.paypal().order(&opened.id).expect("order").capture.expect("captured");
+        assert_eq!(captured.request_id, Some(format!("capture-{}", opened.id)), "a capture retried is the same capture");
         assert_eq!(status_of(&client, placed.id).await, OrderStatus::Paid);
         assert_eq!(licenses(&client, account.id).await.iter().filter(|l| l.product == "enterprise").count(), 3);
 
@@ -71,6 +80,19 @@ on_both_databases_with! {
         assert_eq!(events_of(&app, "order.paid").await.len(), 1);
         assert_eq!(fakes.paypal().tokens_issued(), 1, "one OAuth token for every call");
         assert_eq!(fakes.paypal().cert_fetches(&fakes.paypal().cert_url()), 1, "the certificate fetched once");
+
+        // A token PayPal stops honouring early is replaced, and the call goes through.
+        fakes.paypal().revoke_tokens();
+        let again = order(&client, account.id, &dr(1, PaymentMethod::Paypal, false)).await;
+        assert!(again.checkout.is_some(), "ordered with a fresh token");
+        assert_eq!(fakes.paypal().tokens_issued(), 2);
+        // A short-lived one is renewed before it lapses.
+        fakes.paypal().set_token_lifetime(2);
+        fakes.paypal().revoke_tokens();
+        order(&client, account.id, &dr(1, PaymentMethod::Paypal, false)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        order(&client, account.id, &dr(1, PaymentMethod::Paypal, false)).await;
+        assert_eq!(fakes.paypal().tokens_issued(), 4, "renewed at half its two-second life");
     }
 
     async fn a_buyer_who_closes_the_window_is_fulfilled_by_the_approval_webhook(app, fakes: Fakes) {
@@ -150,6 +172,8 @@ on_both_databases_with! {
         assert_eq!(answer.0, 200, "{answer:?}");
         assert_eq!(status_of(&client, placed.id).await, OrderStatus::Paid);
         assert_eq!(fakes.paypal().postbacks(), 2, "each webhook was put to PayPal");
+        let verdicts = fakes.paypal().verifications();
+        assert!(verdicts[0].1.is_err() && verdicts[1].1.is_ok(), "{verdicts:?}");
         assert!(fakes.paypal().all_fetches().iter().all(|path| !path.starts_with("/certs")), "no certificate needed");
     }
 }

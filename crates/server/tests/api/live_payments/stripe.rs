@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::{dr, events_of, licenses, status_of, verified};
 use crate::accounts::account_with_key;
-use crate::fakes::stripe::{Session, StripeForgery};
 use crate::fakes::Fakes;
+use crate::fakes::stripe::{Session, StripeForgery};
 use crate::harness::TestApp;
 use crate::on_both_databases_with;
 use crate::purchase::{order, purchase};
@@ -85,6 +85,7 @@ on_both_databases_with! {
         let cents = rust_decimal::prelude::ToPrimitive::to_i64(&(placed.total.value() * rust_decimal::Decimal::from(100))).expect("cents");
         assert_eq!(session.amount_total, cents, "the total in cents");
         assert_eq!(session.line_items.len(), 1);
+        assert!(session.form.contains(&("mode".to_owned(), "payment".to_owned())), "{:?}", session.form);
         assert!(session.saves, "an auto-renewing subscription saves the card");
         assert_eq!(session.customer_creation.as_deref(), Some("always"));
         let our_session = Uuid::parse_str(&session.client_reference_id).expect("our checkout session");

@@ -27,16 +27,31 @@ async fn renewals(app: &TestApp) {
 
 /// Buys a monthly DR subscription of `quantity`, renewing by itself, paid by card through the
 /// fake's Checkout; the subscription, with its card saved.
-async fn bought_by_card(app: &TestApp, fakes: &Fakes, client: &Client, account: Uuid, quantity: u32) -> Subscription {
+async fn bought_by_card(
+    app: &TestApp,
+    fakes: &Fakes,
+    client: &Client,
+    account: Uuid,
+    quantity: u32,
+) -> Subscription {
     let placed = order(client, account, &dr(quantity, PaymentMethod::Card, true)).await;
     let checkout = placed.checkout.clone().expect("a checkout");
-    assert_eq!(checkout.provider, "stripe", "card goes to Stripe, not the sandbox");
+    assert_eq!(
+        checkout.provider, "stripe",
+        "card goes to Stripe, not the sandbox"
+    );
     let session = session_of_order(fakes, &placed);
     fakes.stripe().pay(&session.id);
-    let answer = fakes.stripe().deliver(&session.id, &callback(app), StripeForgery::Honest).await;
+    let answer = fakes
+        .stripe()
+        .deliver(&session.id, &callback(app), StripeForgery::Honest)
+        .await;
     assert_eq!(answer.0, 200, "{answer:?}");
     assert_eq!(status_of(client, placed.id).await, OrderStatus::Paid);
-    assert!(saved_card(app, account).await.is_some(), "the card is saved");
+    assert!(
+        saved_card(app, account).await.is_some(),
+        "the card is saved"
+    );
     dr_subscription(client, account).await
 }
 
@@ -76,6 +91,8 @@ on_both_databases_with! {
         assert_eq!(orders[0].status, OrderStatus::Paid);
         let charges = fakes.stripe().payment_intents();
         assert_eq!(charges.len(), 1, "charged once");
+        let intent = fakes.stripe().payment_intent(&charges[0].payment_intent).expect("the charge's intent");
+        assert_eq!(intent.status, "succeeded");
         assert_eq!(format!("{}/{}", charges[0].customer, charges[0].payment_method), card, "the saved card");
         assert_eq!(charges[0].idempotency_key, format!("renew-{}", orders[0].id), "keyed by the renewal order");
         assert_eq!(charges[0].metadata.get("order_id"), Some(&orders[0].id.to_string()));
