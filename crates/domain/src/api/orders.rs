@@ -138,7 +138,7 @@ impl OrderRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Checkout {
-    /// `sandbox`, `alipay` or `wechat_pay`.
+    /// `sandbox`, `alipay`, `wechat_pay`, `paypal` or `stripe`.
     pub provider: String,
     /// Always a page a browser can open: the provider's page, or Entitle's own page that shows
     /// the QR code and follows the order.
