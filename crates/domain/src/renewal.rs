@@ -120,6 +120,39 @@ pub fn reminders_due(end: DateTime<Utc>, now: DateTime<Utc>, recorded: &[i64]) -
     }
 }
 
+/// Whether a subscription renews by a payment its customer makes (pay to renew, DESIGN.md §8)
+/// rather than by a charge to its saved method: the provider of its method cannot charge a
+/// saved method (`charges_saved` false: Alipay, WeChat Pay, PayPal without vaulting), or
+/// charges one only with the reference a first payment saved (`needs_token`: Stripe, PayPal)
+/// and the subscription holds none (nothing was saved, or it was forgotten when the provider
+/// asked for the customer).
+pub fn pays_to_renew(charges_saved: bool, needs_token: bool, has_token: bool) -> bool {
+    !charges_saved || (needs_token && !has_token)
+}
+
+#[cfg(test)]
+mod paid_by_whom {
+    use super::pays_to_renew;
+
+    #[test]
+    fn a_saved_method_renews_by_itself_only_where_the_provider_charges_it() {
+        assert!(
+            !pays_to_renew(true, false, false),
+            "the sandbox needs no reference"
+        );
+        assert!(!pays_to_renew(true, true, true), "a saved card");
+        assert!(
+            pays_to_renew(true, true, false),
+            "a card whose payment saved nothing"
+        );
+        assert!(pays_to_renew(false, false, false), "Alipay");
+        assert!(
+            pays_to_renew(false, true, true),
+            "PayPal with vaulting off, a vault id or not"
+        );
+    }
+}
+
 #[cfg(test)]
 mod failed_charges {
     use super::*;

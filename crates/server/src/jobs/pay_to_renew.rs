@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::PaymentMethod;
 use entitle_domain::orders::{OrderStatus, saves_payment_method};
-use entitle_domain::renewal::{grace_end, noticed_until};
+use entitle_domain::renewal::{self, grace_end, noticed_until};
 use entitle_domain::subscription::SubscriptionStatus;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
@@ -57,14 +57,17 @@ fn key(sub: &subscription::Model) -> String {
 /// saved one, or the provider asked for the customer and it was forgotten).
 pub(super) fn pays_to_renew(payments: &Providers, sub: &subscription::Model) -> bool {
     sub.payment_method.is_some_and(|method| {
-        !payments.charges_saved(method)
-            || (payments.needs_payment_token(method) && sub.payment_token.is_none())
+        renewal::pays_to_renew(
+            payments.charges_saved(method),
+            payments.needs_payment_token(method),
+            sub.payment_token.is_some(),
+        )
     })
 }
 
 /// Which subscriptions renew by the customer's payment on this server, as a query's
-/// condition: those paid with a method no provider here charges, and those paid with one
-/// charged only with a saved reference they do not hold ([`pays_to_renew`], in SQL).
+/// condition: [`renewal::pays_to_renew`] in SQL — those paid with a method no provider here
+/// charges, and those paid with one charged only with a saved reference they do not hold.
 fn paid_by_the_customer(payments: &Providers) -> Option<Condition> {
     let (never, without_token): (Vec<PaymentMethod>, Vec<PaymentMethod>) = (
         PaymentMethod::ALL
