@@ -6,14 +6,23 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-/// The answer to `POST /v1/oauth2/token`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// The answer to `POST /v1/oauth2/token`. `Debug` shows no token.
+#[derive(Clone, PartialEq, Deserialize, Serialize)]
 pub struct Token {
     pub access_token: String,
     /// `Bearer`.
     pub token_type: String,
     /// Seconds the token lives; cache it until shortly before.
     pub expires_in: i64,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A HATEOAS link of an order.
@@ -213,8 +222,9 @@ pub struct WebhookEvent {
 }
 
 /// The body of `POST /v1/notifications/verify-webhook-signature`, the postback alternative to
-/// self-verification: the transmission headers, our webhook id and the event as received.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// self-verification: the transmission headers, our webhook id and the event as received —
+/// its bytes unchanged (a re-serialised event, its keys reordered, may not verify).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct VerifyWebhookSignature {
     pub auth_algo: String,
     pub cert_url: String,
@@ -222,7 +232,7 @@ pub struct VerifyWebhookSignature {
     pub transmission_sig: String,
     pub transmission_time: String,
     pub webhook_id: String,
-    pub webhook_event: Value,
+    pub webhook_event: Box<serde_json::value::RawValue>,
 }
 
 /// The answer to a verify-webhook-signature postback.

@@ -185,11 +185,16 @@ pub struct CheckoutSessionParams<'a> {
 }
 
 impl CheckoutSessionParams<'_> {
-    /// The form pairs, in a fixed order: `mode=payment`, the line items indexed from 0, then
+    /// The form pairs, in a fixed order: `mode=payment` for cards, the line items indexed from 0, then
     /// the references, URLs and expiry, then the saving keys when asked for.
     pub fn to_form(&self) -> Vec<(String, String)> {
         let currency = self.currency.to_ascii_lowercase();
-        let mut form = vec![pair("mode", "payment")];
+        // Cards only: method `card` is what the customer chose, and only a card is saved and
+        // charged off-session (the dashboard may enable other methods, such as bank debits).
+        let mut form = vec![
+            pair("mode", "payment"),
+            pair("payment_method_types[0]", "card"),
+        ];
         for (index, item) in self.line_items.iter().enumerate() {
             let key = |field: &str| format!("line_items[{index}]{field}");
             form.push((key("[price_data][currency]"), currency.clone()));

@@ -190,6 +190,7 @@ fn checkout_session_form_keys() {
     let form = session_params(&line_items, true).to_form();
     let expected = [
         ("mode", "payment"),
+        ("payment_method_types[0]", "card"),
         ("line_items[0][price_data][currency]", "usd"),
         ("line_items[0][price_data][unit_amount]", "1999"),
         (

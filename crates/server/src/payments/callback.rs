@@ -21,7 +21,7 @@ use sea_orm::EntityTrait;
 
 use super::reconcile::settle;
 use super::service::{self, FoundBy};
-use super::{CallbackFailure, CallbackOutcome, pay_page};
+use super::{CallbackFailure, CallbackOutcome, CallbackRejection, pay_page};
 use entitle_domain::api::ProblemCode;
 
 use crate::error::ServiceError;
@@ -34,6 +34,16 @@ use crate::store::entity::{checkout_session, order};
 const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
 fn failure(err: ServiceError) -> CallbackFailure {
+    if let ServiceError::Callback(CallbackRejection::Unconfirmed(_))
+    | ServiceError::ProviderUnavailable(_) = &err
+    {
+        // The provider is asked again when it delivers again; its own words stay in the log.
+        return CallbackFailure {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: ProblemCode::ProviderUnavailable,
+            detail: "the provider could not be asked to confirm this; deliver it again".to_owned(),
+        };
+    }
     let code = match &err {
         ServiceError::Callback(rejection) => rejection.code(),
         ServiceError::Invalid(_) => ProblemCode::MalformedCallback,
@@ -95,6 +105,31 @@ pub async fn receive(
             CallbackOutcome::Ignored(why) => {
                 tracing::info!(provider = provider.name(), why, "callback acknowledged");
                 Ok(false)
+            }
+            CallbackOutcome::Settle(session_id) => {
+                let session = checkout_session::Entity::find_by_id(session_id)
+                    .one(&state.db)
+                    .await?
+                    .filter(|session| session.provider == provider.name());
+                match session {
+                    Some(session) => {
+                        settle(
+                            &state.db,
+                            state.clock.as_ref(),
+                            &state.metrics,
+                            state.movable_clock.as_ref(),
+                            provider.as_ref(),
+                            &session,
+                            FoundBy::Callback,
+                        )
+                        .await
+                    }
+                    None => {
+                        tracing::info!(provider = provider.name(), %session_id,
+                            "callback for a checkout that is not ours acknowledged");
+                        Ok(false)
+                    }
+                }
             }
         }
     }

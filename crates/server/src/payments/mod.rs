@@ -65,6 +65,10 @@ pub enum CallbackOutcome {
     /// A notification that changes nothing here (a trade still waiting, a closed one): it is
     /// acknowledged, so the provider stops sending it.
     Ignored(&'static str),
+    /// The checkout session can be taken now (PayPal's approval, to be captured): Entitle asks
+    /// the provider about it as on the buyer's return, so that what is taken is decided by
+    /// Entitle's own records (only an open checkout is captured), not by the notification.
+    Settle(Uuid),
 }
 
 /// Why a callback was not believed. Nothing changes for a rejected callback.
@@ -193,6 +197,9 @@ pub struct SessionRef<'a> {
     /// The provider's own id of the checkout (a Stripe session, a PayPal order), when it gave
     /// one.
     pub provider_ref: Option<&'a str>,
+    /// Whether the checkout may still be paid (`open`): a superseded, canceled or expired one
+    /// is asked about, but never taken (PayPal's approved orders are captured only while open).
+    pub open: bool,
 }
 
 impl<'a> SessionRef<'a> {
@@ -203,6 +210,7 @@ impl<'a> SessionRef<'a> {
             order_id: session.order_id,
             amount: Money::from_minor(session.amount_minor, session.currency),
             provider_ref: session.provider_ref.as_deref(),
+            open: session.status == entitle_domain::checkout::CheckoutStatus::Open,
         }
     }
 }
@@ -234,6 +242,33 @@ pub struct CallbackFailure {
     pub status: StatusCode,
     pub code: ProblemCode,
     pub detail: String,
+}
+
+/// The checkout session a return route names as `?checkout={session}` (PayPal's and
+/// Stripe's return URLs carry it; PayPal adds its own `token`).
+pub fn checkout_param(query: &[(String, String)]) -> Option<Uuid> {
+    query
+        .iter()
+        .find(|(k, _)| k == "checkout")
+        .and_then(|(_, v)| Uuid::try_parse(v).ok())
+}
+
+/// A callback's answer as JSON: `ok` once applied, else the failure's status with its code
+/// and detail (a non-success answer, so the provider delivers it again).
+pub fn json_acknowledgement(
+    result: Result<bool, CallbackFailure>,
+    ok: serde_json::Value,
+) -> Response {
+    use poem::IntoResponse;
+    match result {
+        Ok(_) => poem::web::Json(ok).into_response(),
+        Err(failure) => poem::web::Json(serde_json::json!({
+            "code": failure.code,
+            "detail": failure.detail,
+        }))
+        .with_status(failure.status)
+        .into_response(),
+    }
 }
 
 /// The order number a provider knows a checkout session by: its id in the simple form.

@@ -19,6 +19,8 @@
 //!   approved for it): an order charged to the vault id. Otherwise pay to renew.
 
 mod calls;
+mod renewal;
+mod webhook;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -26,15 +28,14 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use entitle_domain::{Currency, Money, PaymentMethod};
 use entitle_providers::paypal as protocol;
-use poem::http::{HeaderMap, StatusCode};
-use poem::web::Json;
-use poem::{IntoResponse, Response};
+use poem::Response;
+use poem::http::HeaderMap;
 use uuid::Uuid;
 
 use super::{
     CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
     PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
-    SessionRef, out_trade_no,
+    SessionRef, checkout_param, json_acknowledgement, out_trade_no, session_of_trade_no,
 };
 use calls::{Api, Captured};
 
@@ -81,6 +82,17 @@ impl std::fmt::Debug for PaypalSettings {
             .field("vault", &self.vault)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether a certificate URL prefix names a host and ends with '/' (so that
+/// `https://api.paypal.com` cannot admit `https://api.paypal.com.evil.example/`), over https
+/// or plain http to the loopback (a local fake).
+fn prefix_is_sound(prefix: &str) -> bool {
+    let rest = prefix
+        .strip_prefix("https://")
+        .or_else(|| prefix.strip_prefix("http://127.0.0.1:"))
+        .or_else(|| prefix.strip_prefix("http://localhost:"));
+    rest.is_some_and(|rest| rest.find('/').is_some_and(|slash| slash > 0) && prefix.ends_with('/'))
 }
 
 /// The API base a setting names: `live` (the default), `sandbox`, or any URL.
@@ -133,6 +145,15 @@ impl PaypalProvider {
         if settings.webhook_id.is_empty() {
             return Err("PayPal needs the webhook id its events are signed for".to_owned());
         }
+        if let Some(bad) = settings
+            .cert_url_prefixes
+            .iter()
+            .find(|p| !prefix_is_sound(p))
+        {
+            return Err(format!(
+                "the certificate URL prefix {bad:?} must be https://host/… and end with '/'"
+            ));
+        }
         Ok(PaypalProvider {
             api: Api::new(settings)?,
             webhook_id: settings.webhook_id.clone(),
@@ -149,83 +170,6 @@ impl PaypalProvider {
             "{}/v1/payments/{NAME}/return?checkout={session_id}",
             self.public_url
         )
-    }
-
-    /// The certificate at `url`, from the cache or fetched — only from an allowed prefix.
-    async fn certificate(&self, url: &str) -> Result<protocol::Certificate, CallbackRejection> {
-        if !protocol::cert_url_allowed(url, &self.cert_url_prefixes) {
-            tracing::warn!(
-                cert_url = url,
-                "a PayPal webhook names a certificate outside the allowed prefixes"
-            );
-            return Err(CallbackRejection::BadSignature);
-        }
-        let cached = self
-            .certificates
-            .lock()
-            .ok()
-            .and_then(|certs| certs.get(url).cloned());
-        if let Some(cert) = cached {
-            return Ok(cert);
-        }
-        let pem = self
-            .api
-            .fetch_text(url)
-            .await
-            .map_err(|e| CallbackRejection::Unconfirmed(e.to_string()))?;
-        let cert =
-            protocol::Certificate::from_pem(&pem).map_err(|_| CallbackRejection::BadSignature)?;
-        if let Ok(mut certs) = self.certificates.lock() {
-            certs.insert(url.to_owned(), cert.clone());
-        }
-        Ok(cert)
-    }
-
-    /// Verifies a webhook's transmission by the configured way.
-    async fn verify_transmission(
-        &self,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<(), CallbackRejection> {
-        let transmission = protocol::Transmission::from_headers(|name| {
-            headers.get(name).and_then(|v| v.to_str().ok())
-        })
-        .map_err(|e| match e {
-            protocol::WebhookError::MissingHeader(_) => CallbackRejection::MissingSignature,
-            _ => CallbackRejection::BadSignature,
-        })?;
-        match self.verify {
-            PaypalVerify::SelfCheck => {
-                let cert = self.certificate(&transmission.cert_url).await?;
-                cert.verify(
-                    transmission.message(&self.webhook_id, body).as_bytes(),
-                    &transmission.sig,
-                )
-                .map_err(|_| CallbackRejection::BadSignature)
-            }
-            PaypalVerify::Postback => {
-                let event: serde_json::Value = serde_json::from_slice(body)
-                    .map_err(|e| CallbackRejection::Malformed(e.to_string()))?;
-                let verified = self
-                    .api
-                    .verify_webhook(&protocol::VerifyWebhookSignature {
-                        auth_algo: transmission.auth_algo,
-                        cert_url: transmission.cert_url,
-                        transmission_id: transmission.id,
-                        transmission_sig: transmission.sig,
-                        transmission_time: transmission.time,
-                        webhook_id: self.webhook_id.clone(),
-                        webhook_event: event,
-                    })
-                    .await
-                    .map_err(|e| CallbackRejection::Unconfirmed(e.to_string()))?;
-                if verified {
-                    Ok(())
-                } else {
-                    Err(CallbackRejection::BadSignature)
-                }
-            }
-        }
     }
 
     /// What a capture says, as a payment notice; `None` while it is pending.
@@ -246,7 +190,8 @@ impl PaypalProvider {
             .map(|id| Uuid::try_parse(id).map_err(|_| mismatch("custom_id is not an order")))
             .transpose()?;
         if session_id.is_none() && order_id.is_none() {
-            return Err(mismatch("the capture names no order of ours"));
+            // Another system's payment on the same PayPal app: acknowledged, nothing changes.
+            return Ok(None);
         }
         Ok(Some(PaymentNotice {
             payment_id: capture.id.clone(),
@@ -259,14 +204,23 @@ impl PaypalProvider {
         }))
     }
 
-    /// Captures the approved (or already captured) PayPal order `order`, and what that says.
+    /// What became of the PayPal order `order` of the checkout `session`: an approved order is
+    /// captured only while the checkout is open (a superseded, canceled or expired one's
+    /// approval lapses at PayPal uncaptured), a captured one is read.
     async fn settle(
         &self,
         order: &protocol::Order,
+        session: &SessionRef<'_>,
     ) -> Result<Option<PaymentNotice>, ProviderError> {
-        let session_id = order.reference_id().and_then(|r| Uuid::try_parse(r).ok());
+        if order.reference_id() != Some(out_trade_no(session.id).as_str()) {
+            return Err(ProviderError::Refused {
+                provider: NAME,
+                detail: format!("order {} is not the checkout {}'s", order.id, session.id),
+            });
+        }
+        let session_id = Some(session.id);
         let captured = match order.status.as_str() {
-            "APPROVED" => self.api.capture(&order.id).await?,
+            "APPROVED" if session.open => self.api.capture(&order.id).await?,
             "COMPLETED" => Captured::Order(order.clone()),
             _ => return Ok(None),
         };
@@ -361,9 +315,10 @@ impl PaymentProvider for PaypalProvider {
             "CHECKOUT.ORDER.APPROVED" => {
                 let order: protocol::Order =
                     serde_json::from_value(event.resource).map_err(malformed)?;
-                self.settle(&order)
-                    .await
-                    .map_err(|e| CallbackRejection::Unconfirmed(e.to_string()))?
+                return Ok(match order.reference_id().and_then(session_of_trade_no) {
+                    Some(session) => CallbackOutcome::Settle(session),
+                    None => CallbackOutcome::Ignored("an approval for another system's order"),
+                });
             }
             "PAYMENT.CAPTURE.COMPLETED" | "PAYMENT.CAPTURE.DENIED" => {
                 let capture: protocol::Capture =
@@ -383,15 +338,7 @@ impl PaymentProvider for PaypalProvider {
     }
 
     fn acknowledge(&self, result: Result<bool, CallbackFailure>) -> Response {
-        match result {
-            Ok(_) => StatusCode::OK.into_response(),
-            Err(failure) => Json(serde_json::json!({
-                "code": failure.code,
-                "detail": failure.detail,
-            }))
-            .with_status(failure.status)
-            .into_response(),
-        }
+        json_acknowledgement(result, serde_json::json!({}))
     }
 
     async fn query(
@@ -402,80 +349,20 @@ impl PaymentProvider for PaypalProvider {
             return Ok(None);
         };
         match self.api.order(id).await? {
-            Some(order) => self.settle(&order).await,
+            Some(order) => self.settle(&order, session).await,
             None => Ok(None),
         }
     }
 
     fn returned_session(&self, query: &[(String, String)]) -> Option<Uuid> {
-        query
-            .iter()
-            .find(|(k, _)| k == "checkout")
-            .and_then(|(_, v)| Uuid::try_parse(v).ok())
+        checkout_param(query)
     }
 
     async fn charge_saved(
         &self,
         charge: &SavedMethodCharge<'_>,
     ) -> Result<SavedCharge, ProviderError> {
-        let Some(vault_id) = charge.token.filter(|_| self.vault) else {
-            return Err(ProviderError::NeedsCustomer {
-                provider: NAME,
-                detail: "no PayPal payment is saved for this subscription".to_owned(),
-            });
-        };
-        let value = dollars(charge.amount)?;
-        let reference = charge.order_id.simple().to_string();
-        let order_id = charge.order_id.to_string();
-        let body = protocol::VaultedOrder {
-            reference_id: &reference,
-            custom_id: &order_id,
-            invoice_id: &format!("renew-{reference}"),
-            currency_code: "USD",
-            value: &value,
-            vault_id,
-        }
-        .to_json();
-        let declined = || SavedCharge {
-            payment_id: format!("declined-{order_id}"),
-            outcome: PaymentOutcome::Declined,
-            occurred_at: Utc::now(),
-        };
-        let order = match self
-            .api
-            .create_order(&body, &format!("renew-{reference}"))
-            .await?
-        {
-            Ok(order) => order,
-            Err(_) => return Ok(declined()),
-        };
-        if order.status == "PAYER_ACTION_REQUIRED" {
-            return Err(ProviderError::NeedsCustomer {
-                provider: NAME,
-                detail: format!("order {} needs the payer", order.id),
-            });
-        }
-        let order = match order.status.as_str() {
-            "COMPLETED" => order,
-            _ => match self.api.capture(&order.id).await? {
-                Captured::Order(order) => order,
-                Captured::Declined => return Ok(declined()),
-            },
-        };
-        match order.capture() {
-            Some(capture) if capture.status == "COMPLETED" => Ok(SavedCharge {
-                payment_id: capture.id.clone(),
-                outcome: PaymentOutcome::Succeeded,
-                occurred_at: time_of(capture.create_time.as_deref()),
-            }),
-            // Neither taken nor declined yet: the renewal is resumed later (the same request
-            // id finds the same order), or fulfilled by the capture's webhook.
-            Some(capture) if capture.status == "PENDING" => Err(ProviderError::Unreachable {
-                provider: NAME,
-                detail: format!("capture {} is pending", capture.id),
-            }),
-            _ => Ok(declined()),
-        }
+        self.charge_vault(charge).await
     }
 }
 

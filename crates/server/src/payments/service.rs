@@ -80,10 +80,12 @@ pub async fn apply(
         }
         PaymentOutcome::Declined => transitions::mark_failed(db, clock, row.id, actor).await?,
     };
-    if notice.outcome == PaymentOutcome::Succeeded
+    if first_news
+        && notice.outcome == PaymentOutcome::Succeeded
         && let (Some(token), Some(method)) = (&notice.saved_method, row.payment_method)
     {
-        // Kept however the news came and however often: keeping it again changes nothing.
+        // On the payment's first news only: a late repeat of an older payment must not bring
+        // back a method forgotten since (or replace a newer one).
         saved_method::keep(db, actor, &row, method, token, clock.now()).await?;
     }
     if changed && found_by == FoundBy::Reconcile {

@@ -26,17 +26,19 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use entitle_domain::{Currency, Money, PaymentMethod};
 use entitle_providers::stripe as protocol;
+use poem::Response;
 use poem::http::{HeaderMap, StatusCode};
-use poem::web::Json;
-use poem::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::{
     CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
     PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
-    SessionRef,
+    SessionRef, checkout_param, json_acknowledgement,
 };
+
+mod renewal;
+mod sessions;
 
 pub use entitle_providers::stripe::LIVE_API_BASE;
 
@@ -89,10 +91,20 @@ fn unreachable(detail: impl ToString) -> ProviderError {
     }
 }
 
+/// Stripe's refusal, as the log keeps it: its type and code, never the whole body (an error
+/// can carry the payment method's billing details).
 fn refused(status: StatusCode, body: &str) -> ProviderError {
+    let detail = match serde_json::from_str::<protocol::ErrorBody>(body) {
+        Ok(body) => format!(
+            "{status}: {} {}",
+            body.error.kind,
+            body.error.code.as_deref().unwrap_or_default()
+        ),
+        Err(_) => status.to_string(),
+    };
     ProviderError::Refused {
         provider: NAME,
-        detail: format!("{status}: {body}"),
+        detail,
     }
 }
 
@@ -157,80 +169,6 @@ impl StripeProvider {
             s if s.is_success() => serde_json::from_str(&body).map(Some).map_err(unreachable),
             s => Err(refused(s, &body)),
         }
-    }
-
-    /// The session `id` with its PaymentIntent expanded.
-    async fn session(&self, id: &str) -> Result<Option<protocol::CheckoutSession>, ProviderError> {
-        self.get(&format!(
-            "/v1/checkout/sessions/{id}?expand%5B%5D=payment_intent"
-        ))
-        .await
-    }
-
-    /// The card a paid `session` saved, read from its PaymentIntent (fetched when the session
-    /// names it only by id, as webhooks do). `None` when it saved none; a PaymentIntent that
-    /// cannot be read leaves the subscription to pay to renew, and says so in the log.
-    async fn saved_method(&self, session: &protocol::CheckoutSession) -> Option<String> {
-        let customer = session.customer.as_deref()?;
-        let intent = match session.payment_intent.as_ref()? {
-            protocol::Expandable::Object(intent) => Some((**intent).clone()),
-            protocol::Expandable::Id(id) => self
-                .get::<protocol::PaymentIntent>(&format!("/v1/payment_intents/{id}"))
-                .await
-                .inspect_err(|e| {
-                    tracing::warn!(error = %e, "the saved card could not be read; pay to renew")
-                })
-                .ok()
-                .flatten(),
-        }?;
-        Some(saved_card(customer, intent.payment_method.as_deref()?))
-    }
-
-    /// What a paid (or failed) `session` says, as a payment notice.
-    async fn notice(
-        &self,
-        session: &protocol::CheckoutSession,
-        outcome: PaymentOutcome,
-        occurred_at: DateTime<Utc>,
-    ) -> Result<PaymentNotice, CallbackRejection> {
-        let session_id = session
-            .client_reference_id
-            .as_deref()
-            .and_then(|id| Uuid::try_parse(id).ok())
-            .ok_or_else(|| CallbackRejection::Mismatch("the session is not one of ours".into()))?;
-        let order_id = session
-            .metadata
-            .get("order_id")
-            .and_then(|id| Uuid::try_parse(id).ok());
-        if !session
-            .currency
-            .as_deref()
-            .is_some_and(|c| c.eq_ignore_ascii_case("usd"))
-        {
-            return Err(CallbackRejection::Mismatch(
-                "the session is not in USD".into(),
-            ));
-        }
-        let amount = session
-            .amount_total
-            .ok_or_else(|| CallbackRejection::Malformed("no amount_total".into()))?;
-        let payment_id = session
-            .payment_intent
-            .as_ref()
-            .map_or_else(|| session.id.clone(), |intent| intent.id().to_owned());
-        let saved_method = match outcome {
-            PaymentOutcome::Succeeded => self.saved_method(session).await,
-            PaymentOutcome::Declined => None,
-        };
-        Ok(PaymentNotice {
-            payment_id,
-            outcome,
-            session_id: Some(session_id),
-            order_id,
-            amount: Money::from_minor(amount, Currency::Usd),
-            occurred_at,
-            saved_method,
-        })
     }
 
     fn return_url(&self, session_id: Uuid) -> String {
@@ -354,10 +292,18 @@ impl PaymentProvider for StripeProvider {
                 PaymentOutcome::Succeeded
             }
             "checkout.session.async_payment_failed" => PaymentOutcome::Declined,
+            "payment_intent.succeeded" => {
+                return renewal::intent_succeeded(event.data.object, event.created);
+            }
             _ => return Ok(CallbackOutcome::Ignored("an event Entitle does not act on")),
         };
         let session: protocol::CheckoutSession = serde_json::from_value(event.data.object)
             .map_err(|e| CallbackRejection::Malformed(e.to_string()))?;
+        if session.client_reference_id.is_none() {
+            // Another system's session on the same Stripe account: acknowledged, so that
+            // Stripe does not retry it for days (and disable the endpoint).
+            return Ok(CallbackOutcome::Ignored("a session that is not Entitle's"));
+        }
         if outcome == PaymentOutcome::Succeeded && !session.is_paid() {
             // A delayed method (a bank debit) completes the session before the money moves;
             // `async_payment_succeeded` follows.
@@ -369,15 +315,7 @@ impl PaymentProvider for StripeProvider {
     }
 
     fn acknowledge(&self, result: Result<bool, CallbackFailure>) -> Response {
-        match result {
-            Ok(_) => Json(serde_json::json!({ "received": true })).into_response(),
-            Err(failure) => Json(serde_json::json!({
-                "code": failure.code,
-                "detail": failure.detail,
-            }))
-            .with_status(failure.status)
-            .into_response(),
-        }
+        json_acknowledgement(result, serde_json::json!({ "received": true }))
     }
 
     async fn query(
@@ -426,77 +364,13 @@ impl PaymentProvider for StripeProvider {
     }
 
     fn returned_session(&self, query: &[(String, String)]) -> Option<Uuid> {
-        query
-            .iter()
-            .find(|(k, _)| k == "checkout")
-            .and_then(|(_, v)| Uuid::try_parse(v).ok())
+        checkout_param(query)
     }
 
     async fn charge_saved(
         &self,
         charge: &SavedMethodCharge<'_>,
     ) -> Result<SavedCharge, ProviderError> {
-        let Some((customer, payment_method)) = charge.token.and_then(|t| t.split_once('/')) else {
-            return Err(ProviderError::NeedsCustomer {
-                provider: NAME,
-                detail: "no card is saved for this subscription".to_owned(),
-            });
-        };
-        let order_id = charge.order_id.to_string();
-        let form = protocol::OffSessionPaymentParams {
-            amount: cents(charge.amount)?,
-            currency: "usd",
-            customer,
-            payment_method,
-            order_id: &order_id,
-        }
-        .to_form();
-        let (status, body) = self
-            .post(
-                "/v1/payment_intents",
-                &form,
-                &protocol::renewal_idempotency_key(&order_id),
-            )
-            .await?;
-        if status.is_success() {
-            let intent: protocol::PaymentIntent =
-                serde_json::from_str(&body).map_err(unreachable)?;
-            return match intent.status.as_str() {
-                "succeeded" => Ok(SavedCharge {
-                    payment_id: intent.id,
-                    outcome: PaymentOutcome::Succeeded,
-                    occurred_at: at(intent.created),
-                }),
-                "requires_action" => Err(ProviderError::NeedsCustomer {
-                    provider: NAME,
-                    detail: format!("PaymentIntent {} requires action", intent.id),
-                }),
-                _ => Ok(SavedCharge {
-                    payment_id: intent.id,
-                    outcome: PaymentOutcome::Declined,
-                    occurred_at: Utc::now(),
-                }),
-            };
-        }
-        let error = serde_json::from_str::<protocol::ErrorBody>(&body)
-            .map_err(|_| refused(status, &body))?
-            .error;
-        if error.needs_customer() {
-            return Err(ProviderError::NeedsCustomer {
-                provider: NAME,
-                detail: error.message.unwrap_or_default(),
-            });
-        }
-        if error.is_decline() {
-            let payment_id = error
-                .payment_intent
-                .map_or_else(|| format!("declined-{order_id}"), |intent| intent.id);
-            return Ok(SavedCharge {
-                payment_id,
-                outcome: PaymentOutcome::Declined,
-                occurred_at: Utc::now(),
-            });
-        }
-        Err(refused(status, &body))
+        self.charge_off_session(charge).await
     }
 }

@@ -25,13 +25,23 @@ pub(super) enum Captured {
     Declined,
 }
 
-/// PayPal's API, with the app's credentials.
-#[derive(Debug)]
+/// PayPal's API, with the app's credentials. `Debug` shows neither them nor the token.
 pub(super) struct Api {
     base: String,
     authorization: String,
     http: reqwest::Client,
+    /// For certificates: follows no redirect, so that only the URL the allow-list admitted is
+    /// ever fetched.
+    certs: reqwest::Client,
     token: Mutex<Option<(String, Instant)>>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
 }
 
 fn unreachable(detail: impl ToString) -> ProviderError {
@@ -61,6 +71,11 @@ impl Api {
             authorization: protocol::basic_auth(&settings.client_id, &settings.client_secret),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))
+                .build()
+                .map_err(|e| e.to_string())?,
+            certs: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| e.to_string())?,
             token: Mutex::new(None),
@@ -237,7 +252,7 @@ impl Api {
 
     /// The text at `url` (a signing certificate), without credentials.
     pub(super) async fn fetch_text(&self, url: &str) -> Result<String, ProviderError> {
-        let response = self.http.get(url).send().await.map_err(unreachable)?;
+        let response = self.certs.get(url).send().await.map_err(unreachable)?;
         let status = response.status();
         let text = response.text().await.map_err(unreachable)?;
         if status.is_success() {

@@ -154,6 +154,13 @@ on_both_databases_with! {
         let unsigned = app.http.post(callback(&app)).body("{}").send().await.expect("unsigned");
         assert_eq!(unsigned.status(), 400);
         assert!(licenses(&client, account.id).await.is_empty());
+
+        // Canceled after the buyer approved: PayPal's honest approval no longer captures.
+        client.cancel_order(placed.id).await.expect("cancel");
+        let late = fakes.paypal().deliver("CHECKOUT.ORDER.APPROVED", &opened.id, &callback(&app), PaypalForgery::Honest).await;
+        assert_eq!(late.0, 200, "acknowledged: {late:?}");
+        assert!(fakes.paypal().order(&opened.id).expect("order").capture.is_none(), "a canceled order is never captured");
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::Canceled);
     }
 }
 

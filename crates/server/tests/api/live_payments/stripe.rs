@@ -86,6 +86,7 @@ on_both_databases_with! {
         assert_eq!(session.amount_total, cents, "the total in cents");
         assert_eq!(session.line_items.len(), 1);
         assert!(session.form.contains(&("mode".to_owned(), "payment".to_owned())), "{:?}", session.form);
+        assert!(session.form.contains(&("payment_method_types[0]".to_owned(), "card".to_owned())), "cards only");
         assert!(session.saves, "an auto-renewing subscription saves the card");
         assert_eq!(session.customer_creation.as_deref(), Some("always"));
         let our_session = Uuid::parse_str(&session.client_reference_id).expect("our checkout session");
