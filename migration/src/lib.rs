@@ -18,6 +18,7 @@ mod m20261202_000009_order_claims;
 mod m20261202_000010_admin_keys;
 mod m20261202_000011_input_limits;
 mod m20261203_000012_saved_methods;
+mod m20261203_000013_mail;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_admin_keys::Migration),
             Box::new(m20261202_000011_input_limits::Migration),
             Box::new(m20261203_000012_saved_methods::Migration),
+            Box::new(m20261203_000013_mail::Migration),
         ]
     }
 }

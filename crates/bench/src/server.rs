@@ -78,6 +78,8 @@ impl Server {
                 name: name.to_owned(),
                 kind: AccountKind::Individual,
                 region: Region::Cn,
+                email: None,
+                language: None,
             })
             .await?;
         let key = self

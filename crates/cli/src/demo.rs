@@ -103,6 +103,8 @@ async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<uuid::Uuid> {
             name: "Demo Shanghai".to_owned(),
             kind: AccountKind::Individual,
             region: Region::Cn,
+            email: Some("billing@shanghai.example".to_owned()),
+            language: None,
         })
         .await?;
     let key = admin
@@ -132,6 +134,8 @@ async fn seed(base_url: &str, admin_key: &str) -> anyhow::Result<uuid::Uuid> {
             name: "Demo Berlin".to_owned(),
             kind: AccountKind::Enterprise,
             region: Region::Intl,
+            email: Some("billing@berlin.example".to_owned()),
+            language: None,
         })
         .await?;
     buy(

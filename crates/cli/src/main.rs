@@ -129,6 +129,21 @@ struct ServeArgs {
     /// key).
     #[arg(long, env = "ENTITLE_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+    /// The SMTP server customers' messages are sent through: `smtp://host:port` (STARTTLS when
+    /// offered), `smtps://host:port` (implicit TLS), credentials as `smtp://user:pass@host:port`.
+    /// Without it, test mode keeps messages to show them and live mode leaves them waiting.
+    #[arg(long, env = "ENTITLE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The SMTP password, when the URL names only the user.
+    #[arg(long, env = "ENTITLE_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// Who customers' messages are from.
+    #[arg(
+        long,
+        env = "ENTITLE_MAIL_FROM",
+        default_value = "Entitle <billing@localhost>"
+    )]
+    mail_from: String,
     /// Log lines as text or as JSON (one object a line), to stderr.
     #[arg(long, env = "ENTITLE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -327,6 +342,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies,
         allowed_return_origins,
         metrics_listen: args.metrics_listen.filter(|m| !m.is_empty()),
+        smtp_url: args.smtp_url.filter(|u| !u.is_empty()),
+        smtp_password: args.smtp_password.filter(|p| !p.is_empty()),
+        mail_from: args.mail_from,
     };
     let state = match AppState::with_system_clock(config).await {
         Ok(state) => state,

@@ -1,6 +1,8 @@
 //! Accounts (`/v1/accounts`, `/v1/me`): who holds subscriptions, and who a key belongs to.
 
-use entitle_domain::api::{Account, AccountInput, AccountPage, AccountSummary, WhoAmI};
+use entitle_domain::api::{
+    Account, AccountInput, AccountPage, AccountSummary, AccountUpdate, WhoAmI,
+};
 use uuid::Uuid;
 
 use crate::{Client, ClientError, page_query};
@@ -9,6 +11,15 @@ impl Client {
     /// `POST /v1/accounts` (admin).
     pub async fn create_account(&self, account: &AccountInput) -> Result<Account, ClientError> {
         self.post("/v1/accounts", account).await
+    }
+
+    /// `PATCH /v1/accounts/{id}`: the billing contact and its language.
+    pub async fn update_account(
+        &self,
+        id: Uuid,
+        update: &AccountUpdate,
+    ) -> Result<Account, ClientError> {
+        self.patch(&format!("/v1/accounts/{id}"), update).await
     }
 
     /// `GET /v1/accounts` (admin), one page.

@@ -20,6 +20,7 @@ mod audit;
 mod catalog;
 mod invoices;
 mod licenses;
+mod messages;
 mod orders;
 mod quotes;
 mod sandbox;
@@ -176,6 +177,14 @@ impl Client {
     /// A `POST` of an action that takes no body (cancel, rotate, run): the server reads `{}`.
     async fn post_action<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         self.post(path, &serde_json::json!({})).await
+    }
+
+    async fn patch<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Self::send(self.request(Method::PATCH, path).json(body)).await
     }
 
     async fn put<B: Serialize, T: DeserializeOwned>(

@@ -15,6 +15,8 @@ stored_enum! {
         Reminders,
         Invoices,
         Webhooks,
+        /// Sends the outbox's messages over SMTP (issue 21).
+        Mail,
     }
 }
 
@@ -22,8 +24,8 @@ impl Job {
     /// In the order the scheduler runs them: reconciliation first, so a payment whose callback
     /// was lost is found before its order could expire; renewals before expiry, so a
     /// subscription that renews is never expired first; webhooks last, to send what the others
-    /// emitted.
-    pub const ALL: [Job; 7] = [
+    /// emitted, then the mail the others put in the outbox.
+    pub const ALL: [Job; 8] = [
         Job::Reconcile,
         Job::OrderExpiry,
         Job::Renewals,
@@ -31,6 +33,7 @@ impl Job {
         Job::Reminders,
         Job::Invoices,
         Job::Webhooks,
+        Job::Mail,
     ];
 
     /// The job's name in the API.

@@ -36,6 +36,7 @@ pub mod fulfillment;
 pub mod invoices;
 pub mod jobs;
 pub mod licenses;
+pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod pricing;

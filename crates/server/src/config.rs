@@ -42,6 +42,13 @@ pub struct Config {
     pub paypal: Option<crate::payments::paypal::PaypalSettings>,
     /// Stripe (method `card`), when configured.
     pub stripe: Option<crate::payments::stripe::StripeSettings>,
+    /// The SMTP server customers' messages go through (`smtp://host:port`, STARTTLS when
+    /// offered; `smtps://` for implicit TLS; credentials in the URL).
+    pub smtp_url: Option<String>,
+    /// The SMTP password, when the URL names only the user.
+    pub smtp_password: Option<String>,
+    /// Who the messages are from.
+    pub mail_from: String,
     /// A checkout still open this long is asked about by the `reconcile` job.
     pub reconcile_after: chrono::Duration,
     /// Days before a period ends at which a renewal the customer pays (pay to renew) opens.
@@ -88,6 +95,9 @@ impl Config {
             wechat_pay: None,
             paypal: None,
             stripe: None,
+            smtp_url: None,
+            smtp_password: None,
+            mail_from: "Entitle <billing@localhost>".to_owned(),
             reconcile_after: chrono::Duration::seconds(300),
             renewal_notice_days: 7,
             jobs_every: Some(std::time::Duration::from_secs(10)),

@@ -16,6 +16,7 @@ mod health;
 pub mod invoices;
 pub mod jobs;
 pub mod licenses;
+pub mod mail;
 mod openapi_document;
 pub mod orders;
 mod pagination;

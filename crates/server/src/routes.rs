@@ -15,6 +15,7 @@ use crate::health::HealthApi;
 use crate::invoices::api::InvoicesApi;
 use crate::jobs::api::AdminApi;
 use crate::licenses::api::LicensesApi;
+use crate::mail::api::{self as mail, MessagesApi};
 use crate::openapi_document;
 use crate::orders::api::OrdersApi;
 use crate::payments::{callback, pay_page, sandbox};
@@ -43,6 +44,7 @@ pub fn api_service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             WebhooksApi,
             AdminApi,
             InvoicesApi,
+            MessagesApi,
         ),
         "Entitle",
         env!("CARGO_PKG_VERSION"),
@@ -93,7 +95,8 @@ pub fn app(state: AppState) -> impl Endpoint {
             "/v1/payments/:provider/return",
             poem::get(callback::returned),
         )
-        .at("/pay/:session", poem::get(pay_page::show));
+        .at("/pay/:session", poem::get(pay_page::show))
+        .at("/mail/pay/:message", poem::get(mail::pay));
     if state.payments.sandbox().is_some() {
         routes = routes
             .at(

@@ -29,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<crate::edge::limits::Limits>,
     /// API keys verified in the last seconds.
     pub verified_keys: Arc<crate::auth::cache::KeyCache>,
+    /// The SMTP server customers' messages are sent through, when configured.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 /// Why a server could not start.
@@ -43,7 +45,10 @@ pub enum StartError {
          (ENTITLE_ALIPAY_APP_ID, ENTITLE_ALIPAY_PRIVATE_KEY_FILE, ENTITLE_ALIPAY_PUBLIC_KEY_FILE) \
          or WeChat Pay (ENTITLE_WECHAT_APPID, ENTITLE_WECHAT_MCHID, ENTITLE_WECHAT_PRIVATE_KEY_FILE, \
          ENTITLE_WECHAT_SERIAL_NO, ENTITLE_WECHAT_APIV3_KEY, ENTITLE_WECHAT_PUBLIC_KEY_FILE, \
-         ENTITLE_WECHAT_PUBLIC_KEY_ID), or run in test mode with --sandbox (ENTITLE_SANDBOX=true)"
+         ENTITLE_WECHAT_PUBLIC_KEY_ID), PayPal (ENTITLE_PAYPAL_CLIENT_ID, \
+         ENTITLE_PAYPAL_CLIENT_SECRET, ENTITLE_PAYPAL_WEBHOOK_ID) or Stripe \
+         (ENTITLE_STRIPE_SECRET_KEY, ENTITLE_STRIPE_WEBHOOK_SECRET), or run in test mode with \
+         --sandbox (ENTITLE_SANDBOX=true)"
     )]
     NoProvider,
     #[error(
@@ -54,6 +59,8 @@ pub enum StartError {
         min = MIN_BOOTSTRAP_KEY_CHARS
     )]
     WeakBootstrapKey { length: usize },
+    #[error("mail settings: {0}")]
+    Mail(String),
 }
 
 /// The shortest bootstrap admin key accepted: it is compared as it is, not made by the server,
@@ -74,6 +81,20 @@ impl AppState {
         if real.is_empty() && !config.sandbox {
             return Err(StartError::NoProvider);
         }
+        let mailer = match &config.smtp_url {
+            Some(url) => Some(Arc::new(
+                crate::mail::Mailer::new(url, config.smtp_password.as_deref(), &config.mail_from)
+                    .map_err(StartError::Mail)?,
+            )),
+            None if !config.sandbox => {
+                tracing::warn!(
+                    "no SMTP server (ENTITLE_SMTP_URL): customers' messages wait in the outbox \
+                     unsent until one is configured"
+                );
+                None
+            }
+            None => None,
+        };
         let movable_clock = config.sandbox.then(|| clock.clone());
         let clock: Arc<dyn Clock> = Arc::new(clock);
         let db = store::connect(&config.database_url).await?;
@@ -98,6 +119,7 @@ impl AppState {
                 config.trusted_proxies.clone(),
             ),
             verified_keys: Arc::default(),
+            mailer,
             bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(secret::hash),
             config: Arc::new(config),
         })

@@ -22,6 +22,8 @@ fn model(licenses: usize) -> Model {
         region: Region::Cn,
         currency: Currency::Cny,
         payment_methods: vec![PaymentMethod::Alipay],
+        email: None.into(),
+        language: entitle_domain::mail::Language::ZhHans,
         created_at: now,
     };
     let mut model = Model::new(account, "http://127.0.0.1:8080", Theme { color: true }, now);

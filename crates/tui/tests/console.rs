@@ -43,6 +43,8 @@ fn account() -> Account {
         region: Region::Cn,
         currency: Currency::Cny,
         payment_methods: vec![PaymentMethod::Alipay, PaymentMethod::WechatPay],
+        email: None.into(),
+        language: entitle_domain::mail::Language::ZhHans,
         created_at: now() - Duration::days(40),
     }
 }
@@ -255,6 +257,7 @@ fn start_reply(request: Request) -> Reply {
             expiring_within_30_days: 1,
             unpaid_orders: 1,
             renewals_due: Vec::new(),
+            latest_messages: Vec::new(),
         }),
         Request::Licenses { .. } => Reply::Licenses(LicensePage {
             items: vec![

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::account::{AccountKind, KeyRole};
+use crate::mail::Language;
 use crate::money::Currency;
 use crate::region::{PaymentMethod, Region};
 
@@ -20,6 +21,27 @@ pub struct AccountInput {
     pub kind: AccountKind,
     /// `cn` (inside China) or `intl`: chosen now for good; it sets currency and payment methods.
     pub region: Region,
+    /// The billing contact: receipts, renewals due, reminders and invoices are emailed here.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(validator(max_length = 254)))]
+    pub email: Option<String>,
+    /// The language of its messages; by default its region's (`cn`: `zh_hans`, `intl`: `en`).
+    #[serde(default)]
+    pub language: Option<Language>,
+}
+
+/// Changes an account's billing contact (`PATCH /v1/accounts/{id}`, by the account or an
+/// admin). A field left out stays as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct AccountUpdate {
+    /// The billing contact's email address.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(validator(max_length = 254)))]
+    pub email: Option<String>,
+    /// The language of its messages.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 /// A customer account.
@@ -38,6 +60,10 @@ pub struct Account {
     pub currency: Currency,
     /// The payment methods its region offers.
     pub payment_methods: Vec<PaymentMethod>,
+    /// The billing contact, `null` until one is given (then nothing is emailed).
+    pub email: Nullable<String>,
+    /// The language its messages are written in.
+    pub language: Language,
     /// When it registered.
     pub created_at: DateTime<Utc>,
 }
@@ -115,6 +141,8 @@ pub struct AccountSummary {
     /// Renewals waiting for the customer to pay them (pay to renew, DESIGN.md §8), the one due
     /// first first.
     pub renewals_due: Vec<crate::api::Order>,
+    /// The latest messages to its billing contact, newest first.
+    pub latest_messages: Vec<crate::api::Message>,
 }
 
 /// Who a key belongs to.

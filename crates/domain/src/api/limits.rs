@@ -90,6 +90,8 @@ mod tests {
             name: "Acme\0".to_owned(),
             kind: AccountKind::Individual,
             region: Region::Cn,
+            email: None,
+            language: None,
         };
         assert_eq!(account.check_text().map_err(|e| e.field()), Err("name"));
         let endpoint = WebhookEndpointInput {

@@ -54,14 +54,15 @@ pub mod instant;
 pub mod invoices;
 pub mod licenses;
 pub mod limits;
+pub mod messages;
 pub mod nullable;
 pub mod orders;
 pub mod problem;
 pub mod quotes;
 
 pub use accounts::{
-    Account, AccountInput, AccountPage, AccountSummary, ApiKeyInput, ApiKeyList, ApiKeyView,
-    CreatedApiKey, ProductCount, WhoAmI,
+    Account, AccountInput, AccountPage, AccountSummary, AccountUpdate, ApiKeyInput, ApiKeyList,
+    ApiKeyView, CreatedApiKey, ProductCount, WhoAmI,
 };
 pub use admin::{
     ClockAdvance, ClockView, JobList, JobRun, JobStatus, WebhookAttempt, WebhookDelivery,
@@ -75,6 +76,7 @@ pub use licenses::{
     ActivateLicense, ConsumeLicense, License, LicensePage, Subscription, SubscriptionPage,
     SubscriptionPatch,
 };
+pub use messages::{Message, MessagePage};
 pub use orders::{
     AddSeatsOrder, Checkout, Order, OrderPage, OrderRequest, PaymentChoice, PurchaseOrder,
     TrialOrder, UpgradeOrder,

@@ -2,8 +2,8 @@
 
 use entitle_domain::account::KeyRole;
 use entitle_domain::api::{
-    Account, AccountInput, AccountPage, AccountSummary, ApiKeyInput, ApiKeyList, ApiKeyView,
-    CreatedApiKey, WhoAmI,
+    Account, AccountInput, AccountPage, AccountSummary, AccountUpdate, ApiKeyInput, ApiKeyList,
+    ApiKeyView, CreatedApiKey, WhoAmI,
 };
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -137,6 +137,31 @@ impl AccountsApi {
     ) -> Result<Json<Account>, Refused<{ can::ONE }>> {
         Ok(Json(
             service::load(&state.db, principal, id.0).await?.view(),
+        ))
+    }
+
+    /// Change the billing contact.
+    ///
+    /// The email address receipts, renewals due, reminders and invoices go to, and the
+    /// language they are written in (by default the region's). The account's own key, or an
+    /// admin's; fields left out stay as they are.
+    #[oai(
+        path = "/v1/accounts/:id",
+        method = "patch",
+        operation_id = "update_account"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        /// The account's id.
+        id: Path<Uuid>,
+        body: Json<AccountUpdate>,
+    ) -> Result<Json<Account>, Refused<{ can::ONE | can::BODY }>> {
+        Ok(Json(
+            service::update(&state.db, state.clock.as_ref(), principal, id.0, body.0)
+                .await?
+                .view(),
         ))
     }
 

@@ -1,8 +1,11 @@
 //! Registering and reading accounts (their API keys are in `accounts::keys`).
 
-use entitle_domain::api::{Account, AccountInput, AccountPage, AccountSummary, ProductCount};
+use entitle_domain::api::{
+    Account, AccountInput, AccountPage, AccountSummary, AccountUpdate, ProductCount,
+};
 use entitle_domain::eligibility::Buyer;
 use entitle_domain::licenses::LicenseStatus;
+use entitle_domain::mail::{Email, Language};
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::{AccountKind, Clock, Region};
 use sea_orm::{
@@ -15,10 +18,12 @@ use crate::audit::{Actor, Change};
 use crate::auth::{Principal, Role};
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::PageRequest;
-use crate::store::entity::{account, license, order};
+use crate::store::entity::{account, license, message, order};
 
 /// Renewals due listed in an account's summary (an account has one per subscription at most).
 const RENEWALS_SHOWN: u64 = 20;
+/// The latest messages an account's summary shows (the console's Home).
+const MESSAGES_SHOWN: u64 = 3;
 
 /// An account as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +33,10 @@ pub struct AccountRecord {
     pub kind: AccountKind,
     pub region: Region,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The billing contact, if given.
+    pub email: Option<String>,
+    /// The language chosen for its messages; `None`: its region's.
+    pub language: Option<Language>,
 }
 
 impl From<account::Model> for AccountRecord {
@@ -38,6 +47,8 @@ impl From<account::Model> for AccountRecord {
             id: model.id,
             name: model.name,
             created_at: model.created_at,
+            email: model.email,
+            language: model.language,
         }
     }
 }
@@ -51,6 +62,12 @@ impl AccountRecord {
         }
     }
 
+    /// The language its messages are written in: its own choice, else its region's.
+    pub fn language(&self) -> Language {
+        self.language
+            .unwrap_or_else(|| Language::of_region(self.region))
+    }
+
     /// The wire form.
     pub fn view(&self) -> Account {
         Account {
@@ -60,6 +77,8 @@ impl AccountRecord {
             region: self.region,
             currency: self.region.currency(),
             payment_methods: self.region.payment_methods().to_vec(),
+            email: self.email.clone().into(),
+            language: self.language(),
             created_at: self.created_at,
         }
     }
@@ -78,6 +97,7 @@ pub async fn create(
     if name.is_empty() {
         return Err(ServiceError::Invalid("name must not be blank".to_owned()));
     }
+    let email = input.email.as_deref().map(contact).transpose()?;
     let now = clock.now();
     let txn = db.begin().await?;
     let model = account::ActiveModel {
@@ -86,6 +106,8 @@ pub async fn create(
         kind: Set(input.kind),
         region: Set(input.region),
         created_at: Set(now),
+        email: Set(email),
+        language: Set(input.language),
     }
     .insert(&txn)
     .await?;
@@ -103,6 +125,49 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     Ok(account)
+}
+
+/// A billing contact as given, checked ([`Email::parse`]).
+fn contact(text: &str) -> ServiceResult<String> {
+    Email::parse(text)
+        .map(|email| email.as_str().to_owned())
+        .map_err(|e| ServiceError::Invalid(format!("email: {e}")))
+}
+
+/// Changes the billing contact of `id` (the account itself or an admin): the fields given.
+pub async fn update(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    principal: Principal,
+    id: Uuid,
+    input: AccountUpdate,
+) -> ServiceResult<AccountRecord> {
+    let before = load(db, principal, id).await?;
+    let email = input.email.as_deref().map(contact).transpose()?;
+    let now = clock.now();
+    let txn = db.begin().await?;
+    let mut row = account::ActiveModel {
+        id: Set(id),
+        ..Default::default()
+    };
+    if let Some(email) = email {
+        row.email = Set(Some(email));
+    }
+    if let Some(language) = input.language {
+        row.language = Set(Some(language));
+    }
+    let after = if row.is_changed() {
+        AccountRecord::from(row.update(&txn).await?)
+    } else {
+        before.clone()
+    };
+    Change::new(Actor::from(principal), "account.updated", "account", id)
+        .account(id)
+        .states(&before.view(), &after.view())
+        .record(&txn, now)
+        .await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 /// Loads an account the principal may see; another account's is `not_found`.
@@ -202,8 +267,19 @@ pub async fn summary(
         let session = crate::orders::store::session_of(db, row.id).await?;
         renewals_due.push(crate::orders::store::view(row, session)?);
     }
+    let latest_messages = message::Entity::find()
+        .filter(message::Column::AccountId.eq(account_id))
+        .order_by_desc(message::Column::CreatedAt)
+        .order_by_desc(message::Column::Id)
+        .limit(MESSAGES_SHOWN)
+        .all(db)
+        .await?
+        .iter()
+        .map(crate::mail::view::view)
+        .collect();
     Ok(AccountSummary {
         renewals_due,
+        latest_messages,
         account: account.view(),
         active_licenses: per_product
             .into_iter()

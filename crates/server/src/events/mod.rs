@@ -69,10 +69,18 @@ pub async fn emit_many(
     if items.is_empty() {
         return Ok(());
     }
-    let (ids, events): (Vec<Uuid>, Vec<event::ActiveModel>) = items
-        .into_iter()
-        .map(|(account_id, data)| {
-            let id = Uuid::now_v7();
+    let ids: Vec<Uuid> = items.iter().map(|_| Uuid::now_v7()).collect();
+    // The messages these events send are written with them (issue 21).
+    let news: Vec<(Uuid, &str, Option<Uuid>, &serde_json::Value)> = ids
+        .iter()
+        .zip(&items)
+        .map(|(id, (account_id, data))| (*id, kind, *account_id, data))
+        .collect();
+    crate::mail::outbox::for_events(db, &news, now).await?;
+    let events: Vec<event::ActiveModel> = ids
+        .iter()
+        .zip(items)
+        .map(|(&id, (account_id, data))| {
             let payload = json!({
                 "id": id,
                 "type": kind,
@@ -80,16 +88,15 @@ pub async fn emit_many(
                 "account_id": account_id,
                 "data": data,
             });
-            let row = event::ActiveModel {
+            event::ActiveModel {
                 id: Set(id),
                 kind: Set(kind.to_owned()),
                 account_id: Set(account_id),
                 payload: Set(payload.to_string()),
                 created_at: Set(now),
-            };
-            (id, row)
+            }
         })
-        .unzip();
+        .collect();
     for chunk in events.chunks(CHUNK) {
         event::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)

@@ -134,6 +134,7 @@ async fn issue_chunk(
     let mut last = read.clone();
     let mut issued = 0;
     let mut changes = Vec::new();
+    let mut issued_views = Vec::new();
     for row in requested {
         let kind = row.kind;
         let series = kind.series();
@@ -172,6 +173,7 @@ async fn issue_chunk(
             continue;
         }
         last.insert(series.to_owned(), sequence);
+        issued_views.push(view(&after)?);
         changes.push(
             Change::new(Actor::System, "invoice.issued", "invoice", row.id)
                 .account(row.account_id)
@@ -191,6 +193,8 @@ async fn issue_chunk(
             .await?;
     }
     audit::record(&txn, now, changes).await?;
+    // Each issued invoice is emailed with its PDF (issue 21), written with the issue.
+    crate::mail::outbox::for_invoices(&txn, &issued_views, now).await?;
     txn.commit().await?;
     Ok(issued)
 }

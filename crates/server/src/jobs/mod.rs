@@ -86,6 +86,16 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
             webhooks::deliver_due(&state.db, state.clock.as_ref()).await?,
             "webhooks delivered",
         ),
+        Job::Mail => (
+            crate::mail::send::run(
+                &state.db,
+                state.clock.as_ref(),
+                &state.config,
+                state.mailer.as_deref(),
+            )
+            .await?,
+            "messages sent",
+        ),
     })
 }
 

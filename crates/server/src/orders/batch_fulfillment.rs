@@ -294,6 +294,8 @@ mod tests {
             kind: Set(AccountKind::Individual),
             region: Set(Region::Cn),
             created_at: Set(state.clock.now()),
+            email: Set(None),
+            language: Set(None),
         }
         .insert(&state.db)
         .await

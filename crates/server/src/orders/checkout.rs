@@ -133,6 +133,38 @@ pub async fn reopen_checkout(
     .await
 }
 
+/// A fresh checkout for the unpaid order `row`, opened from an email's pay link (no key: the
+/// link's message id is the capability, issue 21); the page to send the browser to.
+pub async fn fresh_for_link(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+    payments: &Providers,
+    row: &order::Model,
+) -> ServiceResult<String> {
+    row.status.reopen_checkout()?;
+    let now = clock.now();
+    let method = row
+        .payment_method
+        .ok_or_else(|| ServiceError::Invalid("this order is not paid with a method".to_owned()))?;
+    let expires_at = match row.expires_at {
+        Some(order_ends) => order_ends.min(now + config.order_ttl),
+        None => now + config.order_ttl,
+    };
+    let payable = Payable {
+        order_id: row.id,
+        amount: store::total(row)?,
+        method,
+        product: &row.product_code,
+        saves_method: saves_payment_method(row.kind, row.auto_renew),
+    };
+    let order = opened_checkout(db, payments, Actor::System, &payable, expires_at, now).await?;
+    order
+        .checkout
+        .map(|checkout| checkout.url)
+        .ok_or_else(|| ServiceError::Internal("a checkout without a page".to_owned()))
+}
+
 /// Starts, stores and records a checkout for `payable`, superseding the order's open ones.
 pub(crate) async fn opened_checkout(
     db: &DatabaseConnection,

@@ -123,6 +123,14 @@ pub enum ProviderError {
     },
     #[error("{provider} cannot charge a saved payment method")]
     Unsupported { provider: &'static str },
+    /// The provider holds a payment it has not finished (a PayPal capture `PENDING`, a Stripe
+    /// payment `processing`): neither paid nor declined yet, so it is asked again later and its
+    /// checkout is never closed meanwhile (the payment's webhook may be lost).
+    #[error("{provider} has not finished the payment: {detail}")]
+    Pending {
+        provider: &'static str,
+        detail: String,
+    },
     /// The provider will not charge the saved method without the customer (Stripe's
     /// `authentication_required`): the renewal becomes pay to renew.
     #[error("{provider} needs the customer to authorise this charge: {detail}")]
@@ -150,6 +158,9 @@ impl ProviderError {
             }
             ProviderError::Unsupported { provider } => {
                 format!("{provider} cannot charge a saved payment method")
+            }
+            ProviderError::Pending { provider, .. } => {
+                format!("{provider} has not finished the payment yet")
             }
             ProviderError::NeedsCustomer { provider, .. } => {
                 format!("{provider} needs the customer to authorise the payment")
@@ -338,7 +349,8 @@ pub trait PaymentProvider: Send + Sync + Debug {
     fn acknowledge(&self, result: Result<bool, CallbackFailure>) -> Response;
 
     /// What became of the checkout `session`: `Some` once paid (or declined), `None` while
-    /// the customer has not paid.
+    /// the customer has not paid, [`ProviderError::Pending`] while the provider finishes a
+    /// payment.
     async fn query(&self, session: &SessionRef<'_>)
     -> Result<Option<PaymentNotice>, ProviderError>;
 

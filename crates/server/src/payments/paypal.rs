@@ -231,11 +231,17 @@ impl PaypalProvider {
         let Some(capture) = order.capture() else {
             return Ok(None);
         };
-        self.notice(capture, session_id, order.vault_id().map(str::to_owned))
-            .map_err(|e| ProviderError::Refused {
+        match self.notice(capture, session_id, order.vault_id().map(str::to_owned)) {
+            Ok(Some(notice)) => Ok(Some(notice)),
+            Ok(None) => Err(ProviderError::Pending {
+                provider: NAME,
+                detail: format!("capture {} is {}", capture.id, capture.status),
+            }),
+            Err(e) => Err(ProviderError::Refused {
                 provider: NAME,
                 detail: e.to_string(),
-            })
+            }),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use uuid::Uuid;
 
 use super::service::{self, FoundBy};
-use super::{PaymentProvider, SessionRef};
+use super::{PaymentProvider, ProviderError, SessionRef};
 use crate::config::Config;
 use crate::edge::metrics::Metrics;
 use crate::error::{ServiceError, ServiceResult};
@@ -67,6 +67,12 @@ pub(crate) async fn settle(
             if session.expires_at + CLOSE_AFTER <= clock.now() {
                 close(db, session.id).await?;
             }
+            Ok(false)
+        }
+        // A payment the provider is finishing: asked again on the next run, never closed.
+        Err(ProviderError::Pending { detail, .. }) => {
+            tracing::info!(provider = provider.name(), session = %session.id, detail,
+                "a payment is pending at the provider");
             Ok(false)
         }
         Err(err) => Err(ServiceError::ProviderUnavailable(err.to_string())),

@@ -329,7 +329,14 @@ impl PaymentProvider for StripeProvider {
             return Ok(None);
         };
         if !found.is_paid() {
-            return Ok(None);
+            // Complete but unpaid: a delayed method the customer chose is still moving.
+            return match found.status.as_deref() {
+                Some("complete") => Err(ProviderError::Pending {
+                    provider: NAME,
+                    detail: format!("session {} is complete, its payment pending", found.id),
+                }),
+                _ => Ok(None),
+            };
         }
         let paid_at = match found.payment_intent.as_ref().and_then(|i| i.object()) {
             Some(intent) => at(intent.created),

@@ -14,6 +14,8 @@ pub fn new_account(name: &str, kind: AccountKind, region: Region) -> AccountInpu
         name: name.to_owned(),
         kind,
         region,
+        email: None,
+        language: None,
     }
 }
 

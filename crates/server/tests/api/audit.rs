@@ -22,6 +22,8 @@ const AUDITED: &[(&str, &str)] = &[
     ("create_admin_api_key", "api_key.created"),
     ("create_account", "account.created"),
     ("create_api_key", "api_key.created"),
+    ("update_account", "account.updated"),
+    ("resend_message", "message.resent"),
     ("create_product", "product.created"),
     ("update_product", "product.updated"),
     ("create_order", "order.created"),
@@ -184,6 +186,25 @@ async fn walk(app: &TestApp) -> Vec<String> {
     follow.expect(app, "create_api_key", &by_admin).await;
     let customer = app.admin.with_key(&key.key);
     let by_customer = Acting::key(key.id, &key.prefix);
+    customer
+        .update_account(
+            account.id,
+            &entitle_domain::api::AccountUpdate {
+                email: Some("billing@audited.example".to_owned()),
+                language: None,
+            },
+        )
+        .await
+        .expect("a billing contact");
+    let entry = follow.expect(app, "update_account", &by_customer).await;
+    assert!(
+        entry
+            .after
+            .0
+            .expect("after")
+            .to_string()
+            .contains("billing@audited.example")
+    );
 
     admin
         .create_product(&backup_product("9.00"))
@@ -238,6 +259,15 @@ async fn walk(app: &TestApp) -> Vec<String> {
     let paid = order(&customer, account.id, &dr).await;
     let body = callback_body(app, &paid, Uuid::new_v4(), &paid.total.to_string());
     assert_eq!(deliver_signed(app, &body).await.status(), 200, "callback");
+    let receipt = admin
+        .list_messages(account.id, None, None)
+        .await
+        .expect("messages")
+        .items
+        .pop()
+        .expect("the receipt, written with the payment");
+    admin.resend_message(receipt.id).await.expect("resend");
+    follow.expect(app, "resend_message", &by_admin).await;
     follow.seen = log(app).await.len();
     let licenses = customer
         .list_licenses(account.id, &Default::default())

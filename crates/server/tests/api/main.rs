@@ -2,6 +2,7 @@
 
 mod fakes;
 mod harness;
+mod smtp_sink;
 
 mod accounts;
 mod admin_keys;
@@ -17,6 +18,7 @@ mod invoices;
 mod licenses;
 mod lifecycle;
 mod live_payments;
+mod mail;
 mod open_doors;
 mod orders;
 mod paid_once;

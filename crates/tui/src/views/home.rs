@@ -69,6 +69,18 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                     due.expires_at.map(date).unwrap_or_default()
                 )));
             }
+            if !summary.latest_messages.is_empty() {
+                lines.push(Line::default());
+                lines.push(Line::styled("Latest messages", theme.active()));
+            }
+            for message in &summary.latest_messages {
+                lines.push(Line::raw(format!(
+                    "  {}  {:<7} {}",
+                    date(message.created_at),
+                    message.status,
+                    message.subject
+                )));
+            }
         }
         None => lines.push(Line::raw("Loading the account…")),
     }

@@ -85,7 +85,7 @@ impl PaypalProvider {
             }),
             // Neither taken nor declined yet: the renewal is resumed later (the same request
             // id finds the same order), or fulfilled by the capture's webhook.
-            Some(capture) if capture.status == "PENDING" => Err(ProviderError::Unreachable {
+            Some(capture) if capture.status == "PENDING" => Err(ProviderError::Pending {
                 provider: NAME,
                 detail: format!("capture {} is pending", capture.id),
             }),

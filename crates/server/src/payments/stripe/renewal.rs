@@ -60,10 +60,10 @@ impl StripeProvider {
                 }),
                 // Neither taken nor declined yet: the renewal is resumed with the same key, or
                 // fulfilled by `payment_intent.succeeded` (its metadata names the order).
-                "processing" => Err(unreachable(format!(
-                    "PaymentIntent {} is processing",
-                    intent.id
-                ))),
+                "processing" => Err(ProviderError::Pending {
+                    provider: NAME,
+                    detail: format!("PaymentIntent {} is processing", intent.id),
+                }),
                 _ => Ok(SavedCharge {
                     payment_id: intent.id,
                     outcome: PaymentOutcome::Declined,

@@ -11,6 +11,7 @@ pub mod invoice_batch;
 pub mod invoice_counter;
 pub mod job_run;
 pub mod license;
+pub mod message;
 pub mod order;
 pub mod product;
 pub mod product_price;

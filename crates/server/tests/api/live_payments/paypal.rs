@@ -188,6 +188,23 @@ on_both_databases_with! {
 on_both_databases_with! {
     setup = Fakes::test_mode_paypal_vault();
 
+    async fn a_pending_capture_whose_webhook_is_lost_is_found_by_reconciliation(app, fakes: Fakes) {
+        let (account, client) = account_with_key(&app, "Lost pending", AccountKind::Individual, Region::Intl).await;
+        let placed = order(&client, account.id, &dr(1, PaymentMethod::Paypal, false)).await;
+        let opened = paypal_order(&fakes, &placed);
+        fakes.paypal().set_capture(CaptureOutcome::Pending);
+        approve_and_return(&app, &fakes, &opened.id).await;
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::PendingPayment);
+        // Long past the checkout's end, the pending capture keeps its checkout asked about.
+        let later = entitle_domain::Clock::now(&app.clock) + chrono::Duration::hours(3);
+        crate::harness::move_to(&app, later).await;
+        app.admin.run_job("reconcile").await.expect("reconcile");
+        assert_ne!(status_of(&client, placed.id).await, OrderStatus::Paid, "still pending at PayPal");
+        fakes.paypal().complete_pending(&opened.id);
+        app.admin.run_job("reconcile").await.expect("reconcile");
+        assert_eq!(status_of(&client, placed.id).await, OrderStatus::Paid, "found without its webhook");
+    }
+
     async fn with_vaulting_on_a_paypal_subscription_renews_by_itself(app, fakes: Fakes) {
         let (account, client) = account_with_key(&app, "Vaulted", AccountKind::Individual, Region::Intl).await;
         let placed = order(&client, account.id, &dr(1, PaymentMethod::Paypal, true)).await;

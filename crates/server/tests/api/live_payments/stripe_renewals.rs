@@ -136,6 +136,7 @@ on_both_databases_with! {
 
     async fn a_renewal_needing_authentication_becomes_pay_to_renew(app, fakes: Fakes) {
         let (account, client) = account_with_key(&app, "SCA card", AccountKind::Individual, Region::Intl).await;
+        crate::mail::set_contact(&app, account.id, "sca@card.example").await;
         let sub = bought_by_card(&app, &fakes, &client, account.id, 1).await;
         fakes.stripe().set_off_session(OffSession::AuthenticationRequired);
         move_to(&app, sub.current_period_end).await;
@@ -156,8 +157,38 @@ on_both_databases_with! {
         renewals(&app).await;
         assert_eq!(fakes.stripe().payment_intents().len(), 1, "not charged again off-session");
 
+        // The customer is emailed the renewal due, with a pay link that opens a fresh checkout.
+        let sink = crate::smtp_sink::SmtpSink::start().await;
+        let url = sink.url();
+        let settings = fakes.clone();
+        let mailer = app
+            .another_instance_with(move |config| {
+                settings.configure(config);
+                config.smtp_url = Some(url);
+            })
+            .await;
+        mailer.admin.run_job("mail").await.expect("mail");
+        let mails = sink.wait_for(3, std::time::Duration::from_secs(5)).await;
+        let due = mails
+            .iter()
+            .find(|m| m.header("Message-ID").is_some_and(|id| id.contains(".renewal_due@")))
+            .unwrap_or_else(|| panic!("a renewal-due mail: {mails:?}"));
+        let text = due.text("text/plain").expect("text");
+        assert!(text.contains(&to_pay.total.to_string()), "the amount: {text}");
+        let link = text
+            .split_whitespace()
+            .find(|w| w.contains("/mail/pay/"))
+            .unwrap_or_else(|| panic!("a pay link: {text}"))
+            .to_owned();
+        let opened = app.http.get(&link).send().await.expect("open the pay link");
+        assert_eq!(opened.status(), 303, "to a fresh checkout");
+        let page = opened.headers()["location"].to_str().expect("location").to_owned();
+        assert!(page.starts_with(fakes.stripe().base_url()), "Stripe's page: {page}");
+        assert_ne!(page, checkout.url, "a fresh checkout, not the one first opened");
+
         // The customer pays on Stripe's page: the term follows on, and the new card is saved.
         let session = session_of_order(&fakes, to_pay);
+        assert_eq!(session.url, page, "the session the pay link opened");
         assert!(session.saves, "paying the renewal saves the card for the next one");
         fakes.stripe().pay(&session.id);
         let answer = fakes.stripe().deliver(&session.id, &callback(&app), StripeForgery::Honest).await;
