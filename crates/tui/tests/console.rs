@@ -257,7 +257,19 @@ fn start_reply(request: Request) -> Reply {
             expiring_within_30_days: 1,
             unpaid_orders: 1,
             renewals_due: Vec::new(),
-            latest_messages: Vec::new(),
+            latest_messages: vec![entitle_domain::api::Message {
+                id: id(700),
+                account_id: id(1),
+                kind: entitle_domain::mail::MessageKind::PaymentReceived,
+                subject: "付款成功：DR License".to_owned(),
+                to: "billing@acme.example".to_owned(),
+                language: entitle_domain::mail::Language::ZhHans,
+                status: entitle_domain::mail::MessageStatus::Sent,
+                attempts: 1,
+                sent_at: Some(now() - Duration::days(2)).into(),
+                message_id: "<x.payment_received@entitle>".to_owned(),
+                created_at: now() - Duration::days(2),
+            }],
         }),
         Request::Licenses { .. } => Reply::Licenses(LicensePage {
             items: vec![
