@@ -23,24 +23,26 @@ pub struct AccountInput {
     pub region: Region,
     /// The billing contact: receipts, renewals due, reminders and invoices are emailed here.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(validator(max_length = 254)))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 254)))]
     pub email: Option<String>,
     /// The language of its messages; by default its region's (`cn`: `zh_hans`, `intl`: `en`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub language: Option<Language>,
 }
 
 /// Changes an account's billing contact (`PATCH /v1/accounts/{id}`, by the account or an
-/// admin). A field left out stays as it is.
+/// admin). A field left out (or `null`) stays as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct AccountUpdate {
     /// The billing contact's email address.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", oai(validator(max_length = 254)))]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 254)))]
     pub email: Option<String>,
     /// The language of its messages.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable))]
     pub language: Option<Language>,
 }
 

@@ -2,8 +2,10 @@
 //! (`smtp_sink`), in test mode so the clock moves, on SQLite and PostgreSQL: a receipt in the
 //! account's language with the amount and licenses, sent once however often the job runs; a
 //! sink that refuses twice (retried with backoff, sent once); a reminder; an issued invoice
-//! with its PDF; two servers sending one outbox (each message once); a billing contact
-//! refused when it is not an address; a kept message in test mode without SMTP.
+//! with its PDF; a renewal charged, its failed retries and the expiry, each told once; a send
+//! cut short by a crash, sent once later under the same `Message-ID`; two servers sending one
+//! outbox (each message once); a billing contact refused when it is not an address; a kept
+//! message in test mode without SMTP.
 
 use std::time::Duration;
 
@@ -200,6 +202,61 @@ on_both_databases_with! {
         let reminders = of_kind(&mails, MessageKind::ExpiryReminder);
         assert_eq!(reminders.len(), 2, "{}", mails.len());
         assert!(reminders.iter().any(|r| r.subject().contains("DR License") && r.subject().contains('7')), "in 7 days");
+    }
+
+    async fn renewals_charged_failed_and_expired_are_each_told_once(app, sink: Sink) {
+        let (account, client) = account_with_key(&app, "Renewing", AccountKind::Individual, Region::Intl).await;
+        set_contact(&app, account.id, "renew@example.com").await;
+        bought(&app, &client, account.id, 1, true).await;
+        let sub = crate::lifecycle::dr_subscription(&client, account.id).await;
+        move_to(&app, sub.current_period_end).await;
+        app.admin.run_job("renewals").await.expect("renewals");
+        let renewed = crate::lifecycle::dr_subscription(&client, account.id).await;
+        assert_eq!(renewed.current_period_start, sub.current_period_end, "charged by the sandbox");
+
+        // The next term's charges are declined until the subscription expires.
+        let declining = app.another_instance_with(|config| config.sandbox_decline_renewals = true).await;
+        let end = renewed.current_period_end;
+        for day in [0, 1, 3, 5] {
+            move_to(&app, end + chrono::Duration::days(day)).await;
+            declining.admin.run_job("renewals").await.expect("renewals");
+        }
+        assert_eq!(
+            crate::lifecycle::dr_subscription(&client, account.id).await.status,
+            entitle_domain::subscription::SubscriptionStatus::Expired
+        );
+        mail_job(&app).await;
+        mail_job(&app).await;
+        let mails = sink.0.wait_for(6, Duration::from_secs(5)).await;
+        let charged = of_kind(&mails, MessageKind::RenewalCharged);
+        assert_eq!(charged.len(), 1, "{}", mails.len());
+        let text = charged[0].text("text/plain").expect("text");
+        assert!(text.contains(&renewed.current_period_end.to_rfc3339()[..10]), "the new end: {text}");
+        assert_eq!(of_kind(&mails, MessageKind::RenewalFailed).len(), 3, "each failed retry, once");
+        assert!(!of_kind(&mails, MessageKind::Expired).is_empty(), "the expiry");
+        let failed = of_kind(&mails, MessageKind::RenewalFailed);
+        assert!(failed[0].text("text/plain").expect("text").contains(&(end + chrono::Duration::days(1)).to_rfc3339()[..10]), "when it retries");
+    }
+
+    async fn a_send_cut_short_by_a_crash_is_sent_once_later_under_the_same_id(app, sink: Sink) {
+        use entitle_server::store::entity::message;
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let (account, client) = account_with_key(&app, "Crashed", AccountKind::Individual, Region::Cn).await;
+        set_contact(&app, account.id, "crash@example.com").await;
+        bought(&app, &client, account.id, 1, false).await;
+        // A server claimed the message and died before recording anything.
+        let row = message::Entity::find().one(&app.db).await.expect("read").expect("a message");
+        let mut claimed: message::ActiveModel = row.clone().into();
+        claimed.claimed_until = Set(Some(app.clock.now() + chrono::Duration::minutes(5)));
+        claimed.update(&app.db).await.expect("claim");
+        mail_job(&app).await;
+        assert!(sink.0.mails().is_empty(), "another server's claim is left alone");
+        move_to(&app, app.clock.now() + chrono::Duration::minutes(6)).await;
+        mail_job(&app).await;
+        let mails = sink.0.wait_for(1, Duration::from_secs(5)).await;
+        assert_eq!(mails.len(), 1, "sent once the claim lapsed");
+        assert_eq!(mails[0].header("Message-ID"), Some(row.message_id.clone()), "under the id derived from the news");
+        assert_eq!(messages(&app, account.id).await[0].status, MessageStatus::Sent);
     }
 
     async fn two_servers_never_send_one_message_twice(app, sink: Sink) {
