@@ -106,31 +106,7 @@ pub async fn reopen_checkout(
     id: Uuid,
 ) -> ServiceResult<Order> {
     let row = store::owned(db, principal, id).await?;
-    row.status.reopen_checkout()?;
-    let now = clock.now();
-    let method = row
-        .payment_method
-        .ok_or_else(|| ServiceError::Invalid("this order is not paid with a method".to_owned()))?;
-    let expires_at = match row.expires_at {
-        Some(order_ends) => order_ends.min(now + config.order_ttl),
-        None => now + config.order_ttl,
-    };
-    let payable = Payable {
-        order_id: row.id,
-        amount: store::total(&row)?,
-        method,
-        product: &row.product_code,
-        saves_method: saves_payment_method(row.kind, row.auto_renew),
-    };
-    opened_checkout(
-        db,
-        payments,
-        Actor::from(principal),
-        &payable,
-        expires_at,
-        now,
-    )
-    .await
+    fresh(db, clock, config, payments, Actor::from(principal), &row).await
 }
 
 /// A fresh checkout for the unpaid order `row`, opened from an email's pay link (no key: the
@@ -142,6 +118,23 @@ pub async fn fresh_for_link(
     payments: &Providers,
     row: &order::Model,
 ) -> ServiceResult<String> {
+    fresh(db, clock, config, payments, Actor::System, row)
+        .await?
+        .checkout
+        .map(|checkout| checkout.url)
+        .ok_or_else(|| ServiceError::Internal("a checkout without a page".to_owned()))
+}
+
+/// A fresh checkout for the unpaid order `row`, open until the order ends or the order's time
+/// to live, whichever comes first, recorded as `actor`'s.
+async fn fresh(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    config: &Config,
+    payments: &Providers,
+    actor: Actor,
+    row: &order::Model,
+) -> ServiceResult<Order> {
     row.status.reopen_checkout()?;
     let now = clock.now();
     let method = row
@@ -158,11 +151,7 @@ pub async fn fresh_for_link(
         product: &row.product_code,
         saves_method: saves_payment_method(row.kind, row.auto_renew),
     };
-    let order = opened_checkout(db, payments, Actor::System, &payable, expires_at, now).await?;
-    order
-        .checkout
-        .map(|checkout| checkout.url)
-        .ok_or_else(|| ServiceError::Internal("a checkout without a page".to_owned()))
+    opened_checkout(db, payments, actor, &payable, expires_at, now).await
 }
 
 /// Starts, stores and records a checkout for `payable`, superseding the order's open ones.

@@ -70,6 +70,26 @@ fn failure(err: ServiceError) -> CallbackFailure {
     }
 }
 
+/// Asks `provider` what became of `session` and applies it (the browser's return, PayPal's
+/// approval): the same path as reconciliation.
+async fn ask(
+    state: &AppState,
+    provider: &dyn super::PaymentProvider,
+    session: &checkout_session::Model,
+    found_by: FoundBy,
+) -> Result<bool, ServiceError> {
+    settle(
+        &state.db,
+        state.clock.as_ref(),
+        &state.metrics,
+        state.movable_clock.as_ref(),
+        provider,
+        session,
+        found_by,
+    )
+    .await
+}
+
 /// Receives a callback for `provider`.
 #[handler]
 pub async fn receive(
@@ -113,16 +133,7 @@ pub async fn receive(
                     .filter(|session| session.provider == provider.name());
                 match session {
                     Some(session) => {
-                        settle(
-                            &state.db,
-                            state.clock.as_ref(),
-                            &state.metrics,
-                            state.movable_clock.as_ref(),
-                            provider.as_ref(),
-                            &session,
-                            FoundBy::Callback,
-                        )
-                        .await
+                        ask(&state, provider.as_ref(), &session, FoundBy::Callback).await
                     }
                     None => {
                         tracing::info!(provider = provider.name(), %session_id,
@@ -171,17 +182,7 @@ pub async fn returned(
             "No such checkout.",
         );
     };
-    if let Err(err) = settle(
-        &state.db,
-        state.clock.as_ref(),
-        &state.metrics,
-        state.movable_clock.as_ref(),
-        provider.as_ref(),
-        &session,
-        FoundBy::Return,
-    )
-    .await
-    {
+    if let Err(err) = ask(&state, provider.as_ref(), &session, FoundBy::Return).await {
         tracing::warn!(provider = provider.name(), error = %err, "return: the provider was not asked");
     }
     let Ok(row) = order::Entity::find_by_id(session.order_id)
