@@ -253,6 +253,9 @@ impl OffSessionPaymentParams<'_> {
             pair("off_session", "true"),
             pair("confirm", "true"),
             pair("metadata[order_id]", self.order_id),
+            // Marks the PaymentIntent as a renewal's, so its `payment_intent.succeeded` event is
+            // told apart from a Checkout's (whose session event carries the saved card).
+            pair("metadata[charge]", "renewal"),
         ]
     }
 }

@@ -263,6 +263,7 @@ fn off_session_payment_form() {
         ("off_session", "true"),
         ("confirm", "true"),
         ("metadata[order_id]", "order-7"),
+        ("metadata[charge]", "renewal"),
     ];
     for (key, value) in expected {
         assert!(has(&form, key, value), "{key}={value} in {form:?}");

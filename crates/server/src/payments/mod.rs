@@ -255,6 +255,19 @@ pub struct CallbackFailure {
     pub detail: String,
 }
 
+/// The minor units of `amount` for `provider`, which takes USD only (region `intl`: PayPal and
+/// Stripe); another currency or an amount out of range is refused before anything is sent.
+pub fn usd_minor(amount: Money, provider: &'static str) -> Result<i64, ProviderError> {
+    let refused = |detail: String| ProviderError::Refused { provider, detail };
+    if amount.currency() != entitle_domain::Currency::Usd {
+        return Err(refused(format!(
+            "{provider} is configured for USD, not {}",
+            amount.currency()
+        )));
+    }
+    amount.to_minor().map_err(|e| refused(e.to_string()))
+}
+
 /// The checkout session a return route names as `?checkout={session}` (PayPal's and
 /// Stripe's return URLs carry it; PayPal adds its own `token`).
 pub fn checkout_param(query: &[(String, String)]) -> Option<Uuid> {

@@ -35,7 +35,7 @@ use uuid::Uuid;
 use super::{
     CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
     PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
-    SessionRef, checkout_param, json_acknowledgement, out_trade_no, session_of_trade_no,
+    SessionRef, checkout_param, json_acknowledgement, out_trade_no, session_of_trade_no, usd_minor,
 };
 use calls::{Api, Captured};
 
@@ -374,16 +374,8 @@ impl PaymentProvider for PaypalProvider {
 
 /// The USD amount as PayPal writes it.
 fn dollars(amount: Money) -> Result<String, ProviderError> {
-    let refused = |detail: String| ProviderError::Refused {
+    protocol::amount_value(usd_minor(amount, NAME)?).ok_or_else(|| ProviderError::Refused {
         provider: NAME,
-        detail,
-    };
-    if amount.currency() != Currency::Usd {
-        return Err(refused(format!(
-            "PayPal is configured for USD, not {}",
-            amount.currency()
-        )));
-    }
-    let minor = amount.to_minor().map_err(|e| refused(e.to_string()))?;
-    protocol::amount_value(minor).ok_or_else(|| refused("a negative amount".to_owned()))
+        detail: "a negative amount".to_owned(),
+    })
 }

@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use entitle_domain::{Currency, Money, PaymentMethod};
+use entitle_domain::{Money, PaymentMethod};
 use entitle_providers::stripe as protocol;
 use poem::Response;
 use poem::http::{HeaderMap, StatusCode};
@@ -34,7 +34,7 @@ use uuid::Uuid;
 use super::{
     CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
     PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
-    SessionRef, checkout_param, json_acknowledgement,
+    SessionRef, checkout_param, json_acknowledgement, usd_minor,
 };
 
 mod renewal;
@@ -179,18 +179,9 @@ impl StripeProvider {
     }
 }
 
-/// The cents of `amount`, which Stripe here takes in USD only (region `intl`).
+/// The cents of `amount` (USD only, [`usd_minor`]).
 fn cents(amount: Money) -> Result<i64, ProviderError> {
-    if amount.currency() != Currency::Usd {
-        return Err(ProviderError::Refused {
-            provider: NAME,
-            detail: format!("Stripe is configured for USD, not {}", amount.currency()),
-        });
-    }
-    amount.to_minor().map_err(|e| ProviderError::Refused {
-        provider: NAME,
-        detail: e.to_string(),
-    })
+    usd_minor(amount, NAME)
 }
 
 #[async_trait::async_trait]

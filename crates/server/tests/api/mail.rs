@@ -279,7 +279,7 @@ on_both_databases_with! {
     }
 
     async fn a_contact_that_is_not_an_address_is_refused_and_without_smtp_messages_are_kept(app, _sink: Sink) {
-        let (account, _client) = account_with_key(&app, "Typo", AccountKind::Individual, Region::Cn).await;
+        let (account, client) = account_with_key(&app, "Typo", AccountKind::Individual, Region::Cn).await;
         let response = app
             .http
             .patch(app.url(&format!("/v1/accounts/{}", account.id)))
@@ -296,7 +296,6 @@ on_both_databases_with! {
 
         // A test-mode server without SMTP keeps its messages, to be shown, not sent.
         set_contact(&app, account.id, "billing@typo.example").await;
-        let (_, client) = (account.id, _client);
         bought(&app, &client, account.id, 1, false).await;
         let unmailed = app.another_instance_with(|_| {}).await;
         unmailed.admin.run_job("mail").await.expect("mail");

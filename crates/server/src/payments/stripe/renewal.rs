@@ -36,8 +36,6 @@ impl StripeProvider {
             order_id: &order_id,
         }
         .to_form();
-        let mut form = form;
-        form.push(("metadata[charge]".to_owned(), "renewal".to_owned()));
         let (status, body) = self
             .post(
                 "/v1/payment_intents",
@@ -96,7 +94,7 @@ impl StripeProvider {
 
 /// A renewal's off-session charge that succeeded, told by `payment_intent.succeeded`: a payment
 /// for the order its metadata names (`metadata[charge]=renewal`, set by
-/// [`PaymentProvider::charge_saved`]). A Checkout's PaymentIntent is told by its session's
+/// `OffSessionPaymentParams`). A Checkout's PaymentIntent is told by its session's
 /// event, which carries the saved card; anything else is acknowledged.
 pub(super) fn intent_succeeded(
     object: serde_json::Value,

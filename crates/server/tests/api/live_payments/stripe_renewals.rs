@@ -197,5 +197,12 @@ on_both_databases_with! {
         assert_eq!(renewed.status, SubscriptionStatus::Active);
         assert_eq!(renewed.current_period_start, sub.current_period_end);
         assert!(saved_card(&app, account.id).await.is_some(), "a card again");
+
+        // The same link once the renewal is paid opens no checkout: it shows the order's state.
+        let again = app.http.get(&link).send().await.expect("open the pay link again");
+        assert_eq!(again.status(), 200, "nothing left to pay");
+        assert!(again.text().await.expect("page").contains("Payment complete"));
+        let unknown = app.http.get(app.url(&format!("/mail/pay/{}", uuid::Uuid::now_v7()))).send().await.expect("a made-up link");
+        assert_eq!(unknown.status(), 404);
     }
 }
