@@ -19,6 +19,7 @@ mod m20261202_000010_admin_keys;
 mod m20261202_000011_input_limits;
 mod m20261203_000012_saved_methods;
 mod m20261203_000013_mail;
+mod m20261203_000014_machines;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_input_limits::Migration),
             Box::new(m20261203_000012_saved_methods::Migration),
             Box::new(m20261203_000013_mail::Migration),
+            Box::new(m20261203_000014_machines::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ mod fuzzing;
 mod generated_client;
 mod go_client;
 mod intl_sdks;
+mod license_files;
 mod provider_sdks;
 mod serve;
 mod typescript_client;

@@ -40,6 +40,7 @@ pub async fn licenses(
             host: Set(None),
             consumed_at: Set(None),
             consumed_reference: Set(None),
+            consumed_run_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }

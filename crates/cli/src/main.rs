@@ -5,10 +5,15 @@
 //! - `entitle tui`: the console, against any server;
 //! - `entitle info`: the paths the console uses;
 //! - `entitle migrate`: bring a database's schema up to date and exit;
-//! - `entitle openapi`: print the OpenAPI spec the server serves.
+//! - `entitle openapi`: print the OpenAPI spec the server serves;
+//! - `entitle verify`: check a license file offline, the verdict in the exit code;
+//! - `entitle fingerprint`: print this machine's fingerprint for a product.
 
 mod demo;
 mod providers;
+mod verify;
+
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -42,6 +47,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SpecFormat::Json)]
         format: SpecFormat,
     },
+    /// Check a license file offline; the verdict is the exit code.
+    ///
+    /// 0 valid, 10 in grace, 20 expired, 21 not yet valid, 30 another machine's, 31 another
+    /// product's, 40 not genuine (signature or key), 50 clock set back, 64 usage.
+    Verify(verify::VerifyArgs),
+    /// Print this machine's fingerprint for a product (what `entitle verify --fingerprint
+    /// auto` expects a file to carry).
+    Fingerprint(verify::FingerprintArgs),
 }
 
 #[derive(Args)]
@@ -137,6 +150,10 @@ struct ServeArgs {
     /// The SMTP password, when the URL names only the user.
     #[arg(long, env = "ENTITLE_SMTP_PASSWORD", hide_env_values = true)]
     smtp_password: Option<String>,
+    /// Seals the license-signing keys in the database (at least 32 characters; `openssl rand
+    /// -hex 32` makes one). Every server sharing the database needs the same one.
+    #[arg(long, env = "ENTITLE_KEY_ENCRYPTION_KEY", hide_env_values = true)]
+    key_encryption_key: Option<String>,
     /// Who customers' messages are from.
     #[arg(
         long,
@@ -188,9 +205,11 @@ enum SpecFormat {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
+async fn main() -> anyhow::Result<ExitCode> {
+    let cli = parse_command_line();
+    let ran = match cli.command {
+        Command::Verify(args) => return Ok(verify::run_verify(&args)),
+        Command::Fingerprint(args) => return Ok(verify::print_fingerprint(&args)),
         Command::Demo(args) => run_demo(args).await,
         Command::Serve(args) => serve(args).await,
         Command::Tui(args) => run_tui(args).await,
@@ -225,7 +244,25 @@ async fn main() -> anyhow::Result<()> {
             println!("{spec}");
             Ok(())
         }
-    }
+    };
+    ran.map(|()| ExitCode::SUCCESS)
+}
+
+/// The command line, or the process ends as clap ends it (help and version exit 0, a usage
+/// error 2), except that `entitle verify`'s usage errors exit 64 like its other usage
+/// problems: its caller reads the verdict from the exit code, and 64 is the one code that
+/// says the invocation, not the license file, was wrong.
+fn parse_command_line() -> Cli {
+    Cli::try_parse().unwrap_or_else(|err| {
+        let verifying = std::env::args_os()
+            .nth(1)
+            .is_some_and(|command| command.to_str() == Some("verify"));
+        if verifying && err.use_stderr() {
+            let _ = err.print();
+            std::process::exit(i32::from(verify::USAGE));
+        }
+        err.exit()
+    })
 }
 
 /// The console owns the screen: its logs (and the demo server's) go to a file only.
@@ -345,6 +382,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         smtp_url: args.smtp_url.filter(|u| !u.is_empty()),
         smtp_password: args.smtp_password.filter(|p| !p.is_empty()),
         mail_from: args.mail_from,
+        key_encryption_key: args.key_encryption_key.filter(|k| !k.is_empty()),
     };
     let state = match AppState::with_system_clock(config).await {
         Ok(state) => state,

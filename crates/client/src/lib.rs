@@ -20,6 +20,7 @@ mod audit;
 mod catalog;
 mod invoices;
 mod licenses;
+mod machines;
 mod messages;
 mod orders;
 mod quotes;
@@ -193,6 +194,10 @@ impl Client {
         body: &B,
     ) -> Result<T, ClientError> {
         Self::send(self.request(Method::PUT, path).json(body)).await
+    }
+
+    async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        Self::send(self.request(Method::DELETE, path)).await
     }
 }
 

@@ -48,10 +48,12 @@ impl Client {
         self.get(&format!("/v1/licenses/{id}")).await
     }
 
-    /// `POST /v1/licenses/{id}/activate`.
+    /// `POST /v1/licenses/{id}/activate`: on `host`, which stands for the machine (the server
+    /// makes its fingerprint from the name); [`Client::activate_machine`] sends a real one.
     pub async fn activate_license(&self, id: Uuid, host: &str) -> Result<License, ClientError> {
         let body = ActivateLicense {
             host: host.to_owned(),
+            fingerprint: None,
         };
         self.post(&format!("/v1/licenses/{id}/activate"), &body)
             .await

@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use crate::account::AccountKind;
 use crate::calendar::Cycle;
+use crate::machines::Licensing;
 use crate::money::{Currency, Money};
 use crate::stored::stored_enum;
 
@@ -117,8 +118,8 @@ pub struct Product {
     pub account_kind: Option<AccountKind>,
     /// An account holds at most one live subscription in this product's family.
     pub one_per_account: bool,
-    /// Each unit is activated on one host.
-    pub host_bound: bool,
+    /// How its licenses bind to machines, their grace, heartbeats and moves (issue 22).
+    pub licensing: Licensing,
     /// The most units one order may buy.
     pub max_quantity: u32,
     /// Inactive products stay in the catalog for the licenses already sold but cannot be bought.
@@ -238,7 +239,7 @@ pub(crate) mod fixtures {
             bonus: None,
             account_kind: None,
             one_per_account: false,
-            host_bound: false,
+            licensing: Licensing::defaults(false),
             max_quantity: 1000,
             active: true,
             prices: Vec::new(),
@@ -251,7 +252,10 @@ pub(crate) mod fixtures {
                 product: code("failback"),
                 per_unit: 1,
             }),
-            host_bound: true,
+            licensing: Licensing {
+                grace_days: 7,
+                ..Licensing::defaults(true)
+            },
             prices: prices(dec!(199.00), dec!(29.00)),
             ..term("dr", "dr")
         }
@@ -262,7 +266,7 @@ pub(crate) mod fixtures {
             kind: ProductKind::OneTime,
             auto_renewable: false,
             validity_months: Some(3),
-            host_bound: true,
+            licensing: Licensing::defaults(true),
             prices: vec![
                 Price {
                     cycle: None,

@@ -17,19 +17,23 @@ stored_enum! {
         Webhooks,
         /// Sends the outbox's messages over SMTP (issue 21).
         Mail,
+        /// Releases floating seats whose heartbeats stopped (issue 22).
+        Machines,
     }
 }
 
 impl Job {
     /// In the order the scheduler runs them: reconciliation first, so a payment whose callback
     /// was lost is found before its order could expire; renewals before expiry, so a
-    /// subscription that renews is never expired first; webhooks last, to send what the others
+    /// subscription that renews is never expired first; floating seats released
+    /// before anything is mailed; webhooks last, to send what the others
     /// emitted, then the mail the others put in the outbox.
-    pub const ALL: [Job; 8] = [
+    pub const ALL: [Job; 9] = [
         Job::Reconcile,
         Job::OrderExpiry,
         Job::Renewals,
         Job::Expiry,
+        Job::Machines,
         Job::Reminders,
         Job::Invoices,
         Job::Webhooks,

@@ -16,6 +16,7 @@
 //! - [`checkout`]: checkout states, payment outcomes, which checkouts are still asked about.
 //! - [`fulfillment`]: what a paid order grants.
 //! - [`licenses`]: license states, consuming and host activation.
+//! - [`machines`]: how licenses bind to machines, grace, heartbeats, moves, validation codes.
 //! - [`renewal`]: the next period, retries after a failed charge, reminders.
 //! - [`return_url`]: where a payment page may send the browser back to.
 //! - [`jobs`], [`webhooks`]: how a job run ended; where a webhook delivery stands.
@@ -36,6 +37,7 @@ pub mod fulfillment;
 pub mod invoices;
 pub mod jobs;
 pub mod licenses;
+pub mod machines;
 pub mod mail;
 pub mod money;
 pub mod orders;
@@ -107,5 +109,10 @@ mod stored_spellings {
         same_everywhere::<crate::jobs::Job>();
         same_everywhere::<crate::jobs::JobOutcome>();
         same_everywhere::<crate::webhooks::DeliveryStatus>();
+        same_everywhere::<crate::machines::Binding>();
+        same_everywhere::<crate::machines::MachineStatus>();
+        same_everywhere::<crate::machines::MachineActor>();
+        same_everywhere::<crate::machines::SigningKeyStatus>();
+        same_everywhere::<crate::machines::ValidationCode>();
     }
 }

@@ -50,6 +50,8 @@ pub enum LicenseRefusal {
     NotHostBound,
     #[error("this license is active on host {0}: deactivate it there first")]
     ActiveElsewhere(String),
+    #[error("this license was consumed by run {0}")]
+    ConsumedByAnotherRun(String),
     #[error("a consumed license cannot be moved to a host")]
     Consumed,
 }
@@ -58,7 +60,9 @@ impl LicenseRefusal {
     /// The stable code the API answers with.
     pub fn code(&self) -> ProblemCode {
         match self {
-            LicenseRefusal::AlreadyConsumed => ProblemCode::LicenseAlreadyConsumed,
+            LicenseRefusal::AlreadyConsumed | LicenseRefusal::ConsumedByAnotherRun(_) => {
+                ProblemCode::LicenseAlreadyConsumed
+            }
             LicenseRefusal::Expired(_) => ProblemCode::LicenseExpired,
             LicenseRefusal::NotConsumable => ProblemCode::LicenseNotConsumable,
             LicenseRefusal::NotHostBound => ProblemCode::LicenseNotHostBound,
@@ -82,6 +86,7 @@ impl LicenseRefusal {
 pub struct LicenseState {
     /// The stored status: `active` or `consumed`, or `expired` once the expiry job has run.
     pub stored: LicenseStatus,
+    pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
     pub host: Option<String>,
 }
@@ -108,28 +113,28 @@ impl LicenseState {
         }
     }
 
-    /// A host-bound license is activated on one host at a time, while valid; activating it
-    /// again on the same host changes nothing.
-    pub fn check_activate(
-        &self,
-        host_bound: bool,
-        host: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), LicenseRefusal> {
-        if !host_bound {
+    /// A license that binds to machines is activated while valid (DESIGN.md §3); which
+    /// machine may hold it is [`crate::machines::placement`]'s rule.
+    pub fn check_activate(&self, binds: bool, now: DateTime<Utc>) -> Result<(), LicenseRefusal> {
+        if !binds {
             return Err(LicenseRefusal::NotHostBound);
         }
         match self.status_at(now) {
-            LicenseStatus::Consumed => return Err(LicenseRefusal::Consumed),
-            LicenseStatus::Expired => return Err(LicenseRefusal::Expired(self.valid_until)),
-            LicenseStatus::Active => {}
+            LicenseStatus::Consumed => Err(LicenseRefusal::Consumed),
+            LicenseStatus::Expired => Err(LicenseRefusal::Expired(self.valid_until)),
+            LicenseStatus::Active => Ok(()),
         }
-        match &self.host {
-            Some(current) if current != host => {
-                Err(LicenseRefusal::ActiveElsewhere(current.clone()))
-            }
-            _ => Ok(()),
-        }
+    }
+}
+
+/// A consume for run `run` that found the license consumed already (by `consumed_by`, when a
+/// run did): the same run asking again is answered as the first time was, the way a client
+/// token makes a retry safe; any other is refused, naming the run that consumed it.
+pub fn consumed_again(consumed_by: Option<&str>, run: Option<&str>) -> Result<(), LicenseRefusal> {
+    match (consumed_by, run) {
+        (Some(by), Some(run)) if by == run => Ok(()),
+        (Some(by), Some(_)) => Err(LicenseRefusal::ConsumedByAnotherRun(by.to_owned())),
+        _ => Err(LicenseRefusal::AlreadyConsumed),
     }
 }
 
@@ -198,6 +203,7 @@ mod tests {
     fn license(stored: LicenseStatus, ends_in_days: i64) -> LicenseState {
         LicenseState {
             stored,
+            valid_from: Utc::now() - Duration::days(1),
             valid_until: Utc::now() + Duration::days(ends_in_days),
             host: None,
         }
@@ -216,6 +222,23 @@ mod tests {
                 .check_consume(true, now)
                 .map_err(|r| r.code()),
             Err(ProblemCode::LicenseAlreadyConsumed)
+        );
+    }
+
+    #[test]
+    fn the_run_that_consumed_a_license_may_ask_again() {
+        assert_eq!(consumed_again(Some("run-1"), Some("run-1")), Ok(()));
+        assert_eq!(
+            consumed_again(Some("run-1"), Some("run-2")),
+            Err(LicenseRefusal::ConsumedByAnotherRun("run-1".to_owned()))
+        );
+        assert_eq!(
+            consumed_again(None, Some("run-2")),
+            Err(LicenseRefusal::AlreadyConsumed)
+        );
+        assert_eq!(
+            consumed_again(Some("run-1"), None),
+            Err(LicenseRefusal::AlreadyConsumed)
         );
     }
 
@@ -240,20 +263,30 @@ mod tests {
     }
 
     #[test]
-    fn a_host_bound_license_lives_on_one_host_at_a_time() {
+    fn a_bound_license_is_activated_while_valid() {
         let now = Utc::now();
-        let mut held = license(LicenseStatus::Active, 30);
-        assert!(held.check_activate(true, "db-1", now).is_ok());
-        held.host = Some("db-1".to_owned());
-        assert!(held.check_activate(true, "db-1", now).is_ok());
-        assert_eq!(
-            held.check_activate(true, "db-2", now).map_err(|r| r.code()),
-            Err(ProblemCode::LicenseActiveElsewhere)
+        assert!(
+            license(LicenseStatus::Active, 30)
+                .check_activate(true, now)
+                .is_ok()
         );
         assert_eq!(
-            held.check_activate(false, "db-1", now)
+            license(LicenseStatus::Active, 30)
+                .check_activate(false, now)
                 .map_err(|r| r.code()),
             Err(ProblemCode::LicenseNotHostBound)
+        );
+        assert_eq!(
+            license(LicenseStatus::Active, -1)
+                .check_activate(true, now)
+                .map_err(|r| r.code()),
+            Err(ProblemCode::LicenseExpired)
+        );
+        assert_eq!(
+            license(LicenseStatus::Consumed, 30)
+                .check_activate(true, now)
+                .map_err(|r| r.code()),
+            Err(ProblemCode::LicenseConsumed)
         );
     }
 

@@ -49,6 +49,9 @@ pub struct Config {
     pub smtp_password: Option<String>,
     /// Who the messages are from.
     pub mail_from: String,
+    /// Seals the license-signing keys in the store (at least 32 characters; issue 22). Without
+    /// it they are stored in the clear, which live mode warns about.
+    pub key_encryption_key: Option<String>,
     /// A checkout still open this long is asked about by the `reconcile` job.
     pub reconcile_after: chrono::Duration,
     /// Days before a period ends at which a renewal the customer pays (pay to renew) opens.
@@ -98,6 +101,7 @@ impl Config {
             smtp_url: None,
             smtp_password: None,
             mail_from: "Entitle <billing@localhost>".to_owned(),
+            key_encryption_key: None,
             reconcile_after: chrono::Duration::seconds(300),
             renewal_notice_days: 7,
             jobs_every: Some(std::time::Duration::from_secs(10)),

@@ -38,6 +38,20 @@ pub enum ServiceError {
     /// The request conflicts with what is stored.
     #[error("{detail}")]
     Conflict { code: ProblemCode, detail: String },
+    /// The thing asked for is not there, with a code more precise than `not_found`
+    /// (`machine_not_found`).
+    #[error("{detail}")]
+    Absent { code: ProblemCode, detail: String },
+    /// The thing existed and is gone for good (`machine_dead`): 410.
+    #[error("{detail}")]
+    Gone { code: ProblemCode, detail: String },
+    /// Allowed again later (`machine_transfer_limit`): 429 with `Retry-After`.
+    #[error("{detail}")]
+    Throttled {
+        code: ProblemCode,
+        detail: String,
+        retry_after_seconds: u64,
+    },
     /// A rule of the domain refused.
     #[error(transparent)]
     Refused(#[from] Refusal),

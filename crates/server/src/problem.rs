@@ -9,7 +9,7 @@ use poem::http::StatusCode;
 use poem::{Error, IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
-use poem_openapi::registry::{MetaHeader, MetaResponses, MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::registry::{MetaResponses, Registry};
 
 use crate::error::ServiceError;
 
@@ -49,15 +49,25 @@ pub enum ApiError {
     /// Conflicts with the current state (a product code taken, …).
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// It existed and is gone for good (a floating seat released after its heartbeats
+    /// stopped).
+    #[oai(status = 410, content_type = "application/problem+json")]
+    Gone(Json<Problem>),
     /// The body is larger than 1 MiB.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
     /// Well-formed but refused by the rules; `code` says which.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
-    /// Too many requests from this key or address: retry after `Retry-After` seconds.
+    /// Too many requests from this key or address, or too many moves of a license: retry
+    /// after `Retry-After` seconds.
     #[oai(status = 429, content_type = "application/problem+json")]
-    TooManyRequests(Json<Problem>),
+    TooManyRequests(
+        Json<Problem>,
+        /// Seconds to wait before trying again.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
     /// A payment provider could not be reached or its answer did not verify; nothing was
     /// created.
     #[oai(status = 502, content_type = "application/problem+json")]
@@ -79,6 +89,7 @@ pub mod can {
     pub const UNAUTHORIZED: u32 = 1 << 1;
     pub const FORBIDDEN: u32 = 1 << 2;
     pub const NOT_FOUND: u32 = 1 << 3;
+    pub const GONE: u32 = 1 << 12;
     pub const CONFLICT: u32 = 1 << 4;
     pub const PAYLOAD_TOO_LARGE: u32 = 1 << 5;
     pub const UNSUPPORTED_MEDIA_TYPE: u32 = 1 << 6;
@@ -106,6 +117,7 @@ pub mod can {
             401 => UNAUTHORIZED,
             403 => FORBIDDEN,
             404 => NOT_FOUND,
+            410 => GONE,
             409 => CONFLICT,
             413 => PAYLOAD_TOO_LARGE,
             415 => UNSUPPORTED_MEDIA_TYPE,
@@ -120,7 +132,7 @@ pub mod can {
 }
 
 /// An operation's refusal: an [`ApiError`] whose spec lists only the statuses of `CAN`
-/// (a set of [`can`] bits), with `Retry-After` on its 429.
+/// (a set of [`can`] bits); its 429 carries `Retry-After`.
 #[derive(Debug)]
 pub struct Refused<const CAN: u32>(pub ApiError);
 
@@ -129,19 +141,6 @@ impl<const CAN: u32> ApiResponse for Refused<CAN> {
         let mut meta = ApiError::meta();
         meta.responses
             .retain(|response| response.status.is_some_and(|s| CAN & can::bit(s) != 0));
-        for response in &mut meta.responses {
-            if response.status == Some(429) {
-                response.headers.push(MetaHeader {
-                    name: "Retry-After".to_owned(),
-                    description: Some("Seconds to wait before trying again.".to_owned()),
-                    required: true,
-                    deprecated: false,
-                    schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format(
-                        "integer", "uint64",
-                    ))),
-                });
-            }
-        }
         meta
     }
 
@@ -217,6 +216,20 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict { code, .. } => {
                 ApiError::Conflict(Json(problem(StatusCode::CONFLICT, code, detail)))
             }
+            ServiceError::Absent { code, .. } => {
+                ApiError::NotFound(Json(problem(StatusCode::NOT_FOUND, code, detail)))
+            }
+            ServiceError::Gone { code, .. } => {
+                ApiError::Gone(Json(problem(StatusCode::GONE, code, detail)))
+            }
+            ServiceError::Throttled {
+                code,
+                retry_after_seconds,
+                ..
+            } => ApiError::TooManyRequests(
+                Json(problem(StatusCode::TOO_MANY_REQUESTS, code, detail)),
+                retry_after_seconds,
+            ),
             ServiceError::Refused(refusal) if refusal.is_conflict() => {
                 ApiError::Conflict(Json(problem(StatusCode::CONFLICT, refusal.code(), detail)))
             }

@@ -10,17 +10,20 @@ use poem_openapi::{OpenApi, OpenApiService, ServerObject};
 use crate::accounts::api::AccountsApi;
 use crate::audit::api::AuditApi;
 use crate::catalog::api::CatalogApi;
+use crate::client::api::ClientApi;
 use crate::edge::spec::Spec;
 use crate::health::HealthApi;
 use crate::invoices::api::InvoicesApi;
 use crate::jobs::api::AdminApi;
 use crate::licenses::api::LicensesApi;
+use crate::machines::api::MachinesApi;
 use crate::mail::api::{self as mail, MessagesApi};
 use crate::openapi_document;
 use crate::orders::api::OrdersApi;
 use crate::payments::{callback, pay_page, sandbox};
 use crate::problem::problem_for_error;
 use crate::quotes::api::QuotesApi;
+use crate::signing::api::{self as signing, SigningKeysApi};
 use crate::state::AppState;
 use crate::subscriptions::api::SubscriptionsApi;
 use crate::webhooks::api::WebhooksApi;
@@ -39,12 +42,15 @@ pub fn api_service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             QuotesApi,
             OrdersApi,
             LicensesApi,
+            MachinesApi,
+            ClientApi,
             SubscriptionsApi,
             AuditApi,
             WebhooksApi,
             AdminApi,
             InvoicesApi,
             MessagesApi,
+            SigningKeysApi,
         ),
         "Entitle",
         env!("CARGO_PKG_VERSION"),
@@ -96,7 +102,11 @@ pub fn app(state: AppState) -> impl Endpoint {
             poem::get(callback::returned),
         )
         .at("/pay/:session", poem::get(pay_page::show))
-        .at("/mail/pay/:message", poem::get(mail::pay));
+        .at("/mail/pay/:message", poem::get(mail::pay))
+        .at(
+            "/.well-known/entitle/keys.json",
+            poem::get(signing::key_set),
+        );
     if state.payments.sandbox().is_some() {
         routes = routes
             .at(

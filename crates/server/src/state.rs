@@ -11,6 +11,7 @@ use crate::auth::secret;
 use crate::config::Config;
 use crate::payments::sandbox::SandboxProvider;
 use crate::payments::{PaymentProvider, Providers, alipay, paypal, stripe, wechat_pay};
+use crate::signing::seal::Sealer;
 use crate::store;
 
 /// What every handler and service shares.
@@ -31,6 +32,8 @@ pub struct AppState {
     pub verified_keys: Arc<crate::auth::cache::KeyCache>,
     /// The SMTP server customers' messages are sent through, when configured.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
+    /// Seals and opens the license-signing keys.
+    pub sealer: Arc<Sealer>,
 }
 
 /// Why a server could not start.
@@ -61,6 +64,8 @@ pub enum StartError {
     WeakBootstrapKey { length: usize },
     #[error("mail settings: {0}")]
     Mail(String),
+    #[error(transparent)]
+    KeyEncryption(#[from] crate::signing::seal::SealError),
 }
 
 /// The shortest bootstrap admin key accepted: it is compared as it is, not made by the server,
@@ -95,6 +100,13 @@ impl AppState {
             }
             None => None,
         };
+        let sealer = Sealer::new(config.key_encryption_key.as_deref())?;
+        if !sealer.seals() && !config.sandbox {
+            tracing::warn!(
+                "no ENTITLE_KEY_ENCRYPTION_KEY: the keys that sign license files are stored \
+                 unsealed, so a copy of the database can sign licenses"
+            );
+        }
         let movable_clock = config.sandbox.then(|| clock.clone());
         let clock: Arc<dyn Clock> = Arc::new(clock);
         let db = store::connect(&config.database_url).await?;
@@ -120,6 +132,7 @@ impl AppState {
             ),
             verified_keys: Arc::default(),
             mailer,
+            sealer: Arc::new(sealer),
             bootstrap_admin_hash: config.bootstrap_admin_key.as_deref().map(secret::hash),
             config: Arc::new(config),
         })

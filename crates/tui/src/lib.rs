@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod config;
 pub mod invoice_form;
+pub mod machines;
 pub mod model;
 pub mod paged;
 pub mod runtime;

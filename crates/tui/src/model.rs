@@ -4,8 +4,11 @@
 //! Over 400 lines because it holds every view's state in one `Model`; it shrinks as each view
 //! takes its own state into its module (issue 23).
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
+use entitle_domain::api::machines::{Activation, Machine, MachineInput, StaleFile};
 use entitle_domain::api::{
     Account, AccountSummary, Invoice, InvoicePage, InvoiceRequest, License, LicensePage, Order,
     OrderRequest, ProductView, QuoteRequest, QuoteView, Subscription,
@@ -13,6 +16,7 @@ use entitle_domain::api::{
 use uuid::Uuid;
 
 use crate::invoice_form::InvoiceForm;
+use crate::machines::{ExportForm, Machines};
 use crate::paged::Paged;
 use crate::theme::Theme;
 use crate::wizard::Wizard;
@@ -320,6 +324,8 @@ pub enum Overlay {
     Wizard(Box<Wizard>),
     Payment(Box<PaymentWatch>),
     InvoiceForm(Box<InvoiceForm>),
+    /// Asking for an air-gapped host to activate a license on and write its file (`e`).
+    ExportFile(Box<ExportForm>),
 }
 
 /// How serious a status-line message is.
@@ -347,6 +353,8 @@ pub struct Model {
     pub invoices: Paged<Invoice>,
     pub catalog: Remote<Vec<ProductView>>,
     pub catalog_cursor: Cursor,
+    /// The open license's machines, and Home's stale license files.
+    pub machines: Machines,
     pub overlays: Vec<Overlay>,
     pub message: Option<(String, Level)>,
     /// Licenses granted by the payment just received, shown highlighted.
@@ -384,6 +392,7 @@ impl Model {
             invoices: Paged::default(),
             catalog: Remote::default(),
             catalog_cursor: Cursor::default(),
+            machines: Machines::default(),
             overlays: Vec::new(),
             message: None,
             fresh_order: None,
@@ -415,9 +424,11 @@ impl Model {
             || self.orders.is_loading()
             || self.invoices.page.is_loading()
             || self.catalog.is_loading()
+            || self.machines.is_loading()
             || self.overlays.iter().any(|o| match o {
                 Overlay::Wizard(w) => w.quote.is_loading(),
                 Overlay::Payment(p) => p.poll.is_some(),
+                Overlay::ExportFile(form) => form.pending.is_some(),
                 _ => false,
             })
     }
@@ -456,6 +467,17 @@ pub enum Request {
     AdvanceClock(String),
     /// Run a background job now (admin).
     RunJob(String),
+    /// A license's machines.
+    Machines(Uuid),
+    /// The account's machines whose license file a renewal left stale.
+    StaleFiles,
+    /// Activate a license on a machine (an air-gapped host) for its license file; `key` is
+    /// the license's, handed back with the answer to name the file.
+    ActivateMachine {
+        license: Uuid,
+        key: String,
+        input: MachineInput,
+    },
 }
 
 /// What the server answered.
@@ -477,6 +499,13 @@ pub enum Reply {
     /// Something done that the status line reports.
     Note(String),
     Done,
+    Machines(Vec<Machine>),
+    StaleFiles(Vec<StaleFile>),
+    /// A machine activated with its license file, for the license with this key.
+    Activation {
+        key: String,
+        activation: Activation,
+    },
 }
 
 /// Something that happened.
@@ -490,6 +519,8 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     Reply(RequestId, Result<Reply, String>),
     Opened(Result<(), String>),
+    /// A license file written, at its absolute path, or why not.
+    FileWritten(Result<PathBuf, String>),
 }
 
 /// What the runtime does for the model.
@@ -499,4 +530,9 @@ pub enum Command {
     OpenUrl(String),
     Copy(String),
     SetMouse(bool),
+    /// Write `contents` to the file `name` in the current directory (a license file).
+    WriteFile {
+        name: String,
+        contents: String,
+    },
 }

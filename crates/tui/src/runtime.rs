@@ -3,6 +3,7 @@
 //! and carries out the commands `update` returns, each request on a task of its own.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -177,7 +178,23 @@ fn execute(command: Command, model: &Model, client: &Client, tx: &mpsc::Unbounde
                 crossterm::execute!(std::io::stdout(), DisableMouseCapture)
             };
         }
+        Command::WriteFile { name, contents } => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Msg::FileWritten(write_here(&name, &contents)));
+            });
+        }
     }
+}
+
+/// Writes `contents` to the file `name` in the current directory: its absolute path, or why
+/// it could not.
+fn write_here(name: &str, contents: &str) -> Result<PathBuf, String> {
+    let dir =
+        std::env::current_dir().map_err(|e| format!("cannot tell the current directory: {e}"))?;
+    let path = dir.join(name);
+    std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// Pages of a list, up to `limit` items, for the short lists (subscriptions, orders).
@@ -271,5 +288,15 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
             client.complete_sandbox_checkout(&url, true).await?;
             Reply::Done
         }
+        Request::Machines(license) => Reply::Machines(client.list_machines(license).await?.items),
+        Request::StaleFiles => Reply::StaleFiles(client.stale_license_files(account).await?.items),
+        Request::ActivateMachine {
+            license,
+            key,
+            input,
+        } => Reply::Activation {
+            key,
+            activation: client.activate_machine(license, &input).await?,
+        },
     })
 }

@@ -39,6 +39,7 @@ pub fn start(model: &mut Model) -> Vec<Command> {
     ] {
         commands.push(fetch(model, request));
     }
+    commands.push(crate::machines::fetch_stale(model));
     commands
 }
 
@@ -120,6 +121,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        Msg::FileWritten(result) => crate::machines::on_written(model, result),
     }
 }
 
@@ -170,6 +172,7 @@ fn on_tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command
         let id = order.id;
         commands.push(fetch(model, Request::Order(id)));
     }
+    commands.extend(crate::machines::on_tick(model, now));
     commands
 }
 
@@ -258,12 +261,18 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         Ok(Reply::Done) => {
             say(model, "Payment submitted to the sandbox", Level::Info);
         }
+        Ok(reply @ (Reply::Machines(_) | Reply::StaleFiles(_) | Reply::Activation { .. })) => {
+            return crate::machines::on_reply(model, id, reply);
+        }
         Err(message) => return on_error(model, id, message),
     }
     Vec::new()
 }
 
 fn on_error(model: &mut Model, id: u64, message: String) -> Vec<Command> {
+    if crate::machines::on_error(model, id, &message) {
+        return Vec::new();
+    }
     let now = model.now;
     let remotes_took = model.summary.accept(id, Err(message.clone()), now)
         || model.subscriptions.accept(id, Err(message.clone()), now)
@@ -399,7 +408,7 @@ fn more_invoices(model: &mut Model) -> Vec<Command> {
 fn refresh(model: &mut Model) -> Vec<Command> {
     let mut commands = vec![fetch(model, Request::Summary)];
     match model.tab {
-        Tab::Home => {}
+        Tab::Home => commands.push(crate::machines::fetch_stale(model)),
         Tab::Licenses => commands.push(reload_licenses(model)),
         Tab::Subscriptions => commands.push(fetch(model, Request::Subscriptions)),
         Tab::Orders => commands.push(fetch(model, Request::Orders)),
@@ -520,7 +529,14 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         }
         (Tab::Licenses, KeyCode::Enter) => {
             if let Some(license) = model.licenses.selected().cloned() {
+                let commands = crate::machines::open_detail(model, &license);
                 model.overlays.push(Overlay::Detail(license));
+                return commands;
+            }
+        }
+        (Tab::Licenses, KeyCode::Char('e')) => {
+            if let Some(license) = model.licenses.selected().cloned() {
+                return crate::machines::open_export(model, &license);
             }
         }
         (Tab::Licenses, KeyCode::Char('c')) => {
@@ -828,7 +844,11 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             }
             _ => {}
         },
-        Overlay::Detail(_) => {
+        Overlay::Detail(license) => {
+            if key.code == KeyCode::Char('e') {
+                let license = license.clone();
+                return crate::machines::open_export(model, &license);
+            }
             if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                 model.overlays.pop();
             }
@@ -870,6 +890,7 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             _ => {}
         },
         Overlay::Payment(_) => return on_payment_key(model, key),
+        Overlay::ExportFile(_) => return crate::machines::on_form_key(model, key),
     }
     Vec::new()
 }

@@ -297,6 +297,7 @@ impl Wizard {
 mod tests {
     use entitle_domain::Currency;
     use entitle_domain::api::{PriceEntry, ProductView};
+    use entitle_domain::machines::Licensing;
 
     use super::*;
 
@@ -315,6 +316,7 @@ mod tests {
             account_kind,
             one_per_account: false,
             host_bound: true,
+            licensing: Licensing::defaults(true).into(),
             max_quantity: 1000,
             active: true,
             prices: vec![PriceEntry {

@@ -4,8 +4,11 @@
 //! Long because it is a list of scenarios, each read top to bottom on its own, sharing only
 //! the fixtures at the top.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use entitle_domain::api::machines::{Activation, Machine, StaleFile};
 use entitle_domain::api::{
     Account, AccountSummary, Checkout, License, LicensePage, Order, Period, PriceEntry,
     ProductCount, ProductView, QuoteLineView, QuoteView, Subscription,
@@ -13,11 +16,12 @@ use entitle_domain::api::{
 use entitle_domain::api::{Invoice, InvoicePage};
 use entitle_domain::invoices::{BuyerDetails, InvoiceStatus, InvoiceType};
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
+use entitle_domain::machines::{Binding, Licensing, MachineActor, MachineStatus};
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::quote::LineKind;
 use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{AccountKind, Currency, Cycle, PaymentMethod, ProductKind, Region};
-use entitle_tui::model::{Command, Model, Msg, Overlay, Reply, Request, RequestId, Tab};
+use entitle_tui::model::{Command, Level, Model, Msg, Overlay, Reply, Request, RequestId, Tab};
 use entitle_tui::theme::Theme;
 use entitle_tui::update::update;
 use entitle_tui::views;
@@ -96,6 +100,7 @@ fn product(code: &str, name: &str, kind: ProductKind, monthly: &str, annual: &st
         account_kind: None,
         one_per_account: false,
         host_bound: true,
+        licensing: Licensing::defaults(true).into(),
         max_quantity: 1000,
         active: true,
         prices,
@@ -286,6 +291,7 @@ fn start_reply(request: Request) -> Reply {
             next_cursor: None.into(),
         }),
         Request::Catalog => Reply::Catalog(catalog()),
+        Request::StaleFiles => Reply::StaleFiles(Vec::new()),
         other => panic!("unexpected start request {other:?}"),
     }
 }
@@ -948,4 +954,231 @@ fn refresh_invoices(model: &mut Model) -> Vec<Command> {
         .into_iter()
         .filter(|c| matches!(c, Command::Fetch(_, Request::Invoices { .. })))
         .collect()
+}
+
+/// What `entitle fingerprint` prints on the air-gapped host.
+const FINGERPRINT: &str = "3f9a0c1d2e4b5a69788001122334455667788990";
+/// A host the license was on before.
+const OLD_FINGERPRINT: &str = "b71e04c9d2a35f8e6107aa2b3c4d5e6f70819203";
+const LICENSE_FILE: &str = concat!(
+    "-----BEGIN ENTITLE LICENSE FILE-----\n",
+    "v4.public.eyJsaWNlbnNlIjoiRFItMDAwMDEifQ\n",
+    "-----END ENTITLE LICENSE FILE-----\n",
+);
+
+/// A machine of license 1 (`DR-00001-…`), activated `n` months ago by an operator.
+fn machine(
+    n: u128,
+    hostname: &str,
+    fingerprint: &str,
+    status: MachineStatus,
+    stale: bool,
+) -> Machine {
+    let activated = now() - Duration::days(30 * n as i64);
+    Machine {
+        id: id(2000 + n),
+        license_id: id(1001),
+        fingerprint: fingerprint.to_owned(),
+        hostname: hostname.to_owned(),
+        platform: Some("linux-x86_64".to_owned()).into(),
+        status,
+        activated_by: MachineActor::Operator,
+        activated_at: activated,
+        last_heartbeat_at: None.into(),
+        heartbeat_due: None.into(),
+        released_at: ((status == MachineStatus::Released)
+            .then_some(activated + Duration::days(20)))
+        .into(),
+        file_issued_at: Some(activated).into(),
+        file_stale: stale,
+    }
+}
+
+#[test]
+fn only_a_bound_licenses_detail_asks_for_its_machines() {
+    let mut model = loaded();
+    press(&mut model, "2");
+    let commands = key(&mut model, KeyCode::Enter);
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Fetch(_, Request::Machines(license))] if *license == id(1001)
+        ),
+        "a bound license's detail asks for its machines: {commands:?}"
+    );
+    key(&mut model, KeyCode::Esc);
+    if let Some(catalog) = model.catalog.data.as_mut() {
+        for product in catalog.iter_mut() {
+            product.licensing.binding = Binding::Unbound;
+            product.host_bound = false;
+        }
+    }
+    assert!(
+        key(&mut model, KeyCode::Enter).is_empty(),
+        "an unbound product's license has no machines"
+    );
+    assert!(matches!(model.overlays.last(), Some(Overlay::Detail(_))));
+    assert!(
+        !render(&model).contains("Machines"),
+        "nothing extra is shown"
+    );
+    key(&mut model, KeyCode::Esc);
+    press(&mut model, "e");
+    assert!(
+        model.overlays.is_empty(),
+        "an unbound license has no license file to export"
+    );
+}
+
+#[test]
+fn license_detail_lists_its_machines() {
+    let mut model = loaded();
+    press(&mut model, "2");
+    let [Command::Fetch(request, Request::Machines(_))] = key(&mut model, KeyCode::Enter)[..]
+    else {
+        panic!("the detail asks for the license's machines");
+    };
+    let machines = vec![
+        machine(1, "airgap-01", FINGERPRINT, MachineStatus::Active, true),
+        machine(
+            2,
+            "old-host-02",
+            OLD_FINGERPRINT,
+            MachineStatus::Released,
+            false,
+        ),
+    ];
+    update(
+        &mut model,
+        Msg::Reply(request, Ok(Reply::Machines(machines))),
+    );
+    let screen = render(&model);
+    assert!(
+        screen.contains("3f9a0c1d2e4b…"),
+        "the fingerprint is shortened: {screen}"
+    );
+    assert!(screen.contains("e export file"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn e_activates_an_air_gapped_host_and_writes_its_license_file() {
+    let mut model = loaded();
+    press(&mut model, "2e");
+    assert!(
+        matches!(model.overlays.last(), Some(Overlay::ExportFile(_))),
+        "e opens the export form"
+    );
+    press(&mut model, FINGERPRINT);
+    key(&mut model, KeyCode::Tab);
+    press(&mut model, "airgap-01");
+    assert!(render(&model).contains("Export a license file"));
+    let commands = key(&mut model, KeyCode::Enter);
+    let [
+        Command::Fetch(
+            refused,
+            Request::ActivateMachine {
+                license,
+                key: license_key,
+                input,
+            },
+        ),
+    ] = commands.as_slice()
+    else {
+        panic!("Enter asks the server to activate the host: {commands:?}");
+    };
+    assert_eq!(*license, id(1001));
+    assert_eq!(license_key, "DR-00001-AAAAA-BBBBB-CCCCC");
+    assert_eq!(input.fingerprint, FINGERPRINT);
+    assert_eq!(input.hostname, "airgap-01");
+
+    // A 409: the server's detail shows in the form, which stays open to try again.
+    let detail = "the license is active on another machine: release it first";
+    update(&mut model, Msg::Reply(*refused, Err(detail.to_owned())));
+    assert!(
+        matches!(
+            model.overlays.last(),
+            Some(Overlay::ExportFile(form)) if form.error.as_deref() == Some(detail)
+        ),
+        "the refusal shows in the form"
+    );
+    let commands = key(&mut model, KeyCode::Enter);
+    let [Command::Fetch(accepted, Request::ActivateMachine { .. })] = commands.as_slice() else {
+        panic!("Enter tries again: {commands:?}");
+    };
+    let activation = Activation {
+        machine: machine(1, "airgap-01", FINGERPRINT, MachineStatus::Active, false),
+        license_file: LICENSE_FILE.to_owned(),
+    };
+    let commands = update(
+        &mut model,
+        Msg::Reply(
+            *accepted,
+            Ok(Reply::Activation {
+                key: "DR-00001-AAAAA-BBBBB-CCCCC".to_owned(),
+                activation,
+            }),
+        ),
+    );
+    assert!(model.overlays.is_empty(), "the form closes");
+    assert!(
+        commands.contains(&Command::WriteFile {
+            name: "DR-00001-AAAAA-BBBBB-CCCCC-airgap-01.lic".to_owned(),
+            contents: LICENSE_FILE.to_owned(),
+        }),
+        "the runtime is asked to write the file: {commands:?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Fetch(_, Request::StaleFiles))),
+        "Home's stale files are asked for again"
+    );
+    let written = PathBuf::from("/srv/ops/DR-00001-AAAAA-BBBBB-CCCCC-airgap-01.lic");
+    update(&mut model, Msg::FileWritten(Ok(written)));
+    assert_eq!(
+        model.message,
+        Some((
+            "License file written to /srv/ops/DR-00001-AAAAA-BBBBB-CCCCC-airgap-01.lic".to_owned(),
+            Level::Success
+        ))
+    );
+}
+
+/// A machine of license `n` whose file predates the license's renewal.
+fn stale_file(n: u128, hostname: &str) -> StaleFile {
+    StaleFile {
+        license: license(n, "dr", LicenseSource::Order, 360),
+        machine: Machine {
+            id: id(2100 + n),
+            license_id: id(1000 + n),
+            ..machine(n, hostname, FINGERPRINT, MachineStatus::Active, true)
+        },
+        file_valid_until: now() + Duration::days(6),
+    }
+}
+
+#[test]
+fn home_lists_the_license_files_to_renew() {
+    let mut model = loaded();
+    assert!(
+        !render(&model).contains("License files to renew"),
+        "nothing when no file is stale"
+    );
+    for command in press(&mut model, "r") {
+        let Command::Fetch(request_id, request) = command else {
+            continue;
+        };
+        let reply = match request {
+            Request::StaleFiles => Reply::StaleFiles(vec![
+                stale_file(1, "airgap-01"),
+                stale_file(2, "vault-dr.example.com"),
+            ]),
+            other => start_reply(other),
+        };
+        update(&mut model, Msg::Reply(request_id, Ok(reply)));
+    }
+    let screen = render(&model);
+    assert!(screen.contains("License files to renew: 2"), "{screen}");
+    insta::assert_snapshot!(screen);
 }

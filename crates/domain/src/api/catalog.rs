@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::amount::Amount;
+use super::machines::{InvalidLicensing, LicensingInput, LicensingView};
 use crate::account::AccountKind;
 use crate::calendar::Cycle;
 use crate::catalog::{
@@ -77,8 +78,11 @@ pub struct ProductView {
     pub account_kind: Option<AccountKind>,
     /// An account holds at most one live subscription in its family.
     pub one_per_account: bool,
-    /// Each unit is activated on one host.
+    /// Each unit is activated on one machine at a time (`licensing.binding` is not
+    /// `unbound`).
     pub host_bound: bool,
+    /// How its licenses bind to machines, their grace, heartbeats and moves.
+    pub licensing: LicensingView,
     /// The most units one order may buy.
     pub max_quantity: u32,
     /// Whether it can be bought now.
@@ -150,7 +154,8 @@ impl From<&Product> for ProductView {
             }),
             account_kind: p.account_kind,
             one_per_account: p.one_per_account,
-            host_bound: p.host_bound,
+            host_bound: p.licensing.binds(),
+            licensing: p.licensing.into(),
             max_quantity: p.max_quantity,
             active: p.active,
             prices,
@@ -200,10 +205,14 @@ pub struct ProductInput {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
     pub one_per_account: bool,
-    /// Whether each unit must be activated on one host.
+    /// Whether each unit must be activated on one machine: the default of
+    /// `licensing.binding` (`node_locked`, else `unbound`).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
     pub host_bound: bool,
+    /// Binding, grace, heartbeats and moves; each omitted setting takes its default.
+    #[serde(default)]
+    pub licensing: Option<LicensingInput>,
     /// Defaults to 1000.
     #[serde(default)]
     pub max_quantity: Option<u32>,
@@ -236,6 +245,8 @@ pub enum InvalidProduct {
     BonusPerUnit,
     #[error(transparent)]
     Text(#[from] TextRefusal),
+    #[error(transparent)]
+    Licensing(#[from] InvalidLicensing),
 }
 
 impl ProductInput {
@@ -287,7 +298,7 @@ impl ProductInput {
             bonus,
             account_kind: self.account_kind,
             one_per_account: self.one_per_account,
-            host_bound: self.host_bound,
+            licensing: LicensingInput::settings(self.licensing.as_ref(), self.host_bound)?,
             max_quantity,
             active: self.active.unwrap_or(true),
             prices: self.checked_prices(one_time)?,
@@ -369,6 +380,7 @@ mod tests {
             account_kind: None,
             one_per_account: false,
             host_bound: false,
+            licensing: None,
             max_quantity: None,
             active: None,
             prices: vec![PriceEntry {

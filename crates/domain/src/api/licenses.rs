@@ -62,6 +62,11 @@ pub struct ActivateLicense {
     /// Host name or address: letters, digits, `.`, `-`, `_`, `:`.
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 253)))]
     pub host: String,
+    /// The machine's fingerprint (`entitle fingerprint`); without one, the host stands for
+    /// the machine (a fingerprint made from its name).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(nullable, validator(max_length = 128)))]
+    pub fingerprint: Option<String>,
 }
 
 /// Consumes a one-time license for one run.

@@ -54,6 +54,7 @@ pub mod instant;
 pub mod invoices;
 pub mod licenses;
 pub mod limits;
+pub mod machines;
 pub mod messages;
 pub mod nullable;
 pub mod orders;
@@ -75,6 +76,11 @@ pub use invoices::{Invoice, InvoicePage, InvoiceRequest};
 pub use licenses::{
     ActivateLicense, ConsumeLicense, License, LicensePage, Subscription, SubscriptionPage,
     SubscriptionPatch,
+};
+pub use machines::{
+    Activation, Heartbeat, LicenseFacts, LicenseFile, LicenseFileRequest, LicensingInput,
+    LicensingView, Machine, MachineInput, MachineList, RunConsume, SigningKey, SigningKeyList,
+    StaleFile, StaleFileList, ValidateRequest, Validity,
 };
 pub use messages::{Message, MessagePage};
 pub use orders::{

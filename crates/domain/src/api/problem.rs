@@ -142,6 +142,20 @@ problem_codes! {
     LicenseConsumed = "license_consumed",
     /// The license changed while this request ran: read it and try again.
     LicenseChanged = "license_changed",
+    /// `Entitle-License-Key` names no license: check the key the software was given.
+    LicenseKeyInvalid = "license_key_invalid",
+    /// The license moved to new machines by itself as often as its product allows in the
+    /// window; `Retry-After` says when it may again (an operator may release a host sooner).
+    MachineTransferLimit = "machine_transfer_limit",
+    /// This machine's floating seat was released after its heartbeats stopped: activate again.
+    MachineDead = "machine_dead",
+    /// The license has no active machine with this fingerprint or id.
+    MachineNotFound = "machine_not_found",
+    /// A fingerprint is 32 to 128 characters of letters, digits, `-` and `_`.
+    FingerprintInvalid = "fingerprint_invalid",
+    /// The signing key is not in a state this step of the rotation starts from (activate a
+    /// `next` key, retire one that is not `active`).
+    SigningKeyState = "signing_key_state",
     /// The key is revoked.
     ApiKeyRevoked = "api_key_revoked",
     /// The account's region does not issue this invoice type.

@@ -28,6 +28,8 @@ pub enum Actor {
     Provider(&'static str),
     /// The server itself (expiry, renewals).
     System,
+    /// The licensed software, with license `id`'s key (issue 22: activations, consumes).
+    License(Uuid),
 }
 
 impl Actor {
@@ -35,7 +37,7 @@ impl Actor {
     pub fn key(&self) -> Option<KeyRef> {
         match self {
             Actor::Admin(key) | Actor::Account(_, key) => Some(*key),
-            Actor::Provider(_) | Actor::System => None,
+            Actor::Provider(_) | Actor::System | Actor::License(_) => None,
         }
     }
 }
@@ -56,6 +58,7 @@ impl std::fmt::Display for Actor {
             Actor::Account(id, _) => write!(f, "account:{id}"),
             Actor::Provider(name) => write!(f, "provider:{name}"),
             Actor::System => f.write_str("system"),
+            Actor::License(id) => write!(f, "license:{id}"),
         }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::catalog::{BonusGrant, Price, Product, ProductCode};
+use entitle_domain::machines::Licensing;
 use entitle_domain::{Cycle, Money};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -71,7 +72,13 @@ fn to_domain(row: product::Model, prices: Vec<product_price::Model>) -> ServiceR
         bonus,
         account_kind: row.account_kind,
         one_per_account: row.one_per_account,
-        host_bound: row.host_bound,
+        licensing: Licensing {
+            binding: row.binding,
+            grace_days: to_u32(row.grace_days, "grace days")?,
+            heartbeat_seconds: to_u32(row.heartbeat_seconds, "heartbeat seconds")?,
+            transfer_limit: to_u32(row.transfer_limit, "transfer limit")?,
+            transfer_window_days: to_u32(row.transfer_window_days, "transfer window")?,
+        },
         max_quantity: to_u32(row.max_quantity, "max quantity")?,
         active: row.active,
         prices,
@@ -149,7 +156,11 @@ pub async fn save(
             .transpose()?),
         account_kind: Set(product.account_kind),
         one_per_account: Set(product.one_per_account),
-        host_bound: Set(product.host_bound),
+        binding: Set(product.licensing.binding),
+        grace_days: Set(from_u32(product.licensing.grace_days)?),
+        heartbeat_seconds: Set(from_u32(product.licensing.heartbeat_seconds)?),
+        transfer_limit: Set(from_u32(product.licensing.transfer_limit)?),
+        transfer_window_days: Set(from_u32(product.licensing.transfer_window_days)?),
         max_quantity: Set(from_u32(product.max_quantity)?),
         active: Set(product.active),
         created_at: Set(existing_created_at.unwrap_or(now)),

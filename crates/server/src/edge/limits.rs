@@ -1,4 +1,4 @@
-//! Rate limits (governor): per API key and per client IP, answered with `429` and
+//! Rate limits (governor): per API key, per license key and per client IP, answered with `429` and
 //! `Retry-After`; repeated unknown keys from one IP are slowed down the same way.
 //!
 //! The limiters' memory is bounded, whatever a client sends:
@@ -89,6 +89,16 @@ impl Limits {
         self.bad_keys
             .as_ref()?
             .check_key(&ip)
+            .err()
+            .map(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
+    }
+
+    /// Counts a request made with a license key the server knows (`hash` of it), on the same
+    /// per-key limit as API keys; `Some(seconds)` to wait once there were too many.
+    pub fn license_key(&self, hash: &str) -> Option<u64> {
+        self.per_key
+            .as_ref()?
+            .check_key(&format!("license:{hash}"))
             .err()
             .map(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
     }

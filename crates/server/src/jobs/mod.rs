@@ -86,6 +86,10 @@ async fn work(state: &AppState, job: Job, trigger: Trigger) -> ServiceResult<(u6
             webhooks::deliver_due(&state.db, state.clock.as_ref()).await?,
             "webhooks delivered",
         ),
+        Job::Machines => (
+            crate::machines::heartbeat::cull(&state.db, state.clock.now()).await?,
+            "floating seats released",
+        ),
         Job::Mail => (
             crate::mail::send::run(
                 &state.db,

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::service::{self, LicenseFilter};
 use crate::auth::ApiKey;
 use crate::edge::json::SerdeJson;
+use crate::machines::files::Issuer;
 use crate::pagination::PageRequest;
 use crate::problem::{Refused, can};
 use crate::state::AppState;
@@ -123,11 +124,12 @@ impl LicensesApi {
     ) -> Result<SerdeJson<License>, Refused<{ can::ONE | can::BODY | can::CONFLICT }>> {
         Ok(SerdeJson(
             service::set_host(
-                &state.db,
-                state.clock.as_ref(),
+                Issuer::from(*state),
                 principal,
                 id.0,
                 Some(&body.0.host),
+                body.0.fingerprint.as_deref(),
+                state.clock.now(),
             )
             .await?,
         ))
@@ -150,7 +152,15 @@ impl LicensesApi {
     ) -> Result<SerdeJson<License>, Refused<{ can::ONE | can::CONFLICT | can::UNPROCESSABLE }>>
     {
         Ok(SerdeJson(
-            service::set_host(&state.db, state.clock.as_ref(), principal, id.0, None).await?,
+            service::set_host(
+                Issuer::from(*state),
+                principal,
+                id.0,
+                None,
+                None,
+                state.clock.now(),
+            )
+            .await?,
         ))
     }
 

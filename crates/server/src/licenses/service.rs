@@ -1,12 +1,13 @@
 //! Reading licenses, and the three things a customer does with one: consume it, activate it
-//! on a host, deactivate it.
+//! on a host, deactivate it (the last two on the machine model, `crate::machines`).
 
 use chrono::{DateTime, Utc};
 use entitle_domain::Clock;
 use entitle_domain::ProductKind;
-use entitle_domain::api::ProblemCode;
+use entitle_domain::api::MachineInput;
 use entitle_domain::api::{License, LicensePage};
-use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, valid_host};
+use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, consumed_again};
+use entitle_domain::machines::{MachineActor, Placement, placement};
 use entitle_domain::text::{self, check_free_text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -19,9 +20,11 @@ use super::store;
 use crate::accounts::service as accounts;
 use crate::audit::{Actor, Change};
 use crate::auth::Principal;
-use crate::catalog::service as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
+use crate::machines::activation::{self, Requester, Which};
+use crate::machines::files::Issuer;
+use crate::machines::{self, Licensed};
 use crate::pagination::PageRequest;
 use crate::store::entity::license;
 
@@ -104,11 +107,10 @@ pub async fn get(
     principal: Principal,
     id: Uuid,
 ) -> ServiceResult<License> {
-    Ok(store::view(load(db, principal, id).await?, clock.now()))
+    get_at(db, principal, id, clock.now()).await
 }
 
-/// Consumes a one-time license for one run, once. The update is conditional on the license
-/// still being available, so two concurrent consumes cannot both succeed.
+/// Consumes a one-time license for one run, once (the operator's door).
 pub async fn consume(
     db: &DatabaseConnection,
     clock: &dyn Clock,
@@ -123,11 +125,68 @@ pub async fn consume(
             "reference must not be blank".to_owned(),
         ));
     }
-    let row = load(db, principal, id).await?;
-    let product = catalog::named(db, &row.product_code).await?;
-    let now = clock.now();
-    store::state(&row)
-        .check_consume(product.kind == ProductKind::OneTime, now)
+    let licensed = Licensed::load(db, load(db, principal, id).await?).await?;
+    use_once(
+        db,
+        Actor::from(principal),
+        &licensed,
+        reference,
+        None,
+        clock.now(),
+    )
+    .await
+}
+
+/// Consumes a one-time license for `run` (the software's door): the same run asking again is
+/// answered as the first time was (a retry after a lost answer is safe); another run is
+/// refused, naming the run that consumed it.
+pub async fn consume_for_run(
+    db: &DatabaseConnection,
+    licensed: &Licensed,
+    run: &str,
+    fingerprint: Option<&str>,
+    now: DateTime<Utc>,
+) -> ServiceResult<License> {
+    check_free_text("run_id", run, text::REFERENCE_MAX)?;
+    let run = run.trim();
+    if run.is_empty() {
+        return Err(ServiceError::Invalid("run_id must not be blank".to_owned()));
+    }
+    // A run on another machine than the one holding a bound license is not this license's.
+    if let Some(fingerprint) = fingerprint
+        && let Some(active) = machines::store::active(db, licensed.license.id).await?
+        && let Placement::Elsewhere(host) =
+            placement(Some((&active.fingerprint, &active.hostname)), fingerprint)
+    {
+        return Err(ServiceError::License(LicenseRefusal::ActiveElsewhere(
+            host.to_owned(),
+        )));
+    }
+    let actor = Actor::License(licensed.license.id);
+    use_once(db, actor, licensed, &format!("run {run}"), Some(run), now).await
+}
+
+/// The one consume behind both doors. The update is conditional on the license still being
+/// available, so of two concurrent consumes exactly one succeeds; the other learns whether
+/// its own run was the one.
+async fn use_once(
+    db: &DatabaseConnection,
+    actor: Actor,
+    licensed: &Licensed,
+    reference: &str,
+    run: Option<&str>,
+    now: DateTime<Utc>,
+) -> ServiceResult<License> {
+    let row = &licensed.license;
+    let id = row.id;
+    let one_time = licensed.product.kind == ProductKind::OneTime;
+    let state = store::state(row);
+    if state.stored == LicenseStatus::Consumed && one_time {
+        consumed_again(row.consumed_run_id.as_deref(), run).map_err(ServiceError::License)?;
+        return Ok(store::view(row.clone(), now));
+    }
+    state
+        .check_consume(one_time, now)
         .map_err(ServiceError::License)?;
     let txn = db.begin().await?;
     let updated = license::Entity::update_many()
@@ -137,6 +196,10 @@ pub async fn consume(
         )
         .col_expr(license::Column::ConsumedAt, Expr::value(now))
         .col_expr(license::Column::ConsumedReference, Expr::value(reference))
+        .col_expr(
+            license::Column::ConsumedRunId,
+            Expr::value(run.map(str::to_owned)),
+        )
         .col_expr(license::Column::UpdatedAt, Expr::value(now))
         .filter(license::Column::Id.eq(id))
         .filter(license::Column::Status.eq(LicenseStatus::Active))
@@ -144,9 +207,15 @@ pub async fn consume(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(ServiceError::License(LicenseRefusal::AlreadyConsumed));
+        drop(txn);
+        let winner = license::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(ServiceError::NotFound("license"))?;
+        consumed_again(winner.consumed_run_id.as_deref(), run).map_err(ServiceError::License)?;
+        return Ok(store::view(winner, now));
     }
-    let (before_view, after_view) = views_around(&txn, &row, now).await?;
+    let (before_view, after_view) = views_around(&txn, row, now).await?;
     events::emit(
         &txn,
         events::LICENSE_CONSUMED,
@@ -155,7 +224,7 @@ pub async fn consume(
         now,
     )
     .await?;
-    Change::new(Actor::from(principal), "license.consumed", "license", id)
+    Change::new(actor, "license.consumed", "license", id)
         .account(row.account_id)
         .states(&before_view, &after_view)
         .record(&txn, now)
@@ -164,66 +233,52 @@ pub async fn consume(
     Ok(after_view)
 }
 
-/// Activates a host-bound license on `host` (or deactivates it with `None`).
+/// Activates a host-bound license on `host` (or deactivates it with `None`): the older door
+/// onto the machine model, a machine named by its host (and its fingerprint when given).
 pub async fn set_host(
-    db: &DatabaseConnection,
-    clock: &dyn Clock,
+    issuer: Issuer<'_>,
     principal: Principal,
     id: Uuid,
     host: Option<&str>,
+    fingerprint: Option<&str>,
+    now: DateTime<Utc>,
 ) -> ServiceResult<License> {
-    let row = load(db, principal, id).await?;
-    let product = catalog::named(db, &row.product_code).await?;
-    let now = clock.now();
-    let host = host.map(str::trim);
-    if let Some(host) = host {
-        if !valid_host(host) {
-            return Err(ServiceError::Invalid(format!(
-                "{host:?} is not a host name: use letters, digits, '.', '-', '_' or ':'"
-            )));
-        }
-        store::state(&row)
-            .check_activate(product.host_bound, host, now)
-            .map_err(ServiceError::License)?;
-    } else if !product.host_bound {
-        return Err(ServiceError::License(LicenseRefusal::NotHostBound));
-    }
-    if row.host.as_deref() == host {
-        return Ok(store::view(row, now));
-    }
-    let txn = db.begin().await?;
-    let mut condition = license::Entity::update_many()
-        .col_expr(license::Column::Host, Expr::value(host.map(str::to_owned)))
-        .col_expr(license::Column::UpdatedAt, Expr::value(now))
-        .filter(license::Column::Id.eq(id));
-    // Only from the host it was read with: a concurrent activation elsewhere wins or loses whole.
-    condition = match &row.host {
-        Some(current) => condition.filter(license::Column::Host.eq(current.clone())),
-        None => condition.filter(license::Column::Host.is_null()),
+    let db = issuer.db;
+    let licensed = Licensed::load(db, load(db, principal, id).await?).await?;
+    let requester = Requester {
+        by: MachineActor::Operator,
+        actor: Actor::from(principal),
     };
-    if condition.exec(&txn).await?.rows_affected == 0 {
-        return Err(ServiceError::Conflict {
-            code: ProblemCode::LicenseChanged,
-            detail: "the license changed while this request ran: read it again".to_owned(),
-        });
+    match host.map(str::trim) {
+        Some(host) => {
+            let input = MachineInput {
+                fingerprint: fingerprint
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| machines::store::fingerprint_of_host(host)),
+                hostname: host.to_owned(),
+                platform: None,
+            };
+            activation::activate(issuer, requester, &licensed, &input, now).await?;
+        }
+        None => {
+            if !licensed.product.licensing.binds() {
+                return Err(ServiceError::License(LicenseRefusal::NotHostBound));
+            }
+            if let Some(active) = machines::store::active(db, id).await? {
+                activation::release(db, requester, &licensed, Which::Id(active.id), now).await?;
+            }
+        }
     }
-    let (before_view, after_view) = views_around(&txn, &row, now).await?;
-    Change::new(
-        Actor::from(principal),
-        if host.is_some() {
-            "license.activated"
-        } else {
-            "license.deactivated"
-        },
-        "license",
-        id,
-    )
-    .account(row.account_id)
-    .states(&before_view, &after_view)
-    .record(&txn, now)
-    .await?;
-    txn.commit().await?;
-    Ok(after_view)
+    get_at(db, principal, id, now).await
+}
+
+async fn get_at(
+    db: &DatabaseConnection,
+    principal: Principal,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<License> {
+    Ok(store::view(load(db, principal, id).await?, now))
 }
 
 /// The license as the API showed it before a conditional update (`row`) and as it is now,

@@ -67,6 +67,7 @@ pub fn granted(owner: Owner, grant: &LicenseGrant, now: DateTime<Utc>) -> Vec<li
             host: None,
             consumed_at: None,
             consumed_reference: None,
+            consumed_run_id: None,
             created_at: now,
             updated_at: now,
         })
@@ -97,6 +98,7 @@ fn active(row: license::Model) -> license::ActiveModel {
         host: Set(row.host),
         consumed_at: Set(row.consumed_at),
         consumed_reference: Set(row.consumed_reference),
+        consumed_run_id: Set(row.consumed_run_id),
         created_at: Set(row.created_at),
         updated_at: Set(row.updated_at),
     }
@@ -124,6 +126,7 @@ pub async fn expire_active(
 pub fn state(row: &license::Model) -> LicenseState {
     LicenseState {
         stored: row.status,
+        valid_from: row.valid_from,
         valid_until: row.valid_until,
         host: row.host.clone(),
     }

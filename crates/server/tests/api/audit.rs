@@ -9,6 +9,7 @@ use entitle_domain::api::{AuditEvent, PurchaseRequest, QuoteRequest, WebhookEndp
 use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use entitle_domain::licenses::LicenseSource;
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::accounts::{key_named, new_account};
@@ -29,9 +30,17 @@ const AUDITED: &[(&str, &str)] = &[
     ("create_order", "order.created"),
     ("reopen_checkout", "order.checkout_opened"),
     ("cancel_order", "order.canceled"),
-    ("activate_license", "license.activated"),
-    ("deactivate_license", "license.deactivated"),
+    ("activate_license", "machine.activated"),
+    ("deactivate_license", "machine.released"),
     ("consume_license", "license.consumed"),
+    ("activate_machine", "machine.activated"),
+    ("release_machine", "machine.released"),
+    ("client_activate_machine", "machine.activated"),
+    ("client_deactivate_machine", "machine.released"),
+    ("client_consume", "license.consumed"),
+    ("create_signing_key", "signing_key.created"),
+    ("activate_signing_key", "signing_key.activated"),
+    ("retire_signing_key", "signing_key.retired"),
     ("update_subscription", "subscription.changed"),
     ("request_invoice", "invoice.requested"),
     ("create_webhook_endpoint", "webhook_endpoint.created"),
@@ -42,10 +51,24 @@ const AUDITED: &[(&str, &str)] = &[
 ];
 
 /// State-changing methods whose operations store nothing, each with the reason.
-const STORE_NOTHING: &[(&str, &str)] = &[(
-    "create_quote",
-    "a quote is priced and answered, never stored: the order prices itself again",
-)];
+const STORE_NOTHING: &[(&str, &str)] = &[
+    (
+        "create_quote",
+        "a quote is priced and answered, never stored: the order prices itself again",
+    ),
+    (
+        "client_validate",
+        "an answer to the software; the fresh file it may carry is recorded, not a change",
+    ),
+    (
+        "client_heartbeat",
+        "a floating seat's ping: its time is kept, nothing an operator did",
+    ),
+    (
+        "client_license_file",
+        "a fresh file for a machine already active: recorded for staleness, not a change",
+    ),
+];
 
 /// The spec's operations with a method that may change state.
 async fn changing_operations(app: &TestApp) -> BTreeSet<String> {
@@ -92,6 +115,14 @@ struct Acting {
 }
 
 impl Acting {
+    /// The licensed software, acting with a license key: no API key is named.
+    fn software() -> Self {
+        Acting {
+            id: None,
+            prefix: String::new(),
+        }
+    }
+
     fn bootstrap() -> Self {
         Acting {
             id: None,
@@ -135,7 +166,7 @@ impl Follower {
         );
         assert_eq!(
             entry.actor_key_prefix.as_deref(),
-            Some(who.prefix.as_str()),
+            (!who.prefix.is_empty()).then_some(who.prefix.as_str()),
             "{operation}: the acting key's prefix"
         );
         self.checked.push(operation.to_owned());
@@ -244,7 +275,7 @@ async fn walk(app: &TestApp) -> Vec<String> {
     customer.quote(account.id, &request).await.expect("quote");
     follow.expect_nothing(app, "create_quote").await;
 
-    let dr = purchase("dr", Some(Cycle::Year), 1, PaymentMethod::Alipay);
+    let dr = purchase("dr", Some(Cycle::Year), 2, PaymentMethod::Alipay);
     let first = order(&customer, account.id, &dr).await;
     follow.expect(app, "create_order", &by_customer).await;
     customer
@@ -298,6 +329,55 @@ async fn walk(app: &TestApp) -> Vec<String> {
         .await
         .expect("consume");
     follow.expect(app, "consume_license", &by_customer).await;
+    walk_machines(app, &mut follow, term, &key.key, &by_customer).await;
+    let other_bonus = licenses
+        .iter()
+        .find(|l| l.source == LicenseSource::Bonus && l.id != bonus.id)
+        .expect("a second bonus failback license");
+    let consumed = software(
+        app,
+        &other_bonus.key,
+        "POST",
+        "/v1/client/consume",
+        json!({"run_id": "run-7"}),
+    )
+    .await;
+    assert_eq!(consumed.status(), 200);
+    follow
+        .expect(app, "client_consume", &Acting::software())
+        .await;
+    let prepared = admin_call(app, &made.key, "POST", "/v1/admin/signing-keys").await;
+    assert_eq!(prepared.status(), 201);
+    let next: serde_json::Value = prepared.json().await.expect("a key");
+    follow.expect(app, "create_signing_key", &by_admin).await;
+    let kid = next["kid"].as_str().expect("kid").to_owned();
+    let abandoned: serde_json::Value = admin_call(app, &made.key, "POST", "/v1/admin/signing-keys")
+        .await
+        .json()
+        .await
+        .expect("a key");
+    follow.seen = log(app).await.len();
+    let retired = admin_call(
+        app,
+        &made.key,
+        "POST",
+        &format!(
+            "/v1/admin/signing-keys/{}/retire",
+            abandoned["kid"].as_str().expect("kid")
+        ),
+    )
+    .await;
+    assert_eq!(retired.status(), 200);
+    follow.expect(app, "retire_signing_key", &by_admin).await;
+    let activated = admin_call(
+        app,
+        &made.key,
+        "POST",
+        &format!("/v1/admin/signing-keys/{kid}/activate"),
+    )
+    .await;
+    assert_eq!(activated.status(), 200);
+    follow.expect(app, "activate_signing_key", &by_admin).await;
     let subscription = customer
         .list_subscriptions(account.id, None, None)
         .await
@@ -395,4 +475,101 @@ on_both_databases! {
         assert_eq!(paid.actor, "provider:sandbox");
         assert_eq!((*paid.actor_key_id, paid.actor_key_prefix.0), (None, None));
     }
+}
+
+/// A call of the client API with a license key.
+async fn software(
+    app: &TestApp,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    app.http
+        .request(method, app.url(path))
+        .header("Entitle-License-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("a client API call")
+}
+
+/// A bodiless call with an API key.
+async fn admin_call(app: &TestApp, key: &str, method: &str, path: &str) -> reqwest::Response {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    app.http
+        .request(method, app.url(path))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("an API call")
+}
+
+/// The machine operations, both doors: the software activates, validates, beats, fetches a
+/// file and deactivates; the customer's key activates an air-gapped host and releases it.
+async fn walk_machines(
+    app: &TestApp,
+    follow: &mut Follower,
+    term: &entitle_domain::api::License,
+    key: &str,
+    by_customer: &Acting,
+) {
+    let fingerprint = "ab".repeat(32);
+    let host = json!({"fingerprint": fingerprint, "hostname": "dr-1"});
+    let made = software(app, &term.key, "POST", "/v1/client/machines", host).await;
+    assert_eq!(made.status(), 201);
+    follow
+        .expect(app, "client_activate_machine", &Acting::software())
+        .await;
+    let asked = json!({"fingerprint": fingerprint, "product": "dr"});
+    assert_eq!(
+        software(app, &term.key, "POST", "/v1/client/validate", asked)
+            .await
+            .status(),
+        200
+    );
+    follow.expect_nothing(app, "client_validate").await;
+    let beat = format!("/v1/client/machines/{fingerprint}/heartbeat");
+    assert_eq!(
+        software(app, &term.key, "POST", &beat, json!({}))
+            .await
+            .status(),
+        200
+    );
+    follow.expect_nothing(app, "client_heartbeat").await;
+    let file = json!({"fingerprint": fingerprint});
+    assert_eq!(
+        software(app, &term.key, "POST", "/v1/client/license-file", file)
+            .await
+            .status(),
+        200
+    );
+    follow.expect_nothing(app, "client_license_file").await;
+    let gone = format!("/v1/client/machines/{fingerprint}");
+    assert_eq!(
+        software(app, &term.key, "DELETE", &gone, json!({}))
+            .await
+            .status(),
+        204
+    );
+    follow
+        .expect(app, "client_deactivate_machine", &Acting::software())
+        .await;
+
+    let air_gapped = app
+        .http
+        .post(app.url(&format!("/v1/licenses/{}/machines", term.id)))
+        .bearer_auth(key)
+        .json(&json!({"fingerprint": "cd".repeat(32), "hostname": "isolated-1"}))
+        .send()
+        .await
+        .expect("activate on behalf");
+    assert_eq!(air_gapped.status(), 201);
+    let machine: serde_json::Value = air_gapped.json().await.expect("an activation");
+    follow.expect(app, "activate_machine", by_customer).await;
+    let id = machine["machine"]["id"].as_str().expect("machine id");
+    let path = format!("/v1/licenses/{}/machines/{id}", term.id);
+    assert_eq!(admin_call(app, key, "DELETE", &path).await.status(), 200);
+    follow.expect(app, "release_machine", by_customer).await;
 }

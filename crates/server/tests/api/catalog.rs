@@ -30,6 +30,7 @@ pub fn backup_product(amount: &str) -> ProductInput {
         account_kind: None,
         one_per_account: false,
         host_bound: false,
+        licensing: None,
         max_quantity: None,
         active: None,
         prices: vec![

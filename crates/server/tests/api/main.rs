@@ -18,6 +18,7 @@ mod invoices;
 mod licenses;
 mod lifecycle;
 mod live_payments;
+mod machines;
 mod mail;
 mod open_doors;
 mod orders;

@@ -69,6 +69,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                     due.expires_at.map(date).unwrap_or_default()
                 )));
             }
+            lines.extend(super::machines::stale_lines(model));
             if !summary.latest_messages.is_empty() {
                 lines.push(Line::default());
                 lines.push(Line::styled("Latest messages", theme.active()));

@@ -5,6 +5,7 @@ mod catalog;
 mod home;
 mod invoices;
 mod licenses;
+mod machines;
 mod orders;
 mod overlays;
 mod subscriptions;
@@ -248,6 +249,7 @@ pub fn view_keys(tab: Tab) -> &'static [(&'static str, &'static str)] {
             ("o", "sort"),
             ("c", "consume"),
             ("a", "activate"),
+            ("e", "export file"),
             ("d", "deactivate"),
         ],
         Tab::Subscriptions => &[
@@ -281,11 +283,23 @@ fn draw_footer(model: &Model, frame: &mut Frame, area: Rect) {
         }
         keys
     };
+    // The footer always ends with "? help": the keys that do not fit before it are left out
+    // (the help lists them all).
+    let help = [Span::styled(" ?", model.theme.key()), Span::raw(" help")];
+    let room = usize::from(area.width).saturating_sub(help.iter().map(Span::width).sum());
+    let mut used = 0;
     for (key, what) in keys {
-        spans.push(Span::styled(format!(" {key}"), model.theme.key()));
-        spans.push(Span::raw(format!(" {what} ")));
+        let pair = [
+            Span::styled(format!(" {key}"), model.theme.key()),
+            Span::raw(format!(" {what} ")),
+        ];
+        let width: usize = pair.iter().map(Span::width).sum();
+        if used + width > room {
+            break;
+        }
+        used += width;
+        spans.extend(pair);
     }
-    spans.push(Span::styled(" ?", model.theme.key()));
-    spans.push(Span::raw(" help"));
+    spans.extend(help);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

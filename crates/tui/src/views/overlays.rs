@@ -25,7 +25,13 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
-fn dialog(model: &Model, frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, width: u16) {
+pub(super) fn dialog(
+    model: &Model,
+    frame: &mut Frame,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    width: u16,
+) {
     let height = lines.len() as u16 + 2;
     let area = centered(frame.area(), width, height);
     frame.render_widget(Clear, area);
@@ -40,7 +46,7 @@ fn dialog(model: &Model, frame: &mut Frame, title: &str, lines: Vec<Line<'static
     );
 }
 
-fn keys(model: &Model, pairs: &[(&str, &str)]) -> Line<'static> {
+pub(super) fn keys(model: &Model, pairs: &[(&str, &str)]) -> Line<'static> {
     let mut spans = Vec::new();
     for (key, what) in pairs {
         spans.push(Span::styled(format!(" {key}"), model.theme.key()));
@@ -81,7 +87,7 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
             dialog(model, frame, &confirm.title, lines, 76);
         }
         Overlay::Detail(l) => {
-            let lines = vec![
+            let mut lines = vec![
                 Line::raw(format!("Key          {}", l.key)),
                 Line::raw(format!("Product      {}", l.product)),
                 Line::raw(format!("Status       {}", crate::model::status_word(l))),
@@ -109,10 +115,13 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
                         ))
                         .unwrap_or_default()
                 )),
-                Line::default(),
-                keys(model, &[("Esc", "close")]),
             ];
-            dialog(model, frame, "License", lines, 72);
+            let machines = super::machines::detail_lines(model, l);
+            let width = if machines.is_empty() { 72 } else { 80 };
+            lines.extend(machines);
+            lines.push(Line::default());
+            lines.push(keys(model, super::machines::detail_keys(model, l)));
+            dialog(model, frame, "License", lines, width);
         }
         Overlay::HostInput { host, .. } => {
             let lines = vec![
@@ -126,6 +135,7 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
         Overlay::Wizard(wizard) => draw_wizard(model, wizard, frame),
         Overlay::Payment(watch) => draw_payment(model, watch, frame),
         Overlay::InvoiceForm(form) => draw_invoice_form(model, form, frame),
+        Overlay::ExportFile(form) => super::machines::draw_form(model, form, frame),
     }
 }
 

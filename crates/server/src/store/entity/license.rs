@@ -20,6 +20,7 @@ pub struct Model {
     pub host: Option<String>,
     pub consumed_at: Option<DateTimeUtc>,
     pub consumed_reference: Option<String>,
+    pub consumed_run_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

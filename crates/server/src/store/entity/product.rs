@@ -1,5 +1,6 @@
 use entitle_domain::AccountKind;
 use entitle_domain::ProductKind;
+use entitle_domain::machines::Binding;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -19,7 +20,11 @@ pub struct Model {
     pub bonus_per_unit: Option<i32>,
     pub account_kind: Option<AccountKind>,
     pub one_per_account: bool,
-    pub host_bound: bool,
+    pub binding: Binding,
+    pub grace_days: i32,
+    pub heartbeat_seconds: i32,
+    pub transfer_limit: i32,
+    pub transfer_window_days: i32,
     pub max_quantity: i32,
     pub active: bool,
     pub created_at: DateTimeUtc,

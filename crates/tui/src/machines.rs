@@ -1,0 +1,358 @@
+//! Machines and offline license files in the console (issue 22): a bound license's detail
+//! lists the machines it is activated on, `e` activates it on an air-gapped host and writes
+//! that host's signed license file next to the operator, and Home names the hosts whose file
+//! a renewal left stale.
+//!
+//! The state, keys and replies live here so that `update` only dispatches to them; drawing
+//! is in `views::machines`. Writing the file is the runtime's ([`Command::WriteFile`]): this
+//! stays as pure as `update`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
+use entitle_domain::api::License;
+use entitle_domain::api::machines::{Activation, Machine, MachineInput, StaleFile};
+use entitle_domain::machines::{Binding, valid_fingerprint};
+use uuid::Uuid;
+
+use crate::model::{Command, Level, Model, Overlay, Remote, Reply, Request, RequestId};
+use crate::update::RETRY_AFTER_SECONDS;
+
+/// The longest fingerprint and host name the form takes (the server's limits).
+const FINGERPRINT_MAX: usize = 128;
+const HOSTNAME_MAX: usize = 253;
+
+/// What the console knows of machines.
+#[derive(Debug, Clone, Default)]
+pub struct Machines {
+    /// The license whose machines `list` holds: the one whose detail was opened last.
+    pub license: Option<Uuid>,
+    /// Its machines, newest first.
+    pub list: Remote<Vec<Machine>>,
+    /// The account's machines whose license file predates their license's validity, for Home.
+    pub stale: Remote<Vec<StaleFile>>,
+}
+
+impl Machines {
+    pub fn is_loading(&self) -> bool {
+        self.list.is_loading() || self.stale.is_loading()
+    }
+}
+
+/// The export form's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportField {
+    Fingerprint,
+    Hostname,
+}
+
+/// Asking for the air-gapped host to activate a license on and write the file of.
+#[derive(Debug, Clone)]
+pub struct ExportForm {
+    pub license: Uuid,
+    /// The license's key: the file is named after it.
+    pub key: String,
+    pub fingerprint: String,
+    pub hostname: String,
+    pub focus: ExportField,
+    /// The activation on its way.
+    pub pending: Option<RequestId>,
+    /// Why the last try was refused, as the server (or the form) words it.
+    pub error: Option<String>,
+}
+
+impl ExportForm {
+    /// An empty form for `license`.
+    pub fn new(license: &License) -> Self {
+        ExportForm {
+            license: license.id,
+            key: license.key.clone(),
+            fingerprint: String::new(),
+            hostname: String::new(),
+            focus: ExportField::Fingerprint,
+            pending: None,
+            error: None,
+        }
+    }
+
+    /// Moves the focus to the other field.
+    pub fn switch(&mut self) {
+        self.focus = match self.focus {
+            ExportField::Fingerprint => ExportField::Hostname,
+            ExportField::Hostname => ExportField::Fingerprint,
+        };
+    }
+
+    /// Types `c` into the focused field.
+    pub fn type_char(&mut self, c: char) {
+        let (field, max) = match self.focus {
+            ExportField::Fingerprint => (&mut self.fingerprint, FINGERPRINT_MAX),
+            ExportField::Hostname => (&mut self.hostname, HOSTNAME_MAX),
+        };
+        if !c.is_control() && field.chars().count() < max {
+            field.push(c);
+        }
+    }
+
+    /// Deletes the focused field's last character.
+    pub fn erase(&mut self) {
+        match self.focus {
+            ExportField::Fingerprint => self.fingerprint.pop(),
+            ExportField::Hostname => self.hostname.pop(),
+        };
+    }
+
+    /// The activation the form asks for, or what is still missing.
+    pub fn input(&self) -> Result<MachineInput, &'static str> {
+        let fingerprint = self.fingerprint.trim();
+        let hostname = self.hostname.trim();
+        if !valid_fingerprint(fingerprint) {
+            return Err("A fingerprint is 32 to 128 letters, digits, - and _: \
+                        run `entitle fingerprint` on the host");
+        }
+        if hostname.is_empty() {
+            return Err("Type the host's name");
+        }
+        Ok(MachineInput {
+            fingerprint: fingerprint.to_owned(),
+            hostname: hostname.to_owned(),
+            platform: None,
+        })
+    }
+}
+
+/// Whether licenses of `product` bind to machines, as the catalog says (not while the
+/// catalog is unknown).
+pub fn binds(model: &Model, product: &str) -> bool {
+    model
+        .catalog
+        .data
+        .as_ref()
+        .and_then(|catalog| catalog.iter().find(|p| p.code == product))
+        .is_some_and(|p| p.licensing.binding != Binding::Unbound)
+}
+
+/// The name of the file written for `hostname`: `<license key>-<hostname>.lic`, any
+/// character a file name should not hold (`/`, `:`) as `_`.
+pub fn file_name(key: &str, hostname: &str) -> String {
+    let safe = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    format!("{}-{}.lic", safe(key), safe(hostname))
+}
+
+fn fetch_list(model: &mut Model, license: Uuid) -> Command {
+    let id = model.request_id();
+    model.machines.list.start(id);
+    Command::Fetch(id, Request::Machines(license))
+}
+
+/// Asks for the account's stale license files (with the rest of Home's data).
+pub fn fetch_stale(model: &mut Model) -> Command {
+    let id = model.request_id();
+    model.machines.stale.start(id);
+    Command::Fetch(id, Request::StaleFiles)
+}
+
+/// A license's detail opened: its machines are asked for when its product binds. Another
+/// license's machines are not shown meanwhile; the same license's stay until the answer.
+pub fn open_detail(model: &mut Model, license: &License) -> Vec<Command> {
+    if !binds(model, &license.product) {
+        return Vec::new();
+    }
+    if model.machines.license != Some(license.id) {
+        model.machines.license = Some(license.id);
+        model.machines.list = Remote::default();
+    }
+    vec![fetch_list(model, license.id)]
+}
+
+/// `e`: the export form for `license`, when its product binds.
+pub fn open_export(model: &mut Model, license: &License) -> Vec<Command> {
+    if binds(model, &license.product) {
+        let form = ExportForm::new(license);
+        model.overlays.push(Overlay::ExportFile(Box::new(form)));
+    } else {
+        model.message = Some((
+            format!(
+                "{} licenses are not bound to machines: there is no license file to export",
+                license.product
+            ),
+            Level::Info,
+        ));
+    }
+    Vec::new()
+}
+
+/// A key while the export form is on top.
+pub fn on_form_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(Overlay::ExportFile(form)) = model.overlays.last_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => {
+            model.overlays.pop();
+        }
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => form.switch(),
+        KeyCode::Backspace => form.erase(),
+        KeyCode::Enter if form.pending.is_some() => {}
+        KeyCode::Enter if form.focus == ExportField::Fingerprint => form.switch(),
+        KeyCode::Enter => {
+            let input = match form.input() {
+                Ok(input) => input,
+                Err(missing) => {
+                    form.error = Some(missing.to_owned());
+                    return Vec::new();
+                }
+            };
+            let request = Request::ActivateMachine {
+                license: form.license,
+                key: form.key.clone(),
+                input,
+            };
+            let id = model.request_id();
+            if let Some(Overlay::ExportFile(form)) = model.overlays.last_mut() {
+                form.pending = Some(id);
+                form.error = None;
+            }
+            return vec![Command::Fetch(id, request)];
+        }
+        KeyCode::Char(c) => form.type_char(c),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The server's answer to a request of this module.
+pub fn on_reply(model: &mut Model, id: RequestId, reply: Reply) -> Vec<Command> {
+    let now = model.now;
+    match reply {
+        Reply::Machines(items) => {
+            model.machines.list.accept(id, Ok(items), now);
+        }
+        Reply::StaleFiles(items) => {
+            model.machines.stale.accept(id, Ok(items), now);
+        }
+        Reply::Activation { key, activation } => return activated(model, id, &key, activation),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The host is activated: its file is written, and what it changed is asked for again.
+fn activated(model: &mut Model, id: RequestId, key: &str, activation: Activation) -> Vec<Command> {
+    model
+        .overlays
+        .retain(|o| !matches!(o, Overlay::ExportFile(form) if form.pending == Some(id)));
+    let Activation {
+        machine,
+        license_file,
+    } = activation;
+    model.message = Some((
+        format!(
+            "Activated on {}; writing its license file…",
+            machine.hostname
+        ),
+        Level::Info,
+    ));
+    let mut commands = vec![Command::WriteFile {
+        name: file_name(key, &machine.hostname),
+        contents: license_file,
+    }];
+    if model.machines.license == Some(machine.license_id) {
+        commands.push(fetch_list(model, machine.license_id));
+    }
+    // A fresh file for a host renews its stale one.
+    commands.push(fetch_stale(model));
+    commands
+}
+
+/// A request of this module failed: `true` when it was one (the message is then shown where
+/// it belongs), `false` to let the status line show it.
+pub fn on_error(model: &mut Model, id: RequestId, message: &str) -> bool {
+    let now = model.now;
+    if model.machines.list.accept(id, Err(message.to_owned()), now)
+        || model
+            .machines
+            .stale
+            .accept(id, Err(message.to_owned()), now)
+    {
+        return true;
+    }
+    let form = model.overlays.iter_mut().rev().find_map(|o| match o {
+        Overlay::ExportFile(form) if form.pending == Some(id) => Some(form),
+        _ => None,
+    });
+    match form {
+        Some(form) => {
+            form.pending = None;
+            form.error = Some(message.to_owned());
+            true
+        }
+        None => false,
+    }
+}
+
+/// The runtime wrote the license file (or could not).
+pub fn on_written(model: &mut Model, result: Result<PathBuf, String>) -> Vec<Command> {
+    model.message = Some(match result {
+        Ok(path) => (
+            format!("License file written to {}", path.display()),
+            Level::Success,
+        ),
+        Err(reason) => (
+            format!("The license file was not written: {reason} (export it again)"),
+            Level::Error,
+        ),
+    });
+    Vec::new()
+}
+
+/// Failed loads of this module retry on their own, as the views' do; a license's machines
+/// only while its detail is open.
+pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Command> {
+    let due = |error: &Option<(String, DateTime<Utc>)>| {
+        error
+            .as_ref()
+            .is_some_and(|(_, at)| (now - *at).num_seconds() >= RETRY_AFTER_SECONDS)
+    };
+    let mut commands = Vec::new();
+    if due(&model.machines.stale.error) && !model.machines.stale.is_loading() {
+        commands.push(fetch_stale(model));
+    }
+    if let Some(license) = model.machines.license
+        && due(&model.machines.list.error)
+        && !model.machines.list.is_loading()
+        && model
+            .overlays
+            .iter()
+            .any(|o| matches!(o, Overlay::Detail(l) if l.id == license))
+    {
+        commands.push(fetch_list(model, license));
+    }
+    commands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_is_named_after_the_key_and_the_host_and_stays_in_its_directory() {
+        assert_eq!(
+            file_name("DR-00001-AAAAA", "db-1.example.com"),
+            "DR-00001-AAAAA-db-1.example.com.lic"
+        );
+        assert_eq!(file_name("DR-1", "../etc/x"), "DR-1-.._etc_x.lic");
+        assert_eq!(file_name("DR-1", "fe80::1"), "DR-1-fe80__1.lic");
+    }
+}
