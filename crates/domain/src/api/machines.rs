@@ -119,6 +119,7 @@ pub struct Machine {
     pub license_id: Uuid,
     /// What the software computed for this host (`entitle fingerprint`).
     pub fingerprint: String,
+    /// The host's name.
     pub hostname: String,
     /// What the software said it runs on.
     pub platform: Nullable<String>,
@@ -126,11 +127,13 @@ pub struct Machine {
     pub status: MachineStatus,
     /// Who activated it: `client` (the software) or `operator`.
     pub activated_by: MachineActor,
+    /// When it was activated.
     pub activated_at: DateTime<Utc>,
     /// The last heartbeat of a floating seat.
     pub last_heartbeat_at: Nullable<DateTime<Utc>>,
     /// When the next heartbeat must arrive (floating seats that are active).
     pub heartbeat_due: Nullable<DateTime<Utc>>,
+    /// When it was released; `null` while active.
     pub released_at: Nullable<DateTime<Utc>>,
     /// When its latest license file was issued.
     pub file_issued_at: Nullable<DateTime<Utc>>,
@@ -142,6 +145,7 @@ pub struct Machine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct MachineList {
+    /// The machines.
     pub items: Vec<Machine>,
 }
 
@@ -165,6 +169,7 @@ pub struct MachineInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Activation {
+    /// The machine now holding the license.
     pub machine: Machine,
     /// The armoured PASETO `v4.public` file (`entitle verify` checks it offline).
     pub license_file: String,
@@ -191,7 +196,9 @@ pub struct LicenseFile {
     pub license_file: String,
     /// The signing key's id (RFC 7638 thumbprint), as in `/.well-known/entitle/keys.json`.
     pub kid: String,
+    /// When the file was issued.
     pub issued_at: DateTime<Utc>,
+    /// When the file stops verifying.
     pub expires_at: DateTime<Utc>,
 }
 
@@ -217,13 +224,19 @@ pub struct ValidateRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct LicenseFacts {
+    /// The license's id.
     pub id: Uuid,
+    /// The product's code.
     pub product: String,
+    /// `active`, `expired` or `consumed`, as stored and as of now.
     pub status: LicenseStatus,
+    /// When it became valid.
     pub valid_from: DateTime<Utc>,
+    /// When it stops being valid (the software runs on until `grace_until`).
     pub valid_until: DateTime<Utc>,
     /// Until when the software keeps running (`valid_until` plus the product's grace).
     pub grace_until: DateTime<Utc>,
+    /// Whether its subscription renews itself.
     pub auto_renew: bool,
 }
 
@@ -233,14 +246,17 @@ pub struct LicenseFacts {
 pub struct Validity {
     /// Whether the software may run (`valid` or `in_grace`).
     pub valid: bool,
+    /// Why: `valid`, `in_grace`, `expired`, `not_yet_valid`, `consumed`, `fingerprint_required`, `no_machine`, `machine_mismatch`, `product_mismatch` or `heartbeat_dead`.
     pub code: ValidationCode,
     /// The code in a sentence, for the software's log.
     pub detail: String,
+    /// The license as it stands.
     pub license: LicenseFacts,
     /// The machine the license is active on, when it is this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub machine: Option<Machine>,
+    /// The server's clock, for the software to compare with its own.
     pub server_time: DateTime<Utc>,
     /// A PASETO `v4.public` token of this answer (`entitle-receipt/1`) echoing the nonce,
     /// valid for five minutes.
@@ -253,6 +269,7 @@ pub struct Validity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Heartbeat {
+    /// The machine, its heartbeat recorded.
     pub machine: Machine,
     /// Send the next heartbeat before this.
     pub next_by: DateTime<Utc>,
@@ -278,7 +295,9 @@ pub struct RunConsume {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct StaleFile {
+    /// The license.
     pub license: License,
+    /// The machine holding it.
     pub machine: Machine,
     /// The validity the machine's latest file carries.
     pub file_valid_until: DateTime<Utc>,
@@ -288,6 +307,7 @@ pub struct StaleFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct StaleFileList {
+    /// The machines, oldest activation first.
     pub items: Vec<StaleFile>,
 }
 
@@ -302,8 +322,11 @@ pub struct SigningKey {
     pub status: SigningKeyStatus,
     /// The Ed25519 public key, base64url.
     pub public_key: String,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
+    /// When it began signing.
     pub activated_at: Nullable<DateTime<Utc>>,
+    /// When it stopped signing.
     pub retired_at: Nullable<DateTime<Utc>>,
 }
 
@@ -311,6 +334,7 @@ pub struct SigningKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct SigningKeyList {
+    /// The keys.
     pub items: Vec<SigningKey>,
 }
 

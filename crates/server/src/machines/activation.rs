@@ -40,11 +40,7 @@ pub struct Activated {
 /// Checks what a machine says about itself: its fingerprint, host name and platform.
 pub fn check_input(input: &MachineInput) -> ServiceResult<()> {
     if !valid_fingerprint(&input.fingerprint) {
-        return Err(ServiceError::Rule {
-            code: ProblemCode::FingerprintInvalid,
-            detail: "a fingerprint is 32 to 128 characters of letters, digits, '-' and '_'"
-                .to_owned(),
-        });
+        return Err(super::fingerprint_invalid());
     }
     if !valid_host(&input.hostname) {
         return Err(ServiceError::Invalid(format!(
@@ -246,10 +242,7 @@ pub async fn release(
             Which::Fingerprint(fingerprint) => m.fingerprint.eq_ignore_ascii_case(fingerprint),
         });
     let Some(before) = active else {
-        return Err(ServiceError::Absent {
-            code: ProblemCode::MachineNotFound,
-            detail: "this license has no active machine by that name".to_owned(),
-        });
+        return Err(super::not_active_here());
     };
     let txn = db.begin().await?;
     let released = machine::Entity::update_many()

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entitle_domain::ProductKind;
-use entitle_domain::api::{LicenseFile, ProblemCode};
+use entitle_domain::api::LicenseFile;
 use entitle_verify::claims::{FileClaims, LicenseClaims, MachineClaims, OneTime};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
@@ -70,10 +70,7 @@ pub async fn for_fingerprint(
         .await?
         .filter(|m| m.fingerprint.eq_ignore_ascii_case(fingerprint));
     let Some(machine) = active else {
-        return Err(ServiceError::Absent {
-            code: ProblemCode::MachineNotFound,
-            detail: "this license is not active on this machine: activate it first".to_owned(),
-        });
+        return Err(super::not_active_here());
     };
     issue(issuer, licensed, &machine, ttl, now).await
 }

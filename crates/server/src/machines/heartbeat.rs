@@ -40,10 +40,7 @@ pub async fn beat(
         return Err(if died_here(db, license.id, fingerprint).await? {
             dead()
         } else {
-            ServiceError::Absent {
-                code: ProblemCode::MachineNotFound,
-                detail: "this license is not active on this machine: activate it first".to_owned(),
-            }
+            super::not_active_here()
         });
     };
     if rules.heartbeat_dead(row.last_heartbeat_at.unwrap_or(row.activated_at), now) {

@@ -26,7 +26,9 @@ use entitle_domain::Product;
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::catalog::service as catalog;
-use crate::error::ServiceResult;
+use entitle_domain::api::ProblemCode;
+
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::{license, subscription};
 
 /// A license with its product, which holds the licensing rules.
@@ -52,5 +54,21 @@ impl Licensed {
             .one(db)
             .await?
             .is_some_and(|s| s.auto_renew))
+    }
+}
+
+/// A fingerprint that is not one (422 `fingerprint_invalid`).
+pub fn fingerprint_invalid() -> ServiceError {
+    ServiceError::Rule {
+        code: ProblemCode::FingerprintInvalid,
+        detail: "a fingerprint is 32 to 128 characters of letters, digits, '-' and '_'".to_owned(),
+    }
+}
+
+/// The license holds no active machine by the name asked (404 `machine_not_found`).
+pub fn not_active_here() -> ServiceError {
+    ServiceError::Absent {
+        code: ProblemCode::MachineNotFound,
+        detail: "this license is not active on this machine: activate it first".to_owned(),
     }
 }

@@ -3,7 +3,7 @@
 //! cannot be replayed, and a fresh file when the machine's predates a renewal.
 
 use chrono::{DateTime, Duration, Utc};
-use entitle_domain::api::{LicenseFacts, ProblemCode, ValidateRequest, Validity};
+use entitle_domain::api::{LicenseFacts, ValidateRequest, Validity};
 use entitle_domain::machines::{
     ActiveMachine, Validation, ValidationCode, valid_fingerprint, validate,
 };
@@ -11,7 +11,7 @@ use entitle_verify::claims::ReceiptClaims;
 
 use super::files::{self, Issuer};
 use super::{Licensed, heartbeat, store};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::licenses::store as licenses;
 use crate::signing;
 
@@ -30,11 +30,7 @@ pub async fn answer(
     let rules = licensed.product.licensing;
     let fingerprint = request.fingerprint.as_deref();
     if fingerprint.is_some_and(|f| !valid_fingerprint(f)) {
-        return Err(ServiceError::Rule {
-            code: ProblemCode::FingerprintInvalid,
-            detail: "a fingerprint is 32 to 128 characters of letters, digits, '-' and '_'"
-                .to_owned(),
-        });
+        return Err(super::fingerprint_invalid());
     }
     let active = if rules.binds() {
         store::active(db, license.id).await?

@@ -108,6 +108,28 @@ fn wrong_state(key: &signing_key::Model, step: &str) -> ServiceError {
     }
 }
 
+/// Moves `kid` from `next` to `to`, stamping `at_column`; conditional on its still being
+/// `next`, so of two rotations at once one moves it.
+async fn move_from_next(
+    db: &impl ConnectionTrait,
+    before: &signing_key::Model,
+    to: SigningKeyStatus,
+    at_column: signing_key::Column,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let moved = signing_key::Entity::update_many()
+        .col_expr(signing_key::Column::Status, Expr::value(to))
+        .col_expr(at_column, Expr::value(now))
+        .filter(signing_key::Column::Kid.eq(before.kid.clone()))
+        .filter(signing_key::Column::Status.eq(SigningKeyStatus::Next))
+        .exec(db)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(wrong_state(before, "it changed while this request ran"));
+    }
+    Ok(())
+}
+
 /// Makes `kid` (a `next` key) the one that signs, retiring the one that did, in one
 /// transaction: files signed before stay verifiable with the retired key.
 pub async fn activate(
@@ -130,19 +152,14 @@ pub async fn activate(
         .filter(signing_key::Column::Status.eq(SigningKeyStatus::Active))
         .exec(&txn)
         .await?;
-    let moved = signing_key::Entity::update_many()
-        .col_expr(
-            signing_key::Column::Status,
-            Expr::value(SigningKeyStatus::Active),
-        )
-        .col_expr(signing_key::Column::ActivatedAt, Expr::value(now))
-        .filter(signing_key::Column::Kid.eq(kid))
-        .filter(signing_key::Column::Status.eq(SigningKeyStatus::Next))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected == 0 {
-        return Err(wrong_state(&before, "it changed while this request ran"));
-    }
+    move_from_next(
+        &txn,
+        &before,
+        SigningKeyStatus::Active,
+        signing_key::Column::ActivatedAt,
+        now,
+    )
+    .await?;
     let after = named(&txn, kid).await?;
     audit(actor, "signing_key.activated", &before, &after)
         .record(&txn, now)
@@ -167,19 +184,14 @@ pub async fn retire(
             "activate another key to retire the active one; a retired key stays retired",
         ));
     }
-    let moved = signing_key::Entity::update_many()
-        .col_expr(
-            signing_key::Column::Status,
-            Expr::value(SigningKeyStatus::Retired),
-        )
-        .col_expr(signing_key::Column::RetiredAt, Expr::value(now))
-        .filter(signing_key::Column::Kid.eq(kid))
-        .filter(signing_key::Column::Status.eq(SigningKeyStatus::Next))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected == 0 {
-        return Err(wrong_state(&before, "it changed while this request ran"));
-    }
+    move_from_next(
+        &txn,
+        &before,
+        SigningKeyStatus::Retired,
+        signing_key::Column::RetiredAt,
+        now,
+    )
+    .await?;
     let after = named(&txn, kid).await?;
     audit(actor, "signing_key.retired", &before, &after)
         .record(&txn, now)

@@ -6,13 +6,13 @@
 use chrono::Duration;
 use entitle_client::LicenseQuery;
 use entitle_domain::Clock;
-use entitle_domain::api::License;
+use entitle_domain::api::{License, OrderRequest};
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, Region};
 use entitle_verify::{Expect, KeySet, verify_file};
 use serde_json::{Value, json};
 
 use crate::accounts::account_with_key;
-use crate::harness::TestApp;
+use crate::harness::{TestApp, move_to};
 use crate::on_both_databases;
 use crate::purchase::{buy, purchase};
 
@@ -213,6 +213,43 @@ on_both_databases! {
         let answer = call(&app, &seat.key, "POST", "/v1/client/validate", json!({"fingerprint": fingerprint(1)})).await.1;
         assert_eq!(answer["code"], "heartbeat_dead");
         assert_eq!(activate(&app, &seat.key, 2).await.0, 201, "the seat is free for another host");
+    }
+
+    async fn a_renewal_makes_files_stale_until_a_fresh_one_is_fetched(app) {
+        let (account, client) = account_with_key(&app, "Renewed", AccountKind::Individual, Region::Cn).await;
+        let mut request = purchase("dr", Some(Cycle::Month), 1, PaymentMethod::Alipay);
+        if let OrderRequest::Purchase(p) = &mut request {
+            p.auto_renew = Some(true);
+        }
+        buy(&app, &client, account.id, &request).await;
+        let dr = licenses_of(&client, account.id, "dr").await.remove(0);
+        assert_eq!(activate(&app, &dr.key, 1).await.0, 201);
+        let stale = |client: entitle_client::Client| async move {
+            client.stale_license_files(account.id).await.expect("stale files").items
+        };
+        assert!(stale(client.clone()).await.is_empty(), "a fresh file");
+        move_to(&app, dr.valid_until).await;
+        assert_eq!(app.admin.run_job("renewals").await.expect("renewals").processed, 1);
+        let listed = stale(client.clone()).await;
+        assert_eq!(listed.len(), 1, "the file predates the renewal");
+        assert_eq!(listed[0].file_valid_until, dr.valid_until);
+        assert!(listed[0].license.valid_until > dr.valid_until);
+        assert!(listed[0].machine.file_stale);
+        let answer = validate(&app, &dr.key, 1).await;
+        assert_eq!(answer["code"], "valid");
+        let fresh = answer["license_file"].as_str().expect("a fresh file with the answer");
+        let claims = verify_file(
+            fresh,
+            &keys(&app).await,
+            &Expect { product: Some("dr"), fingerprint: None },
+            app.clock.now(),
+            None,
+        )
+        .expect("verifies")
+        .claims;
+        assert_eq!(claims.license.valid_until, listed[0].license.valid_until);
+        assert!(stale(client.clone()).await.is_empty(), "the fresh file is current");
+        assert!(validate(&app, &dr.key, 1).await["license_file"].is_null());
     }
 
     async fn files_signed_before_a_rotation_still_verify(app) {
