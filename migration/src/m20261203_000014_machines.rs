@@ -13,8 +13,15 @@
 //!   partial unique index; the private half sealed when a key-encryption key is configured.
 //! - `licenses.consumed_run_id`: a failback run consumes once; the same run asking again is
 //!   answered the same.
+//! - A license activated on a host before this migration keeps it: an active machine is made
+//!   for each, named by its host as the older `activate {host}` door names one (the SHA-256
+//!   of `host:<name>`), activated by an operator.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::prelude::DateTimeUtc;
+use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -96,6 +103,53 @@ fn maybe_at(column: impl IntoIden) -> ColumnDef {
 
 fn add(table: impl IntoIden, column: ColumnDef) -> TableAlterStatement {
     Table::alter().table(table).add_column(column).to_owned()
+}
+
+/// One active machine for each license activated on a host before machines existed.
+async fn backfill_hosts(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let hosts = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, account_id, host, updated_at FROM licenses WHERE host IS NOT NULL",
+        ))
+        .await?;
+    for row in hosts {
+        let license: Uuid = row.try_get("", "id")?;
+        let account: Uuid = row.try_get("", "account_id")?;
+        let host: String = row.try_get("", "host")?;
+        let at: DateTimeUtc = row.try_get("", "updated_at")?;
+        let fingerprint = hex::encode(Sha256::digest(format!("host:{host}").as_bytes()));
+        let insert = Query::insert()
+            .into_table(Machines::Table)
+            .columns([
+                Machines::Id,
+                Machines::LicenseId,
+                Machines::AccountId,
+                Machines::Fingerprint,
+                Machines::Hostname,
+                Machines::Status,
+                Machines::ActivatedBy,
+                Machines::ActivatedAt,
+                Machines::CreatedAt,
+                Machines::UpdatedAt,
+            ])
+            .values_panic([
+                Uuid::now_v7().into(),
+                license.into(),
+                account.into(),
+                fingerprint.into(),
+                host.into(),
+                "active".into(),
+                "operator".into(),
+                at.into(),
+                at.into(),
+                at.into(),
+            ])
+            .to_owned();
+        manager.exec_stmt(insert).await?;
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -195,6 +249,7 @@ impl MigrationTrait for Migration {
              WHERE status = 'active'",
         )
         .await?;
+        backfill_hosts(manager).await?;
         manager
             .create_index(
                 Index::create()

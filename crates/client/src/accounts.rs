@@ -1,7 +1,7 @@
 //! Accounts (`/v1/accounts`, `/v1/me`): who holds subscriptions, and who a key belongs to.
 
 use entitle_domain::api::{
-    Account, AccountInput, AccountPage, AccountSummary, AccountUpdate, WhoAmI,
+    Account, AccountInput, AccountOverviewPage, AccountPage, AccountSummary, AccountUpdate, WhoAmI,
 };
 use uuid::Uuid;
 
@@ -30,6 +30,21 @@ impl Client {
     ) -> Result<AccountPage, ClientError> {
         self.get_page("/v1/accounts", &page_query(limit, cursor))
             .await
+    }
+
+    /// `GET /v1/admin/accounts` (admin), one page: `q` finds by whole id or part of the name;
+    /// each with its live subscriptions and unpaid orders.
+    pub async fn find_accounts(
+        &self,
+        q: Option<&str>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<AccountOverviewPage, ClientError> {
+        let mut query = page_query(limit, cursor);
+        if let Some(q) = q {
+            query.push(("q", q.to_owned()));
+        }
+        self.get_page("/v1/admin/accounts", &query).await
     }
 
     /// `GET /v1/accounts/{id}`.

@@ -1,6 +1,6 @@
 //! Invoices: one per paid order, requested (or changed) by the customer, issued as a PDF.
 
-use entitle_domain::api::{Invoice, InvoicePage, InvoiceRequest};
+use entitle_domain::api::{Invoice, InvoicePage, InvoiceQueue, InvoiceRequest};
 use reqwest::Method;
 use uuid::Uuid;
 
@@ -42,5 +42,10 @@ impl Client {
         let response =
             Self::successful(self.request(Method::GET, &format!("/v1/invoices/{id}/pdf"))).await?;
         Ok(response.bytes().await?.to_vec())
+    }
+
+    /// `GET /v1/admin/invoice-queue` (admin): what the next batch issues, and when.
+    pub async fn invoice_queue(&self) -> Result<InvoiceQueue, ClientError> {
+        self.get("/v1/admin/invoice-queue").await
     }
 }

@@ -36,6 +36,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
+pub use audit::AuditQuery;
 pub use licenses::LicenseQuery;
 pub use sandbox::sandbox_csrf;
 

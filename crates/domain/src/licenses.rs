@@ -88,7 +88,6 @@ pub struct LicenseState {
     pub stored: LicenseStatus,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
-    pub host: Option<String>,
 }
 
 impl LicenseState {
@@ -123,6 +122,20 @@ impl LicenseState {
             LicenseStatus::Consumed => Err(LicenseRefusal::Consumed),
             LicenseStatus::Expired => Err(LicenseRefusal::Expired(self.valid_until)),
             LicenseStatus::Active => Ok(()),
+        }
+    }
+
+    /// A license file is issued while the license keeps the software running: not once it is
+    /// consumed, and not past its grace (`grace_until`), so no fresh file outlives it.
+    pub fn check_file(
+        &self,
+        grace_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), LicenseRefusal> {
+        match self.stored {
+            LicenseStatus::Consumed => Err(LicenseRefusal::Consumed),
+            _ if now >= grace_until => Err(LicenseRefusal::Expired(self.valid_until)),
+            _ => Ok(()),
         }
     }
 }
@@ -205,7 +218,6 @@ mod tests {
             stored,
             valid_from: Utc::now() - Duration::days(1),
             valid_until: Utc::now() + Duration::days(ends_in_days),
-            host: None,
         }
     }
 
@@ -222,6 +234,23 @@ mod tests {
                 .check_consume(true, now)
                 .map_err(|r| r.code()),
             Err(ProblemCode::LicenseAlreadyConsumed)
+        );
+    }
+
+    #[test]
+    fn files_are_issued_until_the_grace_ends_and_never_once_consumed() {
+        let now = Utc::now();
+        let ended = license(LicenseStatus::Expired, -1);
+        assert!(ended.check_file(now + Duration::days(6), now).is_ok());
+        assert_eq!(
+            ended.check_file(now, now).map_err(|r| r.code()),
+            Err(ProblemCode::LicenseExpired)
+        );
+        assert_eq!(
+            license(LicenseStatus::Consumed, 30)
+                .check_file(now + Duration::days(30), now)
+                .map_err(|r| r.code()),
+            Err(ProblemCode::LicenseConsumed)
         );
     }
 

@@ -94,16 +94,11 @@ impl ValidationCode {
     }
 }
 
-/// Seconds a heartbeat may be late before the seat counts as abandoned (clients ping every
-/// interval minus this, so a ping on time is never late).
+/// Seconds a heartbeat may arrive after its due time before the seat counts as abandoned.
 pub const HEARTBEAT_DRIFT_SECONDS: i64 = 30;
 
-/// The longest a floating seat's license file lasts: a host borrows its seat offline for a
-/// week at most, then must come back online.
-pub const FLOATING_FILE_DAYS: i64 = 7;
-
-/// The longest any other license file lasts; its end of validity plus grace usually comes
-/// first.
+/// The longest a node-locked or unbound license file lasts; its end of validity plus grace
+/// usually comes first.
 pub const FILE_DAYS: i64 = 400;
 
 /// A product's licensing settings: catalog data, edited by an admin like the rest.
@@ -146,29 +141,35 @@ impl Licensing {
         valid_until + Duration::days(i64::from(self.grace_days))
     }
 
-    /// Whether a floating seat last heard from at `last_seen` has missed its heartbeats.
+    /// Whether a floating seat last heard from at `last_seen` has missed its heartbeats: it
+    /// is allowed [`HEARTBEAT_DRIFT_SECONDS`] past its due time.
     pub fn heartbeat_dead(&self, last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-        self.binding == Binding::Floating && now > self.heartbeat_due(last_seen)
+        self.binding == Binding::Floating
+            && now > self.heartbeat_due(last_seen) + Duration::seconds(HEARTBEAT_DRIFT_SECONDS)
     }
 
-    /// When the next heartbeat after one at `last_seen` must arrive at the latest.
+    /// When the heartbeat after one at `last_seen` is due: what the client aims at.
     pub fn heartbeat_due(&self, last_seen: DateTime<Utc>) -> DateTime<Utc> {
-        last_seen + Duration::seconds(i64::from(self.heartbeat_seconds) + HEARTBEAT_DRIFT_SECONDS)
+        last_seen + Duration::seconds(i64::from(self.heartbeat_seconds))
     }
 
     /// When a file issued at `issued` for a license usable until `grace_until` expires: at
-    /// the end of validity plus grace, and at most after the file's life (a week for a
-    /// floating seat), shortened further by `ttl` when the client asks.
+    /// the end of validity plus grace, and at most after the file's life, shortened further
+    /// by `ttl` when the client asks. A floating seat's file lasts as long as its seat is
+    /// held without a heartbeat: past that the job frees the seat for another host, and a
+    /// longer file would let one seat run on several hosts offline.
     pub fn file_expiry(
         &self,
         issued: DateTime<Utc>,
         grace_until: DateTime<Utc>,
         ttl: Option<Duration>,
     ) -> DateTime<Utc> {
-        let life = Duration::days(match self.binding {
-            Binding::Floating => FLOATING_FILE_DAYS,
-            _ => FILE_DAYS,
-        });
+        let life = match self.binding {
+            Binding::Floating => {
+                Duration::seconds(i64::from(self.heartbeat_seconds) + HEARTBEAT_DRIFT_SECONDS)
+            }
+            _ => Duration::days(FILE_DAYS),
+        };
         let life = ttl.map_or(life, |ttl| ttl.min(life));
         grace_until.min(issued + life)
     }
@@ -193,6 +194,32 @@ impl Licensing {
         let freeing = recent.len() - usize::try_from(self.transfer_limit).unwrap_or(0);
         recent.get(freeing).map(|at| *at + window)
     }
+}
+
+/// A machine in a license's history, as counting its moves needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastMachine<'a> {
+    pub fingerprint: &'a str,
+    pub activated_by: MachineActor,
+    pub activated_at: DateTime<Utc>,
+    pub released_by: Option<MachineActor>,
+}
+
+/// When the license moved to a new machine by itself, from its machines oldest first: an
+/// activation by the software of another fingerprint than the machine the software itself
+/// released before it. The first activation is no move; neither is a host coming back, nor
+/// one following an operator's release (a destroyed host) or the job's (a silent seat).
+pub fn moves_by_itself(history: &[PastMachine<'_>]) -> Vec<DateTime<Utc>> {
+    history
+        .windows(2)
+        .filter(|pair| {
+            let (before, after) = (pair[0], pair[1]);
+            after.activated_by == MachineActor::Client
+                && before.released_by == Some(MachineActor::Client)
+                && !after.fingerprint.eq_ignore_ascii_case(before.fingerprint)
+        })
+        .map(|pair| pair[1].activated_at)
+        .collect()
 }
 
 /// A fingerprint as a client sends it: 32–128 characters of letters, digits, `-` and `_`

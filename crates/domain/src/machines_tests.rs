@@ -28,7 +28,6 @@ fn license(stored: LicenseStatus) -> LicenseState {
         stored,
         valid_from: at(2),
         valid_until: at(10),
-        host: None,
     }
 }
 
@@ -129,6 +128,10 @@ fn a_floating_seat_dies_when_its_heartbeats_stop() {
         fingerprint: HOST,
         last_seen,
     });
+    assert_eq!(
+        seat().heartbeat_due(last_seen),
+        last_seen + Duration::seconds(600)
+    );
     let on_time = last_seen + Duration::seconds(600 + HEARTBEAT_DRIFT_SECONDS);
     assert_eq!(
         validate(&ask(&held, seat(), here), on_time),
@@ -153,7 +156,7 @@ fn files_expire_at_grace_end_or_after_their_life() {
     assert_eq!(dr().file_expiry(issued, at(17), None), at(17));
     assert_eq!(
         seat().file_expiry(issued, at(30), None),
-        issued + Duration::days(FLOATING_FILE_DAYS)
+        issued + Duration::seconds(600 + HEARTBEAT_DRIFT_SECONDS)
     );
     assert_eq!(
         dr().file_expiry(issued, at(17), Some(Duration::hours(1))),
@@ -230,4 +233,35 @@ fn one_machine_holds_a_license() {
         placement(Some((OTHER, "b")), HOST),
         Placement::Elsewhere("b")
     );
+}
+
+#[test]
+fn only_the_softwares_own_moves_to_new_machines_count() {
+    let past = |fingerprint, activated_by, day, released_by| PastMachine {
+        fingerprint,
+        activated_by,
+        activated_at: at(day),
+        released_by,
+    };
+    let client = MachineActor::Client;
+    let history = [
+        // The first activation is no move.
+        past(HOST, client, 1, Some(client)),
+        // Moved by itself: counted.
+        past(OTHER, client, 2, Some(client)),
+        // The same host back after deactivating itself? It was OTHER before: counted.
+        past(HOST, client, 3, Some(MachineActor::Operator)),
+        // After an operator released a destroyed host: not counted.
+        past(OTHER, client, 4, Some(MachineActor::Job)),
+        // After the job freed a silent seat: not counted.
+        past(HOST, client, 5, Some(client)),
+        // The same fingerprint coming back: not counted.
+        past(HOST, client, 6, None),
+    ];
+    assert_eq!(moves_by_itself(&history), vec![at(2), at(3)]);
+    let on_behalf = [
+        past(HOST, client, 1, Some(client)),
+        past(OTHER, MachineActor::Operator, 2, None),
+    ];
+    assert!(moves_by_itself(&on_behalf).is_empty());
 }

@@ -51,6 +51,23 @@ impl PageRequest {
         Ok(self.finish(rows, id_of))
     }
 
+    /// Reads this page of `query` (already in descending `id` order): the rows before the
+    /// cursor, newest first, and where the next (older) page starts.
+    pub async fn load_newest_first<E: EntityTrait>(
+        self,
+        db: &impl ConnectionTrait,
+        query: Select<E>,
+        id: E::Column,
+        id_of: impl Fn(&E::Model) -> Uuid,
+    ) -> ServiceResult<(Vec<E::Model>, Option<String>)> {
+        let query = match self.after {
+            Some(before) => query.filter(id.lt(before)),
+            None => query,
+        };
+        let rows = query.limit(self.fetch()).all(db).await?;
+        Ok(self.finish(rows, id_of))
+    }
+
     /// Cuts the fetched rows to the page and says where the next one starts.
     pub fn finish<T>(self, mut rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
         let limit = self.limit as usize;

@@ -351,3 +351,19 @@ pub fn refusal(status: StatusCode, code: ProblemCode, detail: &str) -> Response 
         .with_status(status)
         .into_response()
 }
+
+/// A 429 `rate_limited` answer with `Retry-After: seconds`, for the limits the edge and the
+/// key checks enforce before any handler runs.
+pub fn too_many_requests(seconds: u64, detail: &str) -> Response {
+    let mut response = refusal(
+        StatusCode::TOO_MANY_REQUESTS,
+        ProblemCode::RateLimited,
+        detail,
+    );
+    if let Ok(value) = poem::http::HeaderValue::from_str(&seconds.to_string()) {
+        response
+            .headers_mut()
+            .insert(poem::http::header::RETRY_AFTER, value);
+    }
+    response
+}

@@ -12,6 +12,7 @@ pub mod config;
 pub mod invoice_form;
 pub mod machines;
 pub mod model;
+pub mod names;
 pub mod paged;
 pub mod runtime;
 pub mod theme;

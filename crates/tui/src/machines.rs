@@ -133,9 +133,10 @@ pub fn binds(model: &Model, product: &str) -> bool {
         .is_some_and(|p| p.licensing.binding != Binding::Unbound)
 }
 
-/// The name of the file written for `hostname`: `<license key>-<hostname>.lic`, any
+/// The name of the file written for `hostname`: `<license id>-<hostname>.lic` (never the
+/// license key, which the file itself leaves out too), any
 /// character a file name should not hold (`/`, `:`) as `_`.
-pub fn file_name(key: &str, hostname: &str) -> String {
+pub fn file_name(license: &str, hostname: &str) -> String {
     let safe = |text: &str| -> String {
         text.chars()
             .map(|c| {
@@ -147,7 +148,7 @@ pub fn file_name(key: &str, hostname: &str) -> String {
             })
             .collect()
     };
-    format!("{}-{}.lic", safe(key), safe(hostname))
+    format!("{}-{}.lic", safe(license), safe(hostname))
 }
 
 fn fetch_list(model: &mut Model, license: Uuid) -> Command {
@@ -182,13 +183,11 @@ pub fn open_export(model: &mut Model, license: &License) -> Vec<Command> {
         let form = ExportForm::new(license);
         model.overlays.push(Overlay::ExportFile(Box::new(form)));
     } else {
-        model.message = Some((
-            format!(
-                "{} licenses are not bound to machines: there is no license file to export",
-                license.product
-            ),
-            Level::Info,
-        ));
+        let text = format!(
+            "{} licenses are not bound to machines: there is no license file to export",
+            model.product_name(&license.product)
+        );
+        model.message = Some((text, Level::Info));
     }
     Vec::new()
 }
@@ -259,13 +258,13 @@ fn activated(model: &mut Model, id: RequestId, key: &str, activation: Activation
     } = activation;
     model.message = Some((
         format!(
-            "Activated on {}; writing its license file…",
+            "Activated {key} on {}; writing its license file…",
             machine.hostname
         ),
         Level::Info,
     ));
     let mut commands = vec![Command::WriteFile {
-        name: file_name(key, &machine.hostname),
+        name: file_name(&machine.license_id.to_string(), &machine.hostname),
         contents: license_file,
     }];
     if model.machines.license == Some(machine.license_id) {
@@ -347,7 +346,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_file_is_named_after_the_key_and_the_host_and_stays_in_its_directory() {
+    fn the_file_is_named_after_the_license_and_the_host_and_stays_in_its_directory() {
         assert_eq!(
             file_name("DR-00001-AAAAA", "db-1.example.com"),
             "DR-00001-AAAAA-db-1.example.com.lic"

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::invoice_form::InvoiceForm;
 use crate::machines::{ExportForm, Machines};
+use crate::names::ProductNames;
 use crate::paged::Paged;
 use crate::theme::Theme;
 use crate::wizard::Wizard;
@@ -214,27 +215,36 @@ pub struct LicenseTable {
     pub filtering: bool,
     pub sort: LicenseSort,
     pub cursor: Cursor,
+    /// The catalog's product names, which the filter matches and the sort orders by (set
+    /// when the catalog arrives).
+    pub names: ProductNames,
 }
 
 impl LicenseTable {
-    /// Rebuilds the display order after the rows, the filter or the sort changed. The filter
-    /// matches the key, the product and the status, case-insensitively.
+    /// Rebuilds the display order after the rows, the filter, the sort or the product names
+    /// changed. The filter matches the key, the product (code or name) and the status,
+    /// case-insensitively; the product sort orders by name, as the table shows it.
     pub fn reshape(&mut self) {
         let needle = self.filter.to_lowercase();
         let rows = &self.rows;
+        let names = &self.names;
         let mut shown: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 needle.is_empty() || {
                     let l = &rows[i];
                     l.key.to_lowercase().contains(&needle)
-                        || l.product.contains(&needle)
+                        || names.matches(&l.product, &needle)
                         || status_word(l).contains(&needle)
                 }
             })
             .collect();
         match self.sort {
             LicenseSort::Created => {}
-            LicenseSort::Product => shown.sort_by(|&a, &b| rows[a].product.cmp(&rows[b].product)),
+            LicenseSort::Product => shown.sort_by(|&a, &b| {
+                names
+                    .name(&rows[a].product)
+                    .cmp(names.name(&rows[b].product))
+            }),
             LicenseSort::Status => shown.sort_by_key(|&i| status_word(&rows[i])),
             LicenseSort::ValidUntil => shown.sort_by_key(|&i| rows[i].valid_until),
         }
@@ -328,6 +338,20 @@ pub enum Overlay {
     ExportFile(Box<ExportForm>),
 }
 
+impl Overlay {
+    /// Whether the dialog takes free text, so that `?` is typed rather than opening the
+    /// help (F1 opens it from there).
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self,
+            Overlay::Command(_)
+                | Overlay::HostInput { .. }
+                | Overlay::InvoiceForm(_)
+                | Overlay::ExportFile(_)
+        )
+    }
+}
+
 /// How serious a status-line message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -407,6 +431,11 @@ impl Model {
             sandbox: false,
             quit: false,
         }
+    }
+
+    /// The name of the product `code`, from the catalog (the code until it is loaded).
+    pub fn product_name<'a>(&'a self, code: &'a str) -> &'a str {
+        crate::names::product(self.catalog.data.as_deref(), code)
     }
 
     /// A fresh request id.

@@ -189,7 +189,12 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
             model.orders.accept(id, Ok(items), now);
         }
         Ok(Reply::Catalog(items)) => {
-            model.catalog.accept(id, Ok(items), now);
+            // The licenses table filters and sorts by the catalog's product names.
+            let names = crate::names::ProductNames::of(&items);
+            if model.catalog.accept(id, Ok(items), now) && model.licenses.names != names {
+                model.licenses.names = names;
+                model.licenses.reshape();
+            }
         }
         Ok(Reply::Invoices(page)) => {
             if model.invoices.page.accept(id, Ok(()), now) {
@@ -247,11 +252,11 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         }
         Ok(Reply::Subscription(subscription)) => {
             let state = if subscription.auto_renew { "on" } else { "off" };
-            say(
-                model,
-                format!("Auto-renew is {state} for {}", subscription.product),
-                Level::Success,
+            let text = format!(
+                "Auto-renew is {state} for {}",
+                model.product_name(&subscription.product)
             );
+            say(model, text, Level::Success);
             return vec![fetch(model, Request::Subscriptions)];
         }
         Ok(Reply::Note(text)) => {
@@ -541,10 +546,11 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         }
         (Tab::Licenses, KeyCode::Char('c')) => {
             if let Some(l) = model.licenses.selected() {
+                let product = crate::names::product(model.catalog.data.as_deref(), &l.product);
                 let confirm = Confirm {
                     title: "Consume this license?".to_owned(),
                     lines: vec![
-                        format!("{} ({})", l.key, l.product),
+                        format!("{} ({product})", l.key),
                         "A one-time license is used by one run and cannot be used again."
                             .to_owned(),
                     ],
@@ -578,17 +584,16 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         (Tab::Subscriptions, KeyCode::Char('t')) => {
             if let Some(sub) = selected_subscription(model) {
                 let turn_on = !sub.auto_renew;
+                let product = model.product_name(&sub.product).to_owned();
                 let lines = if turn_on {
                     vec![format!(
-                        "{} will renew on {}",
-                        sub.product,
+                        "{product} will renew on {}",
                         sub.current_period_end.format("%Y-%m-%d")
                     )]
                 } else {
                     vec![
                         format!(
-                            "{} will run to {} and not renew.",
-                            sub.product,
+                            "{product} will run to {} and not renew.",
                             sub.current_period_end.format("%Y-%m-%d")
                         ),
                         "This is not a cancellation: nothing is refunded or ended early."
@@ -609,11 +614,11 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             {
                 let wizard = Wizard::upgrade(&catalog, &sub, &model.account.payment_methods);
                 if wizard.products.is_empty() {
-                    say(
-                        model,
-                        format!("{} has no higher edition to upgrade to", sub.product),
-                        Level::Info,
+                    let text = format!(
+                        "{} has no higher edition to upgrade to",
+                        model.product_name(&sub.product)
                     );
+                    say(model, text, Level::Info);
                 } else {
                     model.overlays.push(Overlay::Wizard(Box::new(wizard)));
                 }
@@ -669,7 +674,9 @@ fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                     title: "Cancel this unpaid order?".to_owned(),
                     lines: vec![format!(
                         "{} {} {}",
-                        order.product, order.total, order.currency
+                        model.product_name(&order.product),
+                        order.total,
+                        order.currency
                     )],
                     action: Action::CancelOrder(order.id),
                 };
@@ -800,6 +807,13 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     let Some(top) = model.overlays.last_mut() else {
         return Vec::new();
     };
+    // Help is one key away from a dialog too: F1, or `?` where it is not typed as text.
+    let wants_help =
+        key.code == KeyCode::F(1) || (key.code == KeyCode::Char('?') && !top.takes_text());
+    if wants_help && !matches!(top, Overlay::Help) {
+        model.overlays.push(Overlay::Help);
+        return Vec::new();
+    }
     match top {
         Overlay::Help => {
             if matches!(
@@ -943,10 +957,13 @@ fn on_wizard_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                     let total = quote
                         .map(|q| format!("{} {}", q.total, q.currency))
                         .unwrap_or_default();
+                    let method = wizard.methods.get(wizard.method).map_or("", |m| m.label());
                     let confirm = Confirm {
                         title: "Continue to the third-party payment platform?".to_owned(),
                         lines: vec![
-                            format!("Subscribe Now: {total}, paid on the provider's page."),
+                            format!(
+                                "Subscribe Now: {total} with {method}, paid on the provider's page."
+                            ),
                             "Licenses take effect the moment payment completes and are non-refundable.".to_owned(),
                         ],
                         action: Action::PlaceOrder {

@@ -1123,7 +1123,7 @@ fn e_activates_an_air_gapped_host_and_writes_its_license_file() {
     assert!(model.overlays.is_empty(), "the form closes");
     assert!(
         commands.contains(&Command::WriteFile {
-            name: "DR-00001-AAAAA-BBBBB-CCCCC-airgap-01.lic".to_owned(),
+            name: format!("{}-airgap-01.lic", id(1001)),
             contents: LICENSE_FILE.to_owned(),
         }),
         "the runtime is asked to write the file: {commands:?}"
@@ -1181,4 +1181,139 @@ fn home_lists_the_license_files_to_renew() {
     let screen = render(&model);
     assert!(screen.contains("License files to renew: 2"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+// At 80×24, the smallest terminal the console is made for: nothing that matters is cut, and
+// what is shown is named as customers know it (issue 23).
+
+fn render_80(model: &Model) -> String {
+    render_on(model, 80, 24)
+}
+
+/// The footer: the screen's last line, without the quotes the test backend puts around it.
+fn footer(screen: &str) -> String {
+    screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_matches(|c: char| c == '"' || c == ' ')
+        .to_owned()
+}
+
+#[test]
+fn licenses_view_at_80x24() {
+    let mut model = loaded();
+    press(&mut model, "2");
+    let screen = render_80(&model);
+    for whole in [
+        "FAILBACK-00003-AAAAA-BBBBB-CCCCC",
+        "DR-00001-AAAAA-BBBBB-CCCCC",
+        "Failback License",
+        "DR License",
+        "2026-12-14",
+        "2027-11-19",
+    ] {
+        assert!(screen.contains(whole), "{whole} is shown whole: {screen}");
+    }
+    assert!(
+        !screen.contains("failback "),
+        "products by name, not code: {screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_licenses_filter_matches_product_names() {
+    let mut model = loaded();
+    press(&mut model, "2/dr lic");
+    assert_eq!(
+        model.licenses.shown.len(),
+        2,
+        "the two DR License rows, found by the name the table shows"
+    );
+}
+
+#[test]
+fn home_view_at_80x24() {
+    let screen = render_80(&loaded());
+    assert!(
+        screen.contains("Alipay, WeChat Pay"),
+        "the account line wraps rather than being cut: {screen}"
+    );
+    assert!(screen.contains("DR License"), "{screen}");
+    assert!(screen.contains("Failback License"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn subscribe_wizard_product_step_at_80x24() {
+    let mut model = loaded();
+    press(&mut model, "s");
+    let screen = render_80(&model);
+    assert!(
+        screen.contains("DR License        199.00 CNY / month · 1990.00 CNY / year"),
+        "each product priced per cycle in the account's currency: {screen}"
+    );
+    assert!(screen.contains("99.00 CNY once"), "{screen}");
+    let keys = footer(&screen);
+    assert!(keys.contains("Enter next"), "the wizard's keys: {keys}");
+    assert!(keys.contains("Esc cancel"), "{keys}");
+    assert!(!keys.contains("1-6"), "not the view's: {keys}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn subscribe_wizard_quote_step_at_80x24() {
+    let mut model = loaded();
+    let quote_id = wizard_at_quote(&mut model);
+    answer_quote(&mut model, quote_id);
+    let screen = render_80(&model);
+    for note in [
+        "Failback License",
+        "Non-refundable",
+        "Effective at once",
+        "Assess first",
+        "agree to these terms",
+        "Enter Subscribe Now",
+    ] {
+        assert!(screen.contains(note), "{note}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_footer_shows_the_keys_of_the_open_dialog() {
+    let mut model = loaded();
+    press(&mut model, "3t");
+    let screen = render_80(&model);
+    let keys = footer(&screen);
+    assert!(keys.contains("y confirm"), "{keys}");
+    assert!(
+        !keys.contains("auto-renew") && !keys.contains("1-6"),
+        "not the keys of the view under the dialog: {keys}"
+    );
+    assert!(keys.ends_with("? help"), "{keys}");
+    insta::assert_snapshot!(screen);
+
+    // `?` opens the help over the dialog, with the dialog's keys; Esc goes back to it.
+    press(&mut model, "?");
+    assert!(matches!(model.overlays.last(), Some(Overlay::Help)));
+    assert!(render_80(&model).contains("This dialog"));
+    key(&mut model, KeyCode::Esc);
+    assert!(matches!(model.overlays.last(), Some(Overlay::Confirm(_))));
+}
+
+#[test]
+fn where_question_marks_are_typed_the_footer_offers_f1_for_help() {
+    let mut model = loaded();
+    press(&mut model, "2a?");
+    assert!(
+        matches!(model.overlays.last(), Some(Overlay::HostInput { host, .. }) if host == "?"),
+        "? is typed into the host"
+    );
+    let keys = footer(&render_80(&model));
+    assert!(keys.contains("Enter next"), "{keys}");
+    assert!(keys.ends_with("F1 help"), "{keys}");
+    key(&mut model, KeyCode::F(1));
+    assert!(matches!(model.overlays.last(), Some(Overlay::Help)));
 }

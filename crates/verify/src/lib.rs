@@ -33,6 +33,13 @@
 //!
 //! The caller then stores [`Verified::high_water`] with [`state::write`]. The feature
 //! `fingerprint` adds the default machine fingerprint (module `fingerprint`).
+//!
+//! # Dependencies
+//!
+//! ed25519-dalek (one pure-Rust Ed25519, no C build per vendor target), base64, serde and
+//! chrono, as issue 22 names them, and serde_json, without which serde reads no JSON: the
+//! payload, footer and key set are JSON. The `fingerprint` feature alone adds hmac and sha2;
+//! a vendor that passes its own fingerprint leaves it off.
 
 #![forbid(unsafe_code)]
 

@@ -55,7 +55,7 @@ pub struct LicensingInput {
     /// 60 to 86 400; defaults to 600.
     #[serde(default)]
     pub heartbeat_seconds: Option<u32>,
-    /// Defaults to 3.
+    /// 1 to 1000; defaults to 3.
     #[serde(default)]
     pub transfer_limit: Option<u32>,
     /// 1 to 365; defaults to 30.
@@ -72,6 +72,8 @@ pub enum InvalidLicensing {
     Heartbeat,
     #[error("transfer_window_days is from 1 to 365")]
     Window,
+    #[error("transfer_limit is from 1 to 1000")]
+    Transfers,
 }
 
 impl LicensingInput {
@@ -104,6 +106,9 @@ impl LicensingInput {
         }
         if !(1..=365).contains(&settings.transfer_window_days) {
             return Err(InvalidLicensing::Window);
+        }
+        if !(1..=1000).contains(&settings.transfer_limit) {
+            return Err(InvalidLicensing::Transfers);
         }
         Ok(settings)
     }

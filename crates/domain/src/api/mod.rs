@@ -57,6 +57,7 @@ pub mod limits;
 pub mod machines;
 pub mod messages;
 pub mod nullable;
+pub mod operators;
 pub mod orders;
 pub mod problem;
 pub mod quotes;
@@ -83,6 +84,7 @@ pub use machines::{
     StaleFile, StaleFileList, ValidateRequest, Validity,
 };
 pub use messages::{Message, MessagePage};
+pub use operators::{AccountOverview, AccountOverviewPage, InvoiceQueue};
 pub use orders::{
     AddSeatsOrder, Checkout, Order, OrderPage, OrderRequest, PaymentChoice, PurchaseOrder,
     TrialOrder, UpgradeOrder,

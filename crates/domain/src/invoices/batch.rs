@@ -90,4 +90,10 @@ impl BatchSchedule {
             candidate
         })
     }
+
+    /// The first scheduled batch time after `now`: when the requested invoices are issued
+    /// next (the operators' queue says so).
+    pub fn next_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.last_due(now).map(|due| due + Duration::days(7))
+    }
 }

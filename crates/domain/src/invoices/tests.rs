@@ -204,6 +204,11 @@ fn the_batch_due_is_the_last_monday_ten_oclock_in_china() {
         Some(monday_ten_cn - Duration::days(7))
     );
     assert_eq!(schedule.last_due(monday_ten_cn), Some(monday_ten_cn));
+    assert_eq!(
+        schedule.next_after(tuesday),
+        Some(monday_ten_cn + Duration::days(7))
+    );
+    assert_eq!(schedule.next_after(just_before), Some(monday_ten_cn));
 }
 
 proptest::proptest! {

@@ -2,8 +2,8 @@
 
 use entitle_domain::account::KeyRole;
 use entitle_domain::api::{
-    Account, AccountInput, AccountPage, AccountSummary, AccountUpdate, ApiKeyInput, ApiKeyList,
-    ApiKeyView, CreatedApiKey, WhoAmI,
+    Account, AccountInput, AccountOverviewPage, AccountPage, AccountSummary, AccountUpdate,
+    ApiKeyInput, ApiKeyList, ApiKeyView, CreatedApiKey, WhoAmI,
 };
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -118,6 +118,35 @@ impl AccountsApi {
     ) -> Result<Json<AccountPage>, Refused<{ can::ADMIN | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(service::list(&state.db, principal, page).await?))
+    }
+
+    /// Find accounts (admin).
+    ///
+    /// Oldest first, each with its live subscriptions and unpaid orders; `q` finds an account
+    /// by its whole id or by part of its name, in any case.
+    #[oai(
+        path = "/v1/admin/accounts",
+        method = "get",
+        operation_id = "list_account_overviews"
+    )]
+    async fn overviews(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+        /// An account's id, or part of its name.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+        /// Items per page, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<Uuid>>,
+    ) -> Result<Json<AccountOverviewPage>, Refused<{ can::ADMIN | can::LIST | can::UNPROCESSABLE }>>
+    {
+        let page = PageRequest::parse(limit.0, cursor.0)?;
+        Ok(Json(
+            super::overview::list(&state.db, principal, q.0.as_deref(), page).await?,
+        ))
     }
 
     /// Get an account.

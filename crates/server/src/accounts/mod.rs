@@ -2,4 +2,5 @@
 
 pub mod api;
 pub mod keys;
+pub mod overview;
 pub mod service;

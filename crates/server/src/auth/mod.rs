@@ -8,7 +8,6 @@ pub mod keys;
 pub mod owned;
 pub mod secret;
 
-use entitle_domain::api::ProblemCode;
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
@@ -178,19 +177,12 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
         Ok(Some(principal)) => Ok(principal),
         // Unknown keys from one address are slowed down once they come too often.
         Ok(None) => match state.limits.bad_key_from(req) {
-            Some(wait) => {
-                let mut response = crate::problem::refusal(
-                    poem::http::StatusCode::TOO_MANY_REQUESTS,
-                    ProblemCode::RateLimited,
+            Some(wait) => Err(poem::Error::from_response(
+                crate::problem::too_many_requests(
+                    wait,
                     &format!("too many unknown API keys from this address: retry in {wait} s"),
-                );
-                if let Ok(value) = poem::http::HeaderValue::from_str(&wait.to_string()) {
-                    response
-                        .headers_mut()
-                        .insert(poem::http::header::RETRY_AFTER, value);
-                }
-                Err(poem::Error::from_response(response))
-            }
+                ),
+            )),
             None => Err(poem::Error::from_status(
                 poem::http::StatusCode::UNAUTHORIZED,
             )),

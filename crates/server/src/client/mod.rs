@@ -7,14 +7,14 @@ pub mod api;
 
 use entitle_domain::api::ProblemCode;
 use poem::Request;
-use poem::http::{HeaderValue, StatusCode};
+use poem::http::StatusCode;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::ApiKey;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::secret;
 use crate::machines::Licensed;
-use crate::problem::{ApiError, refusal};
+use crate::problem::{ApiError, refusal, too_many_requests};
 use crate::state::AppState;
 use crate::store::entity::license;
 
@@ -29,17 +29,7 @@ use crate::store::entity::license;
 pub struct LicenseKey(pub Licensed);
 
 fn too_many(seconds: u64, detail: &str) -> poem::Error {
-    let mut response = refusal(
-        StatusCode::TOO_MANY_REQUESTS,
-        ProblemCode::RateLimited,
-        detail,
-    );
-    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-        response
-            .headers_mut()
-            .insert(poem::http::header::RETRY_AFTER, value);
-    }
-    poem::Error::from_response(response)
+    poem::Error::from_response(too_many_requests(seconds, detail))
 }
 
 async fn authenticate(req: &Request, key: ApiKey) -> poem::Result<Licensed> {

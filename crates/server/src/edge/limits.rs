@@ -10,7 +10,6 @@
 //! - entries back at a full quota (indistinguishable from a fresh one) are pruned every
 //!   [`PRUNE_EVERY`].
 
-use entitle_domain::api::ProblemCode;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -21,7 +20,6 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 use poem::Request;
-use poem::http::{HeaderValue, StatusCode};
 
 use super::client::limit_key;
 use crate::auth::secret;
@@ -145,17 +143,7 @@ impl Limits {
 }
 
 fn too_many(seconds: u64) -> poem::Response {
-    let mut response = crate::problem::refusal(
-        StatusCode::TOO_MANY_REQUESTS,
-        ProblemCode::RateLimited,
-        &format!("too many requests: retry in {seconds} s"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-        response
-            .headers_mut()
-            .insert(poem::http::header::RETRY_AFTER, value);
-    }
-    response
+    crate::problem::too_many_requests(seconds, &format!("too many requests: retry in {seconds} s"))
 }
 
 /// The refusal of a request over its rate limits, if it is. Only a key `known` (by its hash)

@@ -1,6 +1,6 @@
 //! `/v1/orders/{id}/invoice`, `/v1/invoices`, `/v1/accounts/{id}/invoices`.
 
-use entitle_domain::api::{Invoice, InvoicePage, InvoiceRequest};
+use entitle_domain::api::{Invoice, InvoicePage, InvoiceQueue, InvoiceRequest};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
@@ -135,5 +135,31 @@ impl InvoicesApi {
     ) -> Result<Json<InvoicePage>, Refused<{ can::ONE | can::LIST }>> {
         let page = PageRequest::parse(limit.0, cursor.0)?;
         Ok(Json(super::list(&state.db, principal, id.0, page).await?))
+    }
+
+    /// The invoice queue (admin).
+    ///
+    /// Requested invoices across accounts, oldest first, which the next weekly batch issues
+    /// (`next_batch_at`), and the latest issued ones with their numbers. Run the batch now
+    /// with `POST /v1/admin/jobs/invoices/run`.
+    #[oai(
+        path = "/v1/admin/invoice-queue",
+        method = "get",
+        operation_id = "get_invoice_queue"
+    )]
+    async fn queue(
+        &self,
+        state: Data<&AppState>,
+        ApiKey(principal): ApiKey,
+    ) -> Result<Json<InvoiceQueue>, Refused<{ can::ADMIN }>> {
+        Ok(Json(
+            super::queue::queue(
+                &state.db,
+                principal,
+                &state.config.invoice_batch,
+                state.clock.now(),
+            )
+            .await?,
+        ))
     }
 }

@@ -10,6 +10,7 @@
 pub mod api;
 mod batch;
 pub mod pdf;
+pub mod queue;
 
 pub use batch::{issue_requested, scheduled_batch};
 

@@ -13,7 +13,6 @@ use uuid::Uuid;
 use super::service::{self, LicenseFilter};
 use crate::auth::ApiKey;
 use crate::edge::json::SerdeJson;
-use crate::machines::files::Issuer;
 use crate::pagination::PageRequest;
 use crate::problem::{Refused, can};
 use crate::state::AppState;
@@ -124,7 +123,7 @@ impl LicensesApi {
     ) -> Result<SerdeJson<License>, Refused<{ can::ONE | can::BODY | can::CONFLICT }>> {
         Ok(SerdeJson(
             service::set_host(
-                Issuer::from(*state),
+                &state.db,
                 principal,
                 id.0,
                 Some(&body.0.host),
@@ -152,15 +151,7 @@ impl LicensesApi {
     ) -> Result<SerdeJson<License>, Refused<{ can::ONE | can::CONFLICT | can::UNPROCESSABLE }>>
     {
         Ok(SerdeJson(
-            service::set_host(
-                Issuer::from(*state),
-                principal,
-                id.0,
-                None,
-                None,
-                state.clock.now(),
-            )
-            .await?,
+            service::set_host(&state.db, principal, id.0, None, None, state.clock.now()).await?,
         ))
     }
 

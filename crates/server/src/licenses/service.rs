@@ -7,7 +7,7 @@ use entitle_domain::ProductKind;
 use entitle_domain::api::MachineInput;
 use entitle_domain::api::{License, LicensePage};
 use entitle_domain::licenses::{LicenseRefusal, LicenseSource, LicenseStatus, consumed_again};
-use entitle_domain::machines::{MachineActor, Placement, placement};
+use entitle_domain::machines::{Binding, MachineActor, Placement, placement};
 use entitle_domain::text::{self, check_free_text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -23,7 +23,6 @@ use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events;
 use crate::machines::activation::{self, Requester, Which};
-use crate::machines::files::Issuer;
 use crate::machines::{self, Licensed};
 use crate::pagination::PageRequest;
 use crate::store::entity::license;
@@ -137,6 +136,9 @@ pub async fn consume(
     .await
 }
 
+/// The longest run id, as the spec and the column say.
+const RUN_ID_MAX: usize = 128;
+
 /// Consumes a one-time license for `run` (the software's door): the same run asking again is
 /// answered as the first time was (a retry after a lost answer is safe); another run is
 /// refused, naming the run that consumed it.
@@ -147,7 +149,7 @@ pub async fn consume_for_run(
     fingerprint: Option<&str>,
     now: DateTime<Utc>,
 ) -> ServiceResult<License> {
-    check_free_text("run_id", run, text::REFERENCE_MAX)?;
+    check_free_text("run_id", run, RUN_ID_MAX)?;
     let run = run.trim();
     if run.is_empty() {
         return Err(ServiceError::Invalid("run_id must not be blank".to_owned()));
@@ -234,37 +236,43 @@ async fn use_once(
 }
 
 /// Activates a host-bound license on `host` (or deactivates it with `None`): the older door
-/// onto the machine model, a machine named by its host (and its fingerprint when given).
+/// onto the machine model, for node-locked products as before. A machine is named by its
+/// fingerprint when given, else by its host name: the active machine of that name, or a
+/// fingerprint made from the name. No license file is issued here (the caller never sees
+/// one), so none is recorded.
 pub async fn set_host(
-    issuer: Issuer<'_>,
+    db: &DatabaseConnection,
     principal: Principal,
     id: Uuid,
     host: Option<&str>,
     fingerprint: Option<&str>,
     now: DateTime<Utc>,
 ) -> ServiceResult<License> {
-    let db = issuer.db;
     let licensed = Licensed::load(db, load(db, principal, id).await?).await?;
+    if licensed.product.licensing.binding != Binding::NodeLocked {
+        return Err(ServiceError::License(LicenseRefusal::NotHostBound));
+    }
     let requester = Requester {
         by: MachineActor::Operator,
         actor: Actor::from(principal),
     };
+    let active = machines::store::active(db, id).await?;
     match host.map(str::trim) {
         Some(host) => {
+            let fingerprint = match (fingerprint, &active) {
+                (Some(given), _) => given.to_owned(),
+                (None, Some(machine)) if machine.hostname == host => machine.fingerprint.clone(),
+                (None, _) => machines::store::fingerprint_of_host(host),
+            };
             let input = MachineInput {
-                fingerprint: fingerprint
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| machines::store::fingerprint_of_host(host)),
+                fingerprint,
                 hostname: host.to_owned(),
                 platform: None,
             };
-            activation::activate(issuer, requester, &licensed, &input, now).await?;
+            activation::place(db, requester, &licensed, &input, now).await?;
         }
         None => {
-            if !licensed.product.licensing.binds() {
-                return Err(ServiceError::License(LicenseRefusal::NotHostBound));
-            }
-            if let Some(active) = machines::store::active(db, id).await? {
+            if let Some(active) = active {
                 activation::release(db, requester, &licensed, Which::Id(active.id), now).await?;
             }
         }

@@ -128,7 +128,6 @@ pub fn state(row: &license::Model) -> LicenseState {
         stored: row.status,
         valid_from: row.valid_from,
         valid_until: row.valid_until,
-        host: row.host.clone(),
     }
 }
 

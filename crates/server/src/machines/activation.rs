@@ -9,15 +9,19 @@ use chrono::{DateTime, Utc};
 use entitle_domain::api::{Activation, Machine, MachineInput, ProblemCode};
 use entitle_domain::licenses::{LicenseRefusal, valid_host};
 use entitle_domain::machines::{
-    MachineActor, MachineStatus, Placement, placement, valid_fingerprint,
+    MachineActor, MachineStatus, PastMachine, Placement, moves_by_itself, placement,
+    valid_fingerprint,
 };
 use entitle_domain::text::{self, check_optional};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::files::{self, Issuer};
-use super::{Licensed, store};
+use super::{Licensed, heartbeat, store};
 use crate::audit::{Actor, Change};
 use crate::error::{ServiceError, ServiceResult};
 use crate::licenses::store as licenses;
@@ -60,46 +64,68 @@ pub async fn activate(
     input: &MachineInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<Activated> {
-    check_input(input)?;
-    let license = &licensed.license;
-    let rules = licensed.product.licensing;
-    licenses::state(license)
-        .check_activate(rules.binds(), now)
-        .map_err(ServiceError::License)?;
-    let db = issuer.db;
-    let (machine, created) = match held(store::active(db, license.id).await?, &input.fingerprint)? {
-        Some(machine) => (machine, false),
-        None => {
-            if requester.by == MachineActor::Client {
-                check_moves(db, licensed, now).await?;
-            }
-            match insert(db, requester, license, input, now).await {
-                Ok(machine) => (machine, true),
-                Err(ServiceError::Store(err)) if is_unique_violation(&err) => {
-                    let winner = store::active(db, license.id).await?;
-                    match held(winner, &input.fingerprint)? {
-                        Some(machine) => (machine, false),
-                        None => return Err(ServiceError::Store(err)),
-                    }
-                }
-                Err(err) => return Err(err),
-            }
-        }
-    };
+    let (machine, created) = place(issuer.db, requester, licensed, input, now).await?;
     let file = files::issue(issuer, licensed, &machine, None, now).await?;
-    let latest = super::store::latest_files(db, &[machine.id]).await?;
+    let latest = store::latest_files(issuer.db, &[machine.id]).await?;
+    let rules = licensed.product.licensing;
     Ok(Activated {
         activation: Activation {
             machine: store::view(
                 &machine,
                 &rules,
                 latest.get(&machine.id),
-                license.valid_until,
+                licensed.license.valid_until,
             ),
             license_file: file.license_file,
         },
         created,
     })
+}
+
+/// Puts `licensed` on the machine `input` describes: the machine that holds it already
+/// (whatever the license's state: a host in grace starts again), or a new one while the
+/// license is valid and free. Returns the machine and whether it is new.
+pub async fn place(
+    db: &DatabaseConnection,
+    requester: Requester,
+    licensed: &Licensed,
+    input: &MachineInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<(machine::Model, bool)> {
+    check_input(input)?;
+    let license = &licensed.license;
+    let rules = licensed.product.licensing;
+    let mut active = store::active(db, license.id).await?;
+    // A seat whose heartbeats stopped is free, whether or not the job has run yet.
+    if let Some(silent) = active
+        .as_ref()
+        .filter(|m| rules.heartbeat_dead(m.last_heartbeat_at.unwrap_or(m.activated_at), now))
+    {
+        heartbeat::cull_one(db, silent, now).await?;
+        active = None;
+    }
+    if let Some(machine) = held(active, &input.fingerprint)? {
+        return Ok((machine, false));
+    }
+    licenses::state(license)
+        .check_activate(rules.binds(), now)
+        .map_err(ServiceError::License)?;
+    if requester.by == MachineActor::Client {
+        check_moves(db, licensed, &input.fingerprint, now).await?;
+    }
+    match insert(db, requester, license, input, now).await {
+        Ok(machine) => Ok((machine, true)),
+        Err(ServiceError::Store(err)) if is_unique_violation(&err) => {
+            match held(store::active(db, license.id).await?, &input.fingerprint)? {
+                Some(machine) => Ok((machine, false)),
+                None => Err(ServiceError::Conflict {
+                    code: ProblemCode::LicenseChanged,
+                    detail: "the license changed while this request ran: try again".to_owned(),
+                }),
+            }
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// The machine if it is the one with `fingerprint`; a refusal naming the other one if not.
@@ -122,21 +148,37 @@ fn held(
     }
 }
 
-/// Refuses a move the software makes by itself past the product's limit: every activation
-/// after the license's first counts as a move.
+/// Refuses a move the software makes by itself past the product's limit
+/// ([`moves_by_itself`] says which activations are moves).
 async fn check_moves(
-    db: &sea_orm::DatabaseConnection,
+    db: &DatabaseConnection,
     licensed: &Licensed,
+    fingerprint: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let mut machines = store::of_license(db, licensed.license.id).await?;
-    // Newest first: the oldest is the first activation, which is no move.
-    machines.pop();
-    let moves: Vec<DateTime<Utc>> = machines
+    machines.reverse();
+    let mut history: Vec<PastMachine<'_>> = machines
         .iter()
-        .filter(|m| m.activated_by == MachineActor::Client)
-        .map(|m| m.activated_at)
+        .map(|m| PastMachine {
+            fingerprint: &m.fingerprint,
+            activated_by: m.activated_by,
+            activated_at: m.activated_at,
+            released_by: m.released_by,
+        })
         .collect();
+    // The activation asked for now, as the last of the history: a move if it is one.
+    history.push(PastMachine {
+        fingerprint,
+        activated_by: MachineActor::Client,
+        activated_at: now,
+        released_by: None,
+    });
+    let mut moves = moves_by_itself(&history);
+    if moves.last() != Some(&now) {
+        return Ok(());
+    }
+    moves.pop();
     let rules = licensed.product.licensing;
     match rules.next_move_allowed(&moves, now) {
         None => Ok(()),
@@ -155,7 +197,7 @@ async fn check_moves(
 }
 
 async fn insert(
-    db: &sea_orm::DatabaseConnection,
+    db: &DatabaseConnection,
     requester: Requester,
     license: &license::Model,
     input: &MachineInput,
@@ -228,7 +270,7 @@ pub enum Which<'a> {
 /// Releases the license's active machine `which` (`by`: the software deactivating itself, an
 /// operator releasing a host, or the `machines` job).
 pub async fn release(
-    db: &sea_orm::DatabaseConnection,
+    db: &DatabaseConnection,
     requester: Requester,
     licensed: &Licensed,
     which: Which<'_>,

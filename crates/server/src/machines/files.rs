@@ -36,6 +36,13 @@ pub async fn issue(
     ttl: Option<Duration>,
     now: DateTime<Utc>,
 ) -> ServiceResult<LicenseFile> {
+    let license = &licensed.license;
+    licenses::state(license)
+        .check_file(
+            licensed.product.licensing.grace_until(license.valid_until),
+            now,
+        )
+        .map_err(ServiceError::License)?;
     let claims = claims(issuer, licensed, machine, ttl, now).await?;
     let signed = signing::license_file(issuer.db, issuer.sealer, &claims, now).await?;
     let id = Uuid::parse_str(&claims.jti).map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -6,10 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 use entitle_domain::api::{Heartbeat, ProblemCode};
 use entitle_domain::machines::{Binding, HEARTBEAT_DRIFT_SECONDS, MachineActor, MachineStatus};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 
 use super::files::{self, Issuer};
 use super::{Licensed, store};
+use crate::audit::{Actor, Change};
 use crate::catalog::store as catalog;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::{license, machine};
@@ -88,12 +91,14 @@ pub async fn died_here(
         .is_some_and(|m| m.status == MachineStatus::Dead))
 }
 
-/// Releases `row` as dead, once: conditional on its still being active.
-async fn cull_one(
+/// Releases `row` as dead, once: conditional on its still being active, in one transaction
+/// with its license's host and the audit entry (the server acted).
+pub async fn cull_one(
     db: &DatabaseConnection,
     row: &machine::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<bool> {
+    let txn = db.begin().await?;
     let culled = machine::Entity::update_many()
         .col_expr(machine::Column::Status, Expr::value(MachineStatus::Dead))
         .col_expr(machine::Column::ReleasedAt, Expr::value(now))
@@ -101,7 +106,7 @@ async fn cull_one(
         .col_expr(machine::Column::UpdatedAt, Expr::value(now))
         .filter(machine::Column::Id.eq(row.id))
         .filter(machine::Column::Status.eq(MachineStatus::Active))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if culled.rows_affected == 0 {
         return Ok(false);
@@ -111,8 +116,20 @@ async fn cull_one(
         .col_expr(license::Column::UpdatedAt, Expr::value(now))
         .filter(license::Column::Id.eq(row.license_id))
         .filter(license::Column::Host.eq(row.hostname.clone()))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    Change::new(Actor::System, "machine.released", "machine", row.id)
+        .account(row.account_id)
+        .after(&serde_json::json!({
+            "id": row.id,
+            "license_id": row.license_id,
+            "hostname": row.hostname,
+            "status": MachineStatus::Dead,
+            "released_by": MachineActor::Job,
+        }))
+        .record(&txn, now)
+        .await?;
+    txn.commit().await?;
     Ok(true)
 }
 

@@ -47,6 +47,7 @@ pub async fn latest_files(
         let files = license_file::Entity::find()
             .filter(license_file::Column::MachineId.is_in(chunk.iter().copied()))
             .order_by_asc(license_file::Column::IssuedAt)
+            .order_by_asc(license_file::Column::Id)
             .all(db)
             .await?;
         for file in files {

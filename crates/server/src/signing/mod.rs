@@ -73,12 +73,17 @@ pub async fn receipt(
     Ok(sign(db, sealer, claims, RECEIPT_TYP, now).await?.token)
 }
 
+/// How long a retired key stays published whatever it signed: a receipt's life.
+const RETIRED_KEPT: chrono::Duration = chrono::Duration::minutes(5);
+
 /// The published key set: the `next` and `active` keys, and each retired key while a file it
-/// signed has not expired (so rotating never breaks a file in the field).
+/// signed has not expired (so rotating never breaks a file in the field) or a receipt it
+/// signed may still be checked.
 pub async fn key_set(db: &DatabaseConnection, now: DateTime<Utc>) -> ServiceResult<Jwks> {
     let mut keys = Vec::new();
     for row in store::all(db).await? {
-        if row.status == SigningKeyStatus::Retired {
+        let recently = row.retired_at.is_some_and(|at| at + RETIRED_KEPT > now);
+        if row.status == SigningKeyStatus::Retired && !recently {
             let live_files = license_file::Entity::find()
                 .filter(license_file::Column::Kid.eq(row.kid.clone()))
                 .filter(license_file::Column::ExpiresAt.gt(now))

@@ -25,6 +25,8 @@ pub enum SealError {
     NoKey,
     #[error("a sealed signing key does not open with this ENTITLE_KEY_ENCRYPTION_KEY")]
     Open,
+    #[error("a signing key could not be sealed")]
+    Seal,
 }
 
 /// Seals and opens signing seeds; without a key-encryption key it keeps them in the clear.
@@ -61,28 +63,24 @@ impl Sealer {
         self.0.is_some()
     }
 
-    /// `seed` as stored for key `kid`, and whether it is sealed.
-    pub fn seal(&self, kid: &str, seed: &[u8; 32]) -> (String, bool) {
+    /// `seed` as stored for key `kid`, and whether it is sealed. A seal that fails is an
+    /// error, never a seed kept in the clear instead.
+    pub fn seal(&self, kid: &str, seed: &[u8; 32]) -> Result<(String, bool), SealError> {
         let Some(key) = &self.0 else {
-            return (URL_SAFE_NO_PAD.encode(seed), false);
+            return Ok((URL_SAFE_NO_PAD.encode(seed), false));
         };
         let mut nonce = [0_u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
         let mut sealed = seed.to_vec();
-        // Sealing in place fails only for inputs larger than AES-GCM's limit: never 32 bytes.
-        if key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(kid.as_bytes()),
-                &mut sealed,
-            )
-            .is_err()
-        {
-            return (URL_SAFE_NO_PAD.encode(seed), false);
-        }
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(kid.as_bytes()),
+            &mut sealed,
+        )
+        .map_err(|_| SealError::Seal)?;
         let mut stored = nonce.to_vec();
         stored.extend_from_slice(&sealed);
-        (URL_SAFE_NO_PAD.encode(stored), true)
+        Ok((URL_SAFE_NO_PAD.encode(stored), true))
     }
 
     /// The seed stored for `kid`.
@@ -115,7 +113,7 @@ mod tests {
     fn a_sealed_seed_opens_only_with_its_passphrase_and_for_its_key() {
         let seed = [9_u8; 32];
         let sealer = Sealer::new(Some(&"p".repeat(40))).expect("long enough");
-        let (stored, sealed) = sealer.seal("kid-1", &seed);
+        let (stored, sealed) = sealer.seal("kid-1", &seed).expect("sealed");
         assert!(sealed);
         assert!(!stored.contains(&URL_SAFE_NO_PAD.encode(seed)));
         assert_eq!(sealer.open("kid-1", &stored, true).ok(), Some(seed));
@@ -127,7 +125,7 @@ mod tests {
             clear.open("kid-1", &stored, true),
             Err(SealError::NoKey)
         ));
-        let (plain, sealed) = clear.seal("kid-1", &seed);
+        let (plain, sealed) = clear.seal("kid-1", &seed).expect("kept");
         assert!(!sealed);
         assert_eq!(clear.open("kid-1", &plain, false).ok(), Some(seed));
         assert!(matches!(

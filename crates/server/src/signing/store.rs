@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::seal::Sealer;
+use super::seal::{SealError, Sealer};
 use crate::audit::{Actor, Change, name_id};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::signing_key;
@@ -40,7 +40,9 @@ pub async fn create(
     rand::rng().fill_bytes(&mut seed);
     let public = URL_SAFE_NO_PAD.encode(SigningKey::from_bytes(&seed).verifying_key().as_bytes());
     let kid = thumbprint(&public);
-    let (private_key, sealed) = sealer.seal(&kid, &seed);
+    let (private_key, sealed) = sealer
+        .seal(&kid, &seed)
+        .map_err(|err| ServiceError::Internal(err.to_string()))?;
     let active = status == SigningKeyStatus::Active;
     Ok(signing_key::ActiveModel {
         kid: Set(kid),
@@ -86,6 +88,28 @@ async fn active(db: &impl ConnectionTrait) -> ServiceResult<Option<signing_key::
         .await?)
 }
 
+/// Checks at start that every key that may still sign opens with this server's sealer, so a
+/// wrong `ENTITLE_KEY_ENCRYPTION_KEY` stops the start instead of failing every activation.
+pub async fn check_opens(db: &DatabaseConnection, sealer: &Sealer) -> Result<(), SealError> {
+    let Ok(keys) = all(db).await else {
+        return Ok(());
+    };
+    for key in keys
+        .iter()
+        .filter(|k| k.status != SigningKeyStatus::Retired)
+    {
+        sealer.open(&key.kid, &key.private_key, key.sealed)?;
+        if sealer.seals() && !key.sealed {
+            tracing::warn!(
+                kid = %key.kid,
+                "a signing key made before ENTITLE_KEY_ENCRYPTION_KEY was set is stored unsealed: \
+                 make a next key and activate it"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Every key, newest first.
 pub async fn all(db: &impl ConnectionTrait) -> ServiceResult<Vec<signing_key::Model>> {
     Ok(signing_key::Entity::find()
@@ -123,7 +147,15 @@ async fn move_from_next(
         .filter(signing_key::Column::Kid.eq(before.kid.clone()))
         .filter(signing_key::Column::Status.eq(SigningKeyStatus::Next))
         .exec(db)
-        .await?;
+        .await
+        .map_err(|err| {
+            // Another rotation made its key active first (`signing_keys_one_active`).
+            if is_unique_violation(&err) {
+                wrong_state(before, "another key was activated at the same time")
+            } else {
+                ServiceError::Store(err)
+            }
+        })?;
     if moved.rows_affected == 0 {
         return Err(wrong_state(before, "it changed while this request ran"));
     }

@@ -146,6 +146,10 @@ on_both_databases! {
         assert_eq!(listed.len(), 5);
         assert_eq!(listed[0].hostname, "isolated");
         assert_eq!(client.get_license(dr.id).await.expect("license").host.as_deref(), Some("isolated"));
+        // A host the operator released (destroyed) is replaced without counting as a move.
+        client.release_machine(dr.id, listed[0].id).await.expect("released");
+        assert_eq!(client.get_license(dr.id).await.expect("license").host, None.into());
+        assert_eq!(activate(&app, &dr.key, 7).await.0, 201, "after an operator's release");
     }
 
     async fn the_validation_codes_follow_a_license_through_grace_to_expired(app) {

@@ -21,6 +21,7 @@ mod live_payments;
 mod machines;
 mod mail;
 mod open_doors;
+mod operators;
 mod orders;
 mod paid_once;
 mod payments;

@@ -1,12 +1,24 @@
-//! Home: the account at a glance.
+//! Home: the account at a glance. Its lines wrap rather than being cut at 80 columns, and
+//! products are named as the catalog names them.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{date, state_line, titled};
 use crate::model::Model;
+
+/// The width product names are padded to, so that the figures after them line up.
+const NAME_WIDTH: usize = 14;
+
+/// The column width that holds every one of `names` (at least [`NAME_WIDTH`]).
+fn name_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
+    names
+        .into_iter()
+        .map(|name| name.chars().count())
+        .fold(NAME_WIDTH, usize::max)
+}
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = model.theme;
@@ -36,6 +48,12 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             if summary.active_licenses.is_empty() {
                 lines.push(Line::raw("  none yet — press s to subscribe"));
             }
+            let width = name_width(
+                summary
+                    .active_licenses
+                    .iter()
+                    .map(|count| model.product_name(&count.product)),
+            );
             for count in &summary.active_licenses {
                 let style = if model.fresh_order.is_some() {
                     theme.fresh()
@@ -43,7 +61,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                     theme.ok()
                 };
                 lines.push(Line::from(vec![
-                    Span::raw(format!("  {:<14}", count.product)),
+                    Span::raw(format!("  {:<width$}", model.product_name(&count.product))),
                     Span::styled(format!("{:>7}", count.count), style),
                 ]));
             }
@@ -59,10 +77,16 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                     theme.error(),
                 ));
             }
+            let width = name_width(
+                summary
+                    .renewals_due
+                    .iter()
+                    .map(|due| model.product_name(&due.product)),
+            );
             for due in &summary.renewals_due {
                 lines.push(Line::raw(format!(
-                    "  {:<14} {:>5}  {} {}  pay before {}",
-                    due.product,
+                    "  {:<width$} {:>5}  {} {}  pay before {}",
+                    model.product_name(&due.product),
                     due.quantity,
                     due.total,
                     due.currency,
@@ -91,10 +115,15 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         if subscriptions.is_empty() {
             lines.push(Line::raw("  none"));
         }
+        let width = name_width(
+            subscriptions
+                .iter()
+                .map(|sub| model.product_name(&sub.product)),
+        );
         for sub in subscriptions {
             lines.push(Line::raw(format!(
-                "  {:<14} {:>5} × {:<5} {:<8} ends {}  auto-renew {}{}",
-                sub.product,
+                "  {:<width$} {:>5} × {:<5} {:<8} ends {}  auto-renew {}{}",
+                model.product_name(&sub.product),
                 sub.quantity,
                 sub.cycle,
                 format!("{:?}", sub.status).to_lowercase(),
@@ -104,5 +133,10 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             )));
         }
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }

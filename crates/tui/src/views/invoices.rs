@@ -1,20 +1,30 @@
 //! Invoices: status and number; the weekly batch issues the requested ones. Fed page by page
-//! as the selection nears the end, like the licenses.
+//! as the selection nears the end, like the licenses. At 80 columns the type, then the issue
+//! time, give way.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Row, Table};
+use ratatui::layout::Rect;
 
+use super::columns::Fit;
 use super::{date, paged_state, titled};
 use crate::model::Model;
 
+/// The columns, and which may go when the table is narrow; the buyer takes the width left.
+const COLUMNS: [(&str, Fit); 6] = [
+    ("Number", Fit::Keep),
+    ("Type", Fit::Shed(1)),
+    ("Status", Fit::Keep),
+    ("Buyer", Fit::Grow),
+    ("Total", Fit::Keep),
+    ("Issued", Fit::Shed(0)),
+];
+
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    let theme = model.theme;
     let list = &model.invoices;
     let state = paged_state(list.rows.len(), list.complete, &list.page, model);
     let block = titled("Invoices", &state, model);
-    let rows = super::visible_rows(&list.rows, list.cursor, area, model, |invoice| {
-        Row::new(vec![
+    let table = super::columns::table(&list.rows, list.cursor, area, model, &COLUMNS, |invoice| {
+        vec![
             invoice.number.0.clone().unwrap_or_else(|| "—".to_owned()),
             invoice.kind.to_string(),
             invoice.status.to_string(),
@@ -24,17 +34,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 .issued_at
                 .map(date)
                 .unwrap_or_else(|| "next batch".to_owned()),
-        ])
+        ]
     });
-    let widths = [
-        Constraint::Length(19),
-        Constraint::Length(13),
-        Constraint::Length(10),
-        Constraint::Min(12),
-        Constraint::Length(14),
-        Constraint::Length(17),
-    ];
-    let header =
-        Row::new(["Number", "Type", "Status", "Buyer", "Total", "Issued"]).style(theme.active());
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    frame.render_widget(table.block(block), area);
 }

@@ -1,12 +1,26 @@
-//! Licenses: a table that only draws the rows on screen, fed page by page.
+//! Licenses: a table that only draws the rows on screen, fed page by page. Keys and expiry
+//! days are never cut: the columns are sized to the rows on screen, and at 80 columns the
+//! host and the source give way first (both are in the detail).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::Table;
 
-use super::{date, paged_state, titled};
+use super::columns::{Fit, fit, sized};
+use super::{day, paged_state, titled};
 use crate::model::{Model, status_word};
+
+/// The columns, and which may go when the table is narrow (the host is kept before the
+/// source when there is room for one); the widest, the key, takes the width left over.
+const COLUMNS: [(&str, Fit); 6] = [
+    ("Key", Fit::Keep),
+    ("Product", Fit::Keep),
+    ("Status", Fit::Keep),
+    ("Valid until", Fit::Keep),
+    ("Source", Fit::Shed(1)),
+    ("Host", Fit::Shed(0)),
+];
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let table = &model.licenses;
@@ -29,10 +43,28 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         .offset
         .max((table.cursor.selected + 1).saturating_sub(height));
     let end = (start + height).min(table.shown.len());
-    let rows: Vec<Row> = table.shown[start..end]
+    let visible = table.shown.get(start..end).unwrap_or_default();
+    let cells: Vec<Vec<String>> = visible
         .iter()
+        .map(|&index| {
+            let l = &table.rows[index];
+            vec![
+                l.key.clone(),
+                model.product_name(&l.product).to_owned(),
+                status_word(l).to_owned(),
+                day(l.valid_until),
+                format!("{:?}", l.source).to_lowercase(),
+                l.host.0.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let columns = sized(&COLUMNS, &cells);
+    let fitted = fit(&columns, area.width.saturating_sub(2));
+    let rows: Vec<_> = visible
+        .iter()
+        .zip(&cells)
         .enumerate()
-        .map(|(i, &index)| {
+        .map(|(i, (&index, row))| {
             let l = &table.rows[index];
             let style = if start + i == table.cursor.selected {
                 theme.selected()
@@ -41,27 +73,12 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             } else {
                 Style::new()
             };
-            Row::new(vec![
-                Cell::from(l.key.clone()),
-                Cell::from(l.product.clone()),
-                Cell::from(status_word(l)),
-                Cell::from(date(l.valid_until)),
-                Cell::from(format!("{:?}", l.source).to_lowercase()),
-                Cell::from(l.host.0.clone().unwrap_or_default()),
-            ])
-            .style(style)
+            fitted.row(row).style(style)
         })
         .collect();
-    let widths = [
-        Constraint::Length(32),
-        Constraint::Length(13),
-        Constraint::Length(9),
-        Constraint::Length(17),
-        Constraint::Length(8),
-        Constraint::Min(6),
-    ];
-    let header = Row::new(["Key", "Product", "Status", "Valid until", "Source", "Host"])
-        .style(theme.active());
-    let widget = Table::new(rows, widths).header(header).block(block);
+    let header = fitted.header(&columns).style(theme.active());
+    let widget = Table::new(rows, fitted.widths.clone())
+        .header(header)
+        .block(block);
     frame.render_widget(widget, area);
 }

@@ -148,14 +148,7 @@ pub fn draw_form(model: &Model, form: &ExportForm, frame: &mut Frame) {
         lines.push(Line::styled(error.clone(), theme.error()));
     }
     lines.push(Line::default());
-    lines.push(keys(
-        model,
-        &[
-            ("Tab/↑↓", "field"),
-            ("Enter", "next / export"),
-            ("Esc", "cancel"),
-        ],
-    ));
+    lines.push(keys(model, &super::hints::EXPORT_FORM));
     dialog(model, frame, "Export a license file", lines, 76);
 }
 

@@ -1,14 +1,20 @@
 //! Drawing the model: a header, the tabs, the current view, a status line, the footer with
-//! the keys that matter here (ending with "? help"), and any dialog on top.
+//! the keys of what has focus (ending with "? help"), and any dialog on top.
 
 mod catalog;
+mod columns;
+mod hints;
 mod home;
 mod invoices;
 mod licenses;
 mod machines;
 mod orders;
 mod overlays;
+mod prices;
 mod subscriptions;
+mod wizard;
+
+pub use hints::view_keys;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -77,6 +83,11 @@ pub fn date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A day, where a table has no room for the time (`2027-11-19`).
+pub fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
 /// The state line of a view: Loading, Loaded (with its age) or Error (with when it retries).
 pub fn state_line<T>(remote: &Remote<T>, model: &Model) -> String {
     if let Some((error, at)) = &remote.error {
@@ -122,32 +133,6 @@ pub fn titled(title: &str, state: &str, model: &Model) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .title(Line::from(spans))
-}
-
-/// The rows of a list on screen: from the cursor's first shown row, as many as fit in `area`
-/// (less its borders and column titles), the selected one highlighted.
-pub fn visible_rows<'a, T>(
-    items: &'a [T],
-    cursor: crate::model::Cursor,
-    area: Rect,
-    model: &Model,
-    row: impl Fn(&'a T) -> ratatui::widgets::Row<'a>,
-) -> Vec<ratatui::widgets::Row<'a>> {
-    let height = usize::from(area.height.saturating_sub(3));
-    items
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(height)
-        .map(|(i, item)| {
-            let style = if i == cursor.selected {
-                model.theme.selected()
-            } else {
-                Style::new()
-            };
-            row(item).style(style)
-        })
-        .collect()
 }
 
 /// Draws the whole screen.
@@ -238,54 +223,17 @@ fn draw_status(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The keys of the current view, for the footer and the help.
-pub fn view_keys(tab: Tab) -> &'static [(&'static str, &'static str)] {
-    match tab {
-        Tab::Home => &[("s", "subscribe"), ("p", "pay a renewal"), ("r", "refresh")],
-        Tab::Licenses => &[
-            ("↑↓/jk", "move"),
-            ("Enter", "detail"),
-            ("/", "filter"),
-            ("o", "sort"),
-            ("c", "consume"),
-            ("a", "activate"),
-            ("e", "export file"),
-            ("d", "deactivate"),
-        ],
-        Tab::Subscriptions => &[
-            ("↑↓/jk", "move"),
-            ("t", "auto-renew"),
-            ("u", "upgrade"),
-            ("+", "add seats"),
-        ],
-        Tab::Orders => &[
-            ("↑↓/jk", "move"),
-            ("p", "pay"),
-            ("x", "cancel unpaid"),
-            ("i", "invoice"),
-        ],
-        Tab::Invoices => &[("↑↓/jk", "move")],
-        Tab::Catalog => &[("↑↓/jk", "move"), ("s", "subscribe")],
-    }
-}
-
+/// The footer: the keys of what has focus (a dialog's when one is open, not the view's
+/// underneath), then "? help".
 fn draw_footer(model: &Model, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
-    let filtering = model.tab == Tab::Licenses && model.licenses.filtering;
-    let keys: Vec<(&str, &str)> = if filtering {
-        vec![("type", "filter"), ("Enter", "keep"), ("Esc", "clear")]
-    } else {
-        let mut keys = view_keys(model.tab).to_vec();
-        for global in [("1-6", "views"), ("s", "subscribe"), ("q", "quit")] {
-            if !keys.iter().any(|(key, _)| *key == global.0) {
-                keys.push(global);
-            }
-        }
-        keys
-    };
-    // The footer always ends with "? help": the keys that do not fit before it are left out
-    // (the help lists them all).
-    let help = [Span::styled(" ?", model.theme.key()), Span::raw(" help")];
+    let keys = hints::focused(model);
+    // The footer always ends with "? help" (F1 where `?` is typed as text): the keys that do
+    // not fit before it are left out (the help lists them all).
+    let help = [
+        Span::styled(format!(" {}", hints::help_key(model)), model.theme.key()),
+        Span::raw(" help"),
+    ];
     let room = usize::from(area.width).saturating_sub(help.iter().map(Span::width).sum());
     let mut used = 0;
     for (key, what) in keys {

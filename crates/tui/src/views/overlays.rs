@@ -1,8 +1,6 @@
 //! Dialogs drawn over the view: help, the command line, confirmations, license detail, the
-//! host prompt, the wizards and the payment dialog.
-//!
-//! Over 400 lines because every dialog is drawn here; each becomes a module of its own when
-//! the console is built from components (issue 23).
+//! host prompt, the invoice form and the payment dialog (the wizards are drawn in
+//! `views::wizard`). Each dialog's key line is the list the footer shows (`views::hints`).
 
 use entitle_domain::orders::OrderStatus;
 use ratatui::Frame;
@@ -10,10 +8,10 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{date, spinner, view_keys};
+use super::hints::{self, Hint, view_keys};
+use super::{date, spinner};
 use crate::model::{Model, Overlay, PaymentWatch, Tab};
 use crate::update::status_label;
-use crate::wizard::{Goal, Step, Wizard};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -32,7 +30,14 @@ pub(super) fn dialog(
     lines: Vec<Line<'static>>,
     width: u16,
 ) {
-    let height = lines.len() as u16 + 2;
+    // A line longer than the dialog wraps: it takes the rows it needs, so the key line at the
+    // bottom is not pushed out (counted by width; a word wrapped early may take one more).
+    let inner = usize::from(width.min(frame.area().width).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(inner).max(1))
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
     let area = centered(frame.area(), width, height);
     frame.render_widget(Clear, area);
     let block = Block::default()
@@ -46,7 +51,7 @@ pub(super) fn dialog(
     );
 }
 
-pub(super) fn keys(model: &Model, pairs: &[(&str, &str)]) -> Line<'static> {
+pub(super) fn keys(model: &Model, pairs: &[Hint]) -> Line<'static> {
     let mut spans = Vec::new();
     for (key, what) in pairs {
         spans.push(Span::styled(format!(" {key}"), model.theme.key()));
@@ -56,6 +61,7 @@ pub(super) fn keys(model: &Model, pairs: &[(&str, &str)]) -> Line<'static> {
 }
 
 pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
+    let own_keys = || keys(model, &hints::overlay_keys(model, overlay));
     match overlay {
         Overlay::Help => help(model, frame),
         Overlay::Command(line) => {
@@ -80,16 +86,13 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
         Overlay::Confirm(confirm) => {
             let mut lines: Vec<Line> = confirm.lines.iter().cloned().map(Line::raw).collect();
             lines.push(Line::default());
-            lines.push(keys(
-                model,
-                &[("y", "confirm"), ("n/Esc/Enter", "cancel (default)")],
-            ));
+            lines.push(own_keys());
             dialog(model, frame, &confirm.title, lines, 76);
         }
         Overlay::Detail(l) => {
             let mut lines = vec![
                 Line::raw(format!("Key          {}", l.key)),
-                Line::raw(format!("Product      {}", l.product)),
+                Line::raw(format!("Product      {}", model.product_name(&l.product))),
                 Line::raw(format!("Status       {}", crate::model::status_word(l))),
                 Line::raw(format!("Valid from   {}", date(l.valid_from))),
                 Line::raw(format!("Valid until  {}", date(l.valid_until))),
@@ -120,7 +123,7 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
             let width = if machines.is_empty() { 72 } else { 80 };
             lines.extend(machines);
             lines.push(Line::default());
-            lines.push(keys(model, super::machines::detail_keys(model, l)));
+            lines.push(own_keys());
             dialog(model, frame, "License", lines, width);
         }
         Overlay::HostInput { host, .. } => {
@@ -128,18 +131,23 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
                 Line::raw("Host name or address to activate the license on:"),
                 Line::styled(format!("> {host}▏"), model.theme.active()),
                 Line::default(),
-                keys(model, &[("Enter", "next"), ("Esc", "cancel")]),
+                own_keys(),
             ];
             dialog(model, frame, "Activate on host", lines, 60);
         }
-        Overlay::Wizard(wizard) => draw_wizard(model, wizard, frame),
+        Overlay::Wizard(wizard) => super::wizard::draw(model, wizard, frame),
         Overlay::Payment(watch) => draw_payment(model, watch, frame),
-        Overlay::InvoiceForm(form) => draw_invoice_form(model, form, frame),
+        Overlay::InvoiceForm(form) => draw_invoice_form(model, form, frame, own_keys()),
         Overlay::ExportFile(form) => super::machines::draw_form(model, form, frame),
     }
 }
 
-fn draw_invoice_form(model: &Model, form: &crate::invoice_form::InvoiceForm, frame: &mut Frame) {
+fn draw_invoice_form(
+    model: &Model,
+    form: &crate::invoice_form::InvoiceForm,
+    frame: &mut Frame,
+    key_line: Line<'static>,
+) {
     use crate::invoice_form::{FIELDS, Focus};
     let style = |focus: Focus| {
         if form.focus == focus {
@@ -169,25 +177,28 @@ fn draw_invoice_form(model: &Model, form: &crate::invoice_form::InvoiceForm, fra
         lines.push(Line::styled(error.clone(), model.theme.error()));
     }
     lines.push(Line::default());
-    lines.push(keys(
-        model,
-        &[
-            ("↑↓/Tab", "field"),
-            ("←→/Space", "choose"),
-            ("Enter", "next / send"),
-            ("Esc", "cancel"),
-        ],
-    ));
+    lines.push(key_line);
     dialog(model, frame, "Request an invoice", lines, 70);
 }
 
+/// The help: the keys of what has focus under it (the dialog's, else the view's), then the
+/// keys of every view.
 fn help(model: &Model, frame: &mut Frame) {
-    let mut lines = vec![Line::styled(
-        format!("{} view", model.tab.title()),
-        model.theme.active(),
-    )];
-    for (key, what) in view_keys(model.tab) {
-        lines.push(keys(model, &[(key, what)]));
+    let beneath = model
+        .overlays
+        .iter()
+        .rev()
+        .find(|o| !matches!(o, Overlay::Help));
+    let (heading, focused) = match beneath {
+        Some(under) => ("This dialog".to_owned(), hints::overlay_keys(model, under)),
+        None => (
+            format!("{} view", model.tab.title()),
+            view_keys(model.tab).to_vec(),
+        ),
+    };
+    let mut lines = vec![Line::styled(heading, model.theme.active())];
+    for pair in focused {
+        lines.push(keys(model, &[pair]));
     }
     lines.push(Line::default());
     lines.push(Line::styled("Everywhere", model.theme.active()));
@@ -220,186 +231,13 @@ fn help(model: &Model, frame: &mut Frame) {
             lines.push(keys(model, &[(key, what)]));
         }
     }
-    if model.tab == Tab::Licenses {
+    if model.tab == Tab::Licenses && beneath.is_none() {
         lines.push(Line::default());
         lines.push(Line::raw(
-            "The filter matches key, product and status of the loaded rows.",
+            "The filter matches key, product (name or code) and status of the loaded rows.",
         ));
     }
     dialog(model, frame, "Help", lines, 72);
-}
-
-fn draw_wizard(model: &Model, wizard: &Wizard, frame: &mut Frame) {
-    let title = match &wizard.goal {
-        Goal::Purchase => "Subscribe".to_owned(),
-        Goal::Upgrade(sub) => format!("Upgrade {}", sub.product),
-        Goal::Seats(sub) => format!("Add seats to {}", sub.product),
-    };
-    let steps = wizard.steps();
-    let mut trail = Vec::new();
-    for step in &steps {
-        let style = if *step == wizard.step {
-            model.theme.selected()
-        } else {
-            model.theme.dim()
-        };
-        trail.push(Span::styled(format!(" {} ", step.title()), style));
-        trail.push(Span::raw("›"));
-    }
-    trail.pop();
-    let mut lines = vec![Line::from(trail), Line::default()];
-    let mark = |on: bool| if on { "›" } else { " " };
-    match wizard.step {
-        Step::Product => {
-            for (i, p) in wizard.products.iter().enumerate() {
-                let text = format!(
-                    "{} {:<16} {}",
-                    mark(i == wizard.product),
-                    p.name,
-                    kind_note(p)
-                );
-                let style = if i == wizard.product {
-                    model.theme.selected()
-                } else {
-                    Default::default()
-                };
-                lines.push(Line::styled(text, style));
-            }
-        }
-        Step::Cycle => {
-            for cycle in [entitle_domain::Cycle::Month, entitle_domain::Cycle::Year] {
-                let price = wizard.chosen().and_then(|p| {
-                    p.prices
-                        .iter()
-                        .find(|e| e.cycle == Some(cycle) && e.currency == model.account.currency)
-                        .map(|e| format!("{} {}", e.amount, e.currency))
-                });
-                let on = wizard.cycle == cycle;
-                let style = if on {
-                    model.theme.selected()
-                } else {
-                    Default::default()
-                };
-                lines.push(Line::styled(
-                    format!("{} {:<8} {}", mark(on), cycle, price.unwrap_or_default()),
-                    style,
-                ));
-            }
-        }
-        Step::Quantity => {
-            let what = if matches!(wizard.goal, Goal::Seats(_)) {
-                "Seats to add"
-            } else {
-                "Quantity"
-            };
-            lines.push(Line::raw(format!("{what}:")));
-            lines.push(Line::styled(
-                format!("> {}▏", wizard.quantity),
-                model.theme.active(),
-            ));
-            if wizard.quantity().is_none() {
-                lines.push(Line::styled("type a number from 1", model.theme.error()));
-            }
-        }
-        Step::AutoRenew => {
-            for on in [true, false] {
-                let chosen = wizard.auto_renew == on;
-                let style = if chosen {
-                    model.theme.selected()
-                } else {
-                    Default::default()
-                };
-                let text = if on {
-                    "renew automatically at each period's end"
-                } else {
-                    "do not renew; expire at the end"
-                };
-                lines.push(Line::styled(format!("{} {text}", mark(chosen)), style));
-            }
-        }
-        Step::Method => {
-            for (i, m) in wizard.methods.iter().enumerate() {
-                let chosen = i == wizard.method;
-                let style = if chosen {
-                    model.theme.selected()
-                } else {
-                    Default::default()
-                };
-                lines.push(Line::styled(
-                    format!("{} {}", mark(chosen), m.label()),
-                    style,
-                ));
-            }
-        }
-        Step::Quote => quote_lines(model, wizard, &mut lines),
-    }
-    lines.push(Line::default());
-    let enter = if wizard.step == Step::Quote {
-        "Subscribe Now"
-    } else {
-        "next"
-    };
-    lines.push(keys(
-        model,
-        &[("↑↓", "choose"), ("Enter", enter), ("Esc", "back")],
-    ));
-    dialog(model, frame, &title, lines, 78);
-}
-
-fn kind_note(p: &entitle_domain::api::ProductView) -> String {
-    match p.kind {
-        entitle_domain::ProductKind::Term => "by month or year".to_owned(),
-        entitle_domain::ProductKind::OneTime => format!(
-            "one-time, valid {} months",
-            p.validity_months.unwrap_or_default()
-        ),
-    }
-}
-
-fn quote_lines(model: &Model, wizard: &Wizard, lines: &mut Vec<Line<'static>>) {
-    if let Some((error, _)) = &wizard.quote.error {
-        lines.push(Line::styled(
-            format!("Refused: {error}"),
-            model.theme.error(),
-        ));
-        return;
-    }
-    let Some(quote) = &wizard.quote.data else {
-        lines.push(Line::raw(format!(
-            "Pricing on the server {}",
-            spinner(model.tick)
-        )));
-        return;
-    };
-    for line in &quote.lines {
-        let mut text = format!(
-            "{:>5} × {:<13} {:>10} {}",
-            line.quantity, line.product, line.unit_price, quote.currency
-        );
-        if let Some(periods) = *line.periods {
-            text.push_str(&format!(" × {periods} period(s)"));
-        }
-        if let (Some(left), Some(billed)) = (*line.months_left, *line.months_billed) {
-            text.push_str(&format!(" × {billed} months billed ({left} left)"));
-        }
-        text.push_str(&format!(" = {:>10}", line.total));
-        lines.push(Line::raw(text));
-    }
-    lines.push(Line::styled(
-        format!("Total {} {}", quote.total, quote.currency),
-        model.theme.active(),
-    ));
-    let end = match &wizard.goal {
-        Goal::Purchase => format!(
-            "Covers {} to {}",
-            date(quote.period.start),
-            date(quote.period.end)
-        ),
-        Goal::Upgrade(_) | Goal::Seats(_) => {
-            format!("The end date stays {}", date(quote.period.end))
-        }
-    };
-    lines.push(Line::raw(end));
 }
 
 fn draw_payment(model: &Model, watch: &PaymentWatch, frame: &mut Frame) {
@@ -463,16 +301,7 @@ fn draw_payment(model: &Model, watch: &PaymentWatch, frame: &mut Frame) {
         lines.push(Line::styled(error.clone(), model.theme.error()));
     }
     lines.push(Line::default());
-    let mut pairs = vec![("c", "copy URL"), ("o", "open again")];
-    if order
-        .checkout
-        .as_ref()
-        .is_some_and(|c| c.provider == "sandbox")
-    {
-        pairs.push(("p", "pay in the sandbox"));
-    }
-    pairs.push(("Esc", "close (keeps following)"));
-    lines.push(keys(model, &pairs));
+    lines.push(keys(model, &hints::payment_keys(watch)));
     let width = (url.chars().count() as u16 + 4).max(78);
     dialog(model, frame, "Payment", lines, width);
 }

@@ -1,14 +1,25 @@
 //! Subscriptions: cycle, quantity, period end, auto-renew; upgrade and seats from here.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Row, Table};
+use ratatui::layout::Rect;
 
+use super::columns::Fit;
 use super::{date, state_line, titled};
 use crate::model::Model;
 
+/// The columns; only the trial mark may go when the table is narrow, and the product takes
+/// the width left over.
+const COLUMNS: [(&str, Fit); 7] = [
+    ("Product", Fit::Grow),
+    ("Cycle", Fit::Keep),
+    ("Quantity", Fit::Keep),
+    ("Status", Fit::Keep),
+    ("Period end", Fit::Keep),
+    ("Auto-renew", Fit::Keep),
+    ("", Fit::Shed(0)),
+];
+
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    let theme = model.theme;
     let block = titled(
         "Subscriptions",
         &state_line(&model.subscriptions, model),
@@ -16,35 +27,16 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     );
     let items = model.subscriptions.data.as_deref().unwrap_or_default();
     let cursor = model.subscription_cursor;
-    let rows = super::visible_rows(items, cursor, area, model, |s| {
-        Row::new(vec![
-            s.product.clone(),
+    let table = super::columns::table(items, cursor, area, model, &COLUMNS, |s| {
+        vec![
+            model.product_name(&s.product).to_owned(),
             s.cycle.to_string(),
             s.quantity.to_string(),
             format!("{:?}", s.status).to_lowercase(),
             date(s.current_period_end),
             if s.auto_renew { "on" } else { "off" }.to_owned(),
             if s.trial { "trial" } else { "" }.to_owned(),
-        ])
+        ]
     });
-    let widths = [
-        Constraint::Length(14),
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(17),
-        Constraint::Length(11),
-        Constraint::Min(5),
-    ];
-    let header = Row::new([
-        "Product",
-        "Cycle",
-        "Quantity",
-        "Status",
-        "Period end",
-        "Auto-renew",
-        "",
-    ])
-    .style(theme.active());
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    frame.render_widget(table.block(block), area);
 }

@@ -1,0 +1,110 @@
+//! Products by the names customers know (`DR License`), not their codes (`dr`), wherever the
+//! console shows one (issue 23). The catalog is the only source of a product's name; while it
+//! is not loaded, or when it no longer lists a product, the code is shown: a row is never
+//! left blank for want of a name.
+//!
+//! Payment methods have their names in the domain (`PaymentMethod::label`: `WeChat Pay`), as
+//! they are fixed by the region and not data.
+
+use entitle_domain::api::ProductView;
+
+/// The name of the product `code` in `catalog`, or the code itself when the catalog is not
+/// loaded or does not list it.
+pub fn product<'a>(catalog: Option<&'a [ProductView]>, code: &'a str) -> &'a str {
+    catalog
+        .and_then(|products| products.iter().find(|p| p.code == code))
+        .map_or(code, |p| p.name.as_str())
+}
+
+/// The catalog's names by code, kept where the catalog cannot be reached: the licenses
+/// table filters and sorts by them without the model at hand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductNames {
+    /// Code, name, and the name in lower case (what the filter compares).
+    entries: Vec<(String, String, String)>,
+}
+
+impl ProductNames {
+    /// The names `catalog` gives.
+    pub fn of(catalog: &[ProductView]) -> Self {
+        ProductNames {
+            entries: catalog
+                .iter()
+                .map(|p| (p.code.clone(), p.name.clone(), p.name.to_lowercase()))
+                .collect(),
+        }
+    }
+
+    /// The name of `code`, or the code when it has none.
+    pub fn name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.entries
+            .iter()
+            .find(|(c, _, _)| c == code)
+            .map_or(code, |(_, name, _)| name.as_str())
+    }
+
+    /// Whether the product `code` matches `needle` (already in lower case) by its code or by
+    /// its name.
+    pub fn matches(&self, code: &str, needle: &str) -> bool {
+        code.contains(needle)
+            || self
+                .entries
+                .iter()
+                .find(|(c, _, _)| c == code)
+                .is_some_and(|(_, _, lower)| lower.contains(needle))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entitle_domain::api::ProductView;
+    use entitle_domain::machines::Licensing;
+    use entitle_domain::{Currency, ProductKind};
+
+    use super::*;
+
+    fn dr() -> ProductView {
+        ProductView {
+            code: "dr".to_owned(),
+            name: "DR License".to_owned(),
+            kind: ProductKind::Term,
+            family: "dr".to_owned(),
+            tier: None.into(),
+            seat_based: false,
+            auto_renewable: true,
+            trial_days: None.into(),
+            validity_months: None.into(),
+            bonus: None,
+            account_kind: None,
+            one_per_account: false,
+            host_bound: true,
+            licensing: Licensing::defaults(true).into(),
+            max_quantity: 1000,
+            active: true,
+            prices: vec![entitle_domain::api::PriceEntry {
+                cycle: Some(entitle_domain::Cycle::Month),
+                currency: Currency::Cny,
+                amount: "199.00".parse().expect("amount"),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_product_is_named_by_the_catalog_and_by_its_code_without_one() {
+        let catalog = vec![dr()];
+        assert_eq!(product(Some(catalog.as_slice()), "dr"), "DR License");
+        assert_eq!(product(Some(catalog.as_slice()), "failback"), "failback");
+        assert_eq!(product(None, "dr"), "dr");
+    }
+
+    #[test]
+    fn the_filter_matches_a_code_or_a_name() {
+        let names = ProductNames::of(&[dr()]);
+        assert_eq!(names.name("dr"), "DR License");
+        assert_eq!(names.name("premium"), "premium");
+        assert!(names.matches("dr", "license"));
+        assert!(names.matches("dr", "dr"));
+        assert!(!names.matches("dr", "fail"));
+        assert!(ProductNames::default().matches("failback", "fail"));
+    }
+}
