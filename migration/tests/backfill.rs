@@ -12,13 +12,24 @@ use uuid::Uuid;
 #[tokio::test]
 async fn hosts_activated_before_machines_become_active_machines() {
     let db = Database::connect("sqlite::memory:").await.expect("sqlite");
-    Migrator::up(&db, Some(13)).await.expect("the migrations before machines");
+    Migrator::up(&db, Some(13))
+        .await
+        .expect("the migrations before machines");
     let at = chrono::Utc::now();
     let license = Uuid::now_v7();
     let account = Uuid::now_v7();
     let columns = [
-        "id", "key", "account_id", "product_code", "source", "status", "valid_from",
-        "valid_until", "host", "created_at", "updated_at",
+        "id",
+        "key",
+        "account_id",
+        "product_code",
+        "source",
+        "status",
+        "valid_from",
+        "valid_until",
+        "host",
+        "created_at",
+        "updated_at",
     ];
     for (id, key, host) in [
         (license, "DR-HOSTED", Some("db-1.example.com")),
@@ -41,11 +52,12 @@ async fn hosts_activated_before_machines_become_active_machines() {
                 at.into(),
             ])
             .to_owned();
-        let backend = db.get_database_backend();
-        db.execute_raw(backend.build(&insert)).await.expect("a license");
+        db.execute(&insert).await.expect("a license");
     }
 
-    Migrator::up(&db, None).await.expect("the machines migration");
+    Migrator::up(&db, None)
+        .await
+        .expect("the machines migration");
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -56,11 +68,17 @@ async fn hosts_activated_before_machines_become_active_machines() {
     assert_eq!(rows.len(), 1, "one machine, for the hosted license only");
     let row = &rows[0];
     let got = |column: &str| row.try_get::<String>("", column).expect(column);
-    assert_eq!(row.try_get::<Uuid>("", "license_id").expect("license"), license);
+    assert_eq!(
+        row.try_get::<Uuid>("", "license_id").expect("license"),
+        license
+    );
     assert_eq!(got("hostname"), "db-1.example.com");
     assert_eq!(
         got("fingerprint"),
         hex::encode(Sha256::digest(b"host:db-1.example.com"))
     );
-    assert_eq!((got("status"), got("activated_by")), ("active".to_owned(), "operator".to_owned()));
+    assert_eq!(
+        (got("status"), got("activated_by")),
+        ("active".to_owned(), "operator".to_owned())
+    );
 }

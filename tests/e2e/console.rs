@@ -129,7 +129,7 @@ fn an_operator_buys_two_failback_licenses_toggles_auto_renew_and_quits() {
     let (browser, record) = recording_browser(home.path());
     let mut console = Console::start(home.path(), &browser);
     console.wait_for("Active licenses");
-    console.wait_for("premium");
+    console.wait_for("Premium");
 
     // s: the subscribe wizard; the second product is the failback license.
     console.keys("s");
@@ -180,7 +180,7 @@ fn an_operator_buys_two_failback_licenses_toggles_auto_renew_and_quits() {
     console.keys("t");
     console.wait_for("Turn auto-renew off?");
     console.keys("y");
-    console.wait_for("Auto-renew is off for dr");
+    console.wait_for("Auto-renew is off for DR License");
 
     console.keys("q");
     let start = Instant::now();

@@ -1,7 +1,9 @@
 //! Outbound webhooks (DESIGN.md §4): the endpoints events are signed and sent to, and the
 //! deliveries made.
 
-use entitle_domain::api::{WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointInput};
+use entitle_domain::api::{
+    WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointInput, WebhookEndpointList,
+};
 
 use crate::{Client, ClientError, page_query};
 
@@ -12,6 +14,11 @@ impl Client {
         endpoint: &WebhookEndpointInput,
     ) -> Result<WebhookEndpoint, ClientError> {
         self.post("/v1/admin/webhook-endpoints", endpoint).await
+    }
+
+    /// `GET /v1/admin/webhook-endpoints` (admin): every endpoint, oldest first.
+    pub async fn list_webhook_endpoints(&self) -> Result<WebhookEndpointList, ClientError> {
+        self.get("/v1/admin/webhook-endpoints").await
     }
 
     /// `GET /v1/admin/webhook-deliveries` (admin), one page.

@@ -110,7 +110,7 @@ impl AppState {
         let movable_clock = config.sandbox.then(|| clock.clone());
         let clock: Arc<dyn Clock> = Arc::new(clock);
         let db = store::connect(&config.database_url).await?;
-        crate::signing::store::check_opens(&db, &sealer).await?;
+        crate::signing::startup::check_opens(&db, &sealer).await?;
         let sandbox = config.sandbox.then(|| {
             Arc::new(SandboxProvider::new(
                 db.clone(),

@@ -13,6 +13,7 @@ pub mod invoice_form;
 pub mod machines;
 pub mod model;
 pub mod names;
+pub mod operator;
 pub mod paged;
 pub mod runtime;
 pub mod theme;

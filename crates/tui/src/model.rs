@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::invoice_form::InvoiceForm;
 use crate::machines::{ExportForm, Machines};
 use crate::names::ProductNames;
+use crate::operator::{self, Operator};
 use crate::paged::Paged;
 use crate::theme::Theme;
 use crate::wizard::Wizard;
@@ -26,7 +27,8 @@ use crate::wizard::Wizard;
 /// dropped (DESIGN.md §10).
 pub type RequestId = u64;
 
-/// The views, switched with `1`…`5`, Tab and Shift-Tab, or `:name`.
+/// The views, switched with `1`…`6` (an admin's operator views with `7`…`0`), Tab and
+/// Shift-Tab, or `:name`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Home,
@@ -35,6 +37,8 @@ pub enum Tab {
     Orders,
     Invoices,
     Catalog,
+    /// A view of the vendor's operators, shown only with an admin key.
+    Operator(operator::View),
 }
 
 impl Tab {
@@ -56,6 +60,7 @@ impl Tab {
             Tab::Orders => "Orders",
             Tab::Invoices => "Invoices",
             Tab::Catalog => "Catalog",
+            Tab::Operator(view) => view.title(),
         }
     }
 
@@ -68,11 +73,36 @@ impl Tab {
             Tab::Orders => "orders",
             Tab::Invoices => "invoices",
             Tab::Catalog => "catalog",
+            Tab::Operator(view) => view.command(),
         }
     }
 
     pub fn index(self) -> usize {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    /// The key that selects it, as its label on the tab line shows it.
+    pub fn key(self) -> Option<char> {
+        match self {
+            Tab::Operator(view) => view.key(),
+            tab => char::from_digit(tab.index() as u32 + 1, 10),
+        }
+    }
+
+    /// The tabs a console shows: the account's, then an admin's operator views.
+    pub fn shown(admin: bool) -> Vec<Tab> {
+        let mut tabs = Tab::ALL.to_vec();
+        if admin {
+            tabs.extend(operator::View::ALL.map(Tab::Operator));
+        }
+        tabs
+    }
+
+    /// The tab `by` places after this one (before it when negative), round the tabs shown.
+    pub fn step(self, admin: bool, by: isize) -> Tab {
+        let tabs = Tab::shown(admin);
+        let at = tabs.iter().position(|t| *t == self).unwrap_or(0) as isize;
+        tabs[(at + by).rem_euclid(tabs.len() as isize) as usize]
     }
 }
 
@@ -294,6 +324,8 @@ pub enum Action {
         key: String,
         request: OrderRequest,
     },
+    /// An operator's action (run a job, create an API key).
+    Operator(operator::Confirmed),
 }
 
 /// A confirmation dialog.
@@ -336,6 +368,8 @@ pub enum Overlay {
     InvoiceForm(Box<InvoiceForm>),
     /// Asking for an air-gapped host to activate a license on and write its file (`e`).
     ExportFile(Box<ExportForm>),
+    /// A dialog of the operator views (a new account, an API key's secret).
+    Operator(Box<operator::Dialog>),
 }
 
 impl Overlay {
@@ -348,7 +382,7 @@ impl Overlay {
                 | Overlay::HostInput { .. }
                 | Overlay::InvoiceForm(_)
                 | Overlay::ExportFile(_)
-        )
+        ) || matches!(self, Overlay::Operator(dialog) if dialog.takes_text())
     }
 }
 
@@ -379,6 +413,8 @@ pub struct Model {
     pub catalog_cursor: Cursor,
     /// The open license's machines, and Home's stale license files.
     pub machines: Machines,
+    /// The operator views' state (an admin key's).
+    pub operator: Operator,
     pub overlays: Vec<Overlay>,
     pub message: Option<(String, Level)>,
     /// Licenses granted by the payment just received, shown highlighted.
@@ -390,6 +426,8 @@ pub struct Model {
     pub tick: u64,
     /// Rows the tables can show, from the terminal's height.
     pub page_size: usize,
+    /// The terminal's width, for mouse clicks on the tab line.
+    pub width: u16,
     pub mouse: bool,
     pub can_launch_browser: bool,
     /// The key is an admin's: the sandbox clock and the jobs are at hand (`:advance`, `:run`).
@@ -417,6 +455,7 @@ impl Model {
             catalog: Remote::default(),
             catalog_cursor: Cursor::default(),
             machines: Machines::default(),
+            operator: Operator::default(),
             overlays: Vec::new(),
             message: None,
             fresh_order: None,
@@ -425,6 +464,7 @@ impl Model {
             now,
             tick: 0,
             page_size: 20,
+            width: 100,
             mouse: true,
             can_launch_browser: false,
             admin: false,
@@ -454,6 +494,7 @@ impl Model {
             || self.invoices.page.is_loading()
             || self.catalog.is_loading()
             || self.machines.is_loading()
+            || self.operator.is_loading()
             || self.overlays.iter().any(|o| match o {
                 Overlay::Wizard(w) => w.quote.is_loading(),
                 Overlay::Payment(p) => p.poll.is_some(),
@@ -507,6 +548,8 @@ pub enum Request {
         key: String,
         input: MachineInput,
     },
+    /// What an operator view asks (admin).
+    Operator(operator::Ask),
 }
 
 /// What the server answered.
@@ -535,6 +578,8 @@ pub enum Reply {
         key: String,
         activation: Activation,
     },
+    /// The answer to an operator view's request.
+    Operator(operator::Answer),
 }
 
 /// Something that happened.

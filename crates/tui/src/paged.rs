@@ -2,7 +2,39 @@
 //! loaded: the invoices, as the licenses table does it (DESIGN.md §10), so an account with
 //! thousands of invoices shows them all without a first request that fetches everything.
 
+use crossterm::event::KeyCode;
+
 use crate::model::{Cursor, Remote};
+
+/// The keys that move a list's selection: a row, a page, the first or the last row.
+pub const MOVE_KEYS: &[KeyCode] = &[
+    KeyCode::Down,
+    KeyCode::Char('j'),
+    KeyCode::Up,
+    KeyCode::Char('k'),
+    KeyCode::PageDown,
+    KeyCode::PageUp,
+    KeyCode::Char('g'),
+    KeyCode::Home,
+    KeyCode::Char('G'),
+    KeyCode::End,
+];
+
+/// Moves `cursor` over a list of `len` rows, `height` of them on screen, for one of
+/// [`MOVE_KEYS`]; `false` for any other key.
+pub fn step(cursor: &mut Cursor, code: KeyCode, len: usize, height: usize) -> bool {
+    let page = height as isize;
+    match code {
+        KeyCode::Down | KeyCode::Char('j') => cursor.move_by(1, len, height),
+        KeyCode::Up | KeyCode::Char('k') => cursor.move_by(-1, len, height),
+        KeyCode::PageDown => cursor.move_by(page, len, height),
+        KeyCode::PageUp => cursor.move_by(-page, len, height),
+        KeyCode::Char('g') | KeyCode::Home => cursor.jump(0, len, height),
+        KeyCode::Char('G') | KeyCode::End => cursor.jump(len.saturating_sub(1), len, height),
+        _ => return false,
+    }
+    true
+}
 
 /// Rows loaded so far, where the next page starts, and the selection.
 #[derive(Debug, Clone)]
@@ -47,6 +79,22 @@ impl<T> Paged<T> {
         if self.cursor.selected >= len {
             self.cursor = Cursor::default();
             self.cursor.jump(len.saturating_sub(1), len, 1);
+        }
+    }
+
+    /// Marks the next page request as one for the first page again: its answer replaces the
+    /// rows, which stay on screen until then.
+    pub fn reload(&mut self) {
+        self.reloading = true;
+    }
+
+    /// The page to ask for again once the last request failed: the first when the rows are
+    /// to be replaced (or there are none), else where the next one starts.
+    pub fn retry_cursor(&self) -> Option<String> {
+        if self.reloading || self.rows.is_empty() {
+            None
+        } else {
+            self.next_cursor.clone()
         }
     }
 

@@ -2,6 +2,8 @@
 //! restores it, on panic too), turns terminal events, ticks and server replies into messages,
 //! and carries out the commands `update` returns, each request on a task of its own.
 
+mod operator;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -298,5 +300,6 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
             key,
             activation: client.activate_machine(license, &input).await?,
         },
+        Request::Operator(ask) => Reply::Operator(operator::perform(client, ask).await?),
     })
 }

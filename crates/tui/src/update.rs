@@ -30,6 +30,14 @@ pub const INVOICE_PAGE: u32 = 200;
 
 /// The commands that load everything the console shows.
 pub fn start(model: &mut Model) -> Vec<Command> {
+    let mut commands = load_account(model);
+    commands.extend(crate::operator::start(model));
+    commands
+}
+
+/// The commands that load what the account views show (again, when an operator switched
+/// the console to another account).
+pub fn load_account(model: &mut Model) -> Vec<Command> {
     let mut commands = vec![reload_licenses(model), reload_invoices(model)];
     for request in [
         Request::Summary,
@@ -106,7 +114,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(model, key),
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
-        Msg::Resize(_, height) => {
+        Msg::Resize(width, height) => {
+            model.width = width;
             model.page_size = views::table_rows(height);
             Vec::new()
         }
@@ -173,6 +182,7 @@ fn on_tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command
         commands.push(fetch(model, Request::Order(id)));
     }
     commands.extend(crate::machines::on_tick(model, now));
+    commands.extend(crate::operator::on_tick(model, now));
     commands
 }
 
@@ -269,13 +279,16 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         Ok(reply @ (Reply::Machines(_) | Reply::StaleFiles(_) | Reply::Activation { .. })) => {
             return crate::machines::on_reply(model, id, reply);
         }
+        Ok(Reply::Operator(answer)) => return crate::operator::on_reply(model, id, answer),
         Err(message) => return on_error(model, id, message),
     }
     Vec::new()
 }
 
 fn on_error(model: &mut Model, id: u64, message: String) -> Vec<Command> {
-    if crate::machines::on_error(model, id, &message) {
+    if crate::machines::on_error(model, id, &message)
+        || crate::operator::on_error(model, id, &message)
+    {
         return Vec::new();
     }
     let now = model.now;
@@ -419,6 +432,7 @@ fn refresh(model: &mut Model) -> Vec<Command> {
         Tab::Orders => commands.push(fetch(model, Request::Orders)),
         Tab::Invoices => commands.push(reload_invoices(model)),
         Tab::Catalog => commands.push(fetch(model, Request::Catalog)),
+        Tab::Operator(view) => commands.extend(crate::operator::refresh(model, view)),
     }
     commands
 }
@@ -435,6 +449,14 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         return on_filter_key(model, key);
     }
     model.message = None;
+    // An admin's operator views and keys; switching to another account reloads its views.
+    let shown = model.account.id;
+    if let Some(mut commands) = crate::operator::on_key(model, key) {
+        if model.account.id != shown {
+            commands.extend(load_account(model));
+        }
+        return commands;
+    }
     match key.code {
         KeyCode::Char('q') => model.quit = true,
         KeyCode::Char('?') | KeyCode::F(1) => model.overlays.push(Overlay::Help),
@@ -442,10 +464,8 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         KeyCode::Char(c @ '1'..='6') => {
             model.tab = Tab::ALL[(c as usize) - ('1' as usize)];
         }
-        KeyCode::Tab => model.tab = Tab::ALL[(model.tab.index() + 1) % Tab::ALL.len()],
-        KeyCode::BackTab => {
-            model.tab = Tab::ALL[(model.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
-        }
+        KeyCode::Tab => model.tab = model.tab.step(model.admin, 1),
+        KeyCode::BackTab => model.tab = model.tab.step(model.admin, -1),
         KeyCode::Esc => model.tab = Tab::Home,
         KeyCode::Char('r') => return refresh(model),
         KeyCode::Char('m') => {
@@ -503,6 +523,7 @@ fn navigate(model: &mut Model, key: KeyCode) -> Option<Vec<Command>> {
             model.catalog.data.as_ref().map_or(0, Vec::len),
         ),
         Tab::Home => return None,
+        Tab::Operator(_) => return crate::operator::navigate(model, key),
     };
     match key {
         KeyCode::Down | KeyCode::Char('j') => cursor.move_by(1, len, height),
@@ -754,9 +775,10 @@ fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     Vec::new()
 }
 
-/// The `:` commands, for completion: every view, quit, and the admin's sandbox controls.
-pub fn commands() -> Vec<&'static str> {
-    let mut all: Vec<&str> = Tab::ALL.iter().map(|t| t.command()).collect();
+/// The `:` commands, for completion: every view (an admin's operator views too), quit, and
+/// the admin's sandbox controls.
+pub fn commands(admin: bool) -> Vec<&'static str> {
+    let mut all: Vec<&str> = Tab::shown(admin).iter().map(|t| t.command()).collect();
     all.extend([
         "q",
         "advance P1M",
@@ -775,6 +797,9 @@ fn run_command(model: &mut Model, line: &str) -> Vec<Command> {
         line.strip_prefix("run ")
             .map(|job| Request::RunJob(job.trim().to_owned()))
     };
+    if let Some(commands) = crate::operator::run_command(model, line) {
+        return commands;
+    }
     if let Some(request) = admin_request {
         if !model.admin {
             say(
@@ -796,7 +821,10 @@ fn run_command(model: &mut Model, line: &str) -> Vec<Command> {
     } else if !line.is_empty() {
         say(
             model,
-            format!("No command :{line} — try {}", commands().join(", ")),
+            format!(
+                "No command :{line} — try {}",
+                commands(model.admin).join(", ")
+            ),
             Level::Error,
         );
     }
@@ -833,7 +861,7 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 return run_command(model, &line);
             }
             KeyCode::Tab => {
-                if let Some(done) = commands()
+                if let Some(done) = commands(model.admin)
                     .into_iter()
                     .find(|c| c.starts_with(line.as_str()))
                 {
@@ -905,6 +933,7 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         },
         Overlay::Payment(_) => return on_payment_key(model, key),
         Overlay::ExportFile(_) => return crate::machines::on_form_key(model, key),
+        Overlay::Operator(_) => return crate::operator::on_dialog_key(model, key),
     }
     Vec::new()
 }
@@ -929,6 +958,7 @@ fn confirmed(model: &mut Model, action: Action) -> Vec<Command> {
             })));
             Request::PlaceOrder { key, request }
         }
+        Action::Operator(action) => return crate::operator::confirmed(model, action),
     };
     vec![fetch(model, request)]
 }
@@ -1053,7 +1083,7 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
             navigate(model, KeyCode::Up).unwrap_or_default()
         }
         MouseEventKind::Down(MouseButton::Left) => {
-            if let Some(tab) = views::tab_at(mouse.column, mouse.row) {
+            if let Some(tab) = views::tab_at(model, mouse.column, mouse.row) {
                 model.tab = tab;
             } else if let Some(row) = views::row_at(mouse.row) {
                 let offset = match model.tab {
@@ -1062,7 +1092,7 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
                     Tab::Orders => model.order_cursor.offset,
                     Tab::Invoices => model.invoices.cursor.offset,
                     Tab::Catalog => model.catalog_cursor.offset,
-                    Tab::Home => return Vec::new(),
+                    Tab::Home | Tab::Operator(_) => return Vec::new(),
                 };
                 let target = offset + row;
                 let current = match model.tab {

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod seal;
+pub mod startup;
 pub mod store;
 
 use chrono::{DateTime, Utc};

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::seal::{SealError, Sealer};
+use super::seal::Sealer;
 use crate::audit::{Actor, Change, name_id};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::entity::signing_key;
@@ -86,28 +86,6 @@ async fn active(db: &impl ConnectionTrait) -> ServiceResult<Option<signing_key::
         .filter(signing_key::Column::Status.eq(SigningKeyStatus::Active))
         .one(db)
         .await?)
-}
-
-/// Checks at start that every key that may still sign opens with this server's sealer, so a
-/// wrong `ENTITLE_KEY_ENCRYPTION_KEY` stops the start instead of failing every activation.
-pub async fn check_opens(db: &DatabaseConnection, sealer: &Sealer) -> Result<(), SealError> {
-    let Ok(keys) = all(db).await else {
-        return Ok(());
-    };
-    for key in keys
-        .iter()
-        .filter(|k| k.status != SigningKeyStatus::Retired)
-    {
-        sealer.open(&key.kid, &key.private_key, key.sealed)?;
-        if sealer.seals() && !key.sealed {
-            tracing::warn!(
-                kid = %key.kid,
-                "a signing key made before ENTITLE_KEY_ENCRYPTION_KEY was set is stored unsealed: \
-                 make a next key and activate it"
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Every key, newest first.

@@ -152,19 +152,41 @@ pub fn table<'a, T>(
     titles: &[(&'static str, Fit)],
     cells: impl Fn(&'a T) -> Vec<String>,
 ) -> Table<'static> {
+    table_styled(items, cursor, area, model, titles, cells, |_| Style::new())
+}
+
+/// [`table`], each row not selected drawn in the style `style` gives it (a failing
+/// endpoint in the error style). The selection is kept on screen whatever height the cursor
+/// was moved for.
+pub fn table_styled<'a, T>(
+    items: &'a [T],
+    cursor: Cursor,
+    area: Rect,
+    model: &Model,
+    titles: &[(&'static str, Fit)],
+    cells: impl Fn(&'a T) -> Vec<String>,
+    style: impl Fn(&'a T) -> Style,
+) -> Table<'static> {
     let height = usize::from(area.height.saturating_sub(3));
-    let first = cursor.offset.min(items.len());
-    let texts: Vec<Vec<String>> = items[first..].iter().take(height).map(cells).collect();
+    let mut first = cursor.offset.min(items.len());
+    if cursor.selected < items.len() {
+        first = first
+            .max((cursor.selected + 1).saturating_sub(height))
+            .min(cursor.selected);
+    }
+    let shown: Vec<&'a T> = items[first..].iter().take(height).collect();
+    let texts: Vec<Vec<String>> = shown.iter().map(|&item| cells(item)).collect();
     let columns = sized(titles, &texts);
     let fitted = fit(&columns, area.width.saturating_sub(2));
     let rows: Vec<Row<'static>> = texts
         .iter()
+        .zip(&shown)
         .enumerate()
-        .map(|(k, row)| {
+        .map(|(k, (row, &item))| {
             let style = if first + k == cursor.selected {
                 model.theme.selected()
             } else {
-                Style::new()
+                style(item)
             };
             fitted.row(row).style(style)
         })

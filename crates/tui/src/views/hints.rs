@@ -2,6 +2,8 @@
 //! One list each, read by the footer, by the dialog's own key line and by the help, so the
 //! footer never lists the keys of a view hidden under a dialog.
 
+use std::borrow::Cow;
+
 use entitle_domain::orders::OrderStatus;
 
 use crate::model::{Model, Overlay, PaymentWatch, Tab};
@@ -10,9 +12,10 @@ use crate::wizard::{Step, Wizard};
 /// A key and what it does.
 pub type Hint = (&'static str, &'static str);
 
-/// The keys of the current view, for the footer and the help.
-pub fn view_keys(tab: Tab) -> &'static [Hint] {
-    match tab {
+/// The keys of the current view, for the footer and the help (an operator view's from its
+/// table of keys).
+pub fn view_keys(tab: Tab) -> Cow<'static, [Hint]> {
+    let keys: &'static [Hint] = match tab {
         Tab::Home => &[("s", "subscribe"), ("p", "pay a renewal"), ("r", "refresh")],
         Tab::Licenses => &[
             ("↑↓/jk", "move"),
@@ -38,7 +41,9 @@ pub fn view_keys(tab: Tab) -> &'static [Hint] {
         ],
         Tab::Invoices => &[("↑↓/jk", "move")],
         Tab::Catalog => &[("↑↓/jk", "move"), ("s", "subscribe")],
-    }
+        Tab::Operator(view) => return Cow::Owned(crate::operator::view_hints(view)),
+    };
+    Cow::Borrowed(keys)
 }
 
 /// The keys every view takes, after its own in the footer.
@@ -56,8 +61,14 @@ pub fn focused(model: &Model) -> Vec<Hint> {
     if model.tab == Tab::Licenses && model.licenses.filtering {
         return FILTER.to_vec();
     }
+    if let Some(keys) = crate::operator::typing_hints(model) {
+        return keys;
+    }
     let mut keys = view_keys(model.tab).to_vec();
-    for global in GLOBAL {
+    for global in GLOBAL
+        .into_iter()
+        .chain(crate::operator::global_hints(model))
+    {
         if !keys.iter().any(|(key, _)| *key == global.0) {
             keys.push(global);
         }
@@ -91,6 +102,7 @@ pub fn overlay_keys(model: &Model, overlay: &Overlay) -> Vec<Hint> {
             ("Esc", "cancel"),
         ],
         Overlay::ExportFile(_) => EXPORT_FORM.to_vec(),
+        Overlay::Operator(dialog) => dialog.hints(),
     }
 }
 

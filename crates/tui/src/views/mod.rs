@@ -14,7 +14,9 @@ mod prices;
 mod subscriptions;
 mod wizard;
 
-pub use hints::view_keys;
+pub use columns::{Fit, table, table_styled};
+pub use hints::{Hint, view_keys};
+pub use overlays::{dialog, keys as key_line};
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -40,20 +42,43 @@ pub fn row_at(y: u16) -> Option<usize> {
     y.checked_sub(TABLE_TOP).map(usize::from)
 }
 
-fn tab_label(index: usize, tab: Tab) -> String {
-    format!(" {} {} ", index + 1, tab.title())
+/// The tab line: each tab with the key that selects it. When the labels do not all fit
+/// `width` (an admin's eleven tabs), the tabs not shown are cut to their first three letters,
+/// or to one.
+fn tab_labels(model: &Model, width: u16) -> Vec<(Tab, String)> {
+    let tabs = Tab::shown(model.admin);
+    let label = |tab: Tab, letters: usize| {
+        let title: String = if tab == model.tab {
+            tab.title().to_owned()
+        } else {
+            tab.title().chars().take(letters).collect()
+        };
+        match tab.key() {
+            Some(key) => format!(" {key} {title} "),
+            None => format!(" {title} "),
+        }
+    };
+    let mut labels = Vec::new();
+    for letters in [usize::MAX, 3, 1] {
+        labels = tabs.iter().map(|&tab| (tab, label(tab, letters))).collect();
+        let needed: usize = labels.iter().map(|(_, l)| l.chars().count() + 1).sum();
+        if needed.saturating_sub(1) <= usize::from(width) {
+            break;
+        }
+    }
+    labels
 }
 
 /// The tab under the screen position, for mouse clicks on the tab line.
-pub fn tab_at(x: u16, y: u16) -> Option<Tab> {
+pub fn tab_at(model: &Model, x: u16, y: u16) -> Option<Tab> {
     if y != 1 {
         return None;
     }
     let mut start = 0u16;
-    for (i, tab) in Tab::ALL.iter().enumerate() {
-        let width = tab_label(i, *tab).chars().count() as u16;
+    for (tab, label) in tab_labels(model, model.width) {
+        let width = label.chars().count() as u16;
         if (start..start + width).contains(&x) {
-            return Some(*tab);
+            return Some(tab);
         }
         start += width + 1;
     }
@@ -154,6 +179,7 @@ pub fn draw(model: &Model, frame: &mut Frame) {
         Tab::Orders => orders::draw(model, frame, body),
         Tab::Invoices => invoices::draw(model, frame, body),
         Tab::Catalog => catalog::draw(model, frame, body),
+        Tab::Operator(view) => crate::operator::draw(model, view, frame, body),
     }
     draw_status(model, frame, status);
     draw_footer(model, frame, footer);
@@ -173,9 +199,11 @@ fn draw_header(model: &Model, frame: &mut Frame, area: Rect) {
     if model.sandbox {
         spans.push(Span::styled(" SANDBOX ", model.theme.selected()));
     }
+    // An admin's console may show any account: the header says whose it is.
+    let whose = if model.admin { " (operator)" } else { "" };
     spans.extend([
         Span::raw(format!(
-            "· {} · {} · {} · {} ",
+            "· {}{whose} · {} · {} · {} ",
             account.name, account.region, account.currency, model.server
         )),
         Span::raw(busy),
@@ -185,16 +213,16 @@ fn draw_header(model: &Model, frame: &mut Frame, area: Rect) {
 
 fn draw_tabs(model: &Model, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
-    for (i, tab) in Tab::ALL.iter().enumerate() {
+    for (i, (tab, label)) in tab_labels(model, area.width).into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled("│", model.theme.dim()));
         }
-        let style = if *tab == model.tab {
+        let style = if tab == model.tab {
             model.theme.selected()
         } else {
             Style::new()
         };
-        spans.push(Span::styled(tab_label(i, *tab), style));
+        spans.push(Span::styled(label, style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -23,7 +23,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
-pub(super) fn dialog(
+pub fn dialog(
     model: &Model,
     frame: &mut Frame,
     title: &str,
@@ -51,7 +51,7 @@ pub(super) fn dialog(
     );
 }
 
-pub(super) fn keys(model: &Model, pairs: &[Hint]) -> Line<'static> {
+pub fn keys(model: &Model, pairs: &[Hint]) -> Line<'static> {
     let mut spans = Vec::new();
     for (key, what) in pairs {
         spans.push(Span::styled(format!(" {key}"), model.theme.key()));
@@ -65,7 +65,7 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
     match overlay {
         Overlay::Help => help(model, frame),
         Overlay::Command(line) => {
-            let completions: Vec<&str> = crate::update::commands()
+            let completions: Vec<&str> = crate::update::commands(model.admin)
                 .into_iter()
                 .filter(|c| c.starts_with(line.as_str()))
                 .collect();
@@ -139,6 +139,7 @@ pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
         Overlay::Payment(watch) => draw_payment(model, watch, frame),
         Overlay::InvoiceForm(form) => draw_invoice_form(model, form, frame, own_keys()),
         Overlay::ExportFile(form) => super::machines::draw_form(model, form, frame),
+        Overlay::Operator(dialog) => crate::operator::draw_dialog(model, dialog, frame),
     }
 }
 
@@ -229,6 +230,9 @@ fn help(model: &Model, frame: &mut Frame) {
             ),
         ] {
             lines.push(keys(model, &[(key, what)]));
+        }
+        for pair in crate::operator::help_hints() {
+            lines.push(keys(model, &[pair]));
         }
     }
     if model.tab == Tab::Licenses && beneath.is_none() {
