@@ -182,21 +182,77 @@ fn an_operator_buys_two_failback_licenses_toggles_auto_renew_and_quits() {
     console.keys("y");
     console.wait_for("Auto-renew is off for DR License");
 
-    console.keys("q");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = console.child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(start.elapsed() < PATIENCE, "entitle demo did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "{status:?}");
-    std::thread::sleep(Duration::from_millis(200));
-    let screen = console.screen.lock().expect("screen");
+    console.quits_clean();
+}
+
+/// With the demo's admin key (issue 23): find "Demo Berlin" by part of its name, switch the
+/// console to it, see its seats and invoices, look at the invoice queue and the audit log, go
+/// back to the accounts, run a job, quit.
+#[test]
+fn an_operator_finds_an_account_switches_to_it_runs_a_job_and_quits() {
+    let home = tempfile::tempdir().expect("temporary directory");
+    let (browser, _record) = recording_browser(home.path());
+    let mut console = Console::start(home.path(), &browser);
+    console.wait_for("Active licenses");
+    console.wait_for("(operator)");
+
+    console.keys("7");
+    console.wait_for("Accounts ·");
+    console.keys("/berl");
+    console.wait_for("/berl");
+    console.wait_for("Demo Berlin");
     assert!(
-        !screen.screen().alternate_screen(),
-        "the terminal is back on its main screen"
+        !console.contents().contains("Demo Shanghai  "),
+        "the search narrows the list"
     );
-    assert!(!screen.screen().hide_cursor(), "the cursor is shown again");
+    console.keys("\r"); // keep the search
+    console.keys("\r"); // switch to the account
+    console.wait_for("Demo Berlin (operator)");
+
+    console.keys("2");
+    console.wait_for("10 loaded");
+    assert!(
+        console.contents().contains("Enterprise"),
+        "{}",
+        console.contents()
+    );
+    console.keys("5");
+    console.wait_for("Invoices");
+    console.keys("8");
+    console.wait_for("next batch");
+    console.keys(":audit\r");
+    console.wait_for("account.created");
+
+    console.keys("\x7f"); // Backspace: back to the accounts
+    console.wait_for("Accounts ·");
+    console.keys("0");
+    console.wait_for("Jobs");
+    console.keys("r");
+    console.wait_for("now?");
+    console.keys("y");
+    console.wait_for("reconcile:");
+    console.quits_clean();
+}
+
+impl Console {
+    /// `q` quits with success and gives the terminal back as it was.
+    fn quits_clean(&mut self) {
+        self.keys("q");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(start.elapsed() < PATIENCE, "entitle demo did not quit");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "{status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+        let screen = self.screen.lock().expect("screen");
+        assert!(
+            !screen.screen().alternate_screen(),
+            "the terminal is back on its main screen"
+        );
+        assert!(!screen.screen().hide_cursor(), "the cursor is shown again");
+    }
 }
