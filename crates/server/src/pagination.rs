@@ -47,8 +47,7 @@ impl PageRequest {
             Some(after) => query.filter(id.gt(after)),
             None => query,
         };
-        let rows = query.limit(self.fetch()).all(db).await?;
-        Ok(self.finish(rows, id_of))
+        self.read(db, query, id_of).await
     }
 
     /// Reads this page of `query` (already in descending `id` order): the rows before the
@@ -64,6 +63,15 @@ impl PageRequest {
             Some(before) => query.filter(id.lt(before)),
             None => query,
         };
+        self.read(db, query, id_of).await
+    }
+
+    async fn read<E: EntityTrait>(
+        self,
+        db: &impl ConnectionTrait,
+        query: Select<E>,
+        id_of: impl Fn(&E::Model) -> Uuid,
+    ) -> ServiceResult<(Vec<E::Model>, Option<String>)> {
         let rows = query.limit(self.fetch()).all(db).await?;
         Ok(self.finish(rows, id_of))
     }

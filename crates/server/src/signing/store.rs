@@ -110,72 +110,102 @@ fn wrong_state(key: &signing_key::Model, step: &str) -> ServiceError {
     }
 }
 
-/// Moves `kid` from `next` to `to`, stamping `at_column`; conditional on its still being
-/// `next`, so of two rotations at once one moves it.
-async fn move_from_next(
-    db: &impl ConnectionTrait,
-    before: &signing_key::Model,
-    to: SigningKeyStatus,
-    at_column: signing_key::Column,
+/// A step of the rotation, each from a `next` key.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// It signs from now on; the key that signed is retired.
+    Activate,
+    /// It is abandoned before it signed.
+    Retire,
+}
+
+impl Step {
+    fn to(self) -> (SigningKeyStatus, signing_key::Column, &'static str) {
+        match self {
+            Step::Activate => (
+                SigningKeyStatus::Active,
+                signing_key::Column::ActivatedAt,
+                "signing_key.activated",
+            ),
+            Step::Retire => (
+                SigningKeyStatus::Retired,
+                signing_key::Column::RetiredAt,
+                "signing_key.retired",
+            ),
+        }
+    }
+
+    fn refused(self) -> &'static str {
+        match self {
+            Step::Activate => "only a next key is activated",
+            Step::Retire => {
+                "activate another key to retire the active one; a retired key stays retired"
+            }
+        }
+    }
+}
+
+/// Takes `step` on `kid` in one transaction with its audit entry. The move is conditional on
+/// the key's still being `next`, and one active key is the database's rule
+/// (`signing_keys_one_active`): of two rotations at once, one wins and the other is told so.
+async fn rotate(
+    db: &DatabaseConnection,
+    actor: Actor,
+    kid: &str,
+    step: Step,
     now: DateTime<Utc>,
-) -> ServiceResult<()> {
+) -> ServiceResult<signing_key::Model> {
+    let txn = db.begin().await?;
+    let before = named(&txn, kid).await?;
+    if before.status != SigningKeyStatus::Next {
+        return Err(wrong_state(&before, step.refused()));
+    }
+    let (to, at_column, action) = step.to();
+    if let Step::Activate = step {
+        signing_key::Entity::update_many()
+            .col_expr(
+                signing_key::Column::Status,
+                Expr::value(SigningKeyStatus::Retired),
+            )
+            .col_expr(signing_key::Column::RetiredAt, Expr::value(now))
+            .filter(signing_key::Column::Status.eq(SigningKeyStatus::Active))
+            .exec(&txn)
+            .await?;
+    }
     let moved = signing_key::Entity::update_many()
         .col_expr(signing_key::Column::Status, Expr::value(to))
         .col_expr(at_column, Expr::value(now))
-        .filter(signing_key::Column::Kid.eq(before.kid.clone()))
+        .filter(signing_key::Column::Kid.eq(kid))
         .filter(signing_key::Column::Status.eq(SigningKeyStatus::Next))
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|err| {
-            // Another rotation made its key active first (`signing_keys_one_active`).
             if is_unique_violation(&err) {
-                wrong_state(before, "another key was activated at the same time")
+                wrong_state(&before, "another key was activated at the same time")
             } else {
                 ServiceError::Store(err)
             }
         })?;
     if moved.rows_affected == 0 {
-        return Err(wrong_state(before, "it changed while this request ran"));
+        return Err(wrong_state(&before, "it changed while this request ran"));
     }
-    Ok(())
+    let after = named(&txn, kid).await?;
+    audit(actor, action, &before, &after)
+        .record(&txn, now)
+        .await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
-/// Makes `kid` (a `next` key) the one that signs, retiring the one that did, in one
-/// transaction: files signed before stay verifiable with the retired key.
+/// Makes `kid` (a `next` key) the one that signs, retiring the one that did: files signed
+/// before stay verifiable with the retired key.
 pub async fn activate(
     db: &DatabaseConnection,
     actor: Actor,
     kid: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<signing_key::Model> {
-    let txn = db.begin().await?;
-    let before = named(&txn, kid).await?;
-    if before.status != SigningKeyStatus::Next {
-        return Err(wrong_state(&before, "only a next key is activated"));
-    }
-    signing_key::Entity::update_many()
-        .col_expr(
-            signing_key::Column::Status,
-            Expr::value(SigningKeyStatus::Retired),
-        )
-        .col_expr(signing_key::Column::RetiredAt, Expr::value(now))
-        .filter(signing_key::Column::Status.eq(SigningKeyStatus::Active))
-        .exec(&txn)
-        .await?;
-    move_from_next(
-        &txn,
-        &before,
-        SigningKeyStatus::Active,
-        signing_key::Column::ActivatedAt,
-        now,
-    )
-    .await?;
-    let after = named(&txn, kid).await?;
-    audit(actor, "signing_key.activated", &before, &after)
-        .record(&txn, now)
-        .await?;
-    txn.commit().await?;
-    Ok(after)
+    rotate(db, actor, kid, Step::Activate, now).await
 }
 
 /// Retires `kid`, a `next` key abandoned before it signed. The active key is retired only by
@@ -186,28 +216,7 @@ pub async fn retire(
     kid: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<signing_key::Model> {
-    let txn = db.begin().await?;
-    let before = named(&txn, kid).await?;
-    if before.status != SigningKeyStatus::Next {
-        return Err(wrong_state(
-            &before,
-            "activate another key to retire the active one; a retired key stays retired",
-        ));
-    }
-    move_from_next(
-        &txn,
-        &before,
-        SigningKeyStatus::Retired,
-        signing_key::Column::RetiredAt,
-        now,
-    )
-    .await?;
-    let after = named(&txn, kid).await?;
-    audit(actor, "signing_key.retired", &before, &after)
-        .record(&txn, now)
-        .await?;
-    txn.commit().await?;
-    Ok(after)
+    rotate(db, actor, kid, Step::Retire, now).await
 }
 
 /// Makes a `next` key, published from now on and signing once activated.
