@@ -25,6 +25,7 @@ use entitle_tui::model::{Command, Level, Model, Msg, Overlay, Reply, Request, Re
 use entitle_tui::theme::Theme;
 use entitle_tui::update::update;
 use entitle_tui::views;
+use entitle_tui::wizard::Step;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use uuid::Uuid;
@@ -1316,4 +1317,309 @@ fn where_question_marks_are_typed_the_footer_offers_f1_for_help() {
     assert!(keys.ends_with("F1 help"), "{keys}");
     key(&mut model, KeyCode::F(1));
     assert!(matches!(model.overlays.last(), Some(Overlay::Help)));
+}
+
+// Every account view and every dialog the scenarios above open, at the smallest terminal the
+// console is made for and at a large one (issue 23).
+
+/// A loaded console after `keys` are typed.
+fn typed(keys: &str) -> Model {
+    let mut model = loaded();
+    press(&mut model, keys);
+    model
+}
+
+/// `model`, checked to show the subscribe wizard at `step`.
+fn at_step(model: Model, step: Step) -> Model {
+    assert!(
+        matches!(model.overlays.last(), Some(Overlay::Wizard(w)) if w.step == step),
+        "the wizard is at {step:?}"
+    );
+    model
+}
+
+/// A license's detail, its two machines answered by the server.
+fn license_detail_with_machines() -> Model {
+    let mut model = typed("2");
+    let [Command::Fetch(request, Request::Machines(_))] = key(&mut model, KeyCode::Enter)[..]
+    else {
+        panic!("the detail asks for the license's machines");
+    };
+    let machines = vec![
+        machine(1, "airgap-01", FINGERPRINT, MachineStatus::Active, true),
+        machine(
+            2,
+            "old-host-02",
+            OLD_FINGERPRINT,
+            MachineStatus::Released,
+            false,
+        ),
+    ];
+    update(
+        &mut model,
+        Msg::Reply(request, Ok(Reply::Machines(machines))),
+    );
+    model
+}
+
+/// The subscribe wizard at its quote, the server's quote shown.
+fn wizard_quote() -> Model {
+    let mut model = loaded();
+    let quote_id = wizard_at_quote(&mut model);
+    answer_quote(&mut model, quote_id);
+    at_step(model, Step::Quote)
+}
+
+/// The payment dialog following the order the wizard placed.
+fn payment_dialog() -> Model {
+    let mut model = loaded();
+    let place_id = wizard_places_order(&mut model);
+    update(
+        &mut model,
+        Msg::Reply(
+            place_id,
+            Ok(Reply::Order(order(OrderStatus::PendingPayment))),
+        ),
+    );
+    assert!(matches!(model.overlays.last(), Some(Overlay::Payment(_))));
+    model
+}
+
+/// The invoice form of the paid order, filled in for a company.
+fn invoice_form() -> Model {
+    let mut model = typed("4i");
+    assert!(matches!(
+        model.overlays.last(),
+        Some(Overlay::InvoiceForm(_))
+    ));
+    key(&mut model, KeyCode::Right);
+    key(&mut model, KeyCode::Down);
+    press(&mut model, " ");
+    key(&mut model, KeyCode::Down);
+    press(&mut model, "Acme Shanghai Ltd");
+    model
+}
+
+/// The export form of the first license, filled in.
+fn export_form() -> Model {
+    let mut model = typed("2e");
+    assert!(matches!(
+        model.overlays.last(),
+        Some(Overlay::ExportFile(_))
+    ));
+    press(&mut model, FINGERPRINT);
+    key(&mut model, KeyCode::Tab);
+    press(&mut model, "airgap-01");
+    model
+}
+
+/// The screen at `width`×`height`, the model told of the size first (as the runtime does).
+fn render_sized(model: &mut Model, width: u16, height: u16) -> String {
+    update(model, Msg::Resize(width, height));
+    render_on(model, width, height)
+}
+
+/// The cells a row of the test backend's screen takes: without its quotes and the note of
+/// the cells hidden under wide characters.
+fn row_width(row: &str) -> usize {
+    let inner = match row.split_once("\" Hidden by multi-width symbols") {
+        Some((head, _)) => head,
+        None => row.strip_suffix('"').unwrap_or(row),
+    };
+    let inner = inner.strip_prefix('"').unwrap_or(inner);
+    ratatui::text::Line::raw(inner).width()
+}
+
+/// A screen to draw: its name, how the model gets there, a text it shows, and its footer's.
+type Screen = (&'static str, fn() -> Model, &'static str, &'static str);
+
+#[test]
+fn every_account_view_and_dialog_reads_at_80x24_and_160x48() {
+    // (snapshot name, the console, a text on screen, a text of the footer)
+    let screens: &[Screen] = &[
+        ("home", loaded, "┌ Home ", "? help"),
+        ("licenses", || typed("2"), "┌ Licenses ", "? help"),
+        ("licenses_filtered", || typed("2/fail"), "1 match", "? help"),
+        ("subscriptions", || typed("3"), "┌ Subscriptions ", "? help"),
+        ("orders", || typed("4"), "┌ Orders ", "? help"),
+        ("invoices", || typed("5"), "┌ Invoices ", "? help"),
+        ("catalog", || typed("6"), "┌ Catalog ", "? help"),
+        ("help", || typed("?"), "┌ Help ", "? help"),
+        (
+            "help_over_a_dialog",
+            || typed("3t?"),
+            "This dialog",
+            "? help",
+        ),
+        ("command_line", || typed(":lic"), "Tab: licenses", ":lic"),
+        (
+            "license_detail",
+            || {
+                let mut model = typed("2j");
+                key(&mut model, KeyCode::Enter);
+                model
+            },
+            "┌ License ",
+            "? help",
+        ),
+        (
+            "license_detail_with_machines",
+            license_detail_with_machines,
+            "Machines",
+            "? help",
+        ),
+        (
+            "export_file_form",
+            export_form,
+            "┌ Export a license file ",
+            "F1 help",
+        ),
+        (
+            "activate_host_input",
+            || typed("2adb-2.example.com"),
+            "┌ Activate on host ",
+            "F1 help",
+        ),
+        (
+            "activate_confirmation",
+            || {
+                let mut model = typed("2adb-2.example.com");
+                key(&mut model, KeyCode::Enter);
+                model
+            },
+            "┌ Activate this license? ",
+            "? help",
+        ),
+        (
+            "consume_confirmation",
+            || typed("2jjc"),
+            "┌ Consume this license? ",
+            "? help",
+        ),
+        (
+            "deactivate_confirmation",
+            || typed("2jd"),
+            "┌ Deactivate this license? ",
+            "? help",
+        ),
+        (
+            "auto_renew_confirmation",
+            || typed("3t"),
+            "┌ Turn auto-renew off? ",
+            "? help",
+        ),
+        (
+            "cancel_order_confirmation",
+            || typed("4jx"),
+            "┌ Cancel this unpaid order? ",
+            "? help",
+        ),
+        (
+            "invoice_form",
+            invoice_form,
+            "┌ Request an invoice ",
+            "F1 help",
+        ),
+        (
+            "subscribe_wizard_product",
+            || at_step(typed("s"), Step::Product),
+            "┌ Subscribe ",
+            "? help",
+        ),
+        (
+            "subscribe_wizard_cycle",
+            || {
+                let mut model = typed("s");
+                key(&mut model, KeyCode::Enter);
+                at_step(model, Step::Cycle)
+            },
+            "┌ Subscribe ",
+            "? help",
+        ),
+        (
+            "subscribe_wizard_auto_renew",
+            || {
+                let mut model = typed("s");
+                for _ in 0..3 {
+                    key(&mut model, KeyCode::Enter);
+                }
+                at_step(model, Step::AutoRenew)
+            },
+            "┌ Subscribe ",
+            "? help",
+        ),
+        (
+            "subscribe_wizard_quantity",
+            || {
+                let mut model = typed("s");
+                key(&mut model, KeyCode::Down);
+                key(&mut model, KeyCode::Enter);
+                at_step(model, Step::Quantity)
+            },
+            "┌ Subscribe ",
+            "? help",
+        ),
+        (
+            "subscribe_wizard_method",
+            || {
+                let mut model = typed("s");
+                key(&mut model, KeyCode::Down);
+                key(&mut model, KeyCode::Enter);
+                key(&mut model, KeyCode::Backspace);
+                press(&mut model, "2");
+                key(&mut model, KeyCode::Enter);
+                at_step(model, Step::Method)
+            },
+            "┌ Subscribe ",
+            "? help",
+        ),
+        (
+            "subscribe_wizard_quote",
+            wizard_quote,
+            "Before you pay",
+            "? help",
+        ),
+        (
+            "subscribe_wizard_confirm",
+            || {
+                let mut model = wizard_quote();
+                key(&mut model, KeyCode::Enter);
+                model
+            },
+            "┌ Continue to the third-party payment platform? ",
+            "? help",
+        ),
+        (
+            "subscribe_wizard_refused",
+            || {
+                let mut model = loaded();
+                let quote_id = wizard_at_quote(&mut model);
+                let refusal = "a trial cannot be upgraded, running or ended: buy premium first, \
+                               then upgrade";
+                update(&mut model, Msg::Reply(quote_id, Err(refusal.to_owned())));
+                model
+            },
+            "Refused: a trial cannot be upgraded",
+            "? help",
+        ),
+        ("payment_dialog", payment_dialog, "┌ Payment ", "? help"),
+    ];
+    for (name, console, shown, keys) in screens {
+        let mut model = console();
+        for (width, height) in [(80u16, 24u16), (160, 48)] {
+            let screen = render_sized(&mut model, width, height);
+            let at = format!("{name} at {width}×{height}");
+            assert_eq!(screen.lines().count(), usize::from(height), "{at}");
+            for row in screen.lines() {
+                assert!(
+                    row_width(row) <= usize::from(width),
+                    "{at}: a row wider than the screen: {row}"
+                );
+            }
+            assert!(screen.contains(shown), "{at} shows {shown:?}: {screen}");
+            let last = footer(&screen);
+            assert!(last.contains(keys), "{at}: the footer {last:?}");
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen);
+        }
+    }
 }
