@@ -222,6 +222,36 @@ pub fn moves_by_itself(history: &[PastMachine<'_>]) -> Vec<DateTime<Utc>> {
         .collect()
 }
 
+/// When the software may activate `fingerprint` on a license whose machines were `history`
+/// (oldest first): `None` when it may now (not a move, or a move within the limit), else the
+/// moment the oldest move in the window leaves it.
+pub fn refused_move_until(
+    rules: &Licensing,
+    history: &[PastMachine<'_>],
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let asked = PastMachine {
+        fingerprint,
+        activated_by: MachineActor::Client,
+        activated_at: now,
+        released_by: None,
+    };
+    let is_move = history
+        .last()
+        .is_some_and(|before| moves_by_itself(&[*before, asked]) == [now]);
+    if !is_move {
+        return None;
+    }
+    rules.next_move_allowed(&moves_by_itself(history), now)
+}
+
+/// Whether a machine's latest file, carrying `file_valid_until`, predates its license's
+/// validity now (a renewal came after it).
+pub fn file_is_stale(file_valid_until: DateTime<Utc>, license_valid_until: DateTime<Utc>) -> bool {
+    file_valid_until < license_valid_until
+}
+
 /// A fingerprint as a client sends it: 32–128 characters of letters, digits, `-` and `_`
 /// (a hex HMAC, a UUID without braces, a base64url digest).
 pub fn valid_fingerprint(fingerprint: &str) -> bool {

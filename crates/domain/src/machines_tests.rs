@@ -265,3 +265,37 @@ fn only_the_softwares_own_moves_to_new_machines_count() {
     ];
     assert!(moves_by_itself(&on_behalf).is_empty());
 }
+
+#[test]
+fn an_activation_is_refused_only_when_it_is_a_move_past_the_limit() {
+    let rules = Licensing {
+        transfer_limit: 1,
+        ..Licensing::defaults(true)
+    };
+    let client = MachineActor::Client;
+    let moved_once = [
+        PastMachine {
+            fingerprint: HOST,
+            activated_by: client,
+            activated_at: at(1),
+            released_by: Some(client),
+        },
+        PastMachine {
+            fingerprint: OTHER,
+            activated_by: client,
+            activated_at: at(2),
+            released_by: Some(client),
+        },
+    ];
+    let third = "9f3c000000000000000000000000000000000000000000000000000000000003";
+    assert_eq!(
+        refused_move_until(&rules, &moved_once, third, at(3)),
+        Some(at(2) + Duration::days(30))
+    );
+    // The host released last coming back is no move.
+    assert_eq!(refused_move_until(&rules, &moved_once, OTHER, at(3)), None);
+    // The first activation is no move.
+    assert_eq!(refused_move_until(&rules, &[], third, at(3)), None);
+    assert!(file_is_stale(at(1), at(2)));
+    assert!(!file_is_stale(at(2), at(2)));
+}

@@ -506,7 +506,6 @@ fn open_purchase(model: &mut Model) -> Vec<Command> {
 /// Moves the current list's cursor.
 fn navigate(model: &mut Model, key: KeyCode) -> Option<Vec<Command>> {
     let height = model.page_size;
-    let page = height as isize;
     let (cursor, len) = match model.tab {
         Tab::Licenses => (&mut model.licenses.cursor, model.licenses.shown.len()),
         Tab::Subscriptions => (
@@ -525,14 +524,8 @@ fn navigate(model: &mut Model, key: KeyCode) -> Option<Vec<Command>> {
         Tab::Home => return None,
         Tab::Operator(_) => return crate::operator::navigate(model, key),
     };
-    match key {
-        KeyCode::Down | KeyCode::Char('j') => cursor.move_by(1, len, height),
-        KeyCode::Up | KeyCode::Char('k') => cursor.move_by(-1, len, height),
-        KeyCode::PageDown => cursor.move_by(page, len, height),
-        KeyCode::PageUp => cursor.move_by(-page, len, height),
-        KeyCode::Char('g') | KeyCode::Home => cursor.jump(0, len, height),
-        KeyCode::Char('G') | KeyCode::End => cursor.jump(len.saturating_sub(1), len, height),
-        _ => return None,
+    if !crate::paged::step(cursor, key, len, height) {
+        return None;
     }
     Some(match model.tab {
         Tab::Licenses => more_licenses(model),

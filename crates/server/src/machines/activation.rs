@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use entitle_domain::api::{Activation, Machine, MachineInput, ProblemCode};
 use entitle_domain::licenses::{LicenseRefusal, valid_host};
 use entitle_domain::machines::{
-    MachineActor, MachineStatus, PastMachine, Placement, moves_by_itself, placement,
+    MachineActor, MachineStatus, PastMachine, Placement, placement, refused_move_until,
     valid_fingerprint,
 };
 use entitle_domain::text::{self, check_optional};
@@ -148,8 +148,8 @@ fn held(
     }
 }
 
-/// Refuses a move the software makes by itself past the product's limit
-/// ([`moves_by_itself`] says which activations are moves).
+/// Refuses a move the software makes by itself past the product's limit (the domain's
+/// [`refused_move_until`]).
 async fn check_moves(
     db: &DatabaseConnection,
     licensed: &Licensed,
@@ -158,7 +158,7 @@ async fn check_moves(
 ) -> ServiceResult<()> {
     let mut machines = store::of_license(db, licensed.license.id).await?;
     machines.reverse();
-    let mut history: Vec<PastMachine<'_>> = machines
+    let history: Vec<PastMachine<'_>> = machines
         .iter()
         .map(|m| PastMachine {
             fingerprint: &m.fingerprint,
@@ -167,20 +167,8 @@ async fn check_moves(
             released_by: m.released_by,
         })
         .collect();
-    // The activation asked for now, as the last of the history: a move if it is one.
-    history.push(PastMachine {
-        fingerprint,
-        activated_by: MachineActor::Client,
-        activated_at: now,
-        released_by: None,
-    });
-    let mut moves = moves_by_itself(&history);
-    if moves.last() != Some(&now) {
-        return Ok(());
-    }
-    moves.pop();
     let rules = licensed.product.licensing;
-    match rules.next_move_allowed(&moves, now) {
+    match refused_move_until(&rules, &history, fingerprint, now) {
         None => Ok(()),
         Some(at) => Err(ServiceError::Throttled {
             code: ProblemCode::MachineTransferLimit,

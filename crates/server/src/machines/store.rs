@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entitle_domain::api::Machine;
-use entitle_domain::machines::{Licensing, MachineStatus};
+use entitle_domain::machines::{Licensing, MachineStatus, file_is_stale};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -60,7 +60,7 @@ pub async fn latest_files(
 /// Whether a machine's latest file carries less validity than its license has now (a renewal
 /// came after it).
 pub fn stale(latest: Option<&license_file::Model>, valid_until: DateTime<Utc>) -> bool {
-    latest.is_some_and(|file| file.valid_until < valid_until)
+    latest.is_some_and(|file| file_is_stale(file.valid_until, valid_until))
 }
 
 /// The fingerprint that stands for a host named by an operator without one: the SHA-256 of

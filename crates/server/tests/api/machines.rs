@@ -88,6 +88,12 @@ on_both_databases! {
         let (status, unknown) = call(&app, "DR-NOPE", "POST", "/v1/client/validate", json!({})).await;
         assert_eq!((status, unknown["code"].as_str()), (401, Some("license_key_invalid")));
         assert_eq!(validate(&app, &dr.key, 1).await["code"], "no_machine");
+        let short = json!({"fingerprint": "f".repeat(40) + "!", "hostname": "host-1"});
+        let (status, bad) = call(&app, &dr.key, "POST", "/v1/client/machines", short).await;
+        assert_eq!((status, bad["code"].as_str()), (422, Some("fingerprint_invalid")));
+        let beat = format!("/v1/client/machines/{}/heartbeat", fingerprint(9));
+        let (status, none) = call(&app, &dr.key, "POST", &beat, json!({})).await;
+        assert_eq!((status, none["code"].as_str()), (404, Some("machine_not_found")));
 
         let (status, first) = activate(&app, &dr.key, 1).await;
         assert_eq!(status, 201, "{first}");
