@@ -411,6 +411,9 @@ pub struct Model {
     pub invoices: Paged<Invoice>,
     pub catalog: Remote<Vec<ProductView>>,
     pub catalog_cursor: Cursor,
+    /// `s` was pressed before the catalog arrived: the subscribe wizard opens when it does,
+    /// rather than asking the operator to press it again.
+    pub purchase_waiting: bool,
     /// The open license's machines, and Home's stale license files.
     pub machines: Machines,
     /// The operator views' state (an admin key's).
@@ -454,6 +457,7 @@ impl Model {
             invoices: Paged::default(),
             catalog: Remote::default(),
             catalog_cursor: Cursor::default(),
+            purchase_waiting: false,
             machines: Machines::default(),
             operator: Operator::default(),
             overlays: Vec::new(),

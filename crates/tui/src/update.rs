@@ -205,6 +205,9 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
                 model.licenses.names = names;
                 model.licenses.reshape();
             }
+            if std::mem::take(&mut model.purchase_waiting) && model.overlays.is_empty() {
+                return open_purchase(model);
+            }
         }
         Ok(Reply::Invoices(page)) => {
             if model.invoices.page.accept(id, Ok(()), now) {
@@ -485,6 +488,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
 }
 
 fn open_purchase(model: &mut Model) -> Vec<Command> {
+    model.purchase_waiting = model.catalog.data.is_none();
     match &model.catalog.data {
         Some(catalog) => {
             let wizard =
@@ -495,10 +499,14 @@ fn open_purchase(model: &mut Model) -> Vec<Command> {
         None => {
             say(
                 model,
-                "The catalog is still loading; try again in a moment",
+                "The catalog is still loading; the wizard opens when it arrives",
                 Level::Info,
             );
-            vec![fetch(model, Request::Catalog)]
+            if model.catalog.is_loading() {
+                Vec::new()
+            } else {
+                vec![fetch(model, Request::Catalog)]
+            }
         }
     }
 }

@@ -469,6 +469,46 @@ fn subscribe_wizard_product_step() {
     insta::assert_snapshot!(render(&model));
 }
 
+/// `s` pressed while the catalog is still on its way (a slow server, the first second of the
+/// demo) is not lost: the wizard opens when the catalog arrives.
+#[test]
+fn subscribe_pressed_before_the_catalog_arrives_opens_the_wizard_when_it_does() {
+    let mut model = Model::new(account(), "http://x", Theme { color: false }, now());
+    update(&mut model, Msg::Resize(100, 24));
+    let catalog_id = entitle_tui::update::start(&mut model)
+        .into_iter()
+        .find_map(|command| match command {
+            Command::Fetch(id, Request::Catalog) => Some(id),
+            _ => None,
+        })
+        .expect("the catalog is asked for at start");
+    press(&mut model, "s");
+    assert!(model.overlays.is_empty(), "no wizard without products");
+    assert!(
+        matches!(&model.message, Some((text, Level::Info)) if text.contains("when it arrives")),
+        "{:?}",
+        model.message
+    );
+    update(
+        &mut model,
+        Msg::Reply(catalog_id, Ok(Reply::Catalog(catalog()))),
+    );
+    assert!(
+        matches!(model.overlays.last(), Some(Overlay::Wizard(w)) if w.step == Step::Product),
+        "{:?}",
+        model.overlays
+    );
+    // Once: a later catalog refresh does not open a second wizard.
+    key(&mut model, KeyCode::Esc);
+    let refreshed = press(&mut model, "6r");
+    for command in refreshed {
+        if let Command::Fetch(id, Request::Catalog) = command {
+            update(&mut model, Msg::Reply(id, Ok(Reply::Catalog(catalog()))));
+        }
+    }
+    assert!(model.overlays.is_empty(), "{:?}", model.overlays);
+}
+
 #[test]
 fn subscribe_wizard_quote_then_pay() {
     let mut model = loaded();
