@@ -7,7 +7,7 @@ use entitle_domain::api::InvoiceRequest;
 use entitle_domain::invoices::{BuyerDetails, InvoiceType};
 use uuid::Uuid;
 
-use crate::model::RequestId;
+use crate::remote::RequestId;
 
 /// The text fields, in the order the form shows them.
 pub const FIELDS: [&str; 6] = [

@@ -10,11 +10,13 @@
 pub mod browser;
 pub mod config;
 pub mod invoice_form;
+pub mod keys;
 pub mod machines;
 pub mod model;
 pub mod names;
 pub mod operator;
 pub mod paged;
+pub mod remote;
 pub mod runtime;
 pub mod theme;
 pub mod update;

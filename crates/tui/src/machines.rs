@@ -16,8 +16,8 @@ use entitle_domain::api::machines::{Activation, Machine, MachineInput, StaleFile
 use entitle_domain::machines::{Binding, valid_fingerprint};
 use uuid::Uuid;
 
-use crate::model::{Command, Level, Model, Overlay, Remote, Reply, Request, RequestId};
-use crate::update::RETRY_AFTER_SECONDS;
+use crate::model::{Command, Level, Model, Overlay, Reply, Request};
+use crate::remote::{Remote, RequestId};
 
 /// The longest fingerprint and host name the form takes (the server's limits).
 const FINGERPRINT_MAX: usize = 128;
@@ -319,18 +319,12 @@ pub fn on_written(model: &mut Model, result: Result<PathBuf, String>) -> Vec<Com
 /// Failed loads of this module retry on their own, as the views' do; a license's machines
 /// only while its detail is open.
 pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Command> {
-    let due = |error: &Option<(String, DateTime<Utc>)>| {
-        error
-            .as_ref()
-            .is_some_and(|(_, at)| (now - *at).num_seconds() >= RETRY_AFTER_SECONDS)
-    };
     let mut commands = Vec::new();
-    if due(&model.machines.stale.error) && !model.machines.stale.is_loading() {
+    if model.machines.stale.retry_due(now) {
         commands.push(fetch_stale(model));
     }
     if let Some(license) = model.machines.license
-        && due(&model.machines.list.error)
-        && !model.machines.list.is_loading()
+        && model.machines.list.retry_due(now)
         && model
             .overlays
             .iter()

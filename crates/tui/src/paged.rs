@@ -4,7 +4,7 @@
 
 use crossterm::event::KeyCode;
 
-use crate::model::{Cursor, Remote};
+use crate::remote::{Cursor, Remote};
 
 /// The keys that move a list's selection: a row, a page, the first or the last row.
 pub const MOVE_KEYS: &[KeyCode] = &[

@@ -16,8 +16,6 @@ use crate::model::{
 use crate::views;
 use crate::wizard::{Step, Wizard};
 
-/// How long a failed load waits before it retries on its own.
-pub const RETRY_AFTER_SECONDS: i64 = 5;
 /// Ticks (of 250 ms) between two polls of an order being paid.
 const POLL_EVERY_TICKS: u64 = 4;
 /// Load the next page of licenses or invoices when the selection is this close to the last
@@ -139,24 +137,19 @@ fn on_tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command
     model.tick += 1;
     let mut commands = Vec::new();
     // A failed load retries on its own after a while.
-    let due = |error: &Option<(String, chrono::DateTime<chrono::Utc>)>| {
-        error
-            .as_ref()
-            .is_some_and(|(_, at)| (now - *at).num_seconds() >= RETRY_AFTER_SECONDS)
-    };
-    if due(&model.summary.error) && !model.summary.is_loading() {
+    if model.summary.retry_due(now) {
         commands.push(fetch(model, Request::Summary));
     }
-    if due(&model.subscriptions.error) && !model.subscriptions.is_loading() {
+    if model.subscriptions.retry_due(now) {
         commands.push(fetch(model, Request::Subscriptions));
     }
-    if due(&model.orders.error) && !model.orders.is_loading() {
+    if model.orders.retry_due(now) {
         commands.push(fetch(model, Request::Orders));
     }
-    if due(&model.catalog.error) && !model.catalog.is_loading() {
+    if model.catalog.retry_due(now) {
         commands.push(fetch(model, Request::Catalog));
     }
-    if due(&model.invoices.page.error) && !model.invoices.page.is_loading() {
+    if model.invoices.page.retry_due(now) {
         if model.invoices.reloading || model.invoices.rows.is_empty() {
             commands.push(reload_invoices(model));
         } else {
@@ -164,7 +157,7 @@ fn on_tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command
             commands.push(fetch(model, Request::Invoices { cursor }));
         }
     }
-    if due(&model.licenses.page.error) && !model.licenses.page.is_loading() {
+    if model.licenses.page.retry_due(now) {
         if model.licenses.reloading || model.licenses.rows.is_empty() {
             commands.push(reload_licenses(model));
         } else {
@@ -201,7 +194,10 @@ fn on_reply(model: &mut Model, id: u64, result: Result<Reply, String>) -> Vec<Co
         Ok(Reply::Catalog(items)) => {
             // The licenses table filters and sorts by the catalog's product names.
             let names = crate::names::ProductNames::of(&items);
-            if model.catalog.accept(id, Ok(items), now) && model.licenses.names != names {
+            if !model.catalog.accept(id, Ok(items), now) {
+                return Vec::new();
+            }
+            if model.licenses.names != names {
                 model.licenses.names = names;
                 model.licenses.reshape();
             }
@@ -295,10 +291,20 @@ fn on_error(model: &mut Model, id: u64, message: String) -> Vec<Command> {
         return Vec::new();
     }
     let now = model.now;
+    if model.catalog.accept(id, Err(message.clone()), now) {
+        // The wizard that waited for the catalog does not open later, by surprise, on a retry.
+        if std::mem::take(&mut model.purchase_waiting) {
+            say(
+                model,
+                format!("The catalog did not load: {message}"),
+                Level::Error,
+            );
+        }
+        return Vec::new();
+    }
     let remotes_took = model.summary.accept(id, Err(message.clone()), now)
         || model.subscriptions.accept(id, Err(message.clone()), now)
         || model.orders.accept(id, Err(message.clone()), now)
-        || model.catalog.accept(id, Err(message.clone()), now)
         || model.invoices.page.accept(id, Err(message.clone()), now)
         || model.licenses.page.accept(id, Err(message.clone()), now);
     if remotes_took {

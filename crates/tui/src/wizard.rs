@@ -10,7 +10,7 @@ use entitle_domain::api::{
 };
 use entitle_domain::{AccountKind, Cycle, PaymentMethod, ProductKind};
 
-use crate::model::Remote;
+use crate::remote::Remote;
 
 /// What the wizard buys.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,7 +21,8 @@ use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::quote::LineKind;
 use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{AccountKind, Currency, Cycle, PaymentMethod, ProductKind, Region};
-use entitle_tui::model::{Command, Level, Model, Msg, Overlay, Reply, Request, RequestId, Tab};
+use entitle_tui::model::{Command, Level, Model, Msg, Overlay, Reply, Request, Tab};
+use entitle_tui::remote::RequestId;
 use entitle_tui::theme::Theme;
 use entitle_tui::update::update;
 use entitle_tui::views;
@@ -506,6 +507,51 @@ fn subscribe_pressed_before_the_catalog_arrives_opens_the_wizard_when_it_does() 
             update(&mut model, Msg::Reply(id, Ok(Reply::Catalog(catalog()))));
         }
     }
+    assert!(model.overlays.is_empty(), "{:?}", model.overlays);
+}
+
+#[test]
+fn subscribe_waiting_for_a_catalog_that_fails_says_so_and_opens_nothing_on_the_retry() {
+    let mut model = Model::new(account(), "http://x", Theme { color: false }, now());
+    update(&mut model, Msg::Resize(100, 24));
+    let catalog_id = entitle_tui::update::start(&mut model)
+        .into_iter()
+        .find_map(|command| match command {
+            Command::Fetch(id, Request::Catalog) => Some(id),
+            _ => None,
+        })
+        .expect("the catalog is asked for at start");
+    press(&mut model, "s");
+    // A stale reply (to a request the console no longer waits for) leaves the wait alone.
+    update(
+        &mut model,
+        Msg::Reply(catalog_id + 1000, Ok(Reply::Catalog(catalog()))),
+    );
+    assert!(
+        model.purchase_waiting,
+        "a stale reply does not take the wait"
+    );
+    assert!(model.overlays.is_empty());
+    update(
+        &mut model,
+        Msg::Reply(catalog_id, Err("server unreachable".to_owned())),
+    );
+    assert!(!model.purchase_waiting);
+    assert!(
+        matches!(&model.message, Some((text, Level::Error)) if text.contains("catalog did not load")),
+        "{:?}",
+        model.message
+    );
+    // The catalog's own retry, later, fills the catalog without a wizard popping up.
+    let retry = update(&mut model, Msg::Tick(now() + chrono::Duration::seconds(10)))
+        .into_iter()
+        .find_map(|command| match command {
+            Command::Fetch(id, Request::Catalog) => Some(id),
+            _ => None,
+        })
+        .expect("a failed catalog is asked for again");
+    update(&mut model, Msg::Reply(retry, Ok(Reply::Catalog(catalog()))));
+    assert!(model.catalog.data.is_some());
     assert!(model.overlays.is_empty(), "{:?}", model.overlays);
 }
 

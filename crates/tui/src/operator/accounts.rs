@@ -9,11 +9,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::dialogs::{Dialog, NewAccount};
-use super::keys::{self, Filter, Key};
-use super::{Ask, ask, due};
+use super::filter::Filter;
+use super::{Ask, ask};
+use crate::keys::{self, Key};
 use crate::machines::Machines;
-use crate::model::{Command, Cursor, Level, LicenseTable, Model, Overlay, Remote, RequestId, Tab};
+use crate::model::{Command, Level, LicenseTable, Model, Overlay, Tab};
 use crate::paged::{self, MOVE_KEYS, Paged};
+use crate::remote::{Cursor, Remote, RequestId};
 use crate::views::{self, Fit, Hint};
 
 /// The next page is asked for when the selection is this close to the last loaded row.
@@ -125,7 +127,7 @@ pub(super) fn on_page(model: &mut Model, id: RequestId, page: AccountOverviewPag
 /// A failed page is asked for again after a while.
 pub(super) fn retry(model: &mut Model, now: DateTime<Utc>) -> Option<Command> {
     let accounts = &model.operator.accounts;
-    if !due(&accounts.list.page, now) {
+    if !accounts.list.page.retry_due(now) {
         return None;
     }
     match accounts.list.retry_cursor() {

@@ -8,10 +8,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use uuid::Uuid;
 
-use super::keys::{self, Filter, Key};
-use super::{Ask, account_name, ask, due, short_id};
-use crate::model::{Command, Cursor, Model, RequestId};
+use super::filter::Filter;
+use super::{Ask, account_name, ask, short_id};
+use crate::keys::{self, Key};
+use crate::model::{Command, Model};
 use crate::paged::{self, MOVE_KEYS, Paged};
+use crate::remote::{Cursor, RequestId};
 use crate::views::{self, Fit, Hint};
 
 /// The next page (older events) is asked for when the selection is this close to the last
@@ -163,7 +165,7 @@ pub(super) fn on_page(model: &mut Model, id: RequestId, page: AuditPage) -> Vec<
 /// A failed page is asked for again after a while.
 pub(super) fn retry(model: &mut Model, now: DateTime<Utc>) -> Option<Command> {
     let audit = &model.operator.audit;
-    if !due(&audit.list.page, now) {
+    if !audit.list.page.retry_due(now) {
         return None;
     }
     match audit.list.retry_cursor() {

@@ -9,9 +9,10 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
-use super::keys::{self, Key};
 use super::{Ask, Confirmed, KEY_NAME, account_name, ask, say};
-use crate::model::{Action, Command, Confirm, Level, Model, Overlay, RequestId};
+use crate::keys::{self, Key};
+use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
+use crate::remote::RequestId;
 use crate::views::{self, Hint};
 
 /// The longest account name the server takes.

@@ -10,10 +10,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::keys::{self, Key};
 use super::{Confirmed, say};
-use crate::model::{Action, Command, Confirm, Cursor, Level, Model, Overlay, Remote};
+use crate::keys::{self, Key};
+use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::paged::{self, MOVE_KEYS};
+use crate::remote::{Cursor, Remote};
 use crate::views::{self, Fit, Hint};
 
 /// The jobs view's state.

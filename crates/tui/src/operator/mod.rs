@@ -11,8 +11,8 @@
 mod accounts;
 mod audit;
 mod dialogs;
+mod filter;
 mod jobs;
-pub mod keys;
 mod queue;
 mod view;
 mod webhooks;
@@ -35,10 +35,9 @@ pub use view::View;
 pub use webhooks::{Deliveries, Webhooks};
 pub use wire::{ACCOUNTS_PAGE, AUDIT_PAGE, Answer, Ask, Confirmed, KEY_NAME};
 
-use crate::model::{Command, Cursor, Level, Model, Remote, RequestId, Tab};
-use crate::update::RETRY_AFTER_SECONDS;
-use crate::views::Hint;
-use keys::Key;
+use crate::keys::{self, Hint, Key};
+use crate::model::{Command, Level, Model, Tab};
+use crate::remote::{Cursor, RequestId};
 use wire::ask;
 
 /// What the operator views hold.
@@ -101,16 +100,6 @@ const NO_SELECTION: Cursor = Cursor {
 
 fn say(model: &mut Model, text: impl Into<String>, level: Level) {
     model.message = Some((text.into(), level));
-}
-
-/// Whether a failed load is due to be retried: it failed a while ago and nothing is on its
-/// way.
-fn due<T>(remote: &Remote<T>, now: DateTime<Utc>) -> bool {
-    !remote.is_loading()
-        && remote
-            .error
-            .as_ref()
-            .is_some_and(|(_, at)| (now - *at).num_seconds() >= RETRY_AFTER_SECONDS)
 }
 
 /// The name of account `id` as far as the console knows it, else the start of its id.
@@ -311,10 +300,13 @@ pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Command> {
     commands.extend(audit::retry(model, now));
     let op = &model.operator;
     let again: Vec<Ask> = [
-        (due(&op.queue.data, now), Ask::InvoiceQueue),
-        (due(&op.webhooks.endpoints, now), Ask::WebhookEndpoints),
-        (due(&op.webhooks.deliveries, now), Ask::WebhookDeliveries),
-        (due(&op.jobs.list, now), Ask::Jobs),
+        (op.queue.data.retry_due(now), Ask::InvoiceQueue),
+        (op.webhooks.endpoints.retry_due(now), Ask::WebhookEndpoints),
+        (
+            op.webhooks.deliveries.retry_due(now),
+            Ask::WebhookDeliveries,
+        ),
+        (op.jobs.list.retry_due(now), Ask::Jobs),
     ]
     .into_iter()
     .filter_map(|(is_due, what)| is_due.then_some(what))
@@ -357,7 +349,7 @@ pub fn typing_hints(model: &Model) -> Option<Vec<Hint>> {
         Tab::Operator(View::Audit) => model.operator.audit.filter.typing,
         _ => false,
     };
-    (model.admin && typing).then(|| keys::hints(keys::FILTER_KEYS))
+    (model.admin && typing).then(|| keys::hints(filter::FILTER_KEYS))
 }
 
 /// The keys an admin has on every tab, for the footer (none for an account key).

@@ -8,10 +8,11 @@ use entitle_domain::jobs::Job;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::keys::{self, Key};
 use super::{Confirmed, NO_SELECTION, account_name, say};
-use crate::model::{Action, Command, Confirm, Cursor, Level, Model, Overlay, Remote};
+use crate::keys::{self, Key};
+use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::paged::{self, MOVE_KEYS};
+use crate::remote::{Cursor, Remote};
 use crate::views::{self, Fit, Hint};
 
 /// The queue view's state.

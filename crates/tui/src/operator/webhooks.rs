@@ -10,10 +10,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use uuid::Uuid;
 
-use super::keys::{self, Key};
 use super::{NO_SELECTION, short_id};
-use crate::model::{Command, Cursor, Model, Remote};
+use crate::keys::{self, Key};
+use crate::model::{Command, Model};
 use crate::paged::{self, MOVE_KEYS};
+use crate::remote::{Cursor, Remote};
 use crate::views::{self, Fit, Hint};
 
 /// The latest deliveries, newest first.

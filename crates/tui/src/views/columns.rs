@@ -10,7 +10,8 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table};
 
-use crate::model::{Cursor, Model};
+use crate::model::Model;
+use crate::remote::Cursor;
 
 /// Space between two columns (ratatui's `Table` default).
 const SPACING: u16 = 1;

@@ -9,8 +9,7 @@ use entitle_domain::orders::OrderStatus;
 use crate::model::{Model, Overlay, PaymentWatch, Tab};
 use crate::wizard::{Step, Wizard};
 
-/// A key and what it does.
-pub type Hint = (&'static str, &'static str);
+pub use crate::keys::Hint;
 
 /// The keys of the current view, for the footer and the help (an operator view's from its
 /// table of keys).

@@ -25,7 +25,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::model::{Level, Model, Remote, Tab};
+use crate::model::{Level, Model, Tab};
+use crate::remote::Remote;
 
 /// Rows of the screen above a table's first data row: header, tabs, border, column titles.
 const TABLE_TOP: u16 = 4;
@@ -116,7 +117,7 @@ pub fn day(t: DateTime<Utc>) -> String {
 /// The state line of a view: Loading, Loaded (with its age) or Error (with when it retries).
 pub fn state_line<T>(remote: &Remote<T>, model: &Model) -> String {
     if let Some((error, at)) = &remote.error {
-        let wait = crate::update::RETRY_AFTER_SECONDS - (model.now - *at).num_seconds();
+        let wait = crate::remote::RETRY_AFTER_SECONDS - (model.now - *at).num_seconds();
         let when = if remote.is_loading() {
             "retrying now".to_owned()
         } else {

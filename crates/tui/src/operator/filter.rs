@@ -1,81 +1,9 @@
-//! One table of keys per view (issue 23): each entry names the presses it answers to, how
-//! the footer and the help show it, and the view's action. The view's key handler looks the
-//! action up in the same table the hints are read from, so a key cannot be handled without
-//! being shown, nor shown without being handled.
-//!
-//! The filter line that the accounts and the audit views type into lives here too, with its
-//! own table.
+//! The filter line that the accounts and the audit views type into after `/`, with its own
+//! table of keys.
 
 use crossterm::event::KeyCode;
 
-use crate::views::Hint;
-
-/// Which presses a key of a table answers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Press {
-    /// Any of these codes.
-    Codes(&'static [KeyCode]),
-    /// Any character typed (a text line), unless an earlier entry of the table takes it.
-    Text,
-}
-
-/// One key of a table: the presses, their label and what they do, and the view's action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key<A> {
-    pub press: Press,
-    /// How the footer and the help name the presses (`↑↓/jk`, `Enter`).
-    pub label: &'static str,
-    /// What the key does, in a word or two.
-    pub what: &'static str,
-    pub action: A,
-}
-
-impl<A: Copy> Key<A> {
-    /// A key answering to `codes`.
-    pub const fn new(
-        codes: &'static [KeyCode],
-        label: &'static str,
-        what: &'static str,
-        action: A,
-    ) -> Self {
-        Key {
-            press: Press::Codes(codes),
-            label,
-            what,
-            action,
-        }
-    }
-
-    /// A key answering to any character typed.
-    pub const fn text(label: &'static str, what: &'static str, action: A) -> Self {
-        Key {
-            press: Press::Text,
-            label,
-            what,
-            action,
-        }
-    }
-
-    fn answers(&self, code: KeyCode) -> bool {
-        match self.press {
-            Press::Codes(codes) => codes.contains(&code),
-            Press::Text => matches!(code, KeyCode::Char(_)),
-        }
-    }
-}
-
-/// The action of the first key of `table` that `code` presses, if any.
-pub fn action<A: Copy>(table: &[Key<A>], code: KeyCode) -> Option<A> {
-    table
-        .iter()
-        .find(|key| key.answers(code))
-        .map(|key| key.action)
-}
-
-/// The table's keys as the footer and the help show them, in the table's order.
-pub fn hints<A>(table: &[Key<A>]) -> Vec<Hint> {
-    table.iter().map(|key| (key.label, key.what)).collect()
-}
+use crate::keys::{Key, action};
 
 /// What a key does to the filter line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,30 +84,6 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    enum Act {
-        Move,
-        Open,
-    }
-
-    const TABLE: &[Key<Act>] = &[
-        Key::new(
-            &[KeyCode::Down, KeyCode::Char('j')],
-            "↓/j",
-            "down",
-            Act::Move,
-        ),
-        Key::new(&[KeyCode::Enter], "Enter", "open", Act::Open),
-    ];
-
-    #[test]
-    fn the_handler_and_the_hints_read_one_table() {
-        assert_eq!(action(TABLE, KeyCode::Char('j')), Some(Act::Move));
-        assert_eq!(action(TABLE, KeyCode::Enter), Some(Act::Open));
-        assert_eq!(action(TABLE, KeyCode::Char('x')), None);
-        assert_eq!(hints(TABLE), [("↓/j", "down"), ("Enter", "open")]);
-    }
 
     #[test]
     fn the_filter_types_keeps_and_clears() {
