@@ -16,9 +16,12 @@ use entitle_domain::api::{
 use uuid::Uuid;
 
 use crate::invoice_form::InvoiceForm;
-use crate::machines::{ExportForm, Machines};
+use crate::machines::state::{ExportForm, Machines};
 use crate::names::ProductNames;
-use crate::operator::{self, Operator};
+use crate::operator::dialogs::state::Dialog;
+use crate::operator::state::Operator;
+use crate::operator::view::View;
+use crate::operator::wire::{Answer, Ask, Confirmed};
 use crate::paged::Paged;
 use crate::remote::{Cursor, Remote, RequestId};
 use crate::theme::Theme;
@@ -35,7 +38,7 @@ pub enum Tab {
     Invoices,
     Catalog,
     /// A view of the vendor's operators, shown only with an admin key.
-    Operator(operator::View),
+    Operator(View),
 }
 
 impl Tab {
@@ -90,7 +93,7 @@ impl Tab {
     pub fn shown(admin: bool) -> Vec<Tab> {
         let mut tabs = Tab::ALL.to_vec();
         if admin {
-            tabs.extend(operator::View::ALL.map(Tab::Operator));
+            tabs.extend(View::ALL.map(Tab::Operator));
         }
         tabs
     }
@@ -232,7 +235,7 @@ pub enum Action {
         request: OrderRequest,
     },
     /// An operator's action (run a job, create an API key).
-    Operator(operator::Confirmed),
+    Operator(Confirmed),
 }
 
 /// A confirmation dialog.
@@ -276,7 +279,7 @@ pub enum Overlay {
     /// Asking for an air-gapped host to activate a license on and write its file (`e`).
     ExportFile(Box<ExportForm>),
     /// A dialog of the operator views (a new account, an API key's secret).
-    Operator(Box<operator::Dialog>),
+    Operator(Box<Dialog>),
 }
 
 impl Overlay {
@@ -460,7 +463,7 @@ pub enum Request {
         input: MachineInput,
     },
     /// What an operator view asks (admin).
-    Operator(operator::Ask),
+    Operator(Ask),
 }
 
 /// What the server answered.
@@ -490,7 +493,7 @@ pub enum Reply {
         activation: Activation,
     },
     /// The answer to an operator view's request.
-    Operator(operator::Answer),
+    Operator(Answer),
 }
 
 /// Something that happened.

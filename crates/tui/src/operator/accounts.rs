@@ -4,12 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyCode;
-use entitle_domain::api::{Account, AccountOverview, AccountOverviewPage};
+use entitle_domain::api::{Account, AccountOverviewPage};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::dialogs::{Dialog, NewAccount};
-use super::filter::Filter;
 use super::{Ask, ask};
 use crate::keys::{self, Key};
 use crate::machines::Machines;
@@ -18,16 +17,11 @@ use crate::paged::{self, MOVE_KEYS, Paged};
 use crate::remote::{Cursor, Remote, RequestId};
 use crate::views::{self, Fit, Hint};
 
+pub mod state;
+pub use state::Accounts;
+
 /// The next page is asked for when the selection is this close to the last loaded row.
 const AHEAD: usize = 20;
-
-/// The accounts view's state.
-#[derive(Debug, Clone, Default)]
-pub struct Accounts {
-    pub list: Paged<AccountOverview>,
-    /// The search, sent as `q` as it is typed.
-    pub filter: Filter,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Act {

@@ -3,8 +3,8 @@
 //! then the key's secret, shown this once.
 
 use crossterm::event::KeyCode;
-use entitle_domain::api::{Account, AccountInput, CreatedApiKey};
-use entitle_domain::{AccountKind, Region};
+use entitle_domain::Region;
+use entitle_domain::api::{Account, CreatedApiKey};
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -13,133 +13,16 @@ use super::{Ask, Confirmed, KEY_NAME, account_name, ask, say};
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::remote::RequestId;
+
+pub mod state;
 use crate::views::{self, Hint};
+pub use state::{Dialog, Field, NAME_MAX, NewAccount, Secret};
 
-/// The longest account name the server takes.
-const NAME_MAX: usize = 200;
-
-/// A dialog of the operator views.
-#[derive(Debug, Clone)]
-pub enum Dialog {
-    NewAccount(NewAccount),
-    Secret(Secret),
-}
-
-impl Dialog {
-    /// Whether it takes free text (so `?` is typed, and F1 opens the help).
-    pub fn takes_text(&self) -> bool {
-        matches!(self, Dialog::NewAccount(_))
-    }
-
-    /// Its keys, from its table, for its key line, the footer and the help.
-    pub fn hints(&self) -> Vec<Hint> {
-        match self {
-            Dialog::NewAccount(_) => keys::hints(FORM_KEYS),
-            Dialog::Secret(_) => keys::hints(SECRET_KEYS),
-        }
-    }
-}
-
-/// The new account form's fields, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Field {
-    #[default]
-    Name,
-    Kind,
-    Region,
-    Create,
-}
-
-impl Field {
-    const ORDER: [Field; 4] = [Field::Name, Field::Kind, Field::Region, Field::Create];
-
-    fn moved(self, by: isize) -> Field {
-        let at = Field::ORDER.iter().position(|f| *f == self).unwrap_or(0) as isize;
-        Field::ORDER[(at + by).rem_euclid(Field::ORDER.len() as isize) as usize]
-    }
-}
-
-/// Creating an account: its kind and region are chosen now for good (DESIGN.md §2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAccount {
-    pub name: String,
-    pub kind: AccountKind,
-    pub region: Region,
-    pub focus: Field,
-    /// The creation on its way.
-    pub pending: Option<RequestId>,
-    /// Why the last try was refused.
-    pub error: Option<String>,
-}
-
-impl Default for NewAccount {
-    fn default() -> Self {
-        NewAccount {
-            name: String::new(),
-            kind: AccountKind::Individual,
-            region: Region::Cn,
-            focus: Field::Name,
-            pending: None,
-            error: None,
-        }
-    }
-}
-
-impl NewAccount {
-    /// The focused choice, turned to its other value.
-    fn choose(&mut self) {
-        match self.focus {
-            Field::Kind => {
-                self.kind = match self.kind {
-                    AccountKind::Individual => AccountKind::Enterprise,
-                    AccountKind::Enterprise => AccountKind::Individual,
-                }
-            }
-            Field::Region => {
-                self.region = match self.region {
-                    Region::Cn => Region::Intl,
-                    Region::Intl => Region::Cn,
-                }
-            }
-            Field::Name | Field::Create => {}
-        }
-    }
-
-    /// The account the form asks for, or what is missing.
-    pub fn input(&self) -> Result<AccountInput, &'static str> {
-        let name = self.name.trim();
-        if name.is_empty() {
-            return Err("Type the account's name");
-        }
-        Ok(AccountInput {
-            name: name.to_owned(),
-            kind: self.kind,
-            region: self.region,
-            email: None,
-            language: None,
-        })
-    }
-}
-
-/// A new API key's secret: shown this once (the server keeps only its hash).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret {
-    /// Whose key it is.
-    pub account: String,
-    pub prefix: String,
-    pub key: String,
-    pub copied: bool,
-}
-
-/// Never the secret in a log line.
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Secret")
-            .field("account", &self.account)
-            .field("prefix", &self.prefix)
-            .field("key", &"<secret>")
-            .field("copied", &self.copied)
-            .finish()
+/// A dialog's keys, from its table, for its key line, the footer and the help.
+pub fn hints(dialog: &Dialog) -> Vec<Hint> {
+    match dialog {
+        Dialog::NewAccount(_) => keys::hints(FORM_KEYS),
+        Dialog::Secret(_) => keys::hints(SECRET_KEYS),
     }
 }
 
@@ -274,7 +157,7 @@ pub(super) fn created(model: &mut Model, id: RequestId, account: Account) -> Vec
         action: Action::Operator(Confirmed::CreateApiKey(account.id)),
     }));
     model.operator.created = Some(account);
-    vec![super::accounts::reload(model)]
+    super::refresh(model, super::View::Accounts)
 }
 
 /// The API key is created: its secret is shown, this once.
@@ -314,7 +197,7 @@ pub(super) fn on_error(model: &mut Model, id: RequestId, message: &str) -> bool 
 }
 
 pub(super) fn draw(model: &Model, dialog: &Dialog, frame: &mut Frame) {
-    let key_line = views::key_line(model, &dialog.hints());
+    let key_line = views::key_line(model, &hints(dialog));
     match dialog {
         Dialog::NewAccount(form) => draw_form(model, form, frame, key_line),
         Dialog::Secret(secret) => {

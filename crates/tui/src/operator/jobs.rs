@@ -14,15 +14,10 @@ use super::{Confirmed, say};
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::paged::{self, MOVE_KEYS};
-use crate::remote::{Cursor, Remote};
 use crate::views::{self, Fit, Hint};
 
-/// The jobs view's state.
-#[derive(Debug, Clone, Default)]
-pub struct Jobs {
-    pub list: Remote<Vec<JobStatus>>,
-    pub cursor: Cursor,
-}
+pub mod state;
+pub use state::Jobs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Act {

@@ -8,19 +8,20 @@
 //! the actions they confirm, their dialogs, and the keys an admin has on every tab. `update`
 //! only calls in here.
 
-mod accounts;
-mod audit;
-mod dialogs;
+pub mod accounts;
+pub mod audit;
+pub mod dialogs;
 mod filter;
-mod jobs;
-mod queue;
-mod view;
-mod webhooks;
-mod wire;
+pub mod jobs;
+pub mod queue;
+pub mod state;
+pub mod view;
+pub mod webhooks;
+pub mod wire;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
-use entitle_domain::api::{Account, JobRun};
+use entitle_domain::api::JobRun;
 use entitle_domain::jobs::Job;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -28,46 +29,17 @@ use uuid::Uuid;
 
 pub use accounts::{Accounts, switch_to};
 pub use audit::{Audit, AuditFilter};
-pub use dialogs::{Dialog, Field, NewAccount, Secret};
+pub use dialogs::{Dialog, Field, NewAccount, Secret, hints as dialog_hints};
 pub use jobs::Jobs;
 pub use queue::Queue;
+pub use state::Operator;
 pub use view::View;
 pub use webhooks::{Deliveries, Webhooks};
 pub use wire::{ACCOUNTS_PAGE, AUDIT_PAGE, Answer, Ask, Confirmed, KEY_NAME};
 
 use crate::keys::{self, Hint, Key};
-use crate::model::{Command, Level, Model, Tab};
+use crate::model::{Command, Level, Model, Overlay, Request, Tab};
 use crate::remote::{Cursor, RequestId};
-use wire::ask;
-
-/// What the operator views hold.
-#[derive(Debug, Clone, Default)]
-pub struct Operator {
-    pub accounts: Accounts,
-    pub queue: Queue,
-    pub webhooks: Webhooks,
-    pub jobs: Jobs,
-    pub audit: Audit,
-    /// The job run on its way (from the jobs view, or the queue's batch), and the job.
-    pub running: Option<(RequestId, String)>,
-    /// The API key being created.
-    pub creating_key: Option<RequestId>,
-    /// The account created last, named before the list has it.
-    pub created: Option<Account>,
-}
-
-impl Operator {
-    pub fn is_loading(&self) -> bool {
-        self.accounts.list.page.is_loading()
-            || self.queue.data.is_loading()
-            || self.webhooks.endpoints.is_loading()
-            || self.webhooks.deliveries.is_loading()
-            || self.jobs.list.is_loading()
-            || self.audit.list.page.is_loading()
-            || self.running.is_some()
-            || self.creating_key.is_some()
-    }
-}
 
 /// What the keys every tab of an admin's console takes do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +86,31 @@ fn account_name(model: &Model, id: Uuid) -> String {
 /// The first eight hex digits of an id, enough to tell it in a table.
 fn short_id(id: Uuid) -> String {
     id.simple().to_string().chars().take(8).collect()
+}
+
+/// Starts `ask`, noting which state waits for its answer.
+fn ask(model: &mut Model, ask: Ask) -> Command {
+    let id = model.request_id();
+    let op = &mut model.operator;
+    match &ask {
+        Ask::Accounts { .. } => op.accounts.list.page.start(id),
+        Ask::InvoiceQueue => op.queue.data.start(id),
+        Ask::WebhookEndpoints => op.webhooks.endpoints.start(id),
+        Ask::WebhookDeliveries => op.webhooks.deliveries.start(id),
+        Ask::Jobs => op.jobs.list.start(id),
+        Ask::Audit { .. } => op.audit.list.page.start(id),
+        Ask::RunJob(job) => op.running = Some((id, job.clone())),
+        Ask::CreateApiKey(_) => op.creating_key = Some(id),
+        Ask::CreateAccount(_) => {
+            if let Some(Overlay::Operator(dialog)) = model.overlays.last_mut()
+                && let Dialog::NewAccount(form) = &mut **dialog
+            {
+                form.pending = Some(id);
+                form.error = None;
+            }
+        }
+    }
+    Command::Fetch(id, Request::Operator(ask))
 }
 
 /// The requests that load the operator views (none for an account key).

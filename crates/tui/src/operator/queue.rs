@@ -3,7 +3,7 @@
 //! runs the batch now, once confirmed.
 
 use crossterm::event::KeyCode;
-use entitle_domain::api::{Invoice, InvoiceQueue};
+use entitle_domain::api::Invoice;
 use entitle_domain::jobs::Job;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,16 +12,10 @@ use super::{Confirmed, NO_SELECTION, account_name, say};
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::paged::{self, MOVE_KEYS};
-use crate::remote::{Cursor, Remote};
 use crate::views::{self, Fit, Hint};
 
-/// The queue view's state.
-#[derive(Debug, Clone, Default)]
-pub struct Queue {
-    pub data: Remote<InvoiceQueue>,
-    /// The selection among the requested invoices.
-    pub cursor: Cursor,
-}
+pub mod state;
+pub use state::Queue;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Act {

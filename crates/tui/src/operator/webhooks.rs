@@ -3,7 +3,7 @@
 //! and its count of failing deliveries).
 
 use crossterm::event::KeyCode;
-use entitle_domain::api::{WebhookDelivery, WebhookEndpoint};
+use entitle_domain::api::WebhookDelivery;
 use entitle_domain::webhooks::DeliveryStatus;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,25 +14,10 @@ use super::{NO_SELECTION, short_id};
 use crate::keys::{self, Key};
 use crate::model::{Command, Model};
 use crate::paged::{self, MOVE_KEYS};
-use crate::remote::{Cursor, Remote};
 use crate::views::{self, Fit, Hint};
 
-/// The latest deliveries, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Deliveries {
-    pub items: Vec<WebhookDelivery>,
-    /// Every delivery on the server was read (else only the oldest pages were).
-    pub complete: bool,
-}
-
-/// The webhooks view's state.
-#[derive(Debug, Clone, Default)]
-pub struct Webhooks {
-    pub endpoints: Remote<Vec<WebhookEndpoint>>,
-    pub deliveries: Remote<Deliveries>,
-    /// The selection among the deliveries.
-    pub cursor: Cursor,
-}
+pub mod state;
+pub use state::{Deliveries, Webhooks};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Act {

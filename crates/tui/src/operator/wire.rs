@@ -1,5 +1,5 @@
 //! What the operator views ask the server and what it answers: the requests the runtime
-//! carries out (`runtime::operator`), started here with the state that waits for them noted.
+//! carries out (`runtime::operator`); [`super::ask`] starts one.
 
 use entitle_domain::api::{
     Account, AccountInput, AccountOverviewPage, AuditPage, CreatedApiKey, InvoiceQueue, JobRun,
@@ -7,8 +7,8 @@ use entitle_domain::api::{
 };
 use uuid::Uuid;
 
-use super::{AuditFilter, Deliveries, Dialog};
-use crate::model::{Command, Model, Overlay, Request};
+use super::audit::state::AuditFilter;
+use super::webhooks::state::Deliveries;
 
 /// Accounts per page asked for.
 pub const ACCOUNTS_PAGE: u32 = 100;
@@ -61,29 +61,4 @@ pub enum Answer {
 pub enum Confirmed {
     RunJob(String),
     CreateApiKey(Uuid),
-}
-
-/// Starts `ask`, noting which state waits for its answer.
-pub(super) fn ask(model: &mut Model, ask: Ask) -> Command {
-    let id = model.request_id();
-    let op = &mut model.operator;
-    match &ask {
-        Ask::Accounts { .. } => op.accounts.list.page.start(id),
-        Ask::InvoiceQueue => op.queue.data.start(id),
-        Ask::WebhookEndpoints => op.webhooks.endpoints.start(id),
-        Ask::WebhookDeliveries => op.webhooks.deliveries.start(id),
-        Ask::Jobs => op.jobs.list.start(id),
-        Ask::Audit { .. } => op.audit.list.page.start(id),
-        Ask::RunJob(job) => op.running = Some((id, job.clone())),
-        Ask::CreateApiKey(_) => op.creating_key = Some(id),
-        Ask::CreateAccount(_) => {
-            if let Some(Overlay::Operator(dialog)) = model.overlays.last_mut()
-                && let Dialog::NewAccount(form) = &mut **dialog
-            {
-                form.pending = Some(id);
-                form.error = None;
-            }
-        }
-    }
-    Command::Fetch(id, Request::Operator(ask))
 }

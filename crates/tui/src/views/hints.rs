@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use entitle_domain::orders::OrderStatus;
 
+use entitle_domain::api::License;
+
 use crate::model::{Model, Overlay, PaymentWatch, Tab};
 use crate::wizard::{Step, Wizard};
 
@@ -90,7 +92,7 @@ pub fn overlay_keys(model: &Model, overlay: &Overlay) -> Vec<Hint> {
         Overlay::Help => vec![("Esc", "close")],
         Overlay::Command(_) => vec![("Tab", "complete"), ("Enter", "run"), ("Esc", "cancel")],
         Overlay::Confirm(_) => vec![("y", "confirm"), ("n/Esc/Enter", "cancel (default)")],
-        Overlay::Detail(license) => super::machines::detail_keys(model, license).to_vec(),
+        Overlay::Detail(license) => detail_keys(model, license).to_vec(),
         Overlay::HostInput { .. } => vec![("Enter", "next"), ("Esc", "cancel")],
         Overlay::Wizard(wizard) => wizard_keys(wizard),
         Overlay::Payment(watch) => payment_keys(watch),
@@ -101,7 +103,16 @@ pub fn overlay_keys(model: &Model, overlay: &Overlay) -> Vec<Hint> {
             ("Esc", "cancel"),
         ],
         Overlay::ExportFile(_) => EXPORT_FORM.to_vec(),
-        Overlay::Operator(dialog) => dialog.hints(),
+        Overlay::Operator(dialog) => crate::operator::dialog_hints(dialog),
+    }
+}
+
+/// The keys of license `l`'s detail.
+pub fn detail_keys(model: &Model, l: &License) -> &'static [(&'static str, &'static str)] {
+    if crate::machines::binds(model, &l.product) {
+        &[("e", "export file"), ("Esc", "close")]
+    } else {
+        &[("Esc", "close")]
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::overlays::{dialog, keys};
+use super::dialog::{dialog, keys};
 use super::{date, spinner, state_line};
 use crate::machines::{ExportField, ExportForm, binds};
 use crate::model::Model;
@@ -108,15 +108,6 @@ pub fn detail_lines(model: &Model, l: &License) -> Vec<Line<'static>> {
         )));
     }
     lines
-}
-
-/// The keys of license `l`'s detail.
-pub fn detail_keys(model: &Model, l: &License) -> &'static [(&'static str, &'static str)] {
-    if binds(model, &l.product) {
-        &[("e", "export file"), ("Esc", "close")]
-    } else {
-        &[("Esc", "close")]
-    }
 }
 
 /// The export form: the air-gapped host's fingerprint and name.

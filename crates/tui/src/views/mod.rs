@@ -3,6 +3,7 @@
 
 mod catalog;
 mod columns;
+mod dialog;
 mod hints;
 mod home;
 mod invoices;
@@ -15,8 +16,8 @@ mod subscriptions;
 mod wizard;
 
 pub use columns::{Fit, table, table_styled};
+pub use dialog::{dialog, keys as key_line};
 pub use hints::{Hint, view_keys};
-pub use overlays::{dialog, keys as key_line};
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;

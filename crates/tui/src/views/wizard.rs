@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::overlays::{dialog, keys};
+use super::dialog::{dialog, keys};
 use super::{date, hints, prices, spinner};
 use crate::model::Model;
 use crate::wizard::{Goal, Step, Wizard};
