@@ -21,6 +21,7 @@ pub mod runtime;
 pub mod theme;
 pub mod update;
 pub mod views;
+pub mod widgets;
 pub mod wizard;
 
 pub use runtime::{Options, run};

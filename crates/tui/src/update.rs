@@ -114,7 +114,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Resize(width, height) => {
             model.width = width;
-            model.page_size = views::table_rows(height);
+            model.page_size = crate::widgets::table_rows(height);
             Vec::new()
         }
         Msg::Tick(now) => on_tick(model, now),
@@ -1092,7 +1092,7 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
         MouseEventKind::Down(MouseButton::Left) => {
             if let Some(tab) = views::tab_at(model, mouse.column, mouse.row) {
                 model.tab = tab;
-            } else if let Some(row) = views::row_at(mouse.row) {
+            } else if let Some(row) = crate::widgets::row_at(mouse.row) {
                 let offset = match model.tab {
                     Tab::Licenses => model.licenses.cursor.offset,
                     Tab::Subscriptions => model.subscription_cursor.offset,

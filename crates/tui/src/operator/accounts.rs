@@ -10,12 +10,13 @@ use ratatui::layout::Rect;
 
 use super::dialogs::{Dialog, NewAccount};
 use super::{Ask, ask};
+use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::machines::Machines;
 use crate::model::{Command, Level, LicenseTable, Model, Overlay, Tab};
 use crate::paged::{self, MOVE_KEYS, Paged};
 use crate::remote::{Cursor, Remote, RequestId};
-use crate::views::{self, Fit, Hint};
+use crate::widgets::{self, Fit};
 
 pub mod state;
 pub use state::Accounts;
@@ -176,13 +177,13 @@ const COLUMNS: [(&str, Fit); 6] = [
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let accounts = &model.operator.accounts;
     let list = &accounts.list;
-    let mut state = views::paged_state(list.rows.len(), list.complete, &list.page, model);
+    let mut state = widgets::paged_state(list.rows.len(), list.complete, &list.page, model);
     if let Some(filter) = accounts.filter.shown() {
         state = format!("{filter} · {state}");
     }
-    let block = views::titled("Accounts", &state, model);
+    let block = widgets::titled("Accounts", &state, model);
     let shown = model.account.id;
-    let table = views::table(&list.rows, list.cursor, area, model, &COLUMNS, |o| {
+    let table = widgets::table(&list.rows, list.cursor, area, model, &COLUMNS, |o| {
         let account = &o.account;
         let name = if account.id == shown {
             format!("{} (shown)", account.name)
@@ -195,7 +196,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             account.region.to_string(),
             o.live_subscriptions.to_string(),
             o.unpaid_orders.to_string(),
-            views::day(account.created_at),
+            widgets::day(account.created_at),
         ]
     });
     frame.render_widget(table.block(block), area);

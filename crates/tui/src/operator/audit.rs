@@ -9,11 +9,12 @@ use ratatui::layout::Rect;
 use uuid::Uuid;
 
 use super::{Ask, account_name, ask, short_id};
+use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::model::{Command, Model};
 use crate::paged::{self, MOVE_KEYS};
 use crate::remote::{Cursor, RequestId};
-use crate::views::{self, Fit, Hint};
+use crate::widgets::{self, Fit};
 
 pub mod state;
 pub use state::{Audit, AuditFilter, SYNTAX};
@@ -160,7 +161,7 @@ const COLUMNS: [(&str, Fit); 6] = [
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let audit = &model.operator.audit;
     let list = &audit.list;
-    let mut state = views::paged_state(list.rows.len(), list.complete, &list.page, model);
+    let mut state = widgets::paged_state(list.rows.len(), list.complete, &list.page, model);
     if let Some(problem) = &audit.problem {
         state = format!("{problem} · {state}");
     } else if audit.filter.typing && audit.filter.text.trim().is_empty() {
@@ -169,10 +170,10 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     if let Some(filter) = audit.filter.shown() {
         state = format!("{filter} · {state}");
     }
-    let block = views::titled("Audit, newest first", &state, model);
-    let table = views::table(&list.rows, list.cursor, area, model, &COLUMNS, |event| {
+    let block = widgets::titled("Audit, newest first", &state, model);
+    let table = widgets::table(&list.rows, list.cursor, area, model, &COLUMNS, |event| {
         vec![
-            views::date(event.at),
+            widgets::date(event.at),
             actor(model, &event.actor),
             event.action.clone(),
             format!("{} {}", event.entity, short_id(event.entity_id)),

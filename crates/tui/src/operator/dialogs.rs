@@ -15,7 +15,8 @@ use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::remote::RequestId;
 
 pub mod state;
-use crate::views::{self, Hint};
+use crate::keys::Hint;
+use crate::widgets;
 pub use state::{Dialog, Field, NAME_MAX, NewAccount, Secret};
 
 /// A dialog's keys, from its table, for its key line, the footer and the help.
@@ -197,7 +198,7 @@ pub(super) fn on_error(model: &mut Model, id: RequestId, message: &str) -> bool 
 }
 
 pub(super) fn draw(model: &Model, dialog: &Dialog, frame: &mut Frame) {
-    let key_line = views::key_line(model, &hints(dialog));
+    let key_line = widgets::key_line(model, &hints(dialog));
     match dialog {
         Dialog::NewAccount(form) => draw_form(model, form, frame, key_line),
         Dialog::Secret(secret) => {
@@ -222,7 +223,7 @@ pub(super) fn draw(model: &Model, dialog: &Dialog, frame: &mut Frame) {
             }
             lines.push(Line::default());
             lines.push(key_line);
-            views::dialog(model, frame, "API key created", lines, 78);
+            widgets::dialog(model, frame, "API key created", lines, 78);
         }
     }
 }
@@ -259,7 +260,7 @@ fn draw_form(model: &Model, form: &NewAccount, frame: &mut Frame, key_line: Line
     if form.pending.is_some() {
         lines.push(Line::raw(format!(
             "Creating {}",
-            views::spinner(model.tick)
+            widgets::spinner(model.tick)
         )));
     }
     if let Some(error) = &form.error {
@@ -267,5 +268,5 @@ fn draw_form(model: &Model, form: &NewAccount, frame: &mut Frame, key_line: Line
     }
     lines.push(Line::default());
     lines.push(key_line);
-    views::dialog(model, frame, "New account", lines, 72);
+    widgets::dialog(model, frame, "New account", lines, 72);
 }

@@ -11,10 +11,11 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::{Confirmed, say};
+use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::paged::{self, MOVE_KEYS};
-use crate::views::{self, Fit, Hint};
+use crate::widgets::{self, Fit};
 
 pub mod state;
 pub use state::Jobs;
@@ -146,14 +147,14 @@ const COLUMNS: [(&str, Fit); 7] = [
 
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let jobs = &model.operator.jobs;
-    let mut state = views::state_line(&jobs.list, model);
+    let mut state = widgets::state_line(&jobs.list, model);
     if let Some((_, job)) = &model.operator.running {
-        state = format!("running {job} {} · {state}", views::spinner(model.tick));
+        state = format!("running {job} {} · {state}", widgets::spinner(model.tick));
     }
-    let block = views::titled("Jobs", &state, model);
+    let block = widgets::titled("Jobs", &state, model);
     let items = jobs.list.data.as_deref().unwrap_or_default();
     let failed = model.theme.error();
-    let table = views::table_styled(
+    let table = widgets::table_styled(
         items,
         jobs.cursor,
         area,

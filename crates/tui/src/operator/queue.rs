@@ -9,10 +9,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::{Confirmed, NO_SELECTION, account_name, say};
+use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::paged::{self, MOVE_KEYS};
-use crate::views::{self, Fit, Hint};
+use crate::widgets::{self, Fit};
 
 pub mod state;
 pub use state::Queue;
@@ -122,23 +123,23 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         None => (&[][..], &[][..], None),
     };
     let mut state = match next {
-        Some(at) => format!("next batch: {}", views::date(at)),
+        Some(at) => format!("next batch: {}", widgets::date(at)),
         None => "no batch scheduled".to_owned(),
     };
     if let Some((_, job)) = &model.operator.running
         && job == Job::Invoices.name()
     {
-        state = format!("issuing {} · {state}", views::spinner(model.tick));
+        state = format!("issuing {} · {state}", widgets::spinner(model.tick));
     }
-    let loaded = views::state_line(&queue.data, model);
+    let loaded = widgets::state_line(&queue.data, model);
     if !loaded.is_empty() {
         state = format!("{state} · {loaded}");
     }
     let title = format!("Requested ({})", requested.len());
-    let block = views::titled(&title, &state, model);
-    let table = views::table(requested, queue.cursor, top, model, &REQUESTED, |i| {
+    let block = widgets::titled(&title, &state, model);
+    let table = widgets::table(requested, queue.cursor, top, model, &REQUESTED, |i| {
         vec![
-            views::date(i.requested_at),
+            widgets::date(i.requested_at),
             account_name(model, i.account_id),
             i.kind.to_string(),
             buyer(i),
@@ -147,15 +148,15 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     });
     frame.render_widget(table.block(block), top);
 
-    let block = views::titled("Issued, latest first", "", model);
-    let table = views::table(issued, NO_SELECTION, bottom, model, &ISSUED, |i| {
+    let block = widgets::titled("Issued, latest first", "", model);
+    let table = widgets::table(issued, NO_SELECTION, bottom, model, &ISSUED, |i| {
         vec![
             i.number.0.clone().unwrap_or_else(|| "—".to_owned()),
             i.kind.series().to_owned(),
             account_name(model, i.account_id),
             buyer(i),
             total(i),
-            i.issued_at.map(views::date).unwrap_or_default(),
+            i.issued_at.map(widgets::date).unwrap_or_default(),
         ]
     });
     frame.render_widget(table.block(block), bottom);

@@ -11,10 +11,11 @@ use ratatui::style::Style;
 use uuid::Uuid;
 
 use super::{NO_SELECTION, short_id};
+use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::model::{Command, Model};
 use crate::paged::{self, MOVE_KEYS};
-use crate::views::{self, Fit, Hint};
+use crate::widgets::{self, Fit};
 
 pub mod state;
 pub use state::{Deliveries, Webhooks};
@@ -111,10 +112,10 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let [top, bottom] =
         Layout::vertical([Constraint::Length(top_height), Constraint::Fill(1)]).areas(area);
 
-    let state = views::state_line(&webhooks.endpoints, model);
-    let block = views::titled("Endpoints", &state, model);
+    let state = widgets::state_line(&webhooks.endpoints, model);
+    let block = widgets::titled("Endpoints", &state, model);
     let failed = model.theme.error();
-    let table = views::table_styled(
+    let table = widgets::table_styled(
         endpoints,
         NO_SELECTION,
         top,
@@ -142,7 +143,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(table.block(block), top);
 
-    let mut state = views::state_line(&webhooks.deliveries, model);
+    let mut state = widgets::state_line(&webhooks.deliveries, model);
     if webhooks
         .deliveries
         .data
@@ -151,14 +152,14 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     {
         state = format!("only the oldest {} read · {state}", deliveries.len());
     }
-    let block = views::titled("Deliveries, newest first", &state, model);
+    let block = widgets::titled("Deliveries, newest first", &state, model);
     let url = |id: Uuid| {
         endpoints
             .iter()
             .find(|e| e.id == id)
             .map_or_else(|| short_id(id), |e| e.url.clone())
     };
-    let table = views::table_styled(
+    let table = widgets::table_styled(
         deliveries,
         webhooks.cursor,
         bottom,
@@ -170,7 +171,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 url(d.endpoint_id),
                 d.status.to_string(),
                 d.attempts.len().to_string(),
-                d.next_attempt_at.map(views::date).unwrap_or_default(),
+                d.next_attempt_at.map(widgets::date).unwrap_or_default(),
                 last_answer(d),
             ]
         },

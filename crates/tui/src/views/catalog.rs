@@ -4,9 +4,9 @@ use entitle_domain::Cycle;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::columns::Fit;
-use super::{state_line, titled};
 use crate::model::Model;
+use crate::widgets::Fit;
+use crate::widgets::{state_line, titled};
 
 /// The columns; the kind gives way when the table is narrow, the notes take the width left.
 const COLUMNS: [(&str, Fit); 6] = [
@@ -27,11 +27,11 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     );
     let items = model.catalog.data.as_deref().unwrap_or_default();
     let price = |p: &entitle_domain::api::ProductView, cycle: Option<Cycle>| {
-        super::prices::price(p, cycle, currency)
+        crate::widgets::prices::price(p, cycle, currency)
             .map(|e| e.amount.to_string())
             .unwrap_or_else(|| "—".to_owned())
     };
-    let table = super::columns::table(items, model.catalog_cursor, area, model, &COLUMNS, |p| {
+    let table = crate::widgets::table(items, model.catalog_cursor, area, model, &COLUMNS, |p| {
         let notes = [
             p.seat_based.then(|| "per seat".to_owned()),
             p.trial_days.map(|d| format!("{d}-day trial")),

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{date, state_line, titled};
 use crate::model::Model;
+use crate::widgets::{date, state_line, titled};
 
 /// The width product names are padded to, so that the figures after them line up.
 const NAME_WIDTH: usize = 14;

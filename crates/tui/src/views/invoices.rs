@@ -5,9 +5,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::columns::Fit;
-use super::{date, paged_state, titled};
 use crate::model::Model;
+use crate::widgets::Fit;
+use crate::widgets::{date, paged_state, titled};
 
 /// The columns, and which may go when the table is narrow; the buyer takes the width left.
 const COLUMNS: [(&str, Fit); 6] = [
@@ -23,7 +23,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let list = &model.invoices;
     let state = paged_state(list.rows.len(), list.complete, &list.page, model);
     let block = titled("Invoices", &state, model);
-    let table = super::columns::table(&list.rows, list.cursor, area, model, &COLUMNS, |invoice| {
+    let table = crate::widgets::table(&list.rows, list.cursor, area, model, &COLUMNS, |invoice| {
         vec![
             invoice.number.0.clone().unwrap_or_else(|| "—".to_owned()),
             invoice.kind.to_string(),

@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Table;
 
-use super::columns::{Fit, fit, sized};
-use super::{day, paged_state, titled};
 use crate::model::{Model, status_word};
+use crate::widgets::{Fit, fit, sized};
+use crate::widgets::{day, paged_state, titled};
 
 /// The columns, and which may go when the table is narrow (the host is kept before the
 /// source when there is room for one); the widest, the key, takes the width left over.

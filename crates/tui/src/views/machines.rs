@@ -7,10 +7,10 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{dialog, keys};
-use super::{date, spinner, state_line};
 use crate::machines::{ExportField, ExportForm, binds};
 use crate::model::Model;
+use crate::widgets::{date, spinner, state_line};
+use crate::widgets::{dialog, key_line as keys};
 
 /// Machines a license's detail lists at most (a bound license has one active machine; the
 /// rest is its history).

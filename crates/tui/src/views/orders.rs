@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::columns::Fit;
-use super::{date, state_line, titled};
 use crate::model::Model;
 use crate::update::status_label;
+use crate::widgets::Fit;
+use crate::widgets::{date, state_line, titled};
 
 /// The columns, and which may go when the table is narrow; the lines take the width left.
 const COLUMNS: [(&str, Fit); 6] = [
@@ -22,7 +22,7 @@ const COLUMNS: [(&str, Fit); 6] = [
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let block = titled("Orders", &state_line(&model.orders, model), model);
     let items = model.orders.data.as_deref().unwrap_or_default();
-    let table = super::columns::table(items, model.order_cursor, area, model, &COLUMNS, |o| {
+    let table = crate::widgets::table(items, model.order_cursor, area, model, &COLUMNS, |o| {
         let lines = o
             .lines
             .iter()

@@ -8,11 +8,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::dialog::{dialog, keys};
 use super::hints::{self, view_keys};
-use super::{date, spinner};
 use crate::model::{Model, Overlay, PaymentWatch, Tab};
 use crate::update::status_label;
+use crate::widgets::{date, spinner};
+use crate::widgets::{dialog, key_line as keys};
 
 pub fn draw(model: &Model, overlay: &Overlay, frame: &mut Frame) {
     let own_keys = || keys(model, &hints::overlay_keys(model, overlay));

@@ -3,9 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::columns::Fit;
-use super::{date, state_line, titled};
 use crate::model::Model;
+use crate::widgets::Fit;
+use crate::widgets::{date, state_line, titled};
 
 /// The columns; only the trial mark may go when the table is narrow, and the product takes
 /// the width left over.
@@ -27,7 +27,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     );
     let items = model.subscriptions.data.as_deref().unwrap_or_default();
     let cursor = model.subscription_cursor;
-    let table = super::columns::table(items, cursor, area, model, &COLUMNS, |s| {
+    let table = crate::widgets::table(items, cursor, area, model, &COLUMNS, |s| {
         vec![
             model.product_name(&s.product).to_owned(),
             s.cycle.to_string(),

@@ -8,9 +8,10 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{dialog, keys};
-use super::{date, hints, prices, spinner};
+use super::hints;
 use crate::model::Model;
+use crate::widgets::{date, prices, spinner};
+use crate::widgets::{dialog, key_line as keys};
 use crate::wizard::{Goal, Step, Wizard};
 
 /// The notes a buyer reads before paying, worded from the vendor's purchase page ("Important
