@@ -28,6 +28,8 @@ pub struct Key<A> {
     /// What the key does, in a word or two.
     pub what: &'static str,
     pub action: A,
+    /// Whether the footer shows it (the help shows every key).
+    pub footer: bool,
 }
 
 impl<A: Copy> Key<A> {
@@ -43,6 +45,7 @@ impl<A: Copy> Key<A> {
             label,
             what,
             action,
+            footer: true,
         }
     }
 
@@ -53,6 +56,16 @@ impl<A: Copy> Key<A> {
             label,
             what,
             action,
+            footer: true,
+        }
+    }
+
+    /// The same key, listed by the help but not in the footer, where room is short (the keys
+    /// every view takes, past the few the footer names).
+    pub const fn help_only(self) -> Self {
+        Key {
+            footer: false,
+            ..self
         }
     }
 
@@ -72,9 +85,18 @@ pub fn action<A: Copy>(table: &[Key<A>], code: KeyCode) -> Option<A> {
         .map(|key| key.action)
 }
 
-/// The table's keys as the footer and the help show them, in the table's order.
+/// The table's keys as the help shows them, in the table's order.
 pub fn hints<A>(table: &[Key<A>]) -> Vec<Hint> {
     table.iter().map(|key| (key.label, key.what)).collect()
+}
+
+/// The table's keys the footer shows, in the table's order.
+pub fn footer_hints<A>(table: &[Key<A>]) -> Vec<Hint> {
+    table
+        .iter()
+        .filter(|key| key.footer)
+        .map(|key| (key.label, key.what))
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,9 +6,16 @@
 //! [`views::draw`] that renders the model. Only [`runtime`] touches the terminal and the
 //! network, and it never blocks: requests run on tasks and come back as messages, so the
 //! console's logic is tested without a terminal and the screen never freezes.
+//!
+//! Each view ([`account`], [`operator`]) and each dialog ([`dialogs`]) is a module that owns
+//! its table of keys ([`keys`]), its key handling and its drawing; [`update`] only routes.
 
+pub mod account;
 pub mod browser;
 pub mod config;
+pub mod dialogs;
+pub mod filter;
+pub mod global;
 pub mod invoice_form;
 pub mod keys;
 pub mod machines;
@@ -17,6 +24,7 @@ pub mod names;
 pub mod operator;
 pub mod paged;
 pub mod remote;
+pub mod requests;
 pub mod runtime;
 pub mod theme;
 pub mod update;

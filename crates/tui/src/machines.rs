@@ -17,11 +17,41 @@ use entitle_domain::api::machines::Activation;
 use entitle_domain::machines::Binding;
 use uuid::Uuid;
 
+use crate::keys::{self, Hint, Key};
 use crate::model::{Command, Level, Model, Overlay, Reply, Request};
 use crate::remote::{Remote, RequestId};
 
+pub mod draw;
 pub mod state;
 pub use state::{ExportField, ExportForm, Machines};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FormAct {
+    Field,
+    Next,
+    Cancel,
+    Erase,
+    Type,
+}
+
+/// The export form's keys: its handler, its key line, the footer and the help read them.
+const FORM_KEYS: &[Key<FormAct>] = &[
+    Key::new(
+        &[KeyCode::Tab, KeyCode::BackTab, KeyCode::Up, KeyCode::Down],
+        "Tab/↑↓",
+        "field",
+        FormAct::Field,
+    ),
+    Key::new(&[KeyCode::Enter], "Enter", "next / export", FormAct::Next),
+    Key::new(&[KeyCode::Esc], "Esc", "cancel", FormAct::Cancel),
+    Key::new(&[KeyCode::Backspace], "⌫", "erase", FormAct::Erase),
+    Key::text("type", "fingerprint, name", FormAct::Type),
+];
+
+/// The export form's keys, from its table.
+pub fn form_hints() -> Vec<Hint> {
+    keys::hints(FORM_KEYS)
+}
 
 /// Whether licenses of `product` bind to machines, as the catalog says (not while the
 /// catalog is unknown).
@@ -98,15 +128,18 @@ pub fn on_form_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     let Some(Overlay::ExportFile(form)) = model.overlays.last_mut() else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => {
+    let Some(act) = keys::action(FORM_KEYS, key.code) else {
+        return Vec::new();
+    };
+    match act {
+        FormAct::Cancel => {
             model.overlays.pop();
         }
-        KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => form.switch(),
-        KeyCode::Backspace => form.erase(),
-        KeyCode::Enter if form.pending.is_some() => {}
-        KeyCode::Enter if form.focus == ExportField::Fingerprint => form.switch(),
-        KeyCode::Enter => {
+        FormAct::Field => form.switch(),
+        FormAct::Erase => form.erase(),
+        FormAct::Next if form.pending.is_some() => {}
+        FormAct::Next if form.focus == ExportField::Fingerprint => form.switch(),
+        FormAct::Next => {
             let input = match form.input() {
                 Ok(input) => input,
                 Err(missing) => {
@@ -126,8 +159,11 @@ pub fn on_form_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             }
             return vec![Command::Fetch(id, request)];
         }
-        KeyCode::Char(c) => form.type_char(c),
-        _ => {}
+        FormAct::Type => {
+            if let KeyCode::Char(c) = key.code {
+                form.type_char(c);
+            }
+        }
     }
     Vec::new()
 }

@@ -15,9 +15,9 @@ use entitle_domain::api::{
 };
 use uuid::Uuid;
 
+use crate::account::licenses::table::LicenseTable;
 use crate::invoice_form::InvoiceForm;
 use crate::machines::state::{ExportForm, Machines};
-use crate::names::ProductNames;
 use crate::operator::dialogs::state::Dialog;
 use crate::operator::state::Operator;
 use crate::operator::view::View;
@@ -103,121 +103,6 @@ impl Tab {
         let tabs = Tab::shown(admin);
         let at = tabs.iter().position(|t| *t == self).unwrap_or(0) as isize;
         tabs[(at + by).rem_euclid(tabs.len() as isize) as usize]
-    }
-}
-
-/// How the licenses table is sorted (`o` cycles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LicenseSort {
-    /// As the server lists them: oldest first.
-    #[default]
-    Created,
-    Product,
-    Status,
-    ValidUntil,
-}
-
-impl LicenseSort {
-    pub fn next(self) -> Self {
-        match self {
-            LicenseSort::Created => LicenseSort::Product,
-            LicenseSort::Product => LicenseSort::Status,
-            LicenseSort::Status => LicenseSort::ValidUntil,
-            LicenseSort::ValidUntil => LicenseSort::Created,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            LicenseSort::Created => "created",
-            LicenseSort::Product => "product",
-            LicenseSort::Status => "status",
-            LicenseSort::ValidUntil => "valid until",
-        }
-    }
-}
-
-/// The licenses table: pages fetched as the selection nears the end of what is loaded, and
-/// only the visible rows drawn, so it stays fast at 100 000 licenses.
-#[derive(Debug, Clone, Default)]
-pub struct LicenseTable {
-    pub rows: Vec<License>,
-    /// Where the next page starts; `None` once everything is loaded.
-    pub next_cursor: Option<String>,
-    pub complete: bool,
-    /// The page request in flight, and what failed last.
-    pub page: Remote<()>,
-    /// The request in flight is for the first page again: its answer replaces the rows.
-    pub reloading: bool,
-    /// Indices into `rows` in display order, after the filter and the sort.
-    pub shown: Vec<usize>,
-    pub filter: String,
-    pub filtering: bool,
-    pub sort: LicenseSort,
-    pub cursor: Cursor,
-    /// The catalog's product names, which the filter matches and the sort orders by (set
-    /// when the catalog arrives).
-    pub names: ProductNames,
-}
-
-impl LicenseTable {
-    /// Rebuilds the display order after the rows, the filter, the sort or the product names
-    /// changed. The filter matches the key, the product (code or name) and the status,
-    /// case-insensitively; the product sort orders by name, as the table shows it.
-    pub fn reshape(&mut self) {
-        let needle = self.filter.to_lowercase();
-        let rows = &self.rows;
-        let names = &self.names;
-        let mut shown: Vec<usize> = (0..rows.len())
-            .filter(|&i| {
-                needle.is_empty() || {
-                    let l = &rows[i];
-                    l.key.to_lowercase().contains(&needle)
-                        || names.matches(&l.product, &needle)
-                        || status_word(l).contains(&needle)
-                }
-            })
-            .collect();
-        match self.sort {
-            LicenseSort::Created => {}
-            LicenseSort::Product => shown.sort_by(|&a, &b| {
-                names
-                    .name(&rows[a].product)
-                    .cmp(names.name(&rows[b].product))
-            }),
-            LicenseSort::Status => shown.sort_by_key(|&i| status_word(&rows[i])),
-            LicenseSort::ValidUntil => shown.sort_by_key(|&i| rows[i].valid_until),
-        }
-        self.shown = shown;
-        let len = self.shown.len();
-        if self.cursor.selected >= len {
-            self.cursor = Cursor::default();
-            self.cursor.jump(len.saturating_sub(1), len, 1);
-        }
-    }
-
-    /// Appends a page.
-    pub fn append(&mut self, page: LicensePage) {
-        self.rows.extend(page.items);
-        self.complete = page.next_cursor.is_none();
-        self.next_cursor = page.next_cursor.0;
-        self.reshape();
-    }
-
-    /// The license under the cursor.
-    pub fn selected(&self) -> Option<&License> {
-        self.shown
-            .get(self.cursor.selected)
-            .and_then(|&i| self.rows.get(i))
-    }
-}
-
-/// A license's status as a word.
-pub fn status_word(license: &License) -> &'static str {
-    match license.status {
-        entitle_domain::licenses::LicenseStatus::Active => "active",
-        entitle_domain::licenses::LicenseStatus::Expired => "expired",
-        entitle_domain::licenses::LicenseStatus::Consumed => "consumed",
     }
 }
 
@@ -390,6 +275,20 @@ impl Model {
     /// The name of the product `code`, from the catalog (the code until it is loaded).
     pub fn product_name<'a>(&'a self, code: &'a str) -> &'a str {
         crate::names::product(self.catalog.data.as_deref(), code)
+    }
+
+    /// Puts `text` on the status line.
+    pub fn say(&mut self, text: impl Into<String>, level: Level) {
+        self.message = Some((text.into(), level));
+    }
+
+    /// Asks the operator to confirm `action` in a dialog whose default is Cancel.
+    pub fn confirm(&mut self, title: impl Into<String>, lines: Vec<String>, action: Action) {
+        self.overlays.push(Overlay::Confirm(Confirm {
+            title: title.into(),
+            lines,
+            action,
+        }));
     }
 
     /// A fresh request id.

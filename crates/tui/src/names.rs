@@ -4,9 +4,12 @@
 //! left blank for want of a name.
 //!
 //! Payment methods have their names in the domain (`PaymentMethod::label`: `WeChat Pay`), as
-//! they are fixed by the region and not data.
+//! they are fixed by the region and not data; an order's and a license's status are named
+//! here, in the words every view uses.
 
-use entitle_domain::api::ProductView;
+use entitle_domain::api::{License, ProductView};
+use entitle_domain::licenses::LicenseStatus;
+use entitle_domain::orders::OrderStatus;
 
 /// The name of the product `code` in `catalog`, or the code itself when the catalog is not
 /// loaded or does not list it.
@@ -52,6 +55,26 @@ impl ProductNames {
                 .iter()
                 .find(|(c, _, _)| c == code)
                 .is_some_and(|(_, _, lower)| lower.contains(needle))
+    }
+}
+
+/// An order status in words.
+pub fn order_status(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::PendingPayment => "waiting for payment",
+        OrderStatus::Paid => "paid",
+        OrderStatus::Expired => "expired",
+        OrderStatus::Canceled => "canceled",
+        OrderStatus::Failed => "declined",
+    }
+}
+
+/// A license's status as a word.
+pub fn license_status(license: &License) -> &'static str {
+    match license.status {
+        LicenseStatus::Active => "active",
+        LicenseStatus::Expired => "expired",
+        LicenseStatus::Consumed => "consumed",
     }
 }
 

@@ -18,10 +18,11 @@ use thiserror::Error;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use crate::account::{invoices, licenses};
 use crate::browser;
 use crate::model::{Command, Model, Msg, Reply, Request};
 use crate::theme::Theme;
-use crate::update::{self, INVOICE_PAGE, LICENSE_PAGE};
+use crate::update;
 use crate::views;
 
 /// How the console starts.
@@ -207,7 +208,7 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
         Request::Summary => Reply::Summary(client.account_summary(account).await?),
         Request::Licenses { cursor } => {
             let query = LicenseQuery {
-                limit: Some(LICENSE_PAGE),
+                limit: Some(licenses::PAGE),
                 cursor,
                 ..LicenseQuery::default()
             };
@@ -248,7 +249,7 @@ async fn perform(client: &Client, account: Uuid, request: Request) -> Result<Rep
         Request::Catalog => Reply::Catalog(client.list_products().await?),
         Request::Invoices { cursor } => Reply::Invoices(
             client
-                .list_invoices(account, Some(INVOICE_PAGE), cursor.as_deref())
+                .list_invoices(account, Some(invoices::PAGE), cursor.as_deref())
                 .await?,
         ),
         Request::RequestInvoice(order, request) => {

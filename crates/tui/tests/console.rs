@@ -307,7 +307,8 @@ fn render_on(model: &Model, width: u16, height: u16) -> String {
     terminal
         .draw(|frame| views::draw(model, frame))
         .expect("draw");
-    terminal.backend().to_string()
+    // A no-break space (which keeps a key with what it does) shows as a space.
+    terminal.backend().to_string().replace('\u{a0}', " ")
 }
 
 /// The screen of a loaded console after `keys` are typed: one view's snapshot.

@@ -10,10 +10,11 @@ use crossterm::event::KeyCode;
 use entitle_domain::api::{AccountInput, AccountOverviewPage, CreatedApiKey, JobRun};
 use entitle_domain::jobs::Job;
 use entitle_domain::{AccountKind, Region};
+use entitle_tui::dialogs::command::commands;
 use entitle_tui::model::{Action, Command, Level, Model, Msg, Overlay, Reply, Request, Tab};
 use entitle_tui::operator::{Answer, Ask, AuditFilter, Confirmed, View};
 use entitle_tui::theme::Theme;
-use entitle_tui::update::{commands, start, update};
+use entitle_tui::update::{start, update};
 use ratatui::style::Color;
 
 use fixtures::*;

@@ -10,10 +10,11 @@ use ratatui::layout::Rect;
 
 use super::dialogs::{Dialog, NewAccount};
 use super::{Ask, ask};
+use crate::account::licenses::table::LicenseTable;
 use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::machines::Machines;
-use crate::model::{Command, Level, LicenseTable, Model, Overlay, Tab};
+use crate::model::{Command, Level, Model, Overlay, Tab};
 use crate::paged::{self, MOVE_KEYS, Paged};
 use crate::remote::{Cursor, Remote, RequestId};
 use crate::widgets::{self, Fit};

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
-use super::{Ask, Confirmed, KEY_NAME, account_name, ask, say};
+use super::{Ask, Confirmed, KEY_NAME, account_name, ask};
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
 use crate::remote::RequestId;
@@ -138,8 +138,7 @@ pub(super) fn created(model: &mut Model, id: RequestId, account: Account) -> Vec
         !matches!(o, Overlay::Operator(dialog)
             if matches!(&**dialog, Dialog::NewAccount(form) if form.pending == Some(id)))
     });
-    say(
-        model,
+    model.say(
         format!(
             "Account {} created ({}, {})",
             account.name, account.kind, account.region

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::{Confirmed, say};
+use super::Confirmed;
 use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
@@ -88,7 +88,7 @@ fn confirm_run(model: &mut Model) {
     };
     if let Some((_, running)) = &model.operator.running {
         let text = format!("{running} is running: wait for it to finish");
-        say(model, text, Level::Info);
+        model.say(text, Level::Info);
         return;
     }
     let mode = if model.sandbox {

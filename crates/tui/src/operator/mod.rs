@@ -11,7 +11,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod dialogs;
-mod filter;
 pub mod jobs;
 pub mod queue;
 pub mod state;
@@ -69,10 +68,6 @@ const NO_SELECTION: Cursor = Cursor {
     selected: usize::MAX,
     offset: 0,
 };
-
-fn say(model: &mut Model, text: impl Into<String>, level: Level) {
-    model.message = Some((text.into(), level));
-}
 
 /// The name of account `id` as far as the console knows it, else the start of its id.
 fn account_name(model: &Model, id: Uuid) -> String {
@@ -191,7 +186,7 @@ pub fn run_command(model: &mut Model, line: &str) -> Option<Vec<Command>> {
     if model.admin {
         model.tab = Tab::Operator(view);
     } else {
-        say(model, "The operator views need an admin key", Level::Error);
+        model.say("The operator views need an admin key", Level::Error);
     }
     Some(Vec::new())
 }
@@ -245,11 +240,7 @@ fn ran(model: &mut Model, id: RequestId, run: JobRun) -> Vec<Command> {
     {
         model.operator.running = None;
     }
-    say(
-        model,
-        format!("{}: {}", run.job, run.detail),
-        Level::Success,
-    );
+    model.say(format!("{}: {}", run.job, run.detail), Level::Success);
     let mut commands = vec![ask(model, Ask::Jobs)];
     if run.job == Job::Invoices {
         commands.push(ask(model, Ask::InvoiceQueue));
@@ -273,15 +264,11 @@ pub fn on_error(model: &mut Model, id: RequestId, message: &str) -> bool {
         return true;
     }
     if let Some((_, job)) = op.running.take_if(|(r, _)| *r == id) {
-        say(model, format!("{job} failed: {message}"), Level::Error);
+        model.say(format!("{job} failed: {message}"), Level::Error);
         return true;
     }
     if op.creating_key.take_if(|r| *r == id).is_some() {
-        say(
-            model,
-            format!("No API key was created: {message}"),
-            Level::Error,
-        );
+        model.say(format!("No API key was created: {message}"), Level::Error);
         return true;
     }
     dialogs::on_error(model, id, message)
@@ -346,7 +333,7 @@ pub fn typing_hints(model: &Model) -> Option<Vec<Hint>> {
         Tab::Operator(View::Audit) => model.operator.audit.filter.typing,
         _ => false,
     };
-    (model.admin && typing).then(|| keys::hints(filter::FILTER_KEYS))
+    (model.admin && typing).then(|| keys::hints(crate::filter::FILTER_KEYS))
 }
 
 /// The keys an admin has on every tab, for the footer (none for an account key).

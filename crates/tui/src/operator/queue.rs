@@ -8,7 +8,7 @@ use entitle_domain::jobs::Job;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::{Confirmed, NO_SELECTION, account_name, say};
+use super::{Confirmed, NO_SELECTION, account_name};
 use crate::keys::Hint;
 use crate::keys::{self, Key};
 use crate::model::{Action, Command, Confirm, Level, Model, Overlay};
@@ -57,7 +57,7 @@ pub(super) fn step(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
 fn confirm_batch(model: &mut Model) {
     if let Some((_, job)) = &model.operator.running {
         let text = format!("{job} is running: wait for it to finish");
-        say(model, text, Level::Info);
+        model.say(text, Level::Info);
         return;
     }
     let requested = model

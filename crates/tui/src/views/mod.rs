@@ -1,18 +1,9 @@
 //! Drawing the model: a header, the tabs, the current view, a status line, the footer with
 //! the keys of what has focus (ending with "? help"), and any dialog on top.
 
-mod catalog;
 mod hints;
-mod home;
-mod invoices;
-mod licenses;
-mod machines;
-mod orders;
-mod overlays;
-mod subscriptions;
-mod wizard;
 
-pub use hints::{Hint, view_keys};
+pub use hints::{focused, help_key};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -79,18 +70,13 @@ pub fn draw(model: &Model, frame: &mut Frame) {
     draw_header(model, frame, header);
     draw_tabs(model, frame, tabs);
     match model.tab {
-        Tab::Home => home::draw(model, frame, body),
-        Tab::Licenses => licenses::draw(model, frame, body),
-        Tab::Subscriptions => subscriptions::draw(model, frame, body),
-        Tab::Orders => orders::draw(model, frame, body),
-        Tab::Invoices => invoices::draw(model, frame, body),
-        Tab::Catalog => catalog::draw(model, frame, body),
         Tab::Operator(view) => crate::operator::draw(model, view, frame, body),
+        tab => crate::account::draw(model, tab, frame, body),
     }
     draw_status(model, frame, status);
     draw_footer(model, frame, footer);
     for overlay in &model.overlays {
-        overlays::draw(model, overlay, frame);
+        crate::dialogs::draw(model, overlay, frame);
     }
 }
 

@@ -48,11 +48,18 @@ pub fn dialog(
 }
 
 /// A dialog's key line: each key and what it does.
+///
+/// A key and what it does are joined by no-break spaces, so that a key line too long for its
+/// dialog wraps between two keys, never inside one.
 pub fn keys(model: &Model, pairs: &[Hint]) -> Line<'static> {
+    const NO_BREAK: &str = "\u{a0}";
     let mut spans = Vec::new();
     for (key, what) in pairs {
         spans.push(Span::styled(format!(" {key}"), model.theme.key()));
-        spans.push(Span::raw(format!(" {what} ")));
+        spans.push(Span::raw(format!(
+            "{NO_BREAK}{} ",
+            what.replace(' ', NO_BREAK)
+        )));
     }
     Line::from(spans)
 }

@@ -347,5 +347,7 @@ pub fn screen(model: &mut Model, width: u16, height: u16) -> String {
 pub fn row(buffer: &Buffer, y: u16) -> String {
     (0..buffer.area.width)
         .map(|x| buffer[(x, y)].symbol())
-        .collect()
+        .collect::<String>()
+        // A no-break space (which keeps a key with what it does) shows as a space.
+        .replace('\u{a0}', " ")
 }

@@ -2,7 +2,7 @@
 
 use entitle_domain::api::AccountOverview;
 
-use crate::operator::filter::Filter;
+use crate::filter::Filter;
 use crate::paged::Paged;
 
 /// The accounts view's state.

@@ -3,7 +3,7 @@
 use entitle_domain::api::AuditEvent;
 use uuid::Uuid;
 
-use crate::operator::filter::Filter;
+use crate::filter::Filter;
 use crate::paged::Paged;
 
 /// How to write a filter.

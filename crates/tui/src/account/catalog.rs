@@ -1,12 +1,59 @@
-//! Catalog: products and their prices in the account's currency.
+//! Catalog: products and their prices in the account's currency; `s` subscribes.
 
+use crossterm::event::KeyCode;
 use entitle_domain::Cycle;
+use entitle_domain::api::ProductView;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::model::Model;
+use crate::keys::{self, Hint, Key};
+use crate::model::{Command, Model};
+use crate::names::ProductNames;
+use crate::paged::MOVE_KEYS;
+use crate::remote::RequestId;
 use crate::widgets::Fit;
 use crate::widgets::{state_line, titled};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Move,
+    Subscribe,
+}
+
+/// The view's keys: the handler below, the footer and the help read this table.
+const KEYS: &[Key<Act>] = &[
+    Key::new(MOVE_KEYS, "↑↓/jk", "move", Act::Move),
+    Key::new(&[KeyCode::Char('s')], "s", "subscribe", Act::Subscribe),
+];
+
+pub fn hints() -> Vec<Hint> {
+    keys::hints(KEYS)
+}
+
+/// A key on the catalog view; `None` leaves it to the console.
+pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
+    match keys::action(KEYS, code)? {
+        Act::Move => super::step(model, code),
+        Act::Subscribe => Some(crate::dialogs::wizard::open_purchase(model)),
+    }
+}
+
+/// The catalog arrived: the licenses table filters and sorts by its product names, and the
+/// wizard that `s` asked for before it came opens now (once).
+pub fn on_catalog(model: &mut Model, id: RequestId, items: Vec<ProductView>) -> Vec<Command> {
+    let names = ProductNames::of(&items);
+    if !model.catalog.accept(id, Ok(items), model.now) {
+        return Vec::new();
+    }
+    if model.licenses.names != names {
+        model.licenses.names = names;
+        model.licenses.reshape();
+    }
+    if std::mem::take(&mut model.purchase_waiting) && model.overlays.is_empty() {
+        return crate::dialogs::wizard::open_purchase(model);
+    }
+    Vec::new()
+}
 
 /// The columns; the kind gives way when the table is narrow, the notes take the width left.
 const COLUMNS: [(&str, Fit); 6] = [
@@ -26,7 +73,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         model,
     );
     let items = model.catalog.data.as_deref().unwrap_or_default();
-    let price = |p: &entitle_domain::api::ProductView, cycle: Option<Cycle>| {
+    let price = |p: &ProductView, cycle: Option<Cycle>| {
         crate::widgets::prices::price(p, cycle, currency)
             .map(|e| e.amount.to_string())
             .unwrap_or_else(|| "—".to_owned())

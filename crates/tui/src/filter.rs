@@ -1,5 +1,5 @@
-//! The filter line that the accounts and the audit views type into after `/`, with its own
-//! table of keys.
+//! The filter line a list types into after `/` (the licenses, an operator's accounts and
+//! audit log), with its own table of keys: written once for every list that filters.
 
 use crossterm::event::KeyCode;
 

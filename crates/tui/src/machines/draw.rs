@@ -139,7 +139,7 @@ pub fn draw_form(model: &Model, form: &ExportForm, frame: &mut Frame) {
         lines.push(Line::styled(error.clone(), theme.error()));
     }
     lines.push(Line::default());
-    lines.push(keys(model, &super::hints::EXPORT_FORM));
+    lines.push(keys(model, &crate::machines::form_hints()));
     dialog(model, frame, "Export a license file", lines, 76);
 }
 

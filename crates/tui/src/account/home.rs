@@ -1,13 +1,58 @@
 //! Home: the account at a glance. Its lines wrap rather than being cut at 80 columns, and
-//! products are named as the catalog names them.
+//! products are named as the catalog names them. `p` pays the renewal due first.
 
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::model::Model;
+use crate::keys::{self, Hint, Key};
+use crate::model::{Command, Level, Model, Request};
+use crate::requests::fetch;
 use crate::widgets::{date, state_line, titled};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Subscribe,
+    PayRenewal,
+    Refresh,
+}
+
+/// The view's keys: the handler below, the footer and the help read this table.
+const KEYS: &[Key<Act>] = &[
+    Key::new(&[KeyCode::Char('s')], "s", "subscribe", Act::Subscribe),
+    Key::new(&[KeyCode::Char('p')], "p", "pay a renewal", Act::PayRenewal),
+    Key::new(&[KeyCode::Char('r')], "r", "refresh", Act::Refresh),
+];
+
+pub fn hints() -> Vec<Hint> {
+    keys::hints(KEYS)
+}
+
+/// A key on Home; `None` leaves it to the console.
+pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
+    Some(match keys::action(KEYS, code)? {
+        Act::Subscribe => crate::dialogs::wizard::open_purchase(model),
+        Act::Refresh => super::refresh(model, model.tab),
+        Act::PayRenewal => {
+            // The renewal due first: paid on a fresh checkout.
+            let due = model
+                .summary
+                .data
+                .as_ref()
+                .and_then(|s| s.renewals_due.first())
+                .map(|o| o.id);
+            match due {
+                Some(id) => vec![fetch(model, Request::ReopenCheckout(id))],
+                None => {
+                    model.say("No renewal is waiting for payment", Level::Info);
+                    Vec::new()
+                }
+            }
+        }
+    })
+}
 
 /// The width product names are padded to, so that the figures after them line up.
 const NAME_WIDTH: usize = 14;
@@ -93,7 +138,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                     due.expires_at.map(date).unwrap_or_default()
                 )));
             }
-            lines.extend(super::machines::stale_lines(model));
+            lines.extend(crate::machines::draw::stale_lines(model));
             if !summary.latest_messages.is_empty() {
                 lines.push(Line::default());
                 lines.push(Line::styled("Latest messages", theme.active()));
