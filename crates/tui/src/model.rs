@@ -1,17 +1,11 @@
-//! The console's state, the messages that change it, and the commands it asks the runtime
-//! to carry out.
-//!
-//! Over 400 lines because it holds every view's state in one `Model`; it shrinks as each view
-//! takes its own state into its module (issue 23).
-
-use std::path::PathBuf;
+//! The console's state: the account shown, each view's data (an operator view's, the
+//! machines' and the licenses table's from their own `state` modules), the dialogs open, the
+//! status line. The messages that change it and the commands it asks of the runtime are in
+//! [`messages`].
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyEvent, MouseEvent};
-use entitle_domain::api::machines::{Activation, Machine, MachineInput, StaleFile};
 use entitle_domain::api::{
-    Account, AccountSummary, Invoice, InvoicePage, InvoiceRequest, License, LicensePage, Order,
-    OrderRequest, ProductView, QuoteRequest, QuoteView, Subscription,
+    Account, AccountSummary, Invoice, License, Order, OrderRequest, ProductView, Subscription,
 };
 use uuid::Uuid;
 
@@ -21,11 +15,14 @@ use crate::machines::state::{ExportForm, Machines};
 use crate::operator::dialogs::state::Dialog;
 use crate::operator::state::Operator;
 use crate::operator::view::View;
-use crate::operator::wire::{Answer, Ask, Confirmed};
+use crate::operator::wire::Confirmed;
 use crate::paged::Paged;
 use crate::remote::{Cursor, Remote, RequestId};
 use crate::theme::Theme;
 use crate::wizard::Wizard;
+
+mod messages;
+pub use messages::{Command, Msg, Reply, Request};
 
 /// The views, switched with `1`…`6` (an admin's operator views with `7`…`0`), Tab and
 /// Shift-Tab, or `:name`.
@@ -315,111 +312,4 @@ impl Model {
                 _ => false,
             })
     }
-}
-
-/// What the server is asked.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Request {
-    Summary,
-    Licenses {
-        cursor: Option<String>,
-    },
-    Subscriptions,
-    Orders,
-    Invoices {
-        cursor: Option<String>,
-    },
-    Catalog,
-    Quote(QuoteRequest),
-    RequestInvoice(Uuid, InvoiceRequest),
-    PlaceOrder {
-        key: String,
-        request: OrderRequest,
-    },
-    Order(Uuid),
-    Consume(Uuid),
-    Activate(Uuid, String),
-    Deactivate(Uuid),
-    SetAutoRenew(Uuid, bool),
-    CancelOrder(Uuid),
-    /// A fresh checkout for an unpaid order, to pay it now (providers' QR codes live minutes).
-    ReopenCheckout(Uuid),
-    /// The sandbox's Subscribe button, for a console with no browser at hand.
-    CompleteSandboxCheckout(String),
-    /// Move the sandbox clock by an ISO 8601 duration (admin).
-    AdvanceClock(String),
-    /// Run a background job now (admin).
-    RunJob(String),
-    /// A license's machines.
-    Machines(Uuid),
-    /// The account's machines whose license file a renewal left stale.
-    StaleFiles,
-    /// Activate a license on a machine (an air-gapped host) for its license file; `key` is
-    /// the license's, handed back with the answer to name the file.
-    ActivateMachine {
-        license: Uuid,
-        key: String,
-        input: MachineInput,
-    },
-    /// What an operator view asks (admin).
-    Operator(Ask),
-}
-
-/// What the server answered.
-#[derive(Debug, Clone)]
-pub enum Reply {
-    Summary(AccountSummary),
-    Licenses(LicensePage),
-    Subscriptions(Vec<Subscription>),
-    Orders(Vec<Order>),
-    Invoices(InvoicePage),
-    Invoice(Invoice),
-    Catalog(Vec<ProductView>),
-    Quote(QuoteView),
-    Order(Order),
-    /// An unpaid order with a fresh checkout: the payment dialog opens on it.
-    Checkout(Order),
-    License(License),
-    Subscription(Subscription),
-    /// Something done that the status line reports.
-    Note(String),
-    Done,
-    Machines(Vec<Machine>),
-    StaleFiles(Vec<StaleFile>),
-    /// A machine activated with its license file, for the license with this key.
-    Activation {
-        key: String,
-        activation: Activation,
-    },
-    /// The answer to an operator view's request.
-    Operator(Answer),
-}
-
-/// Something that happened.
-// A message is built once and moved once per event; boxing the replies would buy nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum Msg {
-    Key(KeyEvent),
-    Mouse(MouseEvent),
-    Resize(u16, u16),
-    Tick(DateTime<Utc>),
-    Reply(RequestId, Result<Reply, String>),
-    Opened(Result<(), String>),
-    /// A license file written, at its absolute path, or why not.
-    FileWritten(Result<PathBuf, String>),
-}
-
-/// What the runtime does for the model.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Fetch(RequestId, Request),
-    OpenUrl(String),
-    Copy(String),
-    SetMouse(bool),
-    /// Write `contents` to the file `name` in the current directory (a license file).
-    WriteFile {
-        name: String,
-        contents: String,
-    },
 }

@@ -34,3 +34,29 @@ fn the_leaves_import_nothing_of_the_console() {
         assert!(edges[leaf].is_empty(), "{leaf} imports {:?}", edges[leaf]);
     }
 }
+
+#[test]
+fn no_source_file_of_the_console_is_over_400_lines() {
+    fn walk(dir: &Path, long: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, long);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let lines = std::fs::read_to_string(&path)
+                    .unwrap_or_default()
+                    .lines()
+                    .count();
+                if lines > 400 {
+                    long.push(format!("{} has {lines} lines", path.display()));
+                }
+            }
+        }
+    }
+    let mut long = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut long,
+    );
+    assert!(long.is_empty(), "{long:#?}");
+}

@@ -72,7 +72,12 @@ pub fn draw(model: &Model, frame: &mut Frame) {
         ));
     }
     lines.push(Line::default());
-    section(&mut lines, "Everywhere".to_owned(), &crate::global::hints(), 2);
+    section(
+        &mut lines,
+        "Everywhere".to_owned(),
+        &crate::global::hints(),
+        2,
+    );
     if model.admin {
         lines.push(Line::default());
         let mut admin = super::command::ADMIN_COMMANDS.to_vec();
