@@ -4,7 +4,7 @@
 
 use crossterm::event::KeyCode;
 
-use crate::keys::{self, Hint, Key};
+use crate::keys::{self, DIGITS, Hint, Key};
 use crate::model::{Command, Level, Model, Overlay, Tab};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,12 +25,7 @@ enum Act {
 const KEYS: &[Key<Act>] = &[
     Key::new(
         &[
-            KeyCode::Char('1'),
-            KeyCode::Char('2'),
-            KeyCode::Char('3'),
-            KeyCode::Char('4'),
-            KeyCode::Char('5'),
-            KeyCode::Char('6'),
+            DIGITS[1], DIGITS[2], DIGITS[3], DIGITS[4], DIGITS[5], DIGITS[6],
         ],
         "1-6",
         "views",

@@ -7,6 +7,20 @@
 
 use crossterm::event::KeyCode;
 
+/// The digit keys, `0` to `9`, by their digit.
+pub const DIGITS: [KeyCode; 10] = [
+    KeyCode::Char('0'),
+    KeyCode::Char('1'),
+    KeyCode::Char('2'),
+    KeyCode::Char('3'),
+    KeyCode::Char('4'),
+    KeyCode::Char('5'),
+    KeyCode::Char('6'),
+    KeyCode::Char('7'),
+    KeyCode::Char('8'),
+    KeyCode::Char('9'),
+];
+
 /// A key and what it does, as the footer and the help show it.
 pub type Hint = (&'static str, &'static str);
 

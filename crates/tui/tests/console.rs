@@ -473,8 +473,8 @@ fn subscribe_wizard_product_step() {
 
 /// `s` pressed while the catalog is still on its way (a slow server, the first second of the
 /// demo) is not lost: the wizard opens when the catalog arrives.
-#[test]
-fn subscribe_pressed_before_the_catalog_arrives_opens_the_wizard_when_it_does() {
+/// A console just started: its requests sent, none answered; and the catalog's request.
+fn started_without_a_catalog() -> (Model, RequestId) {
     let mut model = Model::new(account(), "http://x", Theme { color: false }, now());
     update(&mut model, Msg::Resize(100, 24));
     let catalog_id = entitle_tui::update::start(&mut model)
@@ -484,6 +484,12 @@ fn subscribe_pressed_before_the_catalog_arrives_opens_the_wizard_when_it_does() 
             _ => None,
         })
         .expect("the catalog is asked for at start");
+    (model, catalog_id)
+}
+
+#[test]
+fn subscribe_pressed_before_the_catalog_arrives_opens_the_wizard_when_it_does() {
+    let (mut model, catalog_id) = started_without_a_catalog();
     press(&mut model, "s");
     assert!(model.overlays.is_empty(), "no wizard without products");
     assert!(
@@ -513,15 +519,7 @@ fn subscribe_pressed_before_the_catalog_arrives_opens_the_wizard_when_it_does() 
 
 #[test]
 fn subscribe_waiting_for_a_catalog_that_fails_says_so_and_opens_nothing_on_the_retry() {
-    let mut model = Model::new(account(), "http://x", Theme { color: false }, now());
-    update(&mut model, Msg::Resize(100, 24));
-    let catalog_id = entitle_tui::update::start(&mut model)
-        .into_iter()
-        .find_map(|command| match command {
-            Command::Fetch(id, Request::Catalog) => Some(id),
-            _ => None,
-        })
-        .expect("the catalog is asked for at start");
+    let (mut model, catalog_id) = started_without_a_catalog();
     press(&mut model, "s");
     // A stale reply (to a request the console no longer waits for) leaves the wait alone.
     update(
@@ -1120,26 +1118,7 @@ fn only_a_bound_licenses_detail_asks_for_its_machines() {
 
 #[test]
 fn license_detail_lists_its_machines() {
-    let mut model = loaded();
-    press(&mut model, "2");
-    let [Command::Fetch(request, Request::Machines(_))] = key(&mut model, KeyCode::Enter)[..]
-    else {
-        panic!("the detail asks for the license's machines");
-    };
-    let machines = vec![
-        machine(1, "airgap-01", FINGERPRINT, MachineStatus::Active, true),
-        machine(
-            2,
-            "old-host-02",
-            OLD_FINGERPRINT,
-            MachineStatus::Released,
-            false,
-        ),
-    ];
-    update(
-        &mut model,
-        Msg::Reply(request, Ok(Reply::Machines(machines))),
-    );
+    let model = license_detail_with_machines();
     let screen = render(&model);
     assert!(
         screen.contains("3f9a0c1d2e4b…"),
@@ -1425,6 +1404,15 @@ fn at_step(model: Model, step: Step) -> Model {
     model
 }
 
+/// The subscribe wizard after `keys`, checked to be at `step`.
+fn wizard_after(keys: &[KeyCode], step: Step) -> Model {
+    let mut model = typed("s");
+    for code in keys {
+        key(&mut model, *code);
+    }
+    at_step(model, step)
+}
+
 /// A license's detail, its two machines answered by the server.
 fn license_detail_with_machines() -> Model {
     let mut model = typed("2");
@@ -1615,44 +1603,27 @@ fn every_account_view_and_dialog_reads_at_80x24_and_160x48() {
         ),
         (
             "subscribe_wizard_cycle",
-            || {
-                let mut model = typed("s");
-                key(&mut model, KeyCode::Enter);
-                at_step(model, Step::Cycle)
-            },
+            || wizard_after(&[KeyCode::Enter], Step::Cycle),
             "┌ Subscribe ",
             "? help",
         ),
         (
             "subscribe_wizard_auto_renew",
-            || {
-                let mut model = typed("s");
-                for _ in 0..3 {
-                    key(&mut model, KeyCode::Enter);
-                }
-                at_step(model, Step::AutoRenew)
-            },
+            || wizard_after(&[KeyCode::Enter; 3], Step::AutoRenew),
             "┌ Subscribe ",
             "? help",
         ),
         (
             "subscribe_wizard_quantity",
-            || {
-                let mut model = typed("s");
-                key(&mut model, KeyCode::Down);
-                key(&mut model, KeyCode::Enter);
-                at_step(model, Step::Quantity)
-            },
+            || wizard_after(&[KeyCode::Down, KeyCode::Enter], Step::Quantity),
             "┌ Subscribe ",
             "? help",
         ),
         (
             "subscribe_wizard_method",
             || {
-                let mut model = typed("s");
-                key(&mut model, KeyCode::Down);
-                key(&mut model, KeyCode::Enter);
-                key(&mut model, KeyCode::Backspace);
+                let keys = [KeyCode::Down, KeyCode::Enter, KeyCode::Backspace];
+                let mut model = wizard_after(&keys, Step::Quantity);
                 press(&mut model, "2");
                 key(&mut model, KeyCode::Enter);
                 at_step(model, Step::Method)

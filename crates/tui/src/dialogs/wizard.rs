@@ -36,19 +36,6 @@ const CHOOSE: &[KeyCode] = &[
     KeyCode::Char(' '),
 ];
 
-const DIGITS: &[KeyCode] = &[
-    KeyCode::Char('0'),
-    KeyCode::Char('1'),
-    KeyCode::Char('2'),
-    KeyCode::Char('3'),
-    KeyCode::Char('4'),
-    KeyCode::Char('5'),
-    KeyCode::Char('6'),
-    KeyCode::Char('7'),
-    KeyCode::Char('8'),
-    KeyCode::Char('9'),
-];
-
 /// A step that chooses one of a list (product, cycle, auto-renew, method).
 const CHOICE_KEYS: &[Key<Act>] = &[
     Key::new(CHOOSE, "↑↓", "choose", Act::Choose),
@@ -58,7 +45,7 @@ const CHOICE_KEYS: &[Key<Act>] = &[
 
 /// The quantity step: typed, or moved up and down.
 const QUANTITY_KEYS: &[Key<Act>] = &[
-    Key::new(DIGITS, "0-9", "type", Act::Digit),
+    Key::new(&keys::DIGITS, "0-9", "type", Act::Digit),
     Key::new(CHOOSE, "↑↓", "more/less", Act::Choose),
     Key::new(&[KeyCode::Backspace], "⌫", "erase", Act::Erase),
     Key::new(&[KeyCode::Enter], "Enter", "next", Act::Next),

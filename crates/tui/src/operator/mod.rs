@@ -36,7 +36,7 @@ pub use view::View;
 pub use webhooks::{Deliveries, Webhooks};
 pub use wire::{ACCOUNTS_PAGE, AUDIT_PAGE, Answer, Ask, Confirmed, KEY_NAME};
 
-use crate::keys::{self, Hint, Key};
+use crate::keys::{self, DIGITS, Hint, Key};
 use crate::model::{Command, Level, Model, Overlay, Request, Tab};
 use crate::remote::{Cursor, RequestId};
 
@@ -50,12 +50,7 @@ enum Global {
 /// The keys an admin has on every tab.
 const KEYS: &[Key<Global>] = &[
     Key::new(
-        &[
-            KeyCode::Char('7'),
-            KeyCode::Char('8'),
-            KeyCode::Char('9'),
-            KeyCode::Char('0'),
-        ],
+        &[DIGITS[7], DIGITS[8], DIGITS[9], DIGITS[0]],
         "7-0",
         "operator views",
         Global::Jump,
