@@ -29,7 +29,7 @@ fn model(licenses: usize) -> Model {
     let mut model = Model::new(account, "http://127.0.0.1:8080", Theme { color: true }, now);
     model.tab = Tab::Licenses;
     model.page_size = 33;
-    model.licenses.rows = (0..licenses)
+    model.licenses.list.rows = (0..licenses)
         .map(|n| License {
             id: Uuid::now_v7(),
             key: format!("DR-{n:05}-AAAAA-BBBBB-CCCCC"),
@@ -57,9 +57,9 @@ fn licenses_frame(c: &mut Criterion) {
             // Move through the table as an operator does, one row a frame.
             let len = model.licenses.shown.len();
             let height = model.page_size;
-            model.licenses.cursor.move_by(997, len, height);
-            if model.licenses.cursor.selected + 1 >= len {
-                model.licenses.cursor = Default::default();
+            model.licenses.list.cursor.move_by(997, len, height);
+            if model.licenses.list.cursor.selected + 1 >= len {
+                model.licenses.list.cursor = Default::default();
             }
             terminal
                 .draw(|frame| views::draw(&model, frame))

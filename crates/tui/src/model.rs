@@ -298,7 +298,7 @@ impl Model {
     /// Whether anything is loading, for the spinner.
     pub fn busy(&self) -> bool {
         self.summary.is_loading()
-            || self.licenses.page.is_loading()
+            || self.licenses.list.page.is_loading()
             || self.subscriptions.is_loading()
             || self.orders.is_loading()
             || self.invoices.page.is_loading()

@@ -101,7 +101,14 @@ impl<T> Paged<T> {
     /// Where the next page starts, if it should be asked for now: the selection is within
     /// `ahead` rows of the end of what is loaded, more remains, and no page is on its way.
     pub fn next_page(&self, ahead: usize) -> Option<String> {
-        let near_end = self.cursor.selected + ahead >= self.rows.len();
+        self.next_page_within(ahead, self.rows.len())
+    }
+
+    /// [`Paged::next_page`] for a selection that moves over `shown` rows of those loaded
+    /// (the licenses' filter shows fewer): near the end of what is shown, more is loaded to
+    /// find more that match.
+    pub fn next_page_within(&self, ahead: usize, shown: usize) -> Option<String> {
+        let near_end = self.cursor.selected + ahead >= shown;
         if near_end && !self.complete && !self.page.is_loading() {
             self.next_cursor.clone()
         } else {

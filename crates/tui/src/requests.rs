@@ -9,7 +9,7 @@ pub fn fetch(model: &mut Model, request: Request) -> Command {
     let id = model.request_id();
     match &request {
         Request::Summary => model.summary.start(id),
-        Request::Licenses { .. } => model.licenses.page.start(id),
+        Request::Licenses { .. } => model.licenses.list.page.start(id),
         Request::Subscriptions => model.subscriptions.start(id),
         Request::Orders => model.orders.start(id),
         Request::Invoices { .. } => model.invoices.page.start(id),

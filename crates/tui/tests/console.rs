@@ -799,12 +799,12 @@ fn a_hundred_thousand_licenses_draw_only_the_visible_rows_and_page_as_you_scroll
     let rows: Vec<License> = (0..100_000)
         .map(|n| license(n, "dr", LicenseSource::Order, 30))
         .collect();
-    model.licenses.rows = rows;
-    model.licenses.complete = false;
-    model.licenses.next_cursor = Some("cursor".to_owned());
+    model.licenses.list.rows = rows;
+    model.licenses.list.complete = false;
+    model.licenses.list.next_cursor = Some("cursor".to_owned());
     model.licenses.reshape();
     let commands = key(&mut model, KeyCode::Char('G'));
-    assert_eq!(model.licenses.cursor.selected, 99_999);
+    assert_eq!(model.licenses.list.cursor.selected, 99_999);
     assert!(
         commands
             .iter()

@@ -178,7 +178,7 @@ fn enter_switches_the_console_to_the_account_and_backspace_goes_back() {
     assert_eq!(model.account.name, "Demo Berlin");
     assert_eq!(model.tab, Tab::Home);
     assert!(
-        model.summary.data.is_none() && model.licenses.rows.is_empty(),
+        model.summary.data.is_none() && model.licenses.list.rows.is_empty(),
         "nothing of Acme's is shown under Berlin's name"
     );
     for wanted in [

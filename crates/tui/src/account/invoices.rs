@@ -39,18 +39,17 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
 
 /// Asks for the first page again; its answer replaces the rows (kept until then).
 pub fn reload(model: &mut Model) -> Command {
-    model.invoices.reloading = true;
+    model.invoices.reload();
     fetch(model, Request::Invoices { cursor: None })
 }
 
 /// A failed page asked for again: the first when the rows are to be replaced, else the
 /// next.
 pub fn retry(model: &mut Model) -> Command {
-    if model.invoices.reloading || model.invoices.rows.is_empty() {
-        return reload(model);
+    match model.invoices.retry_cursor() {
+        None => reload(model),
+        cursor => fetch(model, Request::Invoices { cursor }),
     }
-    let cursor = model.invoices.next_cursor.clone();
-    fetch(model, Request::Invoices { cursor })
 }
 
 /// Loads the next page when the selection nears the end of what is loaded.

@@ -69,7 +69,7 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
     let table = &mut model.licenses;
     if table.filter.typing {
         if table.filter.on_key(code) {
-            table.cursor = Default::default();
+            table.list.cursor = Default::default();
             table.reshape();
         }
         return Some(Vec::new());
@@ -131,38 +131,38 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
 
 /// Asks for the first page again; its answer replaces the rows (kept until then).
 pub fn reload(model: &mut Model) -> Command {
-    model.licenses.reloading = true;
+    model.licenses.list.reload();
     fetch(model, Request::Licenses { cursor: None })
 }
 
 /// A failed page asked for again: the first when the rows are to be replaced, else the
 /// next.
 pub fn retry(model: &mut Model) -> Command {
-    if model.licenses.reloading || model.licenses.rows.is_empty() {
-        return reload(model);
+    match model.licenses.list.retry_cursor() {
+        None => reload(model),
+        cursor => fetch(model, Request::Licenses { cursor }),
     }
-    let cursor = model.licenses.next_cursor.clone();
-    fetch(model, Request::Licenses { cursor })
 }
 
 /// Loads the next page when the selection nears the end of what is loaded.
 pub fn more(model: &mut Model) -> Vec<Command> {
     let table = &model.licenses;
-    let near_end = table.cursor.selected + super::PAGE_AHEAD >= table.shown.len();
-    if near_end && !table.complete && !table.page.is_loading() && table.next_cursor.is_some() {
-        let cursor = table.next_cursor.clone();
-        return vec![fetch(model, Request::Licenses { cursor })];
+    match table
+        .list
+        .next_page_within(super::PAGE_AHEAD, table.shown.len())
+    {
+        Some(cursor) => {
+            let cursor = Some(cursor);
+            vec![fetch(model, Request::Licenses { cursor })]
+        }
+        None => Vec::new(),
     }
-    Vec::new()
 }
 
 /// A page of licenses: appended, or replacing the rows when it is the first again.
 pub fn on_page(model: &mut Model, id: RequestId, page: LicensePage) -> Vec<Command> {
-    if !model.licenses.page.accept(id, Ok(()), model.now) {
+    if !model.licenses.list.page.accept(id, Ok(()), model.now) {
         return Vec::new();
-    }
-    if std::mem::take(&mut model.licenses.reloading) {
-        model.licenses.rows.clear();
     }
     model.licenses.append(page);
     more(model)
@@ -172,7 +172,13 @@ pub fn on_page(model: &mut Model, id: RequestId, page: LicensePage) -> Vec<Comma
 pub fn on_changed(model: &mut Model, license: License) -> Vec<Command> {
     let word = license_status(&license);
     model.say(format!("License {} is {word}", license.key), Level::Success);
-    if let Some(row) = model.licenses.rows.iter_mut().find(|l| l.id == license.id) {
+    if let Some(row) = model
+        .licenses
+        .list
+        .rows
+        .iter_mut()
+        .find(|l| l.id == license.id)
+    {
         *row = license;
     }
     model.licenses.reshape();
@@ -193,7 +199,12 @@ const COLUMNS: [(&str, Fit); 6] = [
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let table = &model.licenses;
     let theme = model.theme;
-    let mut state = paged_state(table.rows.len(), table.complete, &table.page, model);
+    let mut state = paged_state(
+        table.list.rows.len(),
+        table.list.complete,
+        &table.list.page,
+        model,
+    );
     if let Some(filter) = table.filter.shown() {
         state = format!("{filter} · {} match · {state}", table.shown.len());
     }
@@ -202,15 +213,16 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let height = usize::from(area.height.saturating_sub(3));
     // The selection is always on screen, whatever height the cursor was moved for.
     let start = table
+        .list
         .cursor
         .offset
-        .max((table.cursor.selected + 1).saturating_sub(height));
+        .max((table.list.cursor.selected + 1).saturating_sub(height));
     let end = (start + height).min(table.shown.len());
     let visible = table.shown.get(start..end).unwrap_or_default();
     let cells: Vec<Vec<String>> = visible
         .iter()
         .map(|&index| {
-            let l = &table.rows[index];
+            let l = &table.list.rows[index];
             vec![
                 l.key.clone(),
                 model.product_name(&l.product).to_owned(),
@@ -228,8 +240,8 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         .zip(&cells)
         .enumerate()
         .map(|(i, (&index, row))| {
-            let l = &table.rows[index];
-            let style = if start + i == table.cursor.selected {
+            let l = &table.list.rows[index];
+            let style = if start + i == table.list.cursor.selected {
                 theme.selected()
             } else if model.fresh_order.is_some() && l.order_id == model.fresh_order.into() {
                 theme.fresh()

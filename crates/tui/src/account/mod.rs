@@ -81,7 +81,7 @@ pub fn on_tick(model: &mut Model, now: DateTime<Utc>) -> Vec<Command> {
     if model.invoices.page.retry_due(now) {
         commands.push(invoices::retry(model));
     }
-    if model.licenses.page.retry_due(now) {
+    if model.licenses.list.page.retry_due(now) {
         commands.push(licenses::retry(model));
     }
     commands
@@ -128,7 +128,11 @@ pub fn on_error(model: &mut Model, id: RequestId, message: &str) -> bool {
         || model.subscriptions.accept(id, Err(message.to_owned()), now)
         || model.orders.accept(id, Err(message.to_owned()), now)
         || model.invoices.page.accept(id, Err(message.to_owned()), now)
-        || model.licenses.page.accept(id, Err(message.to_owned()), now)
+        || model
+            .licenses
+            .list
+            .page
+            .accept(id, Err(message.to_owned()), now)
 }
 
 /// A key on the account view shown; `None` when the view has no such key.
@@ -175,7 +179,7 @@ pub fn draw(model: &Model, tab: Tab, frame: &mut Frame, area: Rect) {
 pub fn list(model: &mut Model) -> Option<(&mut Cursor, usize)> {
     let rows = |data: Option<usize>| data.unwrap_or(0);
     Some(match model.tab {
-        Tab::Licenses => (&mut model.licenses.cursor, model.licenses.shown.len()),
+        Tab::Licenses => (&mut model.licenses.list.cursor, model.licenses.shown.len()),
         Tab::Subscriptions => (
             &mut model.subscription_cursor,
             rows(model.subscriptions.data.as_ref().map(Vec::len)),

@@ -5,7 +5,8 @@ use entitle_domain::api::{License, LicensePage};
 
 use crate::filter::Filter;
 use crate::names::{ProductNames, license_status};
-use crate::remote::{Cursor, Remote};
+use crate::paged::Paged;
+use crate::remote::Cursor;
 
 /// How the licenses table is sorted (`o` cycles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,20 +43,14 @@ impl LicenseSort {
 /// only the visible rows drawn, so it stays fast at 100 000 licenses.
 #[derive(Debug, Clone, Default)]
 pub struct LicenseTable {
-    pub rows: Vec<License>,
-    /// Where the next page starts; `None` once everything is loaded.
-    pub next_cursor: Option<String>,
-    pub complete: bool,
-    /// The page request in flight, and what failed last.
-    pub page: Remote<()>,
-    /// The request in flight is for the first page again: its answer replaces the rows.
-    pub reloading: bool,
-    /// Indices into `rows` in display order, after the filter and the sort.
+    /// The rows loaded page by page, the page request, and the selection (a place in
+    /// `shown`).
+    pub list: Paged<License>,
+    /// Indices into the rows in display order, after the filter and the sort.
     pub shown: Vec<usize>,
     /// The filter typed after `/`, matched against the loaded rows.
     pub filter: Filter,
     pub sort: LicenseSort,
-    pub cursor: Cursor,
     /// The catalog's product names, which the filter matches and the sort orders by (set
     /// when the catalog arrives).
     pub names: ProductNames,
@@ -67,7 +62,7 @@ impl LicenseTable {
     /// case-insensitively; the product sort orders by name, as the table shows it.
     pub fn reshape(&mut self) {
         let needle = self.filter.text.to_lowercase();
-        let rows = &self.rows;
+        let rows = &self.list.rows;
         let names = &self.names;
         let mut shown: Vec<usize> = (0..rows.len())
             .filter(|&i| {
@@ -91,24 +86,23 @@ impl LicenseTable {
         }
         self.shown = shown;
         let len = self.shown.len();
-        if self.cursor.selected >= len {
-            self.cursor = Cursor::default();
-            self.cursor.jump(len.saturating_sub(1), len, 1);
+        let cursor = &mut self.list.cursor;
+        if cursor.selected >= len {
+            *cursor = Cursor::default();
+            cursor.jump(len.saturating_sub(1), len, 1);
         }
     }
 
-    /// Appends a page.
+    /// Takes a page: appended, or replacing the rows when it is the first asked again.
     pub fn append(&mut self, page: LicensePage) {
-        self.rows.extend(page.items);
-        self.complete = page.next_cursor.is_none();
-        self.next_cursor = page.next_cursor.0;
+        self.list.append(page.items, page.next_cursor.0);
         self.reshape();
     }
 
     /// The license under the cursor.
     pub fn selected(&self) -> Option<&License> {
         self.shown
-            .get(self.cursor.selected)
-            .and_then(|&i| self.rows.get(i))
+            .get(self.list.cursor.selected)
+            .and_then(|&i| self.list.rows.get(i))
     }
 }
