@@ -69,16 +69,19 @@ enum Part {
     Renewals,
     /// The invoice batch at two sizes.
     Invoices,
+    /// The licensed software's online check against `/healthz`.
+    Validate,
 }
 
 impl Part {
-    const ALL: [Part; 6] = [
+    const ALL: [Part; 7] = [
         Part::Read,
         Part::Console,
         Part::Scale,
         Part::Write,
         Part::Renewals,
         Part::Invoices,
+        Part::Validate,
     ];
 }
 
@@ -250,6 +253,50 @@ async fn main() -> anyhow::Result<()> {
                 value: format!("{rss:.1} MB"),
                 target: "< 80 MB",
                 met: Some(rss < 80.0),
+            });
+        }
+
+        if args.parts.contains(&Part::Validate) {
+            // The licensed software's check (`POST /v1/client/validate`): one bound license
+            // on its machine, each answer a signed receipt. Against one primary-key read in the
+            // same run: a check reads about five rows (the key, the product, the machine, its
+            // files, the signing key) and signs, so a fifth of a single read is its ceiling.
+            let license_key = seed::key_of(*ids.first().context("no licenses")?);
+            let body = serde_json::json!({
+                "fingerprint": "bench0123456789abcdef0123456789abcdef",
+                "product": "dr",
+            });
+            let code = server.activate_and_validate(&license_key, &body).await?;
+            anyhow::ensure!(code == "valid", "the bench license validates as {code}");
+            let (mut ratios, mut checks, mut reads) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..args.runs {
+                let one = tools::wrk(
+                    &server.url(&format!("/v1/accounts/{account}")),
+                    Some(&key),
+                    args.seconds,
+                )?;
+                let headers = [("Entitle-License-Key", license_key.as_str())];
+                let v = tools::wrk_post(
+                    &server.url("/v1/client/validate"),
+                    &headers,
+                    &body.to_string(),
+                    args.seconds,
+                )?;
+                ratios.push(v / one);
+                checks.push(v);
+                reads.push(one);
+            }
+            let ratio = median(ratios);
+            figures.push(Figure {
+                backend,
+                what: "validate: license checks rps / one account by id rps",
+                value: format!(
+                    "{ratio:.2} ({:.0} / {:.0} rps)",
+                    median(checks),
+                    median(reads)
+                ),
+                target: ">= 0.15",
+                met: Some(ratio >= 0.15),
             });
         }
 

@@ -15,6 +15,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+/// The key of the seeded license `id`, written as the server writes keys (upper case).
+pub fn key_of(id: Uuid) -> String {
+    format!("DR-{}", id.simple()).to_uppercase()
+}
+
 /// Inserts `count` active DR licenses for `account`; returns their ids, oldest first.
 pub async fn licenses(
     db: &DatabaseConnection,
@@ -28,7 +33,7 @@ pub async fn licenses(
         ids.push(id);
         license::ActiveModel {
             id: Set(id),
-            key: Set(format!("DR-{}", id.simple())),
+            key: Set(key_of(id)),
             account_id: Set(account),
             product_code: Set("dr".to_owned()),
             subscription_id: Set(None),

@@ -112,6 +112,41 @@ impl Server {
         Ok(response.json().await?)
     }
 
+    /// Activates the license `key` on the machine `body` names, as the licensed software
+    /// does (`POST /v1/client/machines`), then validates it once: the code it answers.
+    pub async fn activate_and_validate(
+        &self,
+        key: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<String> {
+        let http = reqwest::Client::new();
+        let activate = serde_json::json!({
+            "fingerprint": body["fingerprint"],
+            "hostname": "bench-host",
+        });
+        let response = http
+            .post(self.url("/v1/client/machines"))
+            .header("Entitle-License-Key", key)
+            .json(&activate)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "activate: {}",
+            response.status()
+        );
+        let validity: serde_json::Value = http
+            .post(self.url("/v1/client/validate"))
+            .header("Entitle-License-Key", key)
+            .json(body)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(validity["code"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// The median latency, in seconds, of `n` requests for one licenses page.
     pub async fn page_latency(
         &self,

@@ -36,7 +36,42 @@ pub fn wrk(url: &str, key: Option<&str>, seconds: u64) -> anyhow::Result<f64> {
         command.args(["-H", &format!("Authorization: Bearer {key}")]);
     }
     let output = command.arg(url).output().context("run wrk")?;
-    let text = String::from_utf8_lossy(&output.stdout);
+    rate(url, &String::from_utf8_lossy(&output.stdout))
+}
+
+/// [`wrk`] for a POST of the JSON `body` with `headers`, through a script of wrk's (its
+/// command line has no method or body).
+pub fn wrk_post(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    seconds: u64,
+) -> anyhow::Result<f64> {
+    let quoted = |text: &str| format!("{text:?}");
+    let mut script = format!(
+        "wrk.method = \"POST\"\nwrk.body = {}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
+        quoted(body)
+    );
+    for (name, value) in headers {
+        script.push_str(&format!(
+            "wrk.headers[{}] = {}\n",
+            quoted(name),
+            quoted(value)
+        ));
+    }
+    let file = tempfile::Builder::new().suffix(".lua").tempfile()?;
+    std::fs::write(file.path(), script)?;
+    let output = Command::new("wrk")
+        .args(["-t2", "-c16", &format!("-d{seconds}s"), "-s"])
+        .arg(file.path())
+        .arg(url)
+        .output()
+        .context("run wrk")?;
+    rate(url, &String::from_utf8_lossy(&output.stdout))
+}
+
+/// The rate in wrk's report, refused when any response failed.
+fn rate(url: &str, text: &str) -> anyhow::Result<f64> {
     let non_2xx = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
