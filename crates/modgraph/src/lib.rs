@@ -72,7 +72,13 @@ fn paths_named(module: &str, code: &str) -> Vec<String> {
                 (false, false) => format!("{base}::{tail}"),
             };
             let after = &rest[path.len()..];
-            if let Some(inner) = after.strip_prefix("::{") {
+            // `crate::a::{b, c}`, and `crate::{a, b}` (the group right after the prefix).
+            let group = if path.is_empty() {
+                after.strip_prefix('{')
+            } else {
+                after.strip_prefix("::{")
+            };
+            if let Some(inner) = group {
                 let group = inner.split('}').next().unwrap_or_default();
                 for item in group.split(',') {
                     let item = item.trim().split(" as ").next().unwrap_or_default();
@@ -80,6 +86,7 @@ fn paths_named(module: &str, code: &str) -> Vec<String> {
                     match item {
                         "" => {}
                         "self" => named.push(join(path)),
+                        _ if path.is_empty() => named.push(join(item)),
                         _ => named.push(join(&format!("{path}::{item}"))),
                     }
                 }
@@ -187,6 +194,25 @@ pub fn loops(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_group_is_read_after_a_path_and_right_after_the_prefix() {
+        let code = "use crate::{account, views::hints};\nuse crate::model::{Model, Tab};\n\
+                    use super::{state, keys::Key};";
+        let mut named = paths_named("dialogs::help", code);
+        named.sort();
+        assert_eq!(
+            named,
+            [
+                "account",
+                "dialogs::keys::Key",
+                "dialogs::state",
+                "model::Model",
+                "model::Tab",
+                "views::hints"
+            ]
+        );
+    }
 
     #[test]
     fn a_loop_is_found_when_there_is_one() {

@@ -22,7 +22,8 @@ pub const FILTER_KEYS: &[Key<Edit>] = &[
     Key::new(&[KeyCode::Backspace], "⌫", "erase", Edit::Erase),
 ];
 
-/// A filter typed after `/`, sent to the server as it is typed.
+/// A filter typed after `/`: an operator's lists send it to the server as it is typed, the
+/// licenses match it against the rows loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,

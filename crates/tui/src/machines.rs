@@ -4,8 +4,8 @@
 //! a renewal left stale.
 //!
 //! The keys and replies live here so that `update` only dispatches to them, the state in
-//! [`state`] (which the model holds, so it imports nothing of the console); drawing is in
-//! `views::machines`. Writing the file is the runtime's ([`Command::WriteFile`]): this
+//! [`state`] (which the model holds, so it imports only the console's leaves); drawing is in
+//! [`draw`]. Writing the file is the runtime's ([`Command::WriteFile`]): this
 //! stays as pure as `update`.
 
 use std::path::PathBuf;

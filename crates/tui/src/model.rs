@@ -1,6 +1,6 @@
-//! The console's state: the account shown, each view's data (an operator view's, the
-//! machines' and the licenses table's from their own `state` modules), the dialogs open, the
-//! status line. The messages that change it and the commands it asks of the runtime are in
+//! The console's state: the account shown, each view's data (an operator view's and the
+//! machines' from their own `state` modules, the licenses table's from
+//! `account::licenses::table`), the dialogs open, the status line. The messages that change it and the commands it asks of the runtime are in
 //! [`messages`].
 
 use chrono::{DateTime, Utc};

@@ -1,6 +1,6 @@
 //! A list the server hands out in pages, loaded as the selection nears the end of what is
-//! loaded: the invoices, as the licenses table does it (DESIGN.md §10), so an account with
-//! thousands of invoices shows them all without a first request that fetches everything.
+//! loaded (DESIGN.md §10): the licenses, the invoices, an operator's accounts and audit log,
+//! so thousands of rows show without a first request that fetches everything.
 
 use crossterm::event::KeyCode;
 

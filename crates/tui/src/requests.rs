@@ -1,6 +1,7 @@
 //! Starting a request: a fresh id, and the state that waits for its answer noted, so that
-//! only that answer is taken (DESIGN.md §10). Every view and dialog asks the server through
-//! [`fetch`]; the runtime runs the [`Command::Fetch`] it returns.
+//! only that answer is taken (DESIGN.md §10). The account's views and the dialogs ask the
+//! server through [`fetch`] (an operator view through `operator::ask`, the machines module
+//! through its own, each noting its own state); the runtime runs the [`Command::Fetch`].
 
 use crate::model::{Command, Model, Overlay, PaymentWatch, Request};
 

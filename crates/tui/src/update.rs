@@ -113,14 +113,16 @@ fn on_mouse(model: &mut Model, mouse: crossterm::event::MouseEvent) -> Vec<Comma
     if !model.overlays.is_empty() {
         return Vec::new();
     }
+    // A notch of the wheel moves three rows; the commands of every step are kept (the first
+    // may ask for the next page, which the others then see on its way).
     let step = |model: &mut Model, code: KeyCode| {
         (0..3)
             .filter_map(|_| match model.tab {
                 Tab::Operator(_) => crate::operator::navigate(model, code),
                 _ => account::step(model, code),
             })
-            .last()
-            .unwrap_or_default()
+            .flatten()
+            .collect()
     };
     match mouse.kind {
         MouseEventKind::ScrollDown => step(model, KeyCode::Down),

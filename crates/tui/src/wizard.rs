@@ -1,8 +1,6 @@
 //! The subscribe, upgrade and add-seats wizards (DESIGN.md §3, §5): choose, see the server's
 //! quote, then "Subscribe Now". Each step is plain state, so the flow is tested without a
-//! terminal.
-//!
-//! A little over 400 lines with its tests: one flow, read top to bottom.
+//! terminal. Its keys and drawing are the dialog's, `dialogs::wizard`.
 
 use entitle_domain::api::{
     AddSeatsOrder, AddSeatsRequest, OrderRequest, PaymentChoice, ProductView, PurchaseOrder,

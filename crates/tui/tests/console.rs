@@ -819,6 +819,39 @@ fn a_hundred_thousand_licenses_draw_only_the_visible_rows_and_page_as_you_scroll
 }
 
 #[test]
+fn a_notch_of_the_wheel_near_the_end_asks_for_the_next_page_once() {
+    let mut model = loaded();
+    press(&mut model, "2");
+    model.licenses.list.rows = (0..50)
+        .map(|n| license(n, "dr", LicenseSource::Order, 30))
+        .collect();
+    model.licenses.list.complete = false;
+    model.licenses.list.next_cursor = Some("page-2".to_owned());
+    model.licenses.reshape();
+    let scroll = crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::ScrollDown,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    };
+    let commands = update(&mut model, Msg::Mouse(scroll));
+    assert_eq!(
+        model.licenses.list.cursor.selected, 3,
+        "a notch moves three rows"
+    );
+    let pages: Vec<_> = commands
+        .iter()
+        .filter(|c| matches!(c, Command::Fetch(_, Request::Licenses { cursor: Some(c) }) if c == "page-2"))
+        .collect();
+    assert_eq!(
+        pages.len(),
+        1,
+        "the page the first step asked for is sent: {commands:?}"
+    );
+    assert!(model.licenses.list.page.is_loading());
+}
+
+#[test]
 fn quitting_and_esc_walk_back() {
     let mut model = loaded();
     press(&mut model, "4");

@@ -1,7 +1,8 @@
 //! Licenses: a table that only draws the rows on screen, fed page by page. Keys and expiry
 //! days are never cut: the columns are sized to the rows on screen, and at 80 columns the
 //! host and the source give way first (both are in the detail). Enter opens a license's
-//! detail; `c`, `a`, `e` and `d` consume, activate, export and deactivate it, each confirmed.
+//! detail; `c` consumes it and `d` deactivates it (each confirmed), `a` asks for the host to
+//! activate it on, `e` for the air-gapped host to export its license file for.
 
 pub mod table;
 
@@ -49,7 +50,7 @@ const KEYS: &[Key<Act>] = &[
     Key::new(&[KeyCode::Char('d')], "d", "deactivate", Act::Deactivate),
 ];
 
-/// The view's keys, or the filter line's while it is typed.
+/// The view's keys.
 pub fn hints() -> Vec<Hint> {
     keys::hints(KEYS)
 }

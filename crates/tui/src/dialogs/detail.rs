@@ -22,7 +22,7 @@ const KEYS: &[Key<Act>] = &[
     Key::new(&[KeyCode::Char('e')], "e", "export file", Act::Export),
     Key::new(
         &[KeyCode::Esc, KeyCode::Enter, KeyCode::Char('q')],
-        "Esc",
+        "Esc/Enter",
         "close",
         Act::Close,
     ),

@@ -1,5 +1,6 @@
 //! The help (`?` or F1): the keys of what has focus under it (the dialog's, else the view's),
-//! then the keys every view takes, then an admin's; all from the tables the handlers read.
+//! then the keys every view takes, then an admin's commands; the keys from the tables the
+//! handlers read.
 
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -22,7 +23,7 @@ const KEYS: &[Key<Act>] = &[Key::new(
         KeyCode::F(1),
         KeyCode::Char('q'),
     ],
-    "Esc",
+    "Esc/?/q",
     "close",
     Act::Close,
 )];
@@ -67,7 +68,7 @@ pub fn draw(model: &Model, frame: &mut Frame) {
     section(&mut lines, heading, &focused, 1);
     if beneath.is_none() && model.tab != Tab::Home {
         lines.push(Line::styled(
-            " g/G PgUp/PgDn: to the top, the bottom, by pages",
+            " g/G Home/End PgUp/PgDn: to the top, the bottom, by pages",
             model.theme.dim(),
         ));
     }

@@ -14,7 +14,7 @@ use crate::requests::fetch;
 use crate::wizard::{Step, Wizard};
 
 mod draw;
-pub use draw::{PURCHASE_NOTES, draw};
+pub use draw::draw;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Act {
@@ -38,7 +38,7 @@ const CHOOSE: &[KeyCode] = &[
 
 /// A step that chooses one of a list (product, cycle, auto-renew, method).
 const CHOICE_KEYS: &[Key<Act>] = &[
-    Key::new(CHOOSE, "↑↓", "choose", Act::Choose),
+    Key::new(CHOOSE, "↑↓/jk", "choose", Act::Choose),
     Key::new(&[KeyCode::Enter], "Enter", "next", Act::Next),
     Key::new(&[KeyCode::Esc], "Esc", "back", Act::Back),
 ];
@@ -46,7 +46,7 @@ const CHOICE_KEYS: &[Key<Act>] = &[
 /// The quantity step: typed, or moved up and down.
 const QUANTITY_KEYS: &[Key<Act>] = &[
     Key::new(&keys::DIGITS, "0-9", "type", Act::Digit),
-    Key::new(CHOOSE, "↑↓", "more/less", Act::Choose),
+    Key::new(CHOOSE, "↑↓/jk", "more/less", Act::Choose),
     Key::new(&[KeyCode::Backspace], "⌫", "erase", Act::Erase),
     Key::new(&[KeyCode::Enter], "Enter", "next", Act::Next),
     Key::new(&[KeyCode::Esc], "Esc", "back", Act::Back),

@@ -3,8 +3,6 @@
 
 mod hints;
 
-pub use hints::{focused, help_key};
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;

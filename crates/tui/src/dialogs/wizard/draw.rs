@@ -17,7 +17,7 @@ use crate::wizard::{Goal, Step, Wizard};
 /// Notes" in the seeds): purchases are final, a license takes effect the moment payment
 /// lands, the quantity is the buyer's to assess, and paying is agreeing. Each fits one row of
 /// the dialog at 80 columns.
-pub const PURCHASE_NOTES: [&str; 4] = [
+const PURCHASE_NOTES: [&str; 4] = [
     "Non-refundable: delivered once paid, it cannot be refunded or canceled.",
     "Effective at once: the license starts the moment payment lands.",
     "Assess first: buy the quantity of licenses your business actually needs.",
