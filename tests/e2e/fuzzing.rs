@@ -16,8 +16,9 @@
 
 use std::process::Command;
 
-use crate::generated_client::{run, venv};
+use crate::generated_client::venv;
 use crate::serve::{ADMIN_KEY, Served, create_account, create_api_key, serve, serve_on};
+use crate::tools::run;
 
 fn fuzz(venv: &std::path::Path, base_url: &str, key: &str) {
     let report = run(

@@ -6,48 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::serve::{ADMIN_KEY, serve};
+use crate::tools::{pinned_venv, run};
 
 /// The tools' versions, pinned so they do not drift under the tests.
 const TOOLS: [&str; 2] = ["openapi-python-client==0.29.1", "schemathesis==4.32.5"];
 
-/// Runs `command` to success and returns its stdout; a failure shows both outputs.
-pub fn run(command: &mut Command, what: &str) -> String {
-    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// Makes the virtual environment `venv` with `packages` from PyPI installed in it.
-pub fn make_venv(venv: &Path, packages: &[&str]) {
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(venv),
-        "python3 -m venv",
-    );
-    run(
-        Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet"])
-            .args(packages),
-        &format!("pip install {}", packages.join(" ")),
-    );
-}
-
 /// A virtual environment with the tools from PyPI, made once per target directory (and by
 /// one test at a time).
 pub fn venv() -> PathBuf {
-    static MADE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = MADE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-tools");
-    if !venv.join("bin/st").exists() {
-        make_venv(&venv, &TOOLS);
-    }
-    venv
+    pinned_venv("python-tools", &TOOLS)
 }
 
 #[test]

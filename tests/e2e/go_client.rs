@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::generated_client::{make_venv, run};
 use crate::serve::{ADMIN_KEY, serve};
+use crate::tools::{make_venv, run};
 
 /// The generator's version, pinned so that it does not drift under the test.
 const GENERATOR: &str = "openapi-generator-cli==7.26.0";

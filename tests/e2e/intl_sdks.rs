@@ -27,16 +27,15 @@
 //!    public key, over the same message the script builds with `zlib.crc32`, and is the very
 //!    signature `cryptography` makes; with one byte of the body changed it does not verify.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use entitle_providers::{SigningKey, paypal, stripe};
 use serde_json::{Value, json};
 
-use crate::generated_client::{make_venv, run};
 use crate::serve::ADMIN_KEY;
+use crate::tools::{Killed, pinned_venv, python_json, python_script, wait_for};
 
 /// The SDK's version (and the crypto), pinned so they do not drift under the tests.
 const SDKS: [&str; 2] = ["stripe==16.1.0", "cryptography==50.0.2"];
@@ -47,55 +46,14 @@ const PAYPAL_WEBHOOK_ID: &str = "8PT597110X687430LKGECATA";
 /// A port nothing listens on: the providers' APIs are never called by these checks.
 const NOWHERE: &str = "http://127.0.0.1:9";
 
-/// A virtual environment with the SDK from PyPI, made once per target directory (and by one
-/// test at a time); a failed install fails the test.
+/// The SDKs' virtual environment.
 fn sdk_venv() -> PathBuf {
-    static MADE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = MADE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-intl-sdks");
-    let marker = venv.join("installed.txt");
-    let wanted = SDKS.join("\n");
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
-        make_venv(&venv, &SDKS);
-        std::fs::write(&marker, wanted).expect("write the venv's marker");
-    }
-    venv
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/python/intl_sdks.py")
+    pinned_venv("python-intl-sdks", &SDKS)
 }
 
 /// Runs one step of the script; its stdout is one JSON object.
 fn python(venv: &Path, args: &[&str]) -> Value {
-    let stdout = run(
-        Command::new(venv.join("bin/python"))
-            .arg(script())
-            .args(args),
-        &format!("intl_sdks.py {args:?}"),
-    );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
-/// A child process killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Reads the child's stdout until `pick` finds what it waits for.
-fn wait_for(child: &mut Child, what: &str, pick: impl Fn(&str) -> Option<String>) -> String {
-    let stdout = child.stdout.take().expect("stdout");
-    BufReader::new(stdout)
-        .lines()
-        .find_map(|line| pick(&line.ok()?))
-        .unwrap_or_else(|| panic!("{what} never said where it listens"))
+    python_json(venv, "intl_sdks.py", args)
 }
 
 /// A running `entitle serve` in live mode (no sandbox) on a fresh SQLite file in `dir`.
@@ -282,7 +240,7 @@ fn entitle_and_paypal_s_scheme_in_cryptography_accept_each_others_webhook_signat
 
     // The certificate at /certs/cert.pem (allowed) and /elsewhere/cert.pem (not allowed).
     let mut certs = Command::new(venv.join("bin/python"))
-        .arg(script())
+        .arg(python_script("intl_sdks.py"))
         .args(["cert-server", keys_arg])
         .stdout(Stdio::piped())
         .spawn()

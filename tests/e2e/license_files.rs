@@ -15,15 +15,15 @@
 //!    file carries the new kid (which the old key set does not know).
 //! 4. pyseto verifies both files with the JWK their footer names.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use entitle_verify::{Jwk, Jwks, SigningKey};
 use serde_json::{Value, json};
 
-use crate::generated_client::{make_venv, run};
 use crate::serve::{ADMIN_KEY, create_account, create_api_key, pay_on_sandbox_page, serve};
+use crate::tools::{pinned_venv, python_json};
 
 /// The PASETO implementation (and its crypto), pinned so they do not drift under the test.
 const SDKS: [&str; 2] = ["pyseto==1.10.0", "cryptography==50.0.2"];
@@ -33,34 +33,9 @@ const FINGERPRINT: &str = "6ddc90182eb939639dc8dd7da4697cee1d8701a322eb5cb5e5a9a
 /// Another machine.
 const OTHER_FINGERPRINT: &str = "bc53548fbc366e3138f0ab71e986b4607381261467aaf8f922704a28d4060484";
 
-/// A virtual environment with pyseto from PyPI, made once per target directory (and by one
-/// test at a time); a failed install fails the test.
-fn pyseto_venv() -> PathBuf {
-    static MADE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = MADE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-pyseto");
-    let marker = venv.join("installed.txt");
-    let wanted = SDKS.join("\n");
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
-        make_venv(&venv, &SDKS);
-        std::fs::write(&marker, wanted).expect("write the venv's marker");
-    }
-    venv
-}
-
 /// pyseto's reading of the license file at `file` with the key set at `keys`.
 fn pyseto_reads(venv: &Path, file: &str, keys: &str) -> Value {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/python/license_file.py");
-    let stdout = run(
-        Command::new(venv.join("bin/python"))
-            .arg(script)
-            .args([file, keys]),
-        &format!("license_file.py {file} {keys}"),
-    );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    python_json(venv, "license_file.py", &[file, keys])
 }
 
 /// The status and JSON body `request` is answered with.
@@ -237,7 +212,7 @@ fn tampered(file: &str) -> String {
 
 #[tokio::test]
 async fn a_dr_license_file_verifies_offline_and_with_pyseto() {
-    let venv = pyseto_venv();
+    let venv = pinned_venv("python-pyseto", &SDKS);
     let server = serve();
     let base = server.base_url.as_str();
     let http = reqwest::Client::new();

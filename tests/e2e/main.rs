@@ -9,4 +9,5 @@ mod intl_sdks;
 mod license_files;
 mod provider_sdks;
 mod serve;
+mod tools;
 mod typescript_client;

@@ -27,14 +27,13 @@
 //! Over 400 lines because each provider's SDK needs its keys, its fake and its scenario here;
 //! the Python side is in the scripts this file writes.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::generated_client::{make_venv, run};
 use crate::serve::{ADMIN_KEY, create_account, create_api_key};
+use crate::tools::{Killed, pinned_venv, python_json, python_script, wait_for};
 
 /// The SDKs' versions (and the crypto they use), pinned so they do not drift under the tests.
 const SDKS: [&str; 3] = [
@@ -50,55 +49,14 @@ const WECHAT_SERIAL_NO: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
 const WECHAT_APIV3_KEY: &str = "0123456789abcdefghijABCDEFGHIJ01";
 const WECHAT_PUBLIC_KEY_ID: &str = "PUB_KEY_ID_0114232134912410000000000000";
 
-/// A virtual environment with the SDKs from PyPI, made once per target directory (and by one
-/// test at a time); a failed install fails the test.
+/// The SDKs' virtual environment.
 fn sdk_venv() -> PathBuf {
-    static MADE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = MADE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-sdks");
-    let marker = venv.join("installed.txt");
-    let wanted = SDKS.join("\n");
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
-        make_venv(&venv, &SDKS);
-        std::fs::write(&marker, wanted).expect("write the venv's marker");
-    }
-    venv
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/python/provider_sdks.py")
+    pinned_venv("python-sdks", &SDKS)
 }
 
 /// Runs one step of the script; its stdout is one JSON object.
 fn python(venv: &Path, args: &[&str]) -> Value {
-    let stdout = run(
-        Command::new(venv.join("bin/python"))
-            .arg(script())
-            .args(args),
-        &format!("provider_sdks.py {args:?}"),
-    );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
-/// A child process killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Reads the child's stdout until `pick` finds what it waits for.
-fn wait_for(child: &mut Child, what: &str, pick: impl Fn(&str) -> Option<String>) -> String {
-    let stdout = child.stdout.take().expect("stdout");
-    BufReader::new(stdout)
-        .lines()
-        .find_map(|line| pick(&line.ok()?))
-        .unwrap_or_else(|| panic!("{what} never said where it listens"))
+    python_json(venv, "provider_sdks.py", args)
 }
 
 /// `"29.90"` in fen.
@@ -198,7 +156,7 @@ async fn entitle_and_the_alipay_and_wechat_pay_sdks_accept_each_others_signature
 
     // The WeChat Pay API fake (also the Alipay gateway's address: no gateway call is made).
     let mut fake = Command::new(venv.join("bin/python"))
-        .arg(script())
+        .arg(python_script("provider_sdks.py"))
         .args([
             "fake",
             keys_arg,

@@ -13,8 +13,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::generated_client::run;
 use crate::serve::{ADMIN_KEY, serve};
+use crate::tools::run;
 
 /// The program, its package.json, lock file and tsconfig.json.
 fn sources() -> PathBuf {
