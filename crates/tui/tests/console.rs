@@ -908,6 +908,40 @@ fn invoices_view() {
 }
 
 #[test]
+fn the_orders_view_asks_the_domain_what_an_order_allows_and_says_why_not() {
+    let mut model = loaded();
+    press(&mut model, "4");
+    // The first row is the paid order: final, so neither canceled nor paid again.
+    assert!(press(&mut model, "x").is_empty());
+    assert!(
+        model.overlays.is_empty(),
+        "no confirmation to cancel a paid order"
+    );
+    assert!(
+        matches!(&model.message, Some((text, Level::Info)) if text.starts_with("A paid order is final")),
+        "{:?}",
+        model.message
+    );
+    assert!(
+        press(&mut model, "p").is_empty(),
+        "no fresh checkout for a paid order"
+    );
+    // A trial cost nothing: there is nothing to invoice, and no form opens.
+    let free = Order {
+        total: "0.00".parse().expect("amount"),
+        ..paid_order()
+    };
+    model.orders.data = Some(vec![free]);
+    press(&mut model, "i");
+    assert!(model.overlays.is_empty(), "{:?}", model.overlays);
+    assert!(
+        matches!(&model.message, Some((text, _)) if text.contains("nothing to invoice")),
+        "{:?}",
+        model.message
+    );
+}
+
+#[test]
 fn an_invoice_is_requested_from_the_orders_view() {
     let mut model = loaded();
     press(&mut model, "4");

@@ -4,7 +4,7 @@
 
 use crossterm::event::KeyCode;
 use entitle_domain::api::Order;
-use entitle_domain::orders::OrderStatus;
+use entitle_domain::invoices::check_invoiceable;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -56,20 +56,25 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
     let Some(order) = selected(model) else {
         return Some(Vec::new());
     };
+    // What each key may do to the order is the domain's to say (the server checks the same);
+    // a refusal is told in its words, and nothing is asked of the server.
     match act {
-        Act::Pay if order.status == OrderStatus::PendingPayment => {
+        Act::Pay => match order.status.reopen_checkout() {
             // A fresh checkout: the order may be days old, a provider's QR code lives minutes.
-            return Some(vec![fetch(model, Request::ReopenCheckout(order.id))]);
+            Ok(()) => return Some(vec![fetch(model, Request::ReopenCheckout(order.id))]),
+            Err(refusal) => refused(model, refusal),
+        },
+        Act::Invoice => {
+            let total = order.total.in_currency(order.currency);
+            match check_invoiceable(order.status, total) {
+                Ok(()) => {
+                    let form = InvoiceForm::new(order.id, model.account.region);
+                    model.overlays.push(Overlay::InvoiceForm(Box::new(form)));
+                }
+                Err(refusal) => refused(model, refusal),
+            }
         }
-        Act::Pay => {
-            let text = format!("This order is {}", order_status(order.status));
-            model.say(text, Level::Info);
-        }
-        Act::Invoice if order.status == OrderStatus::Paid => {
-            let form = InvoiceForm::new(order.id, model.account.region);
-            model.overlays.push(Overlay::InvoiceForm(Box::new(form)));
-        }
-        Act::Invoice => model.say("Only a paid order is invoiced", Level::Info),
+        Act::Cancel if let Err(refusal) = order.status.cancel() => refused(model, refusal),
         Act::Cancel => {
             let line = format!(
                 "{} {} {}",
@@ -86,6 +91,17 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
         Act::Move => {}
     }
     Some(Vec::new())
+}
+
+/// Puts the domain's refusal on the status line, as a sentence.
+fn refused(model: &mut Model, refusal: impl std::fmt::Display) {
+    let text = refusal.to_string();
+    let mut chars = text.chars();
+    let sentence = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    };
+    model.say(sentence, Level::Info);
 }
 
 /// The columns, and which may go when the table is narrow; the lines take the width left.
