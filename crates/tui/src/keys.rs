@@ -104,6 +104,16 @@ pub fn hints<A>(table: &[Key<A>]) -> Vec<Hint> {
     table.iter().map(|key| (key.label, key.what)).collect()
 }
 
+/// The table's keys whose action `offered` allows now (a dialog's key that acts only in some
+/// of its states), as the footer and the help show them.
+pub fn offered_hints<A: Copy>(table: &[Key<A>], offered: impl Fn(A) -> bool) -> Vec<Hint> {
+    table
+        .iter()
+        .filter(|key| offered(key.action))
+        .map(|key| (key.label, key.what))
+        .collect()
+}
+
 /// The table's keys the footer shows, in the table's order.
 pub fn footer_hints<A>(table: &[Key<A>]) -> Vec<Hint> {
     table
@@ -139,5 +149,19 @@ mod tests {
         assert_eq!(action(TABLE, KeyCode::Enter), Some(Act::Open));
         assert_eq!(action(TABLE, KeyCode::Char('x')), None);
         assert_eq!(hints(TABLE), [("↓/j", "down"), ("Enter", "open")]);
+    }
+
+    #[test]
+    fn the_footer_leaves_out_the_help_only_keys_and_a_state_the_keys_it_does_not_offer() {
+        let table = [
+            Key::new(&[KeyCode::Enter], "Enter", "open", Act::Open),
+            Key::new(&[KeyCode::Down], "↓", "down", Act::Move).help_only(),
+        ];
+        assert_eq!(footer_hints(&table), [("Enter", "open")]);
+        assert_eq!(hints(&table).len(), 2, "the help lists both");
+        assert_eq!(
+            offered_hints(&table, |act| act == Act::Move),
+            [("↓", "down")]
+        );
     }
 }

@@ -129,7 +129,7 @@ pub struct Confirm {
 }
 
 /// Following an order from "Subscribe Now" to paid (or expired, canceled, failed).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PaymentWatch {
     /// Known once the order is created.
     pub order: Option<Order>,

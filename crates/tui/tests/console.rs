@@ -21,7 +21,7 @@ use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::quote::LineKind;
 use entitle_domain::subscription::SubscriptionStatus;
 use entitle_domain::{AccountKind, Currency, Cycle, PaymentMethod, ProductKind, Region};
-use entitle_tui::model::{Command, Level, Model, Msg, Overlay, Reply, Request, Tab};
+use entitle_tui::model::{Command, Level, Model, Msg, Overlay, PaymentWatch, Reply, Request, Tab};
 use entitle_tui::remote::RequestId;
 use entitle_tui::theme::Theme;
 use entitle_tui::update::update;
@@ -677,14 +677,48 @@ fn home_shows_a_renewal_due_and_p_pays_it_on_a_fresh_checkout() {
         panic!("p asks for a fresh checkout");
     };
     assert_eq!(id, due.id);
-    update(
+    // No browser here (the test's console): nothing opens, and the dialog says so.
+    let opened = update(
         &mut model,
         Msg::Reply(reopen, Ok(Reply::Checkout(due.clone()))),
     );
+    assert!(opened.is_empty(), "{opened:?}");
     assert!(
-        matches!(model.overlays.last(), Some(Overlay::Payment(_))),
-        "the payment dialog follows the renewal order"
+        matches!(model.overlays.last(), Some(Overlay::Payment(watch))
+            if watch.not_opened.as_deref().is_some_and(|why| why.starts_with("no browser here"))),
+        "the payment dialog follows the renewal order: {:?}",
+        model.overlays.last()
     );
+    assert!(render(&model).contains(&due.checkout.as_ref().expect("checkout").url));
+}
+
+#[test]
+fn the_sandbox_pays_only_an_unpaid_sandbox_checkout_and_the_footer_says_when() {
+    for (provider, status, offered) in [
+        ("sandbox", OrderStatus::PendingPayment, true),
+        ("alipay", OrderStatus::PendingPayment, false),
+        ("sandbox", OrderStatus::Expired, false),
+    ] {
+        let mut model = loaded();
+        let mut followed = order(status);
+        if let Some(checkout) = followed.checkout.as_mut() {
+            checkout.provider = provider.to_owned();
+        }
+        let watch = PaymentWatch {
+            order: Some(followed),
+            ..PaymentWatch::default()
+        };
+        model.overlays.push(Overlay::Payment(Box::new(watch)));
+        let footer_shows = footer(&render(&model)).contains("p pay in the sandbox");
+        let paid = press(&mut model, "p")
+            .iter()
+            .any(|c| matches!(c, Command::Fetch(_, Request::CompleteSandboxCheckout(_))));
+        assert_eq!(
+            (footer_shows, paid),
+            (offered, offered),
+            "{provider} {status:?}"
+        );
+    }
 }
 
 #[test]

@@ -177,21 +177,20 @@ pub fn draw(model: &Model, tab: Tab, frame: &mut Frame, area: Rect) {
 /// The shown view's list: its selection and how many rows it has (`None` on Home). The one
 /// place the mouse and the move keys find what they move.
 pub fn list(model: &mut Model) -> Option<(&mut Cursor, usize)> {
-    let rows = |data: Option<usize>| data.unwrap_or(0);
     Some(match model.tab {
         Tab::Licenses => (&mut model.licenses.list.cursor, model.licenses.shown.len()),
         Tab::Subscriptions => (
             &mut model.subscription_cursor,
-            rows(model.subscriptions.data.as_ref().map(Vec::len)),
+            model.subscriptions.data.as_ref().map_or(0, Vec::len),
         ),
         Tab::Orders => (
             &mut model.order_cursor,
-            rows(model.orders.data.as_ref().map(Vec::len)),
+            model.orders.data.as_ref().map_or(0, Vec::len),
         ),
         Tab::Invoices => (&mut model.invoices.cursor, model.invoices.rows.len()),
         Tab::Catalog => (
             &mut model.catalog_cursor,
-            rows(model.catalog.data.as_ref().map(Vec::len)),
+            model.catalog.data.as_ref().map_or(0, Vec::len),
         ),
         Tab::Home | Tab::Operator(_) => return None,
     })

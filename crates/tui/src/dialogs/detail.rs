@@ -36,10 +36,7 @@ fn offered(model: &Model, license: &License, act: Act) -> bool {
 
 /// The keys the detail of `license` offers.
 pub fn hints(model: &Model, license: &License) -> Vec<Hint> {
-    KEYS.iter()
-        .filter(|key| offered(model, license, key.action))
-        .map(|key| (key.label, key.what))
-        .collect()
+    keys::offered_hints(KEYS, |act| offered(model, license, act))
 }
 
 /// A key while a license's detail is on top.

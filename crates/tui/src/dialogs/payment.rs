@@ -66,10 +66,7 @@ fn offered(watch: &PaymentWatch, act: Act) -> bool {
 
 /// The keys the dialog offers now.
 pub fn hints(watch: &PaymentWatch) -> Vec<Hint> {
-    KEYS.iter()
-        .filter(|key| offered(watch, key.action))
-        .map(|key| (key.label, key.what))
-        .collect()
+    keys::offered_hints(KEYS, |act| offered(watch, act))
 }
 
 /// What the payment dialog says when the provider's flow is a scan.
@@ -79,14 +76,24 @@ const SCAN_HINT: &str = "scan the QR code with WeChat to pay (or open the URL be
 /// from its creation.
 pub fn begin(model: &mut Model) {
     model.overlays.retain(|o| !matches!(o, Overlay::Wizard(_)));
-    model.overlays.push(Overlay::Payment(Box::new(PaymentWatch {
-        order: None,
-        not_opened: None,
-        opened: false,
-        poll: None,
-        error: None,
-        copied: false,
-    })));
+    let watch = PaymentWatch::default();
+    model.overlays.push(Overlay::Payment(Box::new(watch)));
+}
+
+/// How the checkout of the order followed is shown, the first time it is known: a scan
+/// flow's code is drawn here (nothing to open), else the provider's page opens in the
+/// browser, else (SSH, no display) the dialog says to open the URL, which it shows.
+fn show_checkout(watch: &mut PaymentWatch, can_launch_browser: bool) -> Option<Command> {
+    let checkout = watch.order.as_ref()?.checkout.as_ref()?;
+    if checkout.qr_code.is_some() {
+        watch.not_opened = Some(SCAN_HINT.to_owned());
+        None
+    } else if can_launch_browser {
+        Some(Command::OpenUrl(checkout.url.clone()))
+    } else {
+        watch.not_opened = Some(NO_BROWSER.to_owned());
+        None
+    }
 }
 
 /// Every few ticks, the unpaid order followed is asked for again.
@@ -142,18 +149,9 @@ pub fn on_order(model: &mut Model, id: u64, order: Order) -> Vec<Command> {
     watch.poll = None;
     watch.error = None;
     let first_answer = watch.order.is_none();
-    let url = order.checkout.as_ref().map(|c| c.url.clone());
-    let scan = order.checkout.as_ref().is_some_and(|c| c.qr_code.is_some());
     watch.order = Some(order.clone());
-    if first_answer && let Some(url) = url {
-        if scan {
-            // A scan flow (WeChat Pay): the code is drawn here, nothing to open.
-            watch.not_opened = Some(SCAN_HINT.to_owned());
-        } else if can_launch {
-            commands.push(Command::OpenUrl(url));
-        } else {
-            watch.not_opened = Some(NO_BROWSER.to_owned());
-        }
+    if first_answer {
+        commands.extend(show_checkout(watch, can_launch));
     }
     match order.status {
         OrderStatus::Paid => {
@@ -184,26 +182,13 @@ pub fn on_order(model: &mut Model, id: u64, order: Order) -> Vec<Command> {
 
 /// Reopens an unpaid order's checkout and follows it.
 pub fn reopen(model: &mut Model, order: Order) -> Vec<Command> {
-    let url = order.checkout.as_ref().map(|c| c.url.clone());
     let mut watch = PaymentWatch {
         order: Some(order),
-        not_opened: None,
-        opened: false,
-        poll: None,
-        error: None,
-        copied: false,
+        ..PaymentWatch::default()
     };
-    let mut commands = Vec::new();
-    let scan = watch
-        .order
-        .as_ref()
-        .and_then(|o| o.checkout.as_ref())
-        .is_some_and(|c| c.qr_code.is_some());
-    match url {
-        _ if scan => watch.not_opened = Some(SCAN_HINT.to_owned()),
-        Some(url) if model.can_launch_browser => commands.push(Command::OpenUrl(url)),
-        _ => watch.not_opened = Some(NO_BROWSER.to_owned()),
-    }
+    let commands = show_checkout(&mut watch, model.can_launch_browser)
+        .into_iter()
+        .collect();
     model.overlays.push(Overlay::Payment(Box::new(watch)));
     commands
 }
