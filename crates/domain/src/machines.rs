@@ -24,6 +24,13 @@ stored_enum! {
     }
 }
 
+impl Binding {
+    /// Whether a license of this binding is held by machines (node-locked or floating).
+    pub fn binds(self) -> bool {
+        self != Binding::Unbound
+    }
+}
+
 stored_enum! {
     "snake_case";
     /// Where a machine stands.
@@ -133,7 +140,7 @@ impl Licensing {
 
     /// Whether licenses bind to machines at all.
     pub fn binds(&self) -> bool {
-        self.binding != Binding::Unbound
+        self.binding.binds()
     }
 
     /// Until when a license valid until `valid_until` keeps the software running.

@@ -299,3 +299,12 @@ fn an_activation_is_refused_only_when_it_is_a_move_past_the_limit() {
     assert!(file_is_stale(at(1), at(2)));
     assert!(!file_is_stale(at(2), at(2)));
 }
+
+#[test]
+fn only_an_unbound_product_leaves_its_licenses_free_of_machines() {
+    assert!(Binding::NodeLocked.binds());
+    assert!(Binding::Floating.binds());
+    assert!(!Binding::Unbound.binds());
+    assert!(Licensing::defaults(true).binds());
+    assert!(!Licensing::defaults(false).binds());
+}

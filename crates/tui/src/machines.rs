@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use entitle_domain::api::License;
 use entitle_domain::api::machines::Activation;
-use entitle_domain::machines::Binding;
 use uuid::Uuid;
 
 use crate::keys::{self, Hint, Key};
@@ -61,7 +60,7 @@ pub fn binds(model: &Model, product: &str) -> bool {
         .data
         .as_ref()
         .and_then(|catalog| catalog.iter().find(|p| p.code == product))
-        .is_some_and(|p| p.licensing.binding != Binding::Unbound)
+        .is_some_and(|p| p.licensing.binding.binds())
 }
 
 /// The name of the file written for `hostname`: `<license id>-<hostname>.lic` (never the

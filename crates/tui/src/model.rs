@@ -279,6 +279,18 @@ impl Model {
         self.message = Some((text.into(), level));
     }
 
+    /// Puts a refusal of the domain's (a lower-case clause, as the API words it) on the status
+    /// line as a sentence: asked of the console, the rule says no before the server is asked.
+    pub fn say_refusal(&mut self, refusal: impl std::fmt::Display) {
+        let text = refusal.to_string();
+        let mut chars = text.chars();
+        let sentence = match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => text,
+        };
+        self.say(sentence, Level::Info);
+    }
+
     /// Asks the operator to confirm `action` in a dialog whose default is Cancel.
     pub fn confirm(&mut self, title: impl Into<String>, lines: Vec<String>, action: Action) {
         self.overlays.push(Overlay::Confirm(Confirm {

@@ -942,6 +942,38 @@ fn invoices_view() {
 }
 
 #[test]
+fn the_licenses_view_asks_the_domain_whether_a_license_is_consumed_or_activated() {
+    let mut model = loaded();
+    press(&mut model, "2");
+    // The first row is a DR license: used for its whole term, never consumed.
+    press(&mut model, "c");
+    assert!(model.overlays.is_empty(), "{:?}", model.overlays);
+    assert!(
+        matches!(&model.message, Some((text, Level::Info)) if text.starts_with("Only one-time licenses are consumed")),
+        "{:?}",
+        model.message
+    );
+    // The failback license (the third row) is one-time: consuming it asks first.
+    press(&mut model, "jjc");
+    assert!(matches!(model.overlays.last(), Some(Overlay::Confirm(_))));
+    key(&mut model, KeyCode::Esc);
+    // Once expired, neither consumed nor activated: the domain says when it ended.
+    if let Some(row) = model.licenses.list.rows.get_mut(2) {
+        row.valid_until = now() - Duration::days(1);
+    }
+    for action in ["c", "a"] {
+        model.message = None;
+        press(&mut model, action);
+        assert!(model.overlays.is_empty(), "{action}: {:?}", model.overlays);
+        assert!(
+            matches!(&model.message, Some((text, _)) if text.starts_with("This license expired")),
+            "{action}: {:?}",
+            model.message
+        );
+    }
+}
+
+#[test]
 fn the_orders_view_asks_the_domain_what_an_order_allows_and_says_why_not() {
     let mut model = loaded();
     press(&mut model, "4");

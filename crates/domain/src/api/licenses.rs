@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::calendar::Cycle;
-use crate::licenses::{LicenseSource, LicenseStatus};
+use crate::licenses::{LicenseSource, LicenseState, LicenseStatus};
 use crate::region::PaymentMethod;
 use crate::subscription::SubscriptionStatus;
 
@@ -43,6 +43,18 @@ pub struct License {
     pub consumed_at: Nullable<DateTime<Utc>>,
     /// What consumed it (a failback run's reference).
     pub consumed_reference: Nullable<String>,
+}
+
+impl License {
+    /// Its facts as the license rules take them ([`LicenseState`]), so a client asks the
+    /// domain what the license allows before the server is asked.
+    pub fn state(&self) -> LicenseState {
+        LicenseState {
+            stored: self.status,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+        }
+    }
 }
 
 /// One page of licenses, oldest first.

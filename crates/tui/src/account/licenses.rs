@@ -7,7 +7,9 @@
 pub mod table;
 
 use crossterm::event::KeyCode;
-use entitle_domain::api::{License, LicensePage};
+use entitle_domain::ProductKind;
+use entitle_domain::api::{License, LicensePage, ProductView};
+use entitle_domain::licenses::LicenseRefusal;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -98,6 +100,14 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
             commands
         }
         Act::Export => crate::machines::open_export(model, &license),
+        Act::Consume if let Err(refusal) = consumable(model, &license) => {
+            model.say_refusal(refusal);
+            Vec::new()
+        }
+        Act::Activate if let Err(refusal) = activatable(model, &license) => {
+            model.say_refusal(refusal);
+            Vec::new()
+        }
         Act::Consume => {
             let product = model.product_name(&license.product).to_owned();
             model.confirm(
@@ -128,6 +138,36 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
         }
         Act::Move | Act::Filter | Act::Sort => Vec::new(),
     })
+}
+
+/// Whether `license` may be consumed now, as the domain rules ([`LicenseState::check_consume`])
+/// say: once the catalog tells whether its product is one-time (till then, the server says).
+///
+/// [`LicenseState::check_consume`]: entitle_domain::licenses::LicenseState::check_consume
+fn consumable(model: &Model, license: &License) -> Result<(), LicenseRefusal> {
+    match product(model, &license.product) {
+        Some(p) => license
+            .state()
+            .check_consume(p.kind == ProductKind::OneTime, model.now),
+        None => Ok(()),
+    }
+}
+
+/// Whether `license` may be activated on a host now ([`LicenseState::check_activate`]).
+///
+/// [`LicenseState::check_activate`]: entitle_domain::licenses::LicenseState::check_activate
+fn activatable(model: &Model, license: &License) -> Result<(), LicenseRefusal> {
+    match product(model, &license.product) {
+        Some(p) => license
+            .state()
+            .check_activate(p.licensing.binding.binds(), model.now),
+        None => Ok(()),
+    }
+}
+
+/// The catalog's product `code`, once the catalog is known.
+fn product<'a>(model: &'a Model, code: &str) -> Option<&'a ProductView> {
+    model.catalog.data.as_ref()?.iter().find(|p| p.code == code)
 }
 
 /// Asks for the first page again; its answer replaces the rows (kept until then).

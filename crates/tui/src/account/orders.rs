@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 
 use crate::invoice_form::InvoiceForm;
 use crate::keys::{self, Hint, Key};
-use crate::model::{Action, Command, Level, Model, Overlay, Request};
+use crate::model::{Action, Command, Model, Overlay, Request};
 use crate::names::order_status;
 use crate::paged::MOVE_KEYS;
 use crate::requests::fetch;
@@ -62,7 +62,7 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
         Act::Pay => match order.status.reopen_checkout() {
             // A fresh checkout: the order may be days old, a provider's QR code lives minutes.
             Ok(()) => return Some(vec![fetch(model, Request::ReopenCheckout(order.id))]),
-            Err(refusal) => refused(model, refusal),
+            Err(refusal) => model.say_refusal(refusal),
         },
         Act::Invoice => {
             let total = order.total.in_currency(order.currency);
@@ -71,10 +71,10 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
                     let form = InvoiceForm::new(order.id, model.account.region);
                     model.overlays.push(Overlay::InvoiceForm(Box::new(form)));
                 }
-                Err(refusal) => refused(model, refusal),
+                Err(refusal) => model.say_refusal(refusal),
             }
         }
-        Act::Cancel if let Err(refusal) = order.status.cancel() => refused(model, refusal),
+        Act::Cancel if let Err(refusal) = order.status.cancel() => model.say_refusal(refusal),
         Act::Cancel => {
             let line = format!(
                 "{} {} {}",
@@ -91,17 +91,6 @@ pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
         Act::Move => {}
     }
     Some(Vec::new())
-}
-
-/// Puts the domain's refusal on the status line, as a sentence.
-fn refused(model: &mut Model, refusal: impl std::fmt::Display) {
-    let text = refusal.to_string();
-    let mut chars = text.chars();
-    let sentence = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
-    };
-    model.say(sentence, Level::Info);
 }
 
 /// The columns, and which may go when the table is narrow; the lines take the width left.
