@@ -91,8 +91,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     if !model.overlays.is_empty() {
         return crate::dialogs::on_key(model, key);
     }
-    // The licenses filter line has every key while it is typed (`q` is a letter there).
-    if model.tab == Tab::Licenses && model.licenses.filter.typing {
+    if account::typing(model) {
         return account::on_key(model, key.code).unwrap_or_default();
     }
     model.message = None;

@@ -15,7 +15,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Table;
 
-use crate::filter::FILTER_KEYS;
 use crate::keys::{self, Hint, Key};
 use crate::model::{Action, Command, Level, Model, Overlay, Request};
 use crate::names::license_status;
@@ -55,15 +54,6 @@ const KEYS: &[Key<Act>] = &[
 /// The view's keys.
 pub fn hints() -> Vec<Hint> {
     keys::hints(KEYS)
-}
-
-/// The filter line's keys while the filter is typed, else `None`.
-pub fn typing_hints(model: &Model) -> Option<Vec<Hint>> {
-    model
-        .licenses
-        .filter
-        .typing
-        .then(|| keys::hints(FILTER_KEYS))
 }
 
 /// A key on the licenses view (into the filter while it is typed); `None` leaves it to the

@@ -135,6 +135,17 @@ pub fn on_error(model: &mut Model, id: RequestId, message: &str) -> bool {
             .accept(id, Err(message.to_owned()), now)
 }
 
+/// Whether the shown account view's filter line is being typed: it then has every key
+/// (`q` is a letter there), before an admin's keys and the global ones.
+pub fn typing(model: &Model) -> bool {
+    model.tab == Tab::Licenses && model.licenses.filter.typing
+}
+
+/// The filter line's keys while it is typed (see [`typing`]).
+pub fn typing_hints(model: &Model) -> Option<Vec<Hint>> {
+    typing(model).then(|| crate::keys::hints(crate::filter::FILTER_KEYS))
+}
+
 /// A key on the account view shown; `None` when the view has no such key.
 pub fn on_key(model: &mut Model, code: KeyCode) -> Option<Vec<Command>> {
     match model.tab {

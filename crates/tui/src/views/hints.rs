@@ -4,16 +4,14 @@
 //! hidden under a dialog, nor a key nothing handles.
 
 use crate::keys::Hint;
-use crate::model::{Model, Tab};
+use crate::model::Model;
 
 /// The keys of what has focus. "? help" is not among them: the footer always ends with it.
 pub fn focused(model: &Model) -> Vec<Hint> {
     if let Some(top) = model.overlays.last() {
         return crate::dialogs::hints(model, top);
     }
-    if model.tab == Tab::Licenses
-        && let Some(keys) = crate::account::licenses::typing_hints(model)
-    {
+    if let Some(keys) = crate::account::typing_hints(model) {
         return keys;
     }
     if let Some(keys) = crate::operator::typing_hints(model) {
