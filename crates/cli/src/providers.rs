@@ -94,14 +94,31 @@ pub struct ProviderArgs {
     stripe_api_base: String,
 }
 
-fn read(path: &std::path::Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+/// One provider's settings being read: once any is given all are required, and the first
+/// missing one stops the start with its variable's name.
+struct Required {
+    provider: &'static str,
 }
 
-fn required<T>(value: Option<T>, name: &str, provider: &str) -> anyhow::Result<T> {
-    match value {
-        Some(value) => Ok(value),
-        None => bail!("{provider} is partly configured: {name} is missing"),
+impl Required {
+    /// The value, as the setting's type (a secret becomes a `SecretString`).
+    fn value<T: Clone + Into<U>, U>(&self, value: &Option<T>, name: &str) -> anyhow::Result<U> {
+        match value {
+            Some(value) => Ok(value.clone().into()),
+            None => bail!("{} is partly configured: {name} is missing", self.provider),
+        }
+    }
+
+    /// A file's text: keys are read from files, so no secret is on a command line.
+    fn file<T: From<String>>(
+        &self,
+        path: &Option<std::path::PathBuf>,
+        name: &str,
+    ) -> anyhow::Result<T> {
+        let path: std::path::PathBuf = self.value(path, name)?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        Ok(text.into())
     }
 }
 
@@ -114,23 +131,17 @@ impl ProviderArgs {
         {
             return Ok(None);
         }
-        let provider = "Alipay";
+        let need = Required { provider: "Alipay" };
         Ok(Some(AlipaySettings {
-            app_id: required(
-                self.alipay_app_id.clone(),
-                "ENTITLE_ALIPAY_APP_ID",
-                provider,
-            )?,
-            private_key: read(&required(
-                self.alipay_private_key_file.clone(),
+            app_id: need.value(&self.alipay_app_id, "ENTITLE_ALIPAY_APP_ID")?,
+            private_key: need.file(
+                &self.alipay_private_key_file,
                 "ENTITLE_ALIPAY_PRIVATE_KEY_FILE",
-                provider,
-            )?)?,
-            alipay_public_key: read(&required(
-                self.alipay_public_key_file.clone(),
+            )?,
+            alipay_public_key: need.file(
+                &self.alipay_public_key_file,
                 "ENTITLE_ALIPAY_PUBLIC_KEY_FILE",
-                provider,
-            )?)?,
+            )?,
             gateway: gateway_of(&self.alipay_gateway),
         }))
     }
@@ -147,35 +158,24 @@ impl ProviderArgs {
         {
             return Ok(None);
         }
-        let provider = "WeChat Pay";
+        let need = Required {
+            provider: "WeChat Pay",
+        };
         Ok(Some(WechatPaySettings {
-            appid: required(self.wechat_appid.clone(), "ENTITLE_WECHAT_APPID", provider)?,
-            mchid: required(self.wechat_mchid.clone(), "ENTITLE_WECHAT_MCHID", provider)?,
-            private_key: read(&required(
-                self.wechat_private_key_file.clone(),
+            appid: need.value(&self.wechat_appid, "ENTITLE_WECHAT_APPID")?,
+            mchid: need.value(&self.wechat_mchid, "ENTITLE_WECHAT_MCHID")?,
+            private_key: need.file(
+                &self.wechat_private_key_file,
                 "ENTITLE_WECHAT_PRIVATE_KEY_FILE",
-                provider,
-            )?)?,
-            serial_no: required(
-                self.wechat_serial_no.clone(),
-                "ENTITLE_WECHAT_SERIAL_NO",
-                provider,
             )?,
-            apiv3_key: required(
-                self.wechat_apiv3_key.clone(),
-                "ENTITLE_WECHAT_APIV3_KEY",
-                provider,
-            )?,
-            public_key: read(&required(
-                self.wechat_public_key_file.clone(),
+            serial_no: need.value(&self.wechat_serial_no, "ENTITLE_WECHAT_SERIAL_NO")?,
+            apiv3_key: need.value(&self.wechat_apiv3_key, "ENTITLE_WECHAT_APIV3_KEY")?,
+            public_key: need.file(
+                &self.wechat_public_key_file,
                 "ENTITLE_WECHAT_PUBLIC_KEY_FILE",
-                provider,
-            )?)?,
-            public_key_id: required(
-                self.wechat_public_key_id.clone(),
-                "ENTITLE_WECHAT_PUBLIC_KEY_ID",
-                provider,
             )?,
+            public_key_id: need
+                .value(&self.wechat_public_key_id, "ENTITLE_WECHAT_PUBLIC_KEY_ID")?,
             api_base: self.wechat_api_base.clone(),
         }))
     }
@@ -188,7 +188,7 @@ impl ProviderArgs {
         {
             return Ok(None);
         }
-        let provider = "PayPal";
+        let need = Required { provider: "PayPal" };
         let cert_url_prefixes = if self.paypal_cert_url_prefixes.is_empty() {
             DEFAULT_CERT_URL_PREFIXES
                 .iter()
@@ -198,21 +198,10 @@ impl ProviderArgs {
             self.paypal_cert_url_prefixes.clone()
         };
         Ok(Some(PaypalSettings {
-            client_id: required(
-                self.paypal_client_id.clone(),
-                "ENTITLE_PAYPAL_CLIENT_ID",
-                provider,
-            )?,
-            client_secret: required(
-                self.paypal_client_secret.clone(),
-                "ENTITLE_PAYPAL_CLIENT_SECRET",
-                provider,
-            )?,
-            webhook_id: required(
-                self.paypal_webhook_id.clone(),
-                "ENTITLE_PAYPAL_WEBHOOK_ID",
-                provider,
-            )?,
+            client_id: need.value(&self.paypal_client_id, "ENTITLE_PAYPAL_CLIENT_ID")?,
+            client_secret: need
+                .value(&self.paypal_client_secret, "ENTITLE_PAYPAL_CLIENT_SECRET")?,
+            webhook_id: need.value(&self.paypal_webhook_id, "ENTITLE_PAYPAL_WEBHOOK_ID")?,
             api_base: api_base_of(&self.paypal_api_base),
             cert_url_prefixes,
             verify: match self.paypal_verify.as_str() {
@@ -228,18 +217,11 @@ impl ProviderArgs {
         if self.stripe_secret_key.is_none() && self.stripe_webhook_secret.is_none() {
             return Ok(None);
         }
-        let provider = "Stripe";
+        let need = Required { provider: "Stripe" };
         Ok(Some(StripeSettings {
-            secret_key: required(
-                self.stripe_secret_key.clone(),
-                "ENTITLE_STRIPE_SECRET_KEY",
-                provider,
-            )?,
-            webhook_secret: required(
-                self.stripe_webhook_secret.clone(),
-                "ENTITLE_STRIPE_WEBHOOK_SECRET",
-                provider,
-            )?,
+            secret_key: need.value(&self.stripe_secret_key, "ENTITLE_STRIPE_SECRET_KEY")?,
+            webhook_secret: need
+                .value(&self.stripe_webhook_secret, "ENTITLE_STRIPE_WEBHOOK_SECRET")?,
             api_base: self.stripe_api_base.trim_end_matches('/').to_owned(),
         }))
     }

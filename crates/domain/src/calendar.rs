@@ -59,17 +59,24 @@ pub fn months_left(now: DateTime<Utc>, end: DateTime<Utc>) -> u32 {
     n
 }
 
+/// A UTC instant of the wall clock, for the domain's tests: `utc(2026, 1, 31, 9, 30)`.
+#[cfg(test)]
+pub(crate) fn utc(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(year, month, day, hour, minute, 0)
+        .single()
+        .expect("a valid test date")
+}
+
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, TimeZone};
+    use chrono::Duration;
     use proptest::prelude::*;
 
     use super::*;
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
-            .single()
-            .expect("valid date")
+        utc(y, m, d, 12, 0)
     }
 
     #[test]

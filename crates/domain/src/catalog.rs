@@ -204,6 +204,25 @@ pub(crate) mod fixtures {
     use rust_decimal_macros::dec;
 
     use super::*;
+    use crate::account::AccountKind;
+    use crate::eligibility::Buyer;
+    use crate::region::Region;
+
+    /// An individual in China.
+    pub const CN: Buyer = Buyer {
+        kind: AccountKind::Individual,
+        region: Region::Cn,
+    };
+    /// An individual elsewhere.
+    pub const INTL: Buyer = Buyer {
+        kind: AccountKind::Individual,
+        region: Region::Intl,
+    };
+    /// An enterprise elsewhere.
+    pub const ENTERPRISE_INTL: Buyer = Buyer {
+        kind: AccountKind::Enterprise,
+        region: Region::Intl,
+    };
 
     fn prices(monthly_cny: Decimal, monthly_usd: Decimal) -> Vec<Price> {
         let mut prices = Vec::new();

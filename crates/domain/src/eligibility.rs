@@ -152,20 +152,15 @@ mod tests {
     use crate::api::ProblemCode;
     use crate::catalog::fixtures;
 
-    const CN_INDIVIDUAL: Buyer = Buyer {
-        kind: AccountKind::Individual,
-        region: Region::Cn,
-    };
-
     #[test]
     fn enterprise_is_for_enterprise_accounts_only() {
         assert_eq!(
-            check_product_for(CN_INDIVIDUAL, &fixtures::enterprise()).map_err(|r| r.code()),
+            check_product_for(fixtures::CN, &fixtures::enterprise()).map_err(|r| r.code()),
             Err(ProblemCode::AccountKindNotAllowed)
         );
         let enterprise = Buyer {
             kind: AccountKind::Enterprise,
-            ..CN_INDIVIDUAL
+            ..fixtures::CN
         };
         assert!(check_product_for(enterprise, &fixtures::enterprise()).is_ok());
     }
@@ -177,7 +172,7 @@ mod tests {
             ..fixtures::dr()
         };
         assert_eq!(
-            check_product_for(CN_INDIVIDUAL, &retired).map_err(|r| r.code()),
+            check_product_for(fixtures::CN, &retired).map_err(|r| r.code()),
             Err(ProblemCode::ProductUnavailable)
         );
     }

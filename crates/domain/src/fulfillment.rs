@@ -207,25 +207,20 @@ pub fn grant_seats(held: &HeldSubscription, seats: u32, paid_at: DateTime<Utc>) 
 #[cfg(test)]
 mod tests {
     use crate::api::ProblemCode;
-    use chrono::TimeZone;
+    use crate::calendar::utc;
 
     use super::*;
     use crate::catalog::fixtures;
 
     fn paid_at() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 0)
-            .single()
-            .expect("valid")
+        utc(2026, 1, 31, 10, 0)
     }
 
     #[test]
     fn three_annual_dr_licenses_bring_three_failbacks_ending_with_the_term() {
         let grant = grant_purchase(&fixtures::dr(), Some(Cycle::Year), 3, 1, true, paid_at())
             .expect("granted");
-        let year_later = Utc
-            .with_ymd_and_hms(2027, 1, 31, 10, 0, 0)
-            .single()
-            .expect("valid");
+        let year_later = utc(2027, 1, 31, 10, 0);
         let subscription = grant.subscription.expect("a subscription");
         assert_eq!(subscription.period_end, year_later);
         assert_eq!(subscription.anchor, paid_at());
@@ -245,12 +240,7 @@ mod tests {
             grant_purchase(&fixtures::failback(), None, 2, 1, false, paid_at()).expect("granted");
         assert_eq!(grant.subscription, None);
         assert_eq!(grant.licenses[0].count, 2);
-        assert_eq!(
-            grant.licenses[0].valid_until,
-            Utc.with_ymd_and_hms(2026, 4, 30, 10, 0, 0)
-                .single()
-                .expect("valid")
-        );
+        assert_eq!(grant.licenses[0].valid_until, utc(2026, 4, 30, 10, 0));
     }
 
     #[test]
@@ -266,10 +256,7 @@ mod tests {
 
     #[test]
     fn a_trial_is_once_per_account_and_only_where_offered() {
-        let buyer = Buyer {
-            kind: crate::AccountKind::Individual,
-            region: crate::Region::Cn,
-        };
+        let buyer = fixtures::CN;
         assert!(check_trial(buyer, &fixtures::premium(), false, None).is_ok());
         assert_eq!(
             check_trial(buyer, &fixtures::premium(), true, None).map_err(|r| r.code()),

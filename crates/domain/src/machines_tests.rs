@@ -1,12 +1,11 @@
-use chrono::{Duration, TimeZone};
+use chrono::Duration;
 use proptest::prelude::*;
 
 use super::*;
+use crate::calendar::utc;
 
 fn at(day: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2027, 1, day, 0, 0, 0)
-        .single()
-        .expect("valid date")
+    utc(2027, 1, day, 0, 0)
 }
 
 fn dr() -> Licensing {

@@ -135,30 +135,22 @@ pub fn quote_renewal(
 #[cfg(test)]
 mod tests {
     use crate::api::ProblemCode;
-    use chrono::TimeZone;
+    use crate::calendar::utc;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
 
     use super::*;
-    use crate::account::AccountKind;
-    use crate::catalog::fixtures;
+    use crate::catalog::fixtures::{self, CN, INTL};
     use crate::money::Currency;
-    use crate::region::Region;
     use crate::subscription::SubscriptionStatus;
 
-    const CN: Buyer = Buyer {
-        kind: AccountKind::Individual,
-        region: Region::Cn,
-    };
-    const INTL: Buyer = Buyer {
-        kind: AccountKind::Individual,
-        region: Region::Intl,
-    };
-
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 31, 9, 30, 0)
-            .single()
-            .expect("valid")
+        utc(2026, 1, 31, 9, 30)
+    }
+
+    /// The quote of a first purchase (nothing held), at [`now`].
+    fn first_quote(buyer: Buyer, product: &Product, choice: PurchaseChoice) -> Quote {
+        quote_purchase(buyer, product, choice, None, now()).expect("priced")
     }
 
     fn choice(cycle: Option<Cycle>, quantity: u32, periods: u32) -> PurchaseChoice {
@@ -186,12 +178,7 @@ mod tests {
         assert_eq!(quote.lines[1].product.as_str(), "failback");
         assert_eq!(quote.lines[1].quantity, 3);
         assert_eq!(quote.total.amount(), dec!(5970.00));
-        assert_eq!(
-            quote.coverage.end,
-            Utc.with_ymd_and_hms(2027, 1, 31, 9, 30, 0)
-                .single()
-                .expect("valid")
-        );
+        assert_eq!(quote.coverage.end, utc(2027, 1, 31, 9, 30));
     }
 
     #[test]
@@ -207,27 +194,16 @@ mod tests {
         assert_eq!(quote.total.amount(), dec!(174.00));
         assert_eq!(quote.lines[0].periods, Some(3));
         // Jan 31 + 3 months, from the anchor: Apr 30.
-        assert_eq!(
-            quote.coverage.end,
-            Utc.with_ymd_and_hms(2026, 4, 30, 9, 30, 0)
-                .single()
-                .expect("valid")
-        );
+        assert_eq!(quote.coverage.end, utc(2026, 4, 30, 9, 30));
     }
 
     #[test]
     fn failback_is_bought_by_quantity_and_valid_three_months() {
-        let quote = quote_purchase(CN, &fixtures::failback(), choice(None, 2, 1), None, now())
-            .expect("priced");
+        let quote = first_quote(CN, &fixtures::failback(), choice(None, 2, 1));
         assert_eq!(quote.lines.len(), 1);
         assert_eq!(quote.total.amount(), dec!(198.00));
         assert_eq!(quote.lines[0].periods, None);
-        assert_eq!(
-            quote.coverage.end,
-            Utc.with_ymd_and_hms(2026, 4, 30, 9, 30, 0)
-                .single()
-                .expect("valid")
-        );
+        assert_eq!(quote.coverage.end, utc(2026, 4, 30, 9, 30));
     }
 
     #[test]

@@ -1,30 +1,20 @@
 //! The proration rules' tests: billable months, upgrades and their refusals, seats.
 
 use crate::api::ProblemCode;
-use chrono::{Duration, TimeZone};
+use crate::calendar::utc;
+use chrono::Duration;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use super::*;
 use crate::calendar::{Cycle, add_months};
-use crate::catalog::{ProductCode, fixtures};
-use crate::region::Region;
+use crate::catalog::ProductCode;
+use crate::catalog::fixtures::{self, CN, ENTERPRISE_INTL};
 use crate::subscription::SubscriptionStatus;
 
-const CN: Buyer = Buyer {
-    kind: AccountKind::Individual,
-    region: Region::Cn,
-};
-const ENTERPRISE_INTL: Buyer = Buyer {
-    kind: AccountKind::Enterprise,
-    region: Region::Intl,
-};
-
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0)
-        .single()
-        .expect("valid")
+    utc(2026, 3, 10, 8, 0)
 }
 
 fn paid(product: &Product, end: DateTime<Utc>) -> HeldSubscription {

@@ -174,16 +174,14 @@ mod failed_charges {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use crate::calendar::utc;
     use proptest::prelude::*;
 
     use super::*;
     use crate::calendar::add_months;
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 8, 0, 0)
-            .single()
-            .expect("valid")
+        utc(y, m, d, 8, 0)
     }
 
     #[test]

@@ -6,28 +6,16 @@ use serde::{Deserialize, Serialize};
 /// description lists them all, issue 19) and its variant.
 macro_rules! problem_codes {
     ($($(#[doc = $doc:literal])+ $variant:ident = $code:literal,)+) => {
-        /// The stable, machine-readable code of a problem: a closed set, each documented.
-        #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            Hash,
-            serde::Serialize,
-            serde::Deserialize,
-            strum::Display,
-            strum::EnumString,
-            strum::IntoStaticStr,
-            strum::EnumIter,
-        )]
-        pub enum ProblemCode {
-            $(
-                $(#[doc = $doc])+
-                #[serde(rename = $code)]
-                #[strum(serialize = $code)]
-                $variant,
-            )+
+        $crate::stored::closed_set! {
+            /// The stable, machine-readable code of a problem: a closed set, each documented.
+            pub enum ProblemCode {
+                $(
+                    $(#[doc = $doc])+
+                    #[serde(rename = $code)]
+                    #[strum(serialize = $code)]
+                    $variant,
+                )+
+            }
         }
 
         impl ProblemCode {

@@ -1,8 +1,9 @@
 use crate::api::ProblemCode;
-use chrono::{Duration, TimeZone, Utc, Weekday};
+use chrono::{Duration, Weekday};
 use rust_decimal_macros::dec;
 
 use super::*;
+use crate::calendar::utc;
 use crate::money::Currency;
 
 #[test]
@@ -188,14 +189,8 @@ fn schedules_parse_from_weekday_time_and_offset() {
 fn the_batch_due_is_the_last_monday_ten_oclock_in_china() {
     let schedule = BatchSchedule::default();
     // Tuesday 2026-11-24 10:00 UTC is Tuesday 18:00 in China: Monday's batch is due.
-    let tuesday = Utc
-        .with_ymd_and_hms(2026, 11, 24, 10, 0, 0)
-        .single()
-        .expect("valid");
-    let monday_ten_cn = Utc
-        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
-        .single()
-        .expect("valid");
+    let tuesday = utc(2026, 11, 24, 10, 0);
+    let monday_ten_cn = utc(2026, 11, 23, 2, 0);
     assert_eq!(schedule.last_due(tuesday), Some(monday_ten_cn));
     // Monday 09:59 in China: last week's batch.
     let just_before = monday_ten_cn - Duration::minutes(1);

@@ -15,6 +15,7 @@
 //! - Renewals: Alipay's cycle deduct needs a product approval most vendors lack, so a
 //!   subscription paid with Alipay renews by pay to renew.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,9 +27,9 @@ use poem::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
 use super::{
-    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
-    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SessionRef, out_trade_no,
-    session_of_trade_no,
+    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart, Identity,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, ProviderResult, SessionRef,
+    out_trade_no, session_of_trade_no,
 };
 
 /// The provider's name.
@@ -36,24 +37,15 @@ pub const NAME: &str = "alipay";
 
 /// Alipay's settings (`entitle serve --help`). Keys are PEM text or bare base64; `Debug` shows
 /// no key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AlipaySettings {
     pub app_id: String,
     /// The app's private key, PKCS#1 or PKCS#8.
-    pub private_key: String,
+    pub private_key: SecretString,
     /// Alipay's public key, SPKI.
     pub alipay_public_key: String,
     /// The gateway URL (live, Alipay's sandbox, or a fake's).
     pub gateway: String,
-}
-
-impl std::fmt::Debug for AlipaySettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AlipaySettings")
-            .field("app_id", &self.app_id)
-            .field("gateway", &self.gateway)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The gateway a setting names: `live` (the default), `sandbox`, or any URL.
@@ -82,7 +74,7 @@ impl AlipayProvider {
     pub fn new(settings: &AlipaySettings, public_url: &str) -> Result<Self, String> {
         Ok(AlipayProvider {
             app_id: settings.app_id.clone(),
-            key: SigningKey::parse(&settings.private_key)
+            key: SigningKey::parse(settings.private_key.expose_secret())
                 .map_err(|e| format!("the app private key: {e}"))?,
             alipay_key: VerifyingKey::parse(&settings.alipay_public_key)
                 .map_err(|e| format!("the Alipay public key: {e}"))?,
@@ -104,7 +96,7 @@ impl AlipayProvider {
 
     /// Posts the signed `form` of `method` to the gateway and returns Alipay's answer once its
     /// signature verifies: an answer that does not verify is never believed.
-    async fn call(&self, method: &str, form: String) -> Result<serde_json::Value, ProviderError> {
+    async fn call(&self, method: &str, form: String) -> ProviderResult<serde_json::Value> {
         let body = self
             .http
             .post(&self.gateway)
@@ -180,22 +172,14 @@ impl AlipayProvider {
 
 #[async_trait::async_trait]
 impl PaymentProvider for AlipayProvider {
-    fn name(&self) -> &'static str {
-        NAME
+    fn identity(&self) -> &'static Identity {
+        &Identity {
+            name: NAME,
+            methods: &[PaymentMethod::Alipay],
+        }
     }
 
-    fn methods(&self) -> &'static [PaymentMethod] {
-        &[PaymentMethod::Alipay]
-    }
-
-    fn charges_saved(&self, _method: PaymentMethod) -> bool {
-        false
-    }
-
-    async fn start_checkout(
-        &self,
-        request: &CheckoutRequest<'_>,
-    ) -> Result<CheckoutStart, ProviderError> {
+    async fn start_checkout(&self, request: &CheckoutRequest<'_>) -> ProviderResult<CheckoutStart> {
         Ok(CheckoutStart {
             url: format!("{}/pay/{}", self.public_url, request.session_id),
             qr_code: None,
@@ -252,10 +236,7 @@ impl PaymentProvider for AlipayProvider {
         }
     }
 
-    async fn query(
-        &self,
-        session: &SessionRef<'_>,
-    ) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> ProviderResult<Option<PaymentNotice>> {
         let form = protocol::query_form(
             &self.key,
             &self.app_id,
@@ -295,7 +276,7 @@ impl PaymentProvider for AlipayProvider {
 
     /// `alipay.trade.close`. A trade Alipay never created (the buyer never opened the page)
     /// has nothing to close.
-    async fn close(&self, session: &SessionRef<'_>) -> Result<(), ProviderError> {
+    async fn close(&self, session: &SessionRef<'_>) -> ProviderResult<()> {
         let biz = serde_json::json!({ "out_trade_no": out_trade_no(session.id) }).to_string();
         let params = protocol::request_params(
             &self.key,

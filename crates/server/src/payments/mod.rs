@@ -257,7 +257,7 @@ pub struct CallbackFailure {
 
 /// The minor units of `amount` for `provider`, which takes USD only (region `intl`: PayPal and
 /// Stripe); another currency or an amount out of range is refused before anything is sent.
-pub fn usd_minor(amount: Money, provider: &'static str) -> Result<i64, ProviderError> {
+pub fn usd_minor(amount: Money, provider: &'static str) -> ProviderResult<i64> {
     let refused = |detail: String| ProviderError::Refused { provider, detail };
     if amount.currency() != entitle_domain::Currency::Usd {
         return Err(refused(format!(
@@ -307,14 +307,33 @@ pub fn session_of_trade_no(out_trade_no: &str) -> Option<Uuid> {
         .flatten()
 }
 
+/// Who a provider is: the same for every instance of it, so each states it once as a constant.
+#[derive(Debug)]
+pub struct Identity {
+    /// As orders, checkouts and its routes (`/v1/payments/{name}/…`) say.
+    pub name: &'static str,
+    /// The payment methods it takes.
+    pub methods: &'static [PaymentMethod],
+}
+
+/// What a provider's calls answer.
+pub type ProviderResult<T> = Result<T, ProviderError>;
+
 /// A payment provider.
 #[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync + Debug {
+    /// Its name and methods.
+    fn identity(&self) -> &'static Identity;
+
     /// The provider's name, as orders, checkouts and its routes (`/v1/payments/{name}/…`) say.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.identity().name
+    }
 
     /// The payment methods it takes.
-    fn methods(&self) -> &'static [PaymentMethod];
+    fn methods(&self) -> &'static [PaymentMethod] {
+        self.identity().methods
+    }
 
     /// Whether its payments' times are on the server's clock (the sandbox, which lives on it)
     /// rather than real time (every real provider).
@@ -323,8 +342,11 @@ pub trait PaymentProvider: Send + Sync + Debug {
     }
 
     /// Whether it can charge a saved `method` off-session (renewals); where it cannot, a
-    /// renewal is paid by the customer (pay to renew).
-    fn charges_saved(&self, method: PaymentMethod) -> bool;
+    /// renewal is paid by the customer (pay to renew). Most providers cannot.
+    fn charges_saved(&self, method: PaymentMethod) -> bool {
+        let _ = method;
+        false
+    }
 
     /// Whether its saved-method charges need the reference the first payment saved
     /// ([`PaymentNotice::saved_method`]): a subscription without one pays to renew. The
@@ -334,10 +356,7 @@ pub trait PaymentProvider: Send + Sync + Debug {
     }
 
     /// Starts a checkout at the provider: what the customer is shown to pay it.
-    async fn start_checkout(
-        &self,
-        request: &CheckoutRequest<'_>,
-    ) -> Result<CheckoutStart, ProviderError>;
+    async fn start_checkout(&self, request: &CheckoutRequest<'_>) -> ProviderResult<CheckoutStart>;
 
     /// Where Entitle's `/pay/{session}` page sends the browser, for providers whose page is
     /// reached by a URL signed when it is opened (Alipay); `None` where the page shows a QR
@@ -364,13 +383,12 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// What became of the checkout `session`: `Some` once paid (or declined), `None` while
     /// the customer has not paid, [`ProviderError::Pending`] while the provider finishes a
     /// payment.
-    async fn query(&self, session: &SessionRef<'_>)
-    -> Result<Option<PaymentNotice>, ProviderError>;
+    async fn query(&self, session: &SessionRef<'_>) -> ProviderResult<Option<PaymentNotice>>;
 
     /// Stops the provider taking payment for `session` (a fresh checkout superseded it, or its
     /// order was canceled), so that one order is not paid twice. Best effort: a checkout the
     /// provider still takes is reconciled like any other, and a second payment is recorded.
-    async fn close(&self, session: &SessionRef<'_>) -> Result<(), ProviderError> {
+    async fn close(&self, session: &SessionRef<'_>) -> ProviderResult<()> {
         let _ = session;
         Ok(())
     }
@@ -380,10 +398,7 @@ pub trait PaymentProvider: Send + Sync + Debug {
 
     /// Charges the customer's saved method for a renewal off-session, idempotently per
     /// order. Only where [`PaymentProvider::charges_saved`] says it can.
-    async fn charge_saved(
-        &self,
-        charge: &SavedMethodCharge<'_>,
-    ) -> Result<SavedCharge, ProviderError> {
+    async fn charge_saved(&self, charge: &SavedMethodCharge<'_>) -> ProviderResult<SavedCharge> {
         let _ = charge;
         Err(ProviderError::Unsupported {
             provider: self.name(),

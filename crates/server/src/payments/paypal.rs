@@ -22,6 +22,7 @@ mod calls;
 mod renewal;
 mod webhook;
 
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -33,9 +34,10 @@ use poem::http::HeaderMap;
 use uuid::Uuid;
 
 use super::{
-    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
-    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
-    SessionRef, checkout_param, json_acknowledgement, out_trade_no, session_of_trade_no, usd_minor,
+    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart, Identity,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, ProviderResult, SavedCharge,
+    SavedMethodCharge, SessionRef, checkout_param, json_acknowledgement, out_trade_no,
+    session_of_trade_no, usd_minor,
 };
 use calls::{Api, Captured};
 
@@ -54,10 +56,10 @@ pub enum PaypalVerify {
 }
 
 /// PayPal's settings (`entitle serve --help`); `Debug` shows no secret.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct PaypalSettings {
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: SecretString,
     /// The webhook's id in the PayPal app, part of what PayPal signs.
     pub webhook_id: String,
     /// The API's base URL: live, PayPal's sandbox, or a fake's.
@@ -69,19 +71,6 @@ pub struct PaypalSettings {
     /// Saved PayPal payments for renewals (off by default: the merchant needs PayPal's
     /// approval for vaulting).
     pub vault: bool,
-}
-
-impl std::fmt::Debug for PaypalSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PaypalSettings")
-            .field("client_id", &self.client_id)
-            .field("webhook_id", &self.webhook_id)
-            .field("api_base", &self.api_base)
-            .field("cert_url_prefixes", &self.cert_url_prefixes)
-            .field("verify", &self.verify)
-            .field("vault", &self.vault)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Whether a certificate URL prefix names a host and ends with '/' (so that
@@ -139,7 +128,7 @@ fn time_of(text: Option<&str>) -> DateTime<Utc> {
 impl PaypalProvider {
     /// PayPal as `settings` say, with its return route below `public_url`.
     pub fn new(settings: &PaypalSettings, public_url: &str) -> Result<Self, String> {
-        if settings.client_id.is_empty() || settings.client_secret.is_empty() {
+        if settings.client_id.is_empty() || settings.client_secret.expose_secret().is_empty() {
             return Err("PayPal needs its client id and secret".to_owned());
         }
         if settings.webhook_id.is_empty() {
@@ -211,7 +200,7 @@ impl PaypalProvider {
         &self,
         order: &protocol::Order,
         session: &SessionRef<'_>,
-    ) -> Result<Option<PaymentNotice>, ProviderError> {
+    ) -> ProviderResult<Option<PaymentNotice>> {
         if order.reference_id() != Some(out_trade_no(session.id).as_str()) {
             return Err(ProviderError::Refused {
                 provider: NAME,
@@ -247,12 +236,11 @@ impl PaypalProvider {
 
 #[async_trait::async_trait]
 impl PaymentProvider for PaypalProvider {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn methods(&self) -> &'static [PaymentMethod] {
-        &[PaymentMethod::Paypal]
+    fn identity(&self) -> &'static Identity {
+        &Identity {
+            name: NAME,
+            methods: &[PaymentMethod::Paypal],
+        }
     }
 
     fn charges_saved(&self, method: PaymentMethod) -> bool {
@@ -263,10 +251,7 @@ impl PaymentProvider for PaypalProvider {
         true
     }
 
-    async fn start_checkout(
-        &self,
-        request: &CheckoutRequest<'_>,
-    ) -> Result<CheckoutStart, ProviderError> {
+    async fn start_checkout(&self, request: &CheckoutRequest<'_>) -> ProviderResult<CheckoutStart> {
         let value = dollars(request.amount)?;
         let reference = out_trade_no(request.session_id);
         let order_id = request.order_id.to_string();
@@ -347,10 +332,7 @@ impl PaymentProvider for PaypalProvider {
         json_acknowledgement(result, serde_json::json!({}))
     }
 
-    async fn query(
-        &self,
-        session: &SessionRef<'_>,
-    ) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> ProviderResult<Option<PaymentNotice>> {
         let Some(id) = session.provider_ref else {
             return Ok(None);
         };
@@ -364,16 +346,13 @@ impl PaymentProvider for PaypalProvider {
         checkout_param(query)
     }
 
-    async fn charge_saved(
-        &self,
-        charge: &SavedMethodCharge<'_>,
-    ) -> Result<SavedCharge, ProviderError> {
+    async fn charge_saved(&self, charge: &SavedMethodCharge<'_>) -> ProviderResult<SavedCharge> {
         self.charge_vault(charge).await
     }
 }
 
 /// The USD amount as PayPal writes it.
-fn dollars(amount: Money) -> Result<String, ProviderError> {
+fn dollars(amount: Money) -> ProviderResult<String> {
     protocol::amount_value(usd_minor(amount, NAME)?).ok_or_else(|| ProviderError::Refused {
         provider: NAME,
         detail: "a negative amount".to_owned(),

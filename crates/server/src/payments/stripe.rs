@@ -21,6 +21,7 @@
 //! seat addition's lines carry prorations and credits, which Stripe's line items (positive
 //! unit amounts) cannot express, and the total is what the customer agreed to pay.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -32,9 +33,9 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::{
-    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
-    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
-    SessionRef, checkout_param, json_acknowledgement, usd_minor,
+    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart, Identity,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, ProviderResult, SavedCharge,
+    SavedMethodCharge, SessionRef, checkout_param, json_acknowledgement, usd_minor,
 };
 
 mod renewal;
@@ -53,22 +54,14 @@ const SHORTEST_SESSION: chrono::Duration = chrono::Duration::minutes(31);
 const LONGEST_SESSION: chrono::Duration = chrono::Duration::minutes(23 * 60 + 59);
 
 /// Stripe's settings (`entitle serve --help`); `Debug` shows no secret.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct StripeSettings {
     /// The secret API key (`sk_live_…`, `sk_test_…`).
-    pub secret_key: String,
+    pub secret_key: SecretString,
     /// The webhook endpoint's signing secret (`whsec_…`).
-    pub webhook_secret: String,
+    pub webhook_secret: SecretString,
     /// The API's base URL: Stripe's, or a fake's.
     pub api_base: String,
-}
-
-impl std::fmt::Debug for StripeSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StripeSettings")
-            .field("api_base", &self.api_base)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The Stripe provider.
@@ -115,7 +108,9 @@ fn at(unix: i64) -> DateTime<Utc> {
 impl StripeProvider {
     /// Stripe as `settings` say, with its return route below `public_url`.
     pub fn new(settings: &StripeSettings, public_url: &str) -> Result<Self, String> {
-        if settings.secret_key.trim().is_empty() || settings.webhook_secret.trim().is_empty() {
+        if settings.secret_key.expose_secret().trim().is_empty()
+            || settings.webhook_secret.expose_secret().trim().is_empty()
+        {
             return Err("Stripe needs its secret key and its webhook signing secret".to_owned());
         }
         Ok(StripeProvider {
@@ -138,11 +133,11 @@ impl StripeProvider {
         path: &str,
         form: &[(String, String)],
         idempotency_key: &str,
-    ) -> Result<(StatusCode, String), ProviderError> {
+    ) -> ProviderResult<(StatusCode, String)> {
         let response = self
             .http
             .post(self.url(path))
-            .bearer_auth(&self.settings.secret_key)
+            .bearer_auth(self.settings.secret_key.expose_secret())
             .header("idempotency-key", idempotency_key)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(protocol::encode_form(form))
@@ -154,11 +149,11 @@ impl StripeProvider {
     }
 
     /// Reads `path`; `None` for a 404.
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, ProviderError> {
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> ProviderResult<Option<T>> {
         let response = self
             .http
             .get(self.url(path))
-            .bearer_auth(&self.settings.secret_key)
+            .bearer_auth(self.settings.secret_key.expose_secret())
             .send()
             .await
             .map_err(unreachable)?;
@@ -180,18 +175,17 @@ impl StripeProvider {
 }
 
 /// The cents of `amount` (USD only, [`usd_minor`]).
-fn cents(amount: Money) -> Result<i64, ProviderError> {
+fn cents(amount: Money) -> ProviderResult<i64> {
     usd_minor(amount, NAME)
 }
 
 #[async_trait::async_trait]
 impl PaymentProvider for StripeProvider {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn methods(&self) -> &'static [PaymentMethod] {
-        &[PaymentMethod::Card]
+    fn identity(&self) -> &'static Identity {
+        &Identity {
+            name: NAME,
+            methods: &[PaymentMethod::Card],
+        }
     }
 
     fn charges_saved(&self, method: PaymentMethod) -> bool {
@@ -202,10 +196,7 @@ impl PaymentProvider for StripeProvider {
         true
     }
 
-    async fn start_checkout(
-        &self,
-        request: &CheckoutRequest<'_>,
-    ) -> Result<CheckoutStart, ProviderError> {
+    async fn start_checkout(&self, request: &CheckoutRequest<'_>) -> ProviderResult<CheckoutStart> {
         let now = Utc::now();
         let expires_at = request
             .expires_at
@@ -263,7 +254,7 @@ impl PaymentProvider for StripeProvider {
             .and_then(|v| v.to_str().ok())
             .ok_or(CallbackRejection::MissingSignature)?;
         protocol::verify_signature(
-            &self.settings.webhook_secret,
+            self.settings.webhook_secret.expose_secret(),
             header,
             body,
             now.timestamp(),
@@ -309,10 +300,7 @@ impl PaymentProvider for StripeProvider {
         json_acknowledgement(result, serde_json::json!({ "received": true }))
     }
 
-    async fn query(
-        &self,
-        session: &SessionRef<'_>,
-    ) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> ProviderResult<Option<PaymentNotice>> {
         let Some(id) = session.provider_ref else {
             return Ok(None);
         };
@@ -342,7 +330,7 @@ impl PaymentProvider for StripeProvider {
             })
     }
 
-    async fn close(&self, session: &SessionRef<'_>) -> Result<(), ProviderError> {
+    async fn close(&self, session: &SessionRef<'_>) -> ProviderResult<()> {
         let Some(id) = session.provider_ref else {
             return Ok(());
         };
@@ -365,10 +353,7 @@ impl PaymentProvider for StripeProvider {
         checkout_param(query)
     }
 
-    async fn charge_saved(
-        &self,
-        charge: &SavedMethodCharge<'_>,
-    ) -> Result<SavedCharge, ProviderError> {
+    async fn charge_saved(&self, charge: &SavedMethodCharge<'_>) -> ProviderResult<SavedCharge> {
         self.charge_off_session(charge).await
     }
 }

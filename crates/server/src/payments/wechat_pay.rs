@@ -16,6 +16,7 @@
 //! A little over 400 lines: one provider's whole conversation (checkout, callback, query,
 //! close), read top to bottom; the signatures themselves are in `entitle-providers`.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,42 +30,31 @@ use rand::Rng;
 use uuid::Uuid;
 
 use super::{
-    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
-    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SessionRef, out_trade_no,
-    session_of_trade_no,
+    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart, Identity,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, ProviderResult, SessionRef,
+    out_trade_no, session_of_trade_no,
 };
 
 /// The provider's name.
 pub const NAME: &str = "wechat_pay";
 
 /// WeChat Pay's settings (`entitle serve --help`); `Debug` shows no key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct WechatPaySettings {
     pub appid: String,
     pub mchid: String,
     /// The merchant API private key (PKCS#8 or PKCS#1).
-    pub private_key: String,
+    pub private_key: SecretString,
     /// The merchant API certificate's serial number, hex.
     pub serial_no: String,
     /// The APIv3 key: 32 ASCII characters.
-    pub apiv3_key: String,
+    pub apiv3_key: SecretString,
     /// WeChat Pay's public key (`pub_key.pem` from the merchant portal).
     pub public_key: String,
     /// Its id, `PUB_KEY_ID_…`.
     pub public_key_id: String,
     /// `https://api.mch.weixin.qq.com`, or a fake's base URL.
     pub api_base: String,
-}
-
-impl std::fmt::Debug for WechatPaySettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WechatPaySettings")
-            .field("appid", &self.appid)
-            .field("mchid", &self.mchid)
-            .field("public_key_id", &self.public_key_id)
-            .field("api_base", &self.api_base)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The WeChat Pay provider.
@@ -107,11 +97,11 @@ impl WechatPayProvider {
     /// WeChat Pay as `settings` say, with its routes below `public_url`; a key that does not
     /// parse stops the start.
     pub fn new(settings: &WechatPaySettings, public_url: &str) -> Result<Self, String> {
-        if settings.apiv3_key.len() != 32 {
+        if settings.apiv3_key.expose_secret().len() != 32 {
             return Err("the APIv3 key must be 32 characters".to_owned());
         }
         Ok(WechatPayProvider {
-            key: SigningKey::parse(&settings.private_key)
+            key: SigningKey::parse(settings.private_key.expose_secret())
                 .map_err(|e| format!("the merchant private key: {e}"))?,
             wechat_key: VerifyingKey::parse(&settings.public_key)
                 .map_err(|e| format!("the WeChat Pay public key: {e}"))?,
@@ -143,7 +133,7 @@ impl WechatPayProvider {
         method: reqwest::Method,
         path_and_query: &str,
         body: Option<String>,
-    ) -> Result<(StatusCode, Vec<u8>), ProviderError> {
+    ) -> ProviderResult<(StatusCode, Vec<u8>)> {
         let nonce: String = rand::rng()
             .sample_iter(rand::distr::Alphanumeric)
             .take(32)
@@ -258,22 +248,14 @@ impl WechatPayProvider {
 
 #[async_trait::async_trait]
 impl PaymentProvider for WechatPayProvider {
-    fn name(&self) -> &'static str {
-        NAME
+    fn identity(&self) -> &'static Identity {
+        &Identity {
+            name: NAME,
+            methods: &[PaymentMethod::WechatPay],
+        }
     }
 
-    fn methods(&self) -> &'static [PaymentMethod] {
-        &[PaymentMethod::WechatPay]
-    }
-
-    fn charges_saved(&self, _method: PaymentMethod) -> bool {
-        false
-    }
-
-    async fn start_checkout(
-        &self,
-        request: &CheckoutRequest<'_>,
-    ) -> Result<CheckoutStart, ProviderError> {
+    async fn start_checkout(&self, request: &CheckoutRequest<'_>) -> ProviderResult<CheckoutStart> {
         let total = request
             .amount
             .to_minor()
@@ -347,8 +329,11 @@ impl PaymentProvider for WechatPayProvider {
         if notification.event_type != "TRANSACTION.SUCCESS" {
             return Ok(CallbackOutcome::Ignored("not a successful transaction"));
         }
-        let plain = protocol::decrypt_resource(&self.settings.apiv3_key, &notification.resource)
-            .map_err(|e| CallbackRejection::Malformed(format!("resource: {e}")))?;
+        let plain = protocol::decrypt_resource(
+            self.settings.apiv3_key.expose_secret(),
+            &notification.resource,
+        )
+        .map_err(|e| CallbackRejection::Malformed(format!("resource: {e}")))?;
         let tx: protocol::Transaction = serde_json::from_slice(&plain)
             .map_err(|e| CallbackRejection::Malformed(e.to_string()))?;
         if !protocol::is_paid(&tx.trade_state) {
@@ -366,10 +351,7 @@ impl PaymentProvider for WechatPayProvider {
         }
     }
 
-    async fn query(
-        &self,
-        session: &SessionRef<'_>,
-    ) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> ProviderResult<Option<PaymentNotice>> {
         let path = format!(
             "/v3/pay/transactions/out-trade-no/{}?mchid={}",
             out_trade_no(session.id),
@@ -404,7 +386,7 @@ impl PaymentProvider for WechatPayProvider {
             })
     }
 
-    async fn close(&self, session: &SessionRef<'_>) -> Result<(), ProviderError> {
+    async fn close(&self, session: &SessionRef<'_>) -> ProviderResult<()> {
         let path = format!(
             "/v3/pay/transactions/out-trade-no/{}/close",
             out_trade_no(session.id)

@@ -3,6 +3,7 @@
 //! success is told apart here: PayPal unreachable (asked again later) or a refusal (its words
 //! for the log).
 
+use secrecy::ExposeSecret;
 use std::time::{Duration, Instant};
 
 use entitle_providers::paypal as protocol;
@@ -11,7 +12,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use super::{NAME, PaypalSettings};
-use crate::payments::ProviderError;
+use crate::payments::{ProviderError, ProviderResult};
 
 /// A token is renewed this long before PayPal says it expires (or at half its life, for a
 /// short-lived one), so that no call is made with a token about to lapse.
@@ -68,7 +69,10 @@ impl Api {
     pub(super) fn new(settings: &PaypalSettings) -> Result<Api, String> {
         Ok(Api {
             base: settings.api_base.trim_end_matches('/').to_owned(),
-            authorization: protocol::basic_auth(&settings.client_id, &settings.client_secret),
+            authorization: protocol::basic_auth(
+                &settings.client_id,
+                settings.client_secret.expose_secret(),
+            ),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .build()
@@ -83,7 +87,7 @@ impl Api {
     }
 
     /// A bearer token: the cached one while it is good, else a fresh grant.
-    async fn token(&self) -> Result<String, ProviderError> {
+    async fn token(&self) -> ProviderResult<String> {
         let mut cached = self.token.lock().await;
         if let Some((token, good_until)) = cached.as_ref()
             && Instant::now() < *good_until
@@ -114,10 +118,7 @@ impl Api {
     /// Sends `request` with a bearer token; the status and body of the answer. A token PayPal
     /// no longer honours (revoked, or expired early) is dropped and the request sent once more
     /// with a fresh one.
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> Result<(StatusCode, String), ProviderError> {
+    async fn send(&self, request: reqwest::RequestBuilder) -> ProviderResult<(StatusCode, String)> {
         let again = request.try_clone();
         let answer = self.send_once(request).await?;
         match again {
@@ -132,7 +133,7 @@ impl Api {
     async fn send_once(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<(StatusCode, String), ProviderError> {
+    ) -> ProviderResult<(StatusCode, String)> {
         let response = request
             .bearer_auth(self.token().await?)
             .send()
@@ -142,7 +143,7 @@ impl Api {
         Ok((status, response.text().await.map_err(unreachable)?))
     }
 
-    fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ProviderError> {
+    fn parse<T: DeserializeOwned>(body: &str) -> ProviderResult<T> {
         serde_json::from_str(body).map_err(unreachable)
     }
 
@@ -152,7 +153,7 @@ impl Api {
         &self,
         body: &serde_json::Value,
         request_id: &str,
-    ) -> Result<Result<protocol::Order, String>, ProviderError> {
+    ) -> ProviderResult<Result<protocol::Order, String>> {
         let (status, text) = self
             .send(
                 self.http
@@ -172,7 +173,7 @@ impl Api {
     }
 
     /// Captures the approved order `id`, idempotently: captured before, it reads the order.
-    pub(super) async fn capture(&self, id: &str) -> Result<Captured, ProviderError> {
+    pub(super) async fn capture(&self, id: &str) -> ProviderResult<Captured> {
         let (status, text) = self
             .send(
                 self.http
@@ -202,7 +203,7 @@ impl Api {
     }
 
     /// The order `id`; `None` when PayPal does not know it.
-    pub(super) async fn order(&self, id: &str) -> Result<Option<protocol::Order>, ProviderError> {
+    pub(super) async fn order(&self, id: &str) -> ProviderResult<Option<protocol::Order>> {
         let (status, text) = self
             .send(
                 self.http
@@ -232,7 +233,7 @@ impl Api {
     pub(super) async fn verify_webhook(
         &self,
         request: &protocol::VerifyWebhookSignature,
-    ) -> Result<bool, ProviderError> {
+    ) -> ProviderResult<bool> {
         let (status, text) = self
             .send(
                 self.http
@@ -251,7 +252,7 @@ impl Api {
     }
 
     /// The text at `url` (a signing certificate), without credentials.
-    pub(super) async fn fetch_text(&self, url: &str) -> Result<String, ProviderError> {
+    pub(super) async fn fetch_text(&self, url: &str) -> ProviderResult<String> {
         let response = self.certs.get(url).send().await.map_err(unreachable)?;
         let status = response.status();
         let text = response.text().await.map_err(unreachable)?;

@@ -11,7 +11,9 @@ use entitle_providers::paypal as protocol;
 
 use super::calls::Captured;
 use super::{NAME, PaypalProvider, dollars, time_of};
-use crate::payments::{PaymentOutcome, ProviderError, SavedCharge, SavedMethodCharge};
+use crate::payments::{
+    PaymentOutcome, ProviderError, ProviderResult, SavedCharge, SavedMethodCharge,
+};
 
 /// PayPal's issues that decline a vaulted payment (the retry schedule follows); any other
 /// refusal (vaulting not approved, a request id reused) is the merchant's to fix, not a decline.
@@ -26,7 +28,7 @@ impl PaypalProvider {
     pub(super) async fn charge_vault(
         &self,
         charge: &SavedMethodCharge<'_>,
-    ) -> Result<SavedCharge, ProviderError> {
+    ) -> ProviderResult<SavedCharge> {
         let Some(vault_id) = charge.token.filter(|_| self.vault) else {
             return Err(ProviderError::NeedsCustomer {
                 provider: NAME,

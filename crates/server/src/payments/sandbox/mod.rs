@@ -31,9 +31,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart,
-    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, SavedCharge, SavedMethodCharge,
-    SessionRef,
+    CallbackFailure, CallbackOutcome, CallbackRejection, CheckoutRequest, CheckoutStart, Identity,
+    PaymentNotice, PaymentOutcome, PaymentProvider, ProviderError, ProviderResult, SavedCharge,
+    SavedMethodCharge, SessionRef,
 };
 use crate::problem::{PROBLEM_JSON, problem};
 use crate::signature;
@@ -242,12 +242,11 @@ fn ledger_error(err: DbErr) -> ProviderError {
 
 #[async_trait::async_trait]
 impl PaymentProvider for SandboxProvider {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn methods(&self) -> &'static [PaymentMethod] {
-        &PaymentMethod::ALL
+    fn identity(&self) -> &'static Identity {
+        &Identity {
+            name: NAME,
+            methods: &PaymentMethod::ALL,
+        }
     }
 
     /// The sandbox's ledger is kept on the server's (movable) clock.
@@ -260,10 +259,7 @@ impl PaymentProvider for SandboxProvider {
         true
     }
 
-    async fn start_checkout(
-        &self,
-        request: &CheckoutRequest<'_>,
-    ) -> Result<CheckoutStart, ProviderError> {
+    async fn start_checkout(&self, request: &CheckoutRequest<'_>) -> ProviderResult<CheckoutStart> {
         Ok(CheckoutStart {
             url: format!(
                 "{}/sandbox/checkout/{}",
@@ -319,10 +315,7 @@ impl PaymentProvider for SandboxProvider {
         }
     }
 
-    async fn query(
-        &self,
-        session: &SessionRef<'_>,
-    ) -> Result<Option<PaymentNotice>, ProviderError> {
+    async fn query(&self, session: &SessionRef<'_>) -> ProviderResult<Option<PaymentNotice>> {
         let charge = sandbox_charge::Entity::find()
             .filter(sandbox_charge::Column::SessionId.eq(session.id))
             .order_by_desc(sandbox_charge::Column::Id)
@@ -351,10 +344,7 @@ impl PaymentProvider for SandboxProvider {
             .and_then(|(_, v)| Uuid::try_parse(v).ok())
     }
 
-    async fn charge_saved(
-        &self,
-        charge: &SavedMethodCharge<'_>,
-    ) -> Result<SavedCharge, ProviderError> {
+    async fn charge_saved(&self, charge: &SavedMethodCharge<'_>) -> ProviderResult<SavedCharge> {
         let SavedMethodCharge {
             order_id,
             amount,

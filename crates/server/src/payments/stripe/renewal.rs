@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::{NAME, StripeProvider, at, cents, refused, unreachable};
 use crate::payments::{
-    CallbackOutcome, CallbackRejection, PaymentNotice, PaymentOutcome, ProviderError, SavedCharge,
-    SavedMethodCharge,
+    CallbackOutcome, CallbackRejection, PaymentNotice, PaymentOutcome, ProviderError,
+    ProviderResult, SavedCharge, SavedMethodCharge,
 };
 
 impl StripeProvider {
@@ -20,7 +20,7 @@ impl StripeProvider {
     pub(super) async fn charge_off_session(
         &self,
         charge: &SavedMethodCharge<'_>,
-    ) -> Result<SavedCharge, ProviderError> {
+    ) -> ProviderResult<SavedCharge> {
         let Some((customer, payment_method)) = charge.token.and_then(|t| t.split_once('/')) else {
             return Err(ProviderError::NeedsCustomer {
                 provider: NAME,

@@ -8,14 +8,14 @@ use entitle_providers::stripe as protocol;
 use uuid::Uuid;
 
 use super::{StripeProvider, saved_card};
-use crate::payments::{CallbackRejection, PaymentNotice, PaymentOutcome, ProviderError};
+use crate::payments::{CallbackRejection, PaymentNotice, PaymentOutcome, ProviderResult};
 
 impl StripeProvider {
     /// The session `id` with its PaymentIntent expanded.
     pub(super) async fn session(
         &self,
         id: &str,
-    ) -> Result<Option<protocol::CheckoutSession>, ProviderError> {
+    ) -> ProviderResult<Option<protocol::CheckoutSession>> {
         self.get(&format!(
             "/v1/checkout/sessions/{id}?expand%5B%5D=payment_intent"
         ))

@@ -276,7 +276,7 @@ impl Fake<Trade> {
     pub fn settings(&self) -> AlipaySettings {
         AlipaySettings {
             app_id: APP_ID.to_owned(),
-            private_key: key(Key::AlipayApp).private_pem.clone(),
+            private_key: key(Key::AlipayApp).private_pem.clone().into(),
             alipay_public_key: key(Key::AlipayPlatform).public_pem.clone(),
             gateway: self.gateway(),
         }

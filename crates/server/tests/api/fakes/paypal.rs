@@ -284,7 +284,7 @@ impl PaypalFake {
         };
         PaypalSettings {
             client_id: CLIENT_ID.to_owned(),
-            client_secret: CLIENT_SECRET.to_owned(),
+            client_secret: CLIENT_SECRET.to_owned().into(),
             webhook_id: WEBHOOK_ID.to_owned(),
             api_base: self.base_url().to_owned(),
             cert_url_prefixes: vec![format!("{}/certs/", self.base_url())],

@@ -239,8 +239,8 @@ impl StripeFake {
     /// The settings that point Entitle at this fake.
     pub fn settings(&self) -> StripeSettings {
         StripeSettings {
-            secret_key: SECRET_KEY.to_owned(),
-            webhook_secret: WEBHOOK_SECRET.to_owned(),
+            secret_key: SECRET_KEY.to_owned().into(),
+            webhook_secret: WEBHOOK_SECRET.to_owned().into(),
             api_base: self.base_url().to_owned(),
         }
     }

@@ -330,9 +330,9 @@ impl Fake<Trade> {
         WechatPaySettings {
             appid: APPID.to_owned(),
             mchid: MCHID.to_owned(),
-            private_key: key(Key::WechatMerchant).private_pem.clone(),
+            private_key: key(Key::WechatMerchant).private_pem.clone().into(),
             serial_no: SERIAL_NO.to_owned(),
-            apiv3_key: APIV3_KEY.to_owned(),
+            apiv3_key: APIV3_KEY.to_owned().into(),
             public_key: key(Key::WechatPlatform).public_pem.clone(),
             public_key_id: PUBLIC_KEY_ID.to_owned(),
             api_base: self.base_url().to_owned(),
