@@ -80,36 +80,20 @@ pub fn license_status(license: &License) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use entitle_domain::api::ProductView;
-    use entitle_domain::machines::Licensing;
-    use entitle_domain::{Currency, ProductKind};
+    use entitle_domain::api::{PriceEntry, ProductInput, ProductView};
+
+    use entitle_domain::{Currency, Cycle, ProductKind};
 
     use super::*;
 
     fn dr() -> ProductView {
-        ProductView {
-            code: "dr".to_owned(),
-            name: "DR License".to_owned(),
-            kind: ProductKind::Term,
-            family: "dr".to_owned(),
-            tier: None.into(),
-            seat_based: false,
-            auto_renewable: true,
-            trial_days: None.into(),
-            validity_months: None.into(),
-            bonus: None,
-            account_kind: None,
-            one_per_account: false,
-            host_bound: true,
-            licensing: Licensing::defaults(true).into(),
-            max_quantity: 1000,
-            active: true,
-            prices: vec![entitle_domain::api::PriceEntry {
-                cycle: Some(entitle_domain::Cycle::Month),
-                currency: Currency::Cny,
-                amount: "199.00".parse().expect("amount"),
-            }],
-        }
+        let price = PriceEntry {
+            cycle: Some(Cycle::Month),
+            currency: Currency::Cny,
+            amount: "199.00".parse().expect("amount"),
+        };
+        let input = ProductInput::new("dr", "DR License", ProductKind::Term, vec![price]);
+        ProductView::from(&input.to_product().expect("a valid product"))
     }
 
     #[test]

@@ -11,12 +11,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use entitle_domain::api::machines::{Activation, Machine, StaleFile};
 use entitle_domain::api::{
     Account, AccountSummary, Checkout, License, LicensePage, Order, Period, PriceEntry,
-    ProductCount, ProductView, QuoteLineView, QuoteView, Subscription,
+    ProductCount, ProductInput, ProductView, QuoteLineView, QuoteView, Subscription,
 };
 use entitle_domain::api::{Invoice, InvoicePage};
 use entitle_domain::invoices::{BuyerDetails, InvoiceStatus, InvoiceType};
 use entitle_domain::licenses::{LicenseSource, LicenseStatus};
-use entitle_domain::machines::{Binding, Licensing, MachineActor, MachineStatus};
+use entitle_domain::machines::{Binding, MachineActor, MachineStatus};
 use entitle_domain::orders::{OrderStatus, OrderType};
 use entitle_domain::quote::LineKind;
 use entitle_domain::subscription::SubscriptionStatus;
@@ -88,25 +88,12 @@ fn product(code: &str, name: &str, kind: ProductKind, monthly: &str, annual: &st
         ],
         ProductKind::OneTime => vec![price(None, Currency::Cny, monthly)],
     };
-    ProductView {
-        code: code.to_owned(),
-        name: name.to_owned(),
-        kind,
-        family: code.to_owned(),
-        tier: None.into(),
-        seat_based: false,
-        auto_renewable: kind == ProductKind::Term,
-        trial_days: None.into(),
-        validity_months: ((kind == ProductKind::OneTime).then_some(3)).into(),
-        bonus: None,
-        account_kind: None,
-        one_per_account: false,
+    let input = ProductInput {
+        validity_months: (kind == ProductKind::OneTime).then_some(3),
         host_bound: true,
-        licensing: Licensing::defaults(true).into(),
-        max_quantity: 1000,
-        active: true,
-        prices,
-    }
+        ..ProductInput::new(code, name, kind, prices)
+    };
+    ProductView::from(&input.to_product().expect("a valid product"))
 }
 
 fn catalog() -> Vec<ProductView> {

@@ -250,6 +250,30 @@ pub enum InvalidProduct {
 }
 
 impl ProductInput {
+    /// A definition with only what a product must have; every other setting is left out, so
+    /// the server's defaults apply (as a client sending just the required fields).
+    pub fn new(code: &str, name: &str, kind: ProductKind, prices: Vec<PriceEntry>) -> ProductInput {
+        ProductInput {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            kind,
+            family: None,
+            tier: None,
+            seat_based: false,
+            auto_renewable: None,
+            trial_days: None,
+            validity_months: None,
+            bonus: None,
+            account_kind: None,
+            one_per_account: false,
+            host_bound: false,
+            licensing: None,
+            max_quantity: None,
+            active: None,
+            prices,
+        }
+    }
+
     /// The product this definition describes, with its rules checked and the annual price
     /// defaulted to ten months ("buy a year, pay ten months", DESIGN.md §1).
     pub fn to_product(&self) -> Result<Product, InvalidProduct> {
@@ -366,29 +390,12 @@ mod tests {
     use super::*;
 
     fn term_input() -> ProductInput {
-        ProductInput {
-            code: "backup".to_owned(),
-            name: "Backup".to_owned(),
-            kind: ProductKind::Term,
-            family: None,
-            tier: None,
-            seat_based: false,
-            auto_renewable: None,
-            trial_days: None,
-            validity_months: None,
-            bonus: None,
-            account_kind: None,
-            one_per_account: false,
-            host_bound: false,
-            licensing: None,
-            max_quantity: None,
-            active: None,
-            prices: vec![PriceEntry {
-                cycle: Some(Cycle::Month),
-                currency: Currency::Usd,
-                amount: "12.50".parse().expect("amount"),
-            }],
-        }
+        let price = PriceEntry {
+            cycle: Some(Cycle::Month),
+            currency: Currency::Usd,
+            amount: "12.50".parse().expect("amount"),
+        };
+        ProductInput::new("backup", "Backup", ProductKind::Term, vec![price])
     }
 
     #[test]

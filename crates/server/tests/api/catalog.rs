@@ -16,28 +16,11 @@ fn price(cycle: Option<Cycle>, currency: Currency, amount: &str) -> PriceEntry {
 }
 
 pub fn backup_product(amount: &str) -> ProductInput {
-    ProductInput {
-        code: "backup".to_owned(),
-        name: "Cloud Backup".to_owned(),
-        kind: ProductKind::Term,
-        family: None,
-        tier: None,
-        seat_based: false,
-        auto_renewable: None,
-        trial_days: None,
-        validity_months: None,
-        bonus: None,
-        account_kind: None,
-        one_per_account: false,
-        host_bound: false,
-        licensing: None,
-        max_quantity: None,
-        active: None,
-        prices: vec![
-            price(Some(Cycle::Month), Currency::Usd, amount),
-            price(Some(Cycle::Month), Currency::Cny, "88.00"),
-        ],
-    }
+    let prices = vec![
+        price(Some(Cycle::Month), Currency::Usd, amount),
+        price(Some(Cycle::Month), Currency::Cny, "88.00"),
+    ];
+    ProductInput::new("backup", "Cloud Backup", ProductKind::Term, prices)
 }
 
 on_both_databases! {

@@ -1,35 +1,23 @@
 //! The wizard's steps and rules, without a terminal.
 
 use entitle_domain::Currency;
-use entitle_domain::api::{PriceEntry, ProductView};
-use entitle_domain::machines::Licensing;
+use entitle_domain::api::{PriceEntry, ProductInput, ProductView};
 
 use super::*;
 
 fn product(code: &str, kind: ProductKind, account_kind: Option<AccountKind>) -> ProductView {
-    ProductView {
-        code: code.to_owned(),
-        name: code.to_owned(),
-        kind,
-        family: code.to_owned(),
-        tier: None.into(),
-        seat_based: false,
-        auto_renewable: kind == ProductKind::Term,
-        trial_days: None.into(),
-        validity_months: ((kind == ProductKind::OneTime).then_some(3)).into(),
-        bonus: None,
+    let price = PriceEntry {
+        cycle: (kind == ProductKind::Term).then_some(Cycle::Month),
+        currency: Currency::Cny,
+        amount: "99.00".parse().expect("amount"),
+    };
+    let input = ProductInput {
+        validity_months: (kind == ProductKind::OneTime).then_some(3),
         account_kind,
-        one_per_account: false,
         host_bound: true,
-        licensing: Licensing::defaults(true).into(),
-        max_quantity: 1000,
-        active: true,
-        prices: vec![PriceEntry {
-            cycle: None,
-            currency: Currency::Cny,
-            amount: "99.00".parse().expect("amount"),
-        }],
-    }
+        ..ProductInput::new(code, code, kind, vec![price])
+    };
+    ProductView::from(&input.to_product().expect("a valid product"))
 }
 
 fn catalog() -> Vec<ProductView> {
