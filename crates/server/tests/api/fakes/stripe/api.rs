@@ -13,14 +13,26 @@ use crate::fakes::nonce;
 
 pub(super) fn routes(shared: Shared) -> impl Endpoint + 'static {
     Route::new()
-        .at("/v1/checkout/sessions", poem::post(sessions_create))
-        .at("/v1/checkout/sessions/:id", poem::get(sessions_retrieve))
+        .at(
+            "/v1/checkout/sessions",
+            poem::post(Api("checkout.sessions.create", calls::create_session)),
+        )
+        .at(
+            "/v1/checkout/sessions/:id",
+            poem::get(Api("checkout.sessions.retrieve", calls::retrieve_session)),
+        )
         .at(
             "/v1/checkout/sessions/:id/expire",
-            poem::post(sessions_expire),
+            poem::post(Api("checkout.sessions.expire", calls::expire_session)),
         )
-        .at("/v1/payment_intents", poem::post(intents_create))
-        .at("/v1/payment_intents/:id", poem::get(intents_retrieve))
+        .at(
+            "/v1/payment_intents",
+            poem::post(Api("payment_intents.create", calls::create_intent)),
+        )
+        .at(
+            "/v1/payment_intents/:id",
+            poem::get(Api("payment_intents.retrieve", calls::retrieve_intent)),
+        )
         .at("/pay/:id", poem::get(hosted_page))
         .data(shared)
 }
@@ -258,79 +270,20 @@ fn answer(locked: &mut Locked<'_>, req: &Request, body: &[u8], id: String, work:
     outcome
 }
 
-#[handler]
-async fn sessions_create(req: &Request, body: Vec<u8>, shared: Data<&Shared>) -> Response {
-    let api = "checkout.sessions.create";
-    call(
-        shared.0,
-        req,
-        &body,
-        api,
-        String::new(),
-        calls::create_session,
-    )
-}
+/// One of Stripe's calls: its name as Stripe's request log says it, and what it does.
+struct Api(&'static str, Work);
 
-#[handler]
-async fn sessions_retrieve(
-    req: &Request,
-    Path(id): Path<String>,
-    shared: Data<&Shared>,
-) -> Response {
-    call(
-        shared.0,
-        req,
-        &[],
-        "checkout.sessions.retrieve",
-        id,
-        calls::retrieve_session,
-    )
-}
+impl Endpoint for Api {
+    type Output = Response;
 
-#[handler]
-async fn sessions_expire(
-    req: &Request,
-    Path(id): Path<String>,
-    body: Vec<u8>,
-    shared: Data<&Shared>,
-) -> Response {
-    call(
-        shared.0,
-        req,
-        &body,
-        "checkout.sessions.expire",
-        id,
-        calls::expire_session,
-    )
-}
-
-#[handler]
-async fn intents_create(req: &Request, body: Vec<u8>, shared: Data<&Shared>) -> Response {
-    let api = "payment_intents.create";
-    call(
-        shared.0,
-        req,
-        &body,
-        api,
-        String::new(),
-        calls::create_intent,
-    )
-}
-
-#[handler]
-async fn intents_retrieve(
-    req: &Request,
-    Path(id): Path<String>,
-    shared: Data<&Shared>,
-) -> Response {
-    call(
-        shared.0,
-        req,
-        &[],
-        "payment_intents.retrieve",
-        id,
-        calls::retrieve_intent,
-    )
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let body = req.take_body().into_vec().await?;
+        let id = req.raw_path_param("id").unwrap_or_default().to_owned();
+        let shared = req
+            .data::<Shared>()
+            .ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+        Ok(call(shared, &req, &body, self.0, id, self.1))
+    }
 }
 
 /// `$12.34 USD`.
